@@ -1,0 +1,71 @@
+"""Developer tasks: ``nox -s tests``, ``lint``, ``typecheck``, ``docs``, ``bench``.
+
+Each session installs what it needs from ``pyproject.toml`` (the project's
+extras and dependency groups), so a fresh clone needs nothing but nox.
+"""
+
+from __future__ import annotations
+
+import os
+
+import nox
+
+nox.options.sessions = ["lint", "typecheck", "tests", "docs"]
+nox.options.reuse_existing_virtualenvs = True
+nox.needs_version = ">=2024.10.9"
+
+PYPROJECT = nox.project.load_toml("pyproject.toml")
+EXTRAS = ".[sql,ical]"
+
+
+def group(name: str) -> list[str]:
+    return list(nox.project.dependency_groups(PYPROJECT, name))
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Run the test suite against the installed package (database tests need their URLs)."""
+    session.install(EXTRAS, *group("test"))
+    args = session.posargs or ["-p", "no:cacheprovider"]
+    # pytest exits 5 when it collects no test; nox treats any non-zero exit as failure.
+    session.run("pytest", *args)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """Run ruff (lint rules and formatting) on the sources, tests, benchmarks and tooling."""
+    session.install(*group("lint"))
+    session.run("ruff", "check", "src", "tests", "benchmarks", "noxfile.py", "docs")
+    session.run("ruff", "format", "--check", "src", "tests", "benchmarks", "noxfile.py", "docs")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """Run ``mypy --strict`` on ``src`` and ``tests``."""
+    session.install("-e", EXTRAS, *group("typecheck"))
+    session.run("mypy", "--strict", "src", "tests")
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build the documentation with warnings as errors."""
+    session.install("-e", EXTRAS, *group("docs"))
+    session.run(
+        "sphinx-build",
+        "-W",
+        "--keep-going",
+        "-b",
+        "html",
+        "-d",
+        "docs/_build/doctrees",
+        "docs",
+        "docs/_build/html",
+    )
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Run the benchmarks against peer libraries; ``-- --quick`` only checks they still run."""
+    session.install(EXTRAS, *group("bench"))
+    env = {"PYTHONHASHSEED": "0"}
+    session.run("python", "benchmarks/run.py", *session.posargs, env=env | dict(os.environ))

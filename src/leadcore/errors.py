@@ -1,0 +1,143 @@
+"""Every error leadcore raises.
+
+Each error subclasses :class:`LeadcoreError` *and* the builtin exception a
+caller would naturally catch, so both ``except LeadcoreError`` and, say,
+``except ValueError`` work::
+
+    >>> from leadcore.errors import NotFound, LeadcoreError
+    >>> issubclass(NotFound, LeadcoreError), issubclass(NotFound, LookupError)
+    (True, True)
+
+Validation errors carry *every* finding at once, never only the first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from leadcore.workflow import Finding
+
+__all__ = [
+    "ConflictError",
+    "Forbidden",
+    "LeadConverted",
+    "LeadcoreError",
+    "LeaseLost",
+    "MigrationInvalid",
+    "NotFound",
+    "ValidationError",
+    "WorkflowInvalid",
+]
+
+
+class LeadcoreError(Exception):
+    """Base class of every error raised by leadcore."""
+
+
+class ValidationError(LeadcoreError, ValueError):
+    """Input was rejected; ``problems`` lists every reason, each naming where.
+
+    >>> err = ValidationError("lead is invalid", ["phones[0]: not a phone number"])
+    >>> print(err)
+    lead is invalid (1 problem):
+      phones[0]: not a phone number
+    """
+
+    def __init__(self, summary: str, problems: Sequence[str] = ()) -> None:
+        self.summary = summary
+        self.problems: tuple[str, ...] = tuple(problems)
+        super().__init__(summary, self.problems)
+
+    def __str__(self) -> str:
+        if not self.problems:
+            return self.summary
+        count = len(self.problems)
+        noun = "problem" if count == 1 else "problems"
+        lines = [f"{self.summary} ({count} {noun}):"]
+        lines.extend(f"  {p}" for p in self.problems)
+        return "\n".join(lines)
+
+
+class WorkflowInvalid(LeadcoreError, ValueError):
+    """A workflow definition has at least one error-severity finding.
+
+    ``findings`` holds every finding (errors and warnings) in document
+    order; ``errors`` only the ones that stopped the build.
+    """
+
+    def __init__(self, findings: Sequence[Finding], *, source: str = "workflow") -> None:
+        self.findings: tuple[Finding, ...] = tuple(findings)
+        self.source = source
+        super().__init__(self.findings)
+
+    @property
+    def errors(self) -> tuple[Finding, ...]:
+        """The findings of severity ``error``."""
+        return tuple(f for f in self.findings if f.severity == "error")
+
+    def __str__(self) -> str:
+        errors = self.errors
+        noun = "error" if len(errors) == 1 else "errors"
+        lines = [f"{self.source} is invalid ({len(errors)} {noun}):"]
+        lines.extend(f"  {f}" for f in errors)
+        return "\n".join(lines)
+
+
+class MigrationInvalid(LeadcoreError, ValueError):
+    """A migration plan between two workflow versions is incomplete or wrong.
+
+    ``problems`` names every removed status left without a live target and
+    every mapping that points nowhere.
+    """
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems: tuple[str, ...] = tuple(problems)
+        super().__init__(self.problems)
+
+    def __str__(self) -> str:
+        noun = "problem" if len(self.problems) == 1 else "problems"
+        return "\n".join(
+            [f"migration plan is invalid ({len(self.problems)} {noun}):"]
+            + [f"  {p}" for p in self.problems]
+        )
+
+
+class NotFound(LeadcoreError, LookupError):
+    """No such object in the acting organisation.
+
+    An object of *another* organisation is reported exactly like one that
+    does not exist, so that existence never leaks across organisations.
+    """
+
+    def __init__(self, kind: str, ident: object) -> None:
+        self.kind = kind
+        self.ident = ident
+        super().__init__(kind, ident)
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.ident!r} not found"
+
+
+class Forbidden(LeadcoreError, PermissionError):
+    """The acting user lacks a permission, or is inactive."""
+
+    def __init__(self, message: str, *, permission: str | None = None) -> None:
+        self.permission = permission
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class ConflictError(LeadcoreError, RuntimeError):
+    """A write lost an optimistic-concurrency race (stale ``expected_version``)."""
+
+
+class LeadConverted(LeadcoreError, PermissionError):
+    """The lead is converted and therefore read-only by policy."""
+
+
+class LeaseLost(LeadcoreError, RuntimeError):
+    """A write was made under an expired or superseded dispatch claim."""

@@ -1,0 +1,1 @@
+"""Sample workflow definitions shipped with leadcore (``sales.toml``, ``qualification.he.toml``)."""
