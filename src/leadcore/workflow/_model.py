@@ -216,7 +216,7 @@ class Workflow:
         >>> from leadcore.workflow import sample_workflow
         >>> wf = sample_workflow()
         >>> d = wf.decide("new", "meeting", restricted=True)
-        >>> d.allowed, [r.code for r in d.reasons]
+        >>> d.allowed, [str(r.code) for r in d.reasons]
         (False, ['not-next-stage', 'task-required'])
         """
         needs = self._needs.get(target)
