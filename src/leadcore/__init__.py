@@ -13,6 +13,7 @@ all behind pluggable storage.
 from __future__ import annotations
 
 from leadcore.clock import Clock, ManualClock, SystemClock
+from leadcore.core import Leadcore, Session
 from leadcore.errors import (
     ConflictError,
     Forbidden,
@@ -24,6 +25,8 @@ from leadcore.errors import (
     ValidationError,
     WorkflowInvalid,
 )
+from leadcore.storage import MemoryStorage
+from leadcore.tenancy import Organization, PartnerKind, Partnership, Permission, Role, User
 from leadcore.workflow import (
     Category,
     Decision,
@@ -46,14 +49,23 @@ __all__ = [
     "Finding",
     "Forbidden",
     "LeadConverted",
+    "Leadcore",
     "LeadcoreError",
     "LeaseLost",
     "ManualClock",
+    "MemoryStorage",
     "MigrationInvalid",
     "NotFound",
+    "Organization",
+    "PartnerKind",
+    "Partnership",
+    "Permission",
     "Requirement",
+    "Role",
+    "Session",
     "Status",
     "SystemClock",
+    "User",
     "ValidationError",
     "Workflow",
     "WorkflowInvalid",

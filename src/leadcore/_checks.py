@@ -1,0 +1,42 @@
+"""Small input checks shared by the services; each returns a problem text or ``None``."""
+
+from __future__ import annotations
+
+import zoneinfo
+
+import phonenumbers
+
+__all__ = ["bad_region", "bad_timezone", "blank"]
+
+_MAX_NAME = 200
+
+
+def blank(value: object, path: str) -> str | None:
+    """A problem if ``value`` is not a non-blank string of at most 200 characters."""
+    if not isinstance(value, str):
+        return f"{path}: expected text, got {type(value).__name__}"
+    if not value.strip():
+        return f"{path}: must not be blank"
+    if len(value) > _MAX_NAME:
+        return f"{path}: has {len(value)} characters; at most {_MAX_NAME} are allowed"
+    return None
+
+
+def bad_timezone(value: object, path: str) -> str | None:
+    """A problem if ``value`` is not an IANA time zone name known to this system."""
+    if not isinstance(value, str) or not value:
+        return f"{path}: expected an IANA time zone name such as 'Asia/Jerusalem'"
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return f"{path}: {value!r} is not a known IANA time zone (e.g. 'Europe/London')"
+    return None
+
+
+def bad_region(value: object, path: str) -> str | None:
+    """A problem if ``value`` is not a region ``phonenumbers`` knows (ISO 3166 alpha-2)."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or value not in phonenumbers.SUPPORTED_REGIONS:
+        return f"{path}: {value!r} is not a two-letter region code such as 'IL' or 'GB'"
+    return None

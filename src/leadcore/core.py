@@ -1,0 +1,161 @@
+"""The facade: :class:`Leadcore` wires storage, clock and ids; :class:`Session` acts as one user."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from leadcore._service import ServiceContext
+from leadcore.clock import Clock, SystemClock
+from leadcore.errors import Forbidden, NotFound, ValidationError
+from leadcore.ids import IdFactory, RandomIds
+from leadcore.storage.memory import MemoryStorage
+from leadcore.storage.protocols import Storage
+from leadcore.tenancy import Organization, OrganizationKind, User
+from leadcore.tenancy.service import PartnersService, UsersService, new_organization
+from leadcore.workflow import Workflow
+from leadcore.workflow.service import WorkflowService
+
+__all__ = ["Leadcore", "Session"]
+
+
+class Leadcore:
+    """The entry point: one per application, shared by all its threads.
+
+    >>> from leadcore import Leadcore
+    >>> core = Leadcore.open()                       # in memory
+    >>> org, admin = core.create_organization("Agency", admin_name="Dana")
+    >>> s = core.session(admin.id)                   # acts as Dana, in Agency
+    >>> s.workflow.current().id
+    'sales'
+    """
+
+    def __init__(
+        self,
+        storage: Storage | None = None,
+        clock: Clock | None = None,
+        ids: IdFactory | None = None,
+    ) -> None:
+        self.storage: Storage = storage if storage is not None else MemoryStorage()
+        self.clock: Clock = clock if clock is not None else SystemClock()
+        self.ids: IdFactory = ids if ids is not None else RandomIds()
+
+    @classmethod
+    def open(
+        cls,
+        url: str | None = None,
+        *,
+        clock: Clock | None = None,
+        ids: IdFactory | None = None,
+    ) -> Leadcore:
+        """Open leadcore on the storage a URL names.
+
+        ``None`` or ``"memory://"`` gives :class:`~leadcore.storage.memory.MemoryStorage`.
+        """
+        if url is None or url == "memory://":
+            return cls(MemoryStorage(), clock, ids)
+        scheme = url.split(":", 1)[0]
+        raise ValidationError(
+            "unsupported storage URL",
+            [f"url: {scheme!r} storage is not available; use None or 'memory://'"],
+        )
+
+    def create_organization(
+        self,
+        name: str,
+        *,
+        admin_name: str,
+        admin_email: str | None = None,
+        default_region: str | None = None,
+        timezone: str = "UTC",
+        workflow: Workflow | None = None,
+    ) -> tuple[Organization, User]:
+        """Create an organisation with its first user, an account manager.
+
+        The organisation starts with ``workflow`` (default: the bundled sales
+        workflow) as version 1 of its lead workflow. ``default_region`` (e.g.
+        ``"IL"``) reads phone numbers written without a country code.
+        """
+        with self.storage.unit_of_work() as uow:
+            org, admin = new_organization(
+                uow,
+                self.ids,
+                self.clock.now(),
+                name=name,
+                admin_name=admin_name,
+                admin_email=admin_email,
+                default_region=default_region,
+                timezone=timezone,
+                kind=OrganizationKind.FULL,
+                created_by=None,
+                workflow=workflow,
+            )
+            uow.commit()
+        return org, admin
+
+    def session(self, user_id: str) -> Session:
+        """A session acting as ``user_id``, in that user's organisation.
+
+        Raises :class:`~leadcore.errors.NotFound` for an unknown user and
+        :class:`~leadcore.errors.Forbidden` for an inactive one.
+        """
+        with self.storage.unit_of_work() as uow:
+            org_id = uow.users.organization_of(user_id)
+            user = None if org_id is None else uow.users.get(org_id, user_id)
+        if user is None:
+            raise NotFound("user", user_id)
+        if not user.active:
+            raise Forbidden(f"user {user.name!r} is inactive")
+        return Session(
+            ServiceContext(self.storage, self.clock, self.ids, user.id, user.organization_id)
+        )
+
+    def close(self) -> None:
+        """Close the storage."""
+        self.storage.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Leadcore(storage={self.storage!r}, clock={self.clock!r})"
+
+
+class Session:
+    """Every call acts as one user, inside that user's organisation.
+
+    Each method checks the user's permissions (``Forbidden`` otherwise) and
+    runs in its own unit of work. Nothing a session returns belongs to
+    another organisation; an id of another organisation's record is answered
+    exactly like an id that does not exist.
+    """
+
+    def __init__(self, ctx: ServiceContext) -> None:
+        self._ctx = ctx
+        self.users = UsersService(ctx)
+        """Users, groups and role permissions."""
+        self.partners = PartnersService(ctx)
+        """Suppliers and advertisers."""
+        self.workflow = WorkflowService(ctx)
+        """The organisation's workflows and their versions."""
+
+    @property
+    def user_id(self) -> str:
+        """The acting user's id."""
+        return self._ctx.user_id
+
+    @property
+    def organization_id(self) -> str:
+        """The acting user's organisation id."""
+        return self._ctx.organization_id
+
+    def __repr__(self) -> str:
+        return f"Session(user_id={self.user_id!r}, organization_id={self.organization_id!r})"

@@ -1,0 +1,249 @@
+"""The ports every storage adapter implements.
+
+A :class:`Storage` opens :class:`UnitOfWork` objects; a unit of work holds one
+repository per kind of record and writes nothing unless :meth:`UnitOfWork.commit`
+is called. Every repository method takes the id of the organisation it acts in,
+and an adapter must never return a record of another organisation: a record of
+another organisation is reported exactly like a record that does not exist.
+
+Lists come back in a documented, deterministic order, so that every adapter
+gives the same answers for the same data (DESIGN.md, invariant 6).
+
+Write this with :mod:`leadcore.storage.memory` open beside it: the memory
+adapter is the reference model, and :mod:`leadcore.testing.conformance`
+checks any adapter against these rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from types import TracebackType
+from typing import Protocol, Self
+
+import attrs
+
+from leadcore.tenancy import Group, Organization, Partnership, RolePolicy, User
+from leadcore.workflow import Workflow
+
+__all__ = [
+    "Capabilities",
+    "GroupRepository",
+    "OrganizationRepository",
+    "PartnershipRepository",
+    "RolePolicyRepository",
+    "Storage",
+    "UnitOfWork",
+    "UserRepository",
+    "WorkflowRepository",
+]
+
+
+class OrganizationRepository(Protocol):
+    """Organisations. An organisation is its own scope."""
+
+    def add(self, organization: Organization) -> None:
+        """Store a new organisation; ``ConflictError`` if its id is taken."""
+        ...
+
+    def get(self, organization_id: str) -> Organization | None:
+        """The organisation, or ``None``."""
+        ...
+
+    def update(self, organization: Organization) -> None:
+        """Replace a stored organisation; ``NotFound`` if it is not stored."""
+        ...
+
+
+class UserRepository(Protocol):
+    """Users of an organisation."""
+
+    def add(self, user: User) -> None:
+        """Store a new user in ``user.organization_id``; ``ConflictError`` if the id is taken."""
+        ...
+
+    def get(self, organization_id: str, user_id: str) -> User | None:
+        """The user of this organisation, or ``None`` (also for another organisation's user)."""
+        ...
+
+    def list(self, organization_id: str) -> Sequence[User]:
+        """Every user of the organisation, ordered by name, then id."""
+        ...
+
+    def update(self, user: User) -> None:
+        """Replace a user of ``user.organization_id``; ``NotFound`` if it is not stored there."""
+        ...
+
+    def organization_of(self, user_id: str) -> str | None:
+        """The id of the organisation a user belongs to, or ``None``.
+
+        The one lookup not scoped by organisation: it opens a session for a
+        user id, and returns nothing but the organisation id.
+        """
+        ...
+
+
+class GroupRepository(Protocol):
+    """Groups of users of one organisation."""
+
+    def add(self, group: Group) -> None:
+        """Store a new group; ``ConflictError`` if the id is taken."""
+        ...
+
+    def get(self, organization_id: str, group_id: str) -> Group | None:
+        """The group, or ``None``."""
+        ...
+
+    def list(self, organization_id: str) -> Sequence[Group]:
+        """Every group of the organisation, ordered by name, then id."""
+        ...
+
+    def update(self, group: Group) -> None:
+        """Replace a stored group; ``NotFound`` if it is not stored in its organisation."""
+        ...
+
+    def remove(self, organization_id: str, group_id: str) -> None:
+        """Delete a group; ``NotFound`` if it is not stored in this organisation."""
+        ...
+
+
+class PartnershipRepository(Protocol):
+    """One organisation's records of its partners."""
+
+    def add(self, partnership: Partnership) -> None:
+        """Store a new partnership record; ``ConflictError`` if the id is taken."""
+        ...
+
+    def get(self, organization_id: str, partnership_id: str) -> Partnership | None:
+        """The partnership record, or ``None``."""
+        ...
+
+    def list(self, organization_id: str) -> Sequence[Partnership]:
+        """Every partnership record of the organisation, ordered by partner name, then id."""
+        ...
+
+    def update(self, partnership: Partnership) -> None:
+        """Replace a stored partnership record; ``NotFound`` if it is not stored."""
+        ...
+
+
+class RolePolicyRepository(Protocol):
+    """The permissions of each role, per organisation."""
+
+    def get(self, organization_id: str) -> RolePolicy | None:
+        """The organisation's policy, or ``None`` when it keeps the defaults."""
+        ...
+
+    def put(self, organization_id: str, policy: RolePolicy) -> None:
+        """Store the organisation's policy."""
+        ...
+
+
+class WorkflowRepository(Protocol):
+    """Versions of an organisation's workflows; ``kind`` names the slot (``"leads"``)."""
+
+    def add(self, organization_id: str, kind: str, workflow: Workflow) -> None:
+        """Store a new version; ``ConflictError`` unless ``workflow.version`` is the latest + 1."""
+        ...
+
+    def get(self, organization_id: str, kind: str, version: int | None = None) -> Workflow | None:
+        """The given version (default: the latest), or ``None``."""
+        ...
+
+    def versions(self, organization_id: str, kind: str) -> Sequence[Workflow]:
+        """Every version, oldest first."""
+        ...
+
+
+class UnitOfWork(Protocol):
+    """One atomic piece of work: everything in it is committed together or not at all.
+
+    Use it as a context manager. Leaving the block without :meth:`commit`
+    (or through an exception) rolls everything back. Reads inside a unit of
+    work see its own writes, and never the uncommitted writes of another.
+    """
+
+    # Read-only properties, so that an adapter may expose its own repository classes.
+    @property
+    def organizations(self) -> OrganizationRepository:
+        """Organisations."""
+        ...
+
+    @property
+    def users(self) -> UserRepository:
+        """Users."""
+        ...
+
+    @property
+    def groups(self) -> GroupRepository:
+        """Groups of users."""
+        ...
+
+    @property
+    def partnerships(self) -> PartnershipRepository:
+        """Partnership records."""
+        ...
+
+    @property
+    def role_policies(self) -> RolePolicyRepository:
+        """Role permissions per organisation."""
+        ...
+
+    @property
+    def workflows(self) -> WorkflowRepository:
+        """Workflow versions."""
+        ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    def commit(self) -> None:
+        """Make every write of this unit of work durable and visible, atomically.
+
+        Raises ``ConflictError`` when a record written here was changed by a
+        unit of work committed since this one first touched it; then nothing
+        is written.
+        """
+        ...
+
+    def rollback(self) -> None:
+        """Discard every write not yet committed."""
+        ...
+
+
+@attrs.frozen
+class Capabilities:
+    """What an adapter can do, declared instead of silently skipping tests.
+
+    The conformance suite runs or skips each check by these flags, and says
+    which flag skipped it.
+    """
+
+    durable: bool = False
+    """Data survives closing and reopening the storage."""
+    multi_process: bool = False
+    """Several processes (hosts) may share the storage safely."""
+    concurrent_units_of_work: bool = True
+    """Several threads may hold open units of work at once."""
+
+
+class Storage(Protocol):
+    """A storage backend: opens units of work; declares its capabilities."""
+
+    @property
+    def capabilities(self) -> Capabilities:
+        """What this adapter can do."""
+        ...
+
+    def unit_of_work(self) -> UnitOfWork:
+        """Open a new unit of work."""
+        ...
+
+    def close(self) -> None:
+        """Release the backend's resources."""
+        ...

@@ -1,0 +1,100 @@
+"""Use cases of an organisation's workflows (``s.workflow``): publish, read, compare versions."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from leadcore._service import ServiceContext
+from leadcore.errors import NotFound
+from leadcore.storage.protocols import UnitOfWork
+from leadcore.tenancy import Permission
+from leadcore.workflow import MigrationPlan, Workflow, WorkflowDiff
+
+__all__ = ["LEADS", "WorkflowService"]
+
+#: The workflow slot that lead statuses live in.
+LEADS = "leads"
+
+
+class WorkflowService:
+    """The acting user's organisation's workflows, one versioned slot per kind.
+
+    Every organisation starts with version 1 of its ``"leads"`` workflow;
+    :meth:`publish` adds versions. Statuses never cross organisations: two
+    organisations may use the same status ids with entirely different meanings.
+    """
+
+    def __init__(self, ctx: ServiceContext) -> None:
+        self._ctx = ctx
+
+    def current(self, kind: str = LEADS) -> Workflow:
+        """The latest published version; ``NotFound`` if none was ever published."""
+        with self._ctx.work() as (uow, _):
+            return self._current(uow, kind)
+
+    def get(self, version: int, kind: str = LEADS) -> Workflow:
+        """One published version."""
+        with self._ctx.work() as (uow, _):
+            found = uow.workflows.get(self._ctx.organization_id, kind, version)
+        if found is None:
+            raise NotFound(f"{kind} workflow version", version)
+        return found
+
+    def versions(self, kind: str = LEADS) -> list[Workflow]:
+        """Every published version, oldest first."""
+        with self._ctx.work() as (uow, _):
+            return list(uow.workflows.versions(self._ctx.organization_id, kind))
+
+    def preview(self, workflow: Workflow | Mapping[str, Any], kind: str = LEADS) -> WorkflowDiff:
+        """What publishing ``workflow`` would change, against the current version."""
+        new = _as_workflow(workflow)
+        with self._ctx.work() as (uow, _):
+            current = uow.workflows.get(self._ctx.organization_id, kind)
+        if current is None:
+            raise NotFound(f"{kind} workflow", kind)
+        return current.diff(attrs.evolve(new, version=current.version + 1))
+
+    def publish(
+        self,
+        workflow: Workflow | Mapping[str, Any],
+        migration: Mapping[str, str] | MigrationPlan | None = None,
+        *,
+        kind: str = LEADS,
+    ) -> Workflow:
+        """Make ``workflow`` the organisation's current workflow, as a new version.
+
+        ``migration`` maps each removed status that may hold leads to a status
+        of the new version; an incomplete or wrong mapping raises
+        :class:`~leadcore.errors.MigrationInvalid` and publishes nothing.
+        Needs the ``manage_workflow`` permission. Returns the stored version.
+        """
+        new = _as_workflow(workflow)
+        with self._ctx.work(Permission.MANAGE_WORKFLOW, "publish workflows") as (uow, _):
+            org = self._ctx.organization_id
+            current = uow.workflows.get(org, kind)
+            version = 1 if current is None else current.version + 1
+            new = attrs.evolve(new, version=version)
+            if current is not None:
+                mapping = migration.moves if isinstance(migration, MigrationPlan) else migration
+                current.diff(new).plan(mapping, occupied=self._occupied(uow, kind))
+            uow.workflows.add(org, kind, new)
+            uow.commit()
+            return new
+
+    def _current(self, uow: UnitOfWork, kind: str) -> Workflow:
+        found = uow.workflows.get(self._ctx.organization_id, kind)
+        if found is None:
+            raise NotFound(f"{kind} workflow", kind)
+        return found
+
+    def _occupied(self, uow: UnitOfWork, kind: str) -> frozenset[str]:
+        """Statuses that hold records of this workflow (none until leads are stored)."""
+        del uow, kind
+        return frozenset()
+
+
+def _as_workflow(workflow: Workflow | Mapping[str, Any]) -> Workflow:
+    return workflow if isinstance(workflow, Workflow) else Workflow.from_dict(workflow)
