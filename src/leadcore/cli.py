@@ -8,14 +8,16 @@ are one line each, never a traceback.
 from __future__ import annotations
 
 import argparse
+import io
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from leadcore.errors import WorkflowInvalid
-from leadcore.workflow import Finding, Workflow, lint, read_definition
+from leadcore.errors import ValidationError, WorkflowInvalid
+from leadcore.workflow import CODES, Finding, Workflow, lint, read_definition
 
 __all__ = ["main"]
 
@@ -54,6 +56,31 @@ def _build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--format", choices=["text", "json"], default="text", help="output format (default: text)"
     )
+    check.add_argument(
+        "--properties",
+        action="store_true",
+        help="also property-check each valid workflow with random users and leads (needs "
+        "hypothesis); exit 1 and print a counterexample when a property breaks",
+    )
+    check.add_argument(
+        "--accept",
+        action="append",
+        default=[],
+        metavar="CODE",
+        choices=sorted(str(c) for c, severity in CODES.items() if severity == "warning"),
+        help="with --properties: a lint warning that is intended, such as dead-end or "
+        "no-path-to-done (repeatable)",
+    )
+    check.add_argument(
+        "--seed", type=int, metavar="N", help="with --properties: seed of the random runs"
+    )
+    check.add_argument(
+        "--max-examples",
+        type=int,
+        default=100,
+        metavar="N",
+        help="with --properties: how many runs to try (default: 100)",
+    )
 
     graph = sub.add_parser(
         "graph",
@@ -86,7 +113,7 @@ def _build_parser() -> argparse.ArgumentParser:
 def _read(path: Path) -> object:
     """Read a definition; raise ``_Unreadable`` with a one-line reason."""
     try:
-        return read_definition(path)
+        data = read_definition(path)
     except OSError as exc:
         raise _Unreadable(f"{path}: cannot read: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
@@ -94,15 +121,25 @@ def _read(path: Path) -> object:
     except WorkflowInvalid as exc:
         message = exc.findings[0].message.splitlines()[0] if exc.findings else "cannot parse"
         raise _Unreadable(f"{path}: {message}") from None
+    if not isinstance(data, dict):
+        # Only JSON can hold a list or a scalar here; TOML always gives a table.
+        kinds = {list: "a list", str: "a string", bool: "a boolean", type(None): "null"}
+        kind = kinds.get(type(data), "a number")
+        raise _Unreadable(
+            f"{path}: a workflow file must hold one object (a table) at the top level, not {kind}"
+        )
+    return data
 
 
 class _Unreadable(Exception):
     pass
 
 
-def _check(files: Sequence[Path], fmt: str, out: TextIO, err: TextIO) -> int:
+def _check(
+    files: Sequence[Path], fmt: str, out: TextIO, err: TextIO, args: argparse.Namespace
+) -> int:
     status = EXIT_OK
-    records: list[dict[str, str]] = []
+    records: list[dict[str, object]] = []
     for path in files:
         try:
             data = _read(path)
@@ -119,10 +156,44 @@ def _check(files: Sequence[Path], fmt: str, out: TextIO, err: TextIO) -> int:
             else:
                 where = f"{path}:{f.path}" if f.path else str(path)
                 print(f"{where}: {f.code} {f.severity}: {f.message}", file=out)
+        if args.properties and not any(f.severity == "error" for f in findings):
+            broken = _check_properties(path, fmt, out, err, args, records)
+            if broken != EXIT_OK and status != EXIT_USAGE:
+                status = broken
     if fmt == "json":
         json.dump(records, out, ensure_ascii=False, indent=2)
         out.write("\n")
     return status
+
+
+def _check_properties(
+    path: Path,
+    fmt: str,
+    out: TextIO,
+    err: TextIO,
+    args: argparse.Namespace,
+    records: list[dict[str, object]],
+) -> int:
+    try:
+        from leadcore.testing import check_workflow
+    except ImportError:
+        print("leadcore check --properties needs hypothesis: pip install hypothesis", file=err)
+        return EXIT_USAGE
+    try:
+        report = check_workflow(
+            path, max_examples=args.max_examples, seed=args.seed, accept=args.accept
+        )
+    except ValidationError as exc:
+        print(f"{path}: {exc}", file=err)
+        return EXIT_USAGE
+    if fmt == "json":
+        records.extend(
+            {"file": str(path), "property": f.name, "message": f.detail, "steps": list(f.steps)}
+            for f in report.failures
+        )
+    else:
+        print(str(report), file=out)
+    return EXIT_OK if report.ok else EXIT_FINDINGS
 
 
 def _graph(path: Path, fmt: str, out: TextIO, err: TextIO) -> int:
@@ -138,8 +209,9 @@ def _graph(path: Path, fmt: str, out: TextIO, err: TextIO) -> int:
     except WorkflowInvalid as exc:
         first = exc.errors[0] if exc.errors else None
         detail = f" (first: {first})" if first else ""
+        noun = "error" if len(exc.errors) == 1 else "errors"
         print(
-            f"{path}: workflow is invalid: {len(exc.errors)} errors{detail}; "
+            f"{path}: workflow is invalid: {len(exc.errors)} {noun}{detail}; "
             f"run 'leadcore check {path}'",
             file=err,
         )
@@ -150,19 +222,34 @@ def _graph(path: Path, fmt: str, out: TextIO, err: TextIO) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        # The reader went away (``leadcore demo | head``): stop quietly, as Unix tools do.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = _build_parser()
     args = parser.parse_args(argv)
     out, err = sys.stdout, sys.stderr
+    for stream in (out, err):
+        if isinstance(stream, io.TextIOWrapper):
+            # Findings quote the file's own text: a JSON file may spell a lone surrogate
+            # (\ud800), and Hebrew may meet a console that is not UTF-8. Neither may crash.
+            stream.reconfigure(errors="backslashreplace")
     if args.command == "check":
-        return _check(args.files, args.format, out, err)
+        return _check(args.files, args.format, out, err, args)
     if args.command == "graph":
         return _graph(args.file, args.format, out, err)
     if args.command == "demo":
         from leadcore._demo import run_demo
 
         return run_demo(seed=args.seed, out_dir=args.out, out=out)
-    parser.print_help(out)
-    return EXIT_OK
+    parser.print_help(err)
+    return EXIT_USAGE
 
 
 if __name__ == "__main__":  # pragma: no cover

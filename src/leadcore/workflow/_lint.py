@@ -125,12 +125,14 @@ class Finding:
         }
 
 
+_STATUS_PATH = re.compile(r"status\[(\d+)\]")
+
+
 def _document_order(finding: Finding) -> int:
     # Header and entry findings first, then statuses in definition order; stable within each.
-    path = finding.path
-    if path.startswith("status["):
-        return int(path[7 : path.index("]")]) + 1
-    return 0
+    # An unknown top-level key may itself look like "status[x"; only a real index counts.
+    match = _STATUS_PATH.match(finding.path)
+    return int(match.group(1)) + 1 if match else 0
 
 
 def _sorted(findings: list[Finding]) -> list[Finding]:
@@ -211,6 +213,9 @@ def _read_str_list(
                     f"a status id must be a string, got {_type_name(item)}",
                 )
             )
+    if value and not items:
+        # Every item had the wrong type (each reported): nothing usable, yet not empty.
+        return None
     return items
 
 
@@ -343,7 +348,8 @@ def _read_definition(
     entry: list[tuple[int, str]] | None = None
     entry_given = "entry" in data
     if entry_given:
-        entry = _read_str_list(data["entry"], "entry", "entry", findings) or []
+        # An entry of the wrong type is reported as such, not also as empty.
+        entry = _read_str_list(data["entry"], "entry", "entry", findings)
     return header, drafts, entry, entry_given, findings
 
 
@@ -613,7 +619,7 @@ def lint(data: object) -> list[Finding]:
     return _sorted(findings)
 
 
-def parse_definition(data: Mapping[str, Any], cls: type[W]) -> W:
+def parse_definition(data: Mapping[str, object], cls: type[W]) -> W:
     """Read, validate and build a workflow of type ``cls`` from a definition mapping."""
     header, drafts, entry, entry_given, findings = _read_definition(data)
     if findings:
@@ -715,6 +721,8 @@ def load_toml(text: str) -> dict[str, Any]:
         raise WorkflowInvalid(
             [_f(LintCode.SYNTAX, "", f"not valid TOML: {exc}")], source="workflow"
         ) from None
+    except RecursionError:
+        raise WorkflowInvalid([_too_deep("TOML")], source="workflow") from None
 
 
 def load_json(text: str) -> Any:
@@ -725,3 +733,10 @@ def load_json(text: str) -> Any:
         raise WorkflowInvalid(
             [_f(LintCode.SYNTAX, "", f"not valid JSON: {exc}")], source="workflow"
         ) from None
+    except RecursionError:
+        raise WorkflowInvalid([_too_deep("JSON")], source="workflow") from None
+
+
+def _too_deep(language: str) -> Finding:
+    # The parsers recurse per nesting level; no workflow nests more than three deep.
+    return _f(LintCode.SYNTAX, "", f"not valid {language}: arrays or tables nested too deeply")

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from leadcore._plain import PlainDict, PlainValue
 from leadcore.errors import NotFound, WorkflowInvalid
 from leadcore.workflow import _graph, _render
 from leadcore.workflow._decision import Decision, explain_denial
@@ -25,6 +26,10 @@ if TYPE_CHECKING:
     import networkx as nx
 
 __all__ = ["Workflow"]
+
+# Refusals are memoised per workflow; the bound keeps a huge workflow asked about many
+# different pairs from growing without end (a 12-status workflow has 2,496 keys at most).
+_MAX_DENIALS = 4096
 
 
 def _tuple_of_statuses(value: Iterable[Status]) -> tuple[Status, ...]:
@@ -75,6 +80,9 @@ class Workflow:
     _entry_set: frozenset[str] = attrs.field(init=False, eq=False, hash=False)
     _needs: dict[str, tuple[bool, bool]] = attrs.field(init=False, eq=False, hash=False)
     _allowed: dict[str, Decision] = attrs.field(init=False, eq=False, hash=False)
+    _denials: dict[tuple[str | None, str, bool, bool, bool, bool], Decision] = attrs.field(
+        init=False, eq=False, hash=False
+    )
     _warnings: tuple[Finding, ...] = attrs.field(init=False, eq=False, hash=False)
     _cache: dict[str, Any] = attrs.field(init=False, eq=False, hash=False)
 
@@ -95,6 +103,7 @@ class Workflow:
             {s.id: (s.requires.needs_note, s.requires.needs_task) for s in self.statuses},
         )
         set_(self, "_allowed", {s.id: Decision(target=s.id) for s in self.statuses})
+        set_(self, "_denials", {})
         set_(self, "_warnings", tuple(f for f in findings if f.severity == "warning"))
         set_(self, "_cache", {})
 
@@ -107,7 +116,7 @@ class Workflow:
     # -- building and serialising -------------------------------------------------
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Workflow:
+    def from_dict(cls, data: Mapping[str, object]) -> Workflow:
         """Build and validate a workflow from a definition mapping.
 
         Raises :class:`~leadcore.errors.WorkflowInvalid` listing every error.
@@ -124,14 +133,16 @@ class Workflow:
         """Build a workflow from JSON text (see :meth:`from_dict`)."""
         return cls.from_dict(load_json(text))
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> PlainDict:
         """Return the definition as plain data; ``from_dict`` gives it back."""
+        entry: list[PlainValue] = list(self.entry)
+        statuses: list[PlainValue] = [s.to_dict() for s in self.statuses]
         return {
             "id": self.id,
             "name": self.name,
             "version": self.version,
-            "entry": list(self.entry),
-            "status": [s.to_dict() for s in self.statuses],
+            "entry": entry,
+            "status": statuses,
         }
 
     def to_json(self, *, indent: int | None = 2) -> str:
@@ -162,7 +173,7 @@ class Workflow:
         return status_id in self._by_id
 
     def status(self, status_id: str) -> Status:
-        """Return the status with this id; ``KeyError``-compatible ``NotFound`` otherwise."""
+        """Return the status with this id; :class:`~leadcore.errors.NotFound` otherwise."""
         try:
             return self._by_id[status_id]
         except KeyError:
@@ -232,15 +243,24 @@ class Workflow:
                 and (not needs[1] or task is not None)
             ):
                 return self._allowed[target]
-        return explain_denial(
-            self,
-            current,
-            target,
-            restricted=restricted,
-            note=note,
-            task=task,
-            force_notes=force_notes,
-        )
+        # A refusal depends only on these; building its messages costs ten times the check.
+        has_note = bool(note) and not note.isspace()  # type: ignore[union-attr]
+        key = (current, target, not restricted, has_note, task is None, not force_notes)
+        denial = self._denials.get(key)
+        if denial is None:
+            denial = explain_denial(
+                self,
+                current,
+                target,
+                restricted=restricted,
+                note=note,
+                task=task,
+                force_notes=force_notes,
+            )
+            known = needs is not None and (current is None or current in self._next)
+            if known and len(self._denials) < _MAX_DENIALS:
+                self._denials[key] = denial
+        return denial
 
     # -- graph analysis, diff and rendering ----------------------------------------
 

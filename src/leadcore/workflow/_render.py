@@ -26,9 +26,14 @@ _DOT_SHAPE = {
 
 
 def _mermaid_label(text: str) -> str:
-    # Mermaid entity codes keep quotes and brackets from ending the label.
+    # Mermaid entity codes keep quotes and brackets from ending the label. "#" goes first:
+    # Mermaid reads "#...;" in a label as an entity, so a name like "Call #1;" needs it.
     return (
-        text.replace("&", "#amp;").replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;")
+        text.replace("#", "#35;")
+        .replace("&", "#amp;")
+        .replace('"', "#quot;")
+        .replace("<", "#lt;")
+        .replace(">", "#gt;")
     )
 
 
@@ -75,12 +80,15 @@ def _dot_str(text: str) -> str:
 
 def to_dot(wf: Workflow) -> str:
     """Render as Graphviz DOT: shape by category, fill by colour, edge labels by order."""
+    start = "__start__"
+    while start in wf:  # "__start__" is a valid status id; the marker must not merge with it
+        start += "_"
     lines = [
         f"digraph {_dot_str(wf.id)} {{",
         f"  label={_dot_str(f'{wf.name} (version {wf.version})')};",
         "  rankdir=LR;",
         '  node [style=filled, fontname="sans-serif"];',
-        '  __start__ [shape=point, label=""];',
+        f'  {start} [shape=point, label=""];',
     ]
     for s in wf.statuses:
         lines.append(
@@ -88,7 +96,7 @@ def to_dot(wf: Workflow) -> str:
             f"fillcolor={_dot_str(s.color)}, fontcolor={_dot_str(_text_color(s.color))}];"
         )
     for sid in wf.entry:
-        lines.append(f"  __start__ -> {_dot_str(sid)};")
+        lines.append(f"  {start} -> {_dot_str(sid)};")
     for s in wf.statuses:
         for pos, t in enumerate(s.next, start=1):
             lines.append(f"  {_dot_str(s.id)} -> {_dot_str(t)} [label={_dot_str(str(pos))}];")

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable
-from typing import Any
 
 import attrs
+
+from leadcore._plain import PlainDict, PlainValue
 
 __all__ = ["Category", "Requirement", "Status"]
 
@@ -86,13 +87,14 @@ class Status:
         """Whether the status is in the ``done`` category."""
         return self.category is Category.DONE
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> PlainDict:
         """Return the status as in a definition file."""
+        nexts: list[PlainValue] = list(self.next)
         return {
             "id": self.id,
             "name": self.name,
             "color": self.color,
             "category": str(self.category),
             "requires": str(self.requires),
-            "next": list(self.next),
+            "next": nexts,
         }

@@ -7,11 +7,14 @@ from typing import Any
 
 import attrs
 
-from leadcore._service import ServiceContext
-from leadcore.errors import NotFound
+from leadcore._service import Actor, ServiceContext
+from leadcore.errors import MigrationInvalid, NotFound
+from leadcore.events import StatusChanged, WorkflowPublished
+from leadcore.leads._model import HistoryKind
+from leadcore.leads._query import LeadQuery
 from leadcore.storage.protocols import UnitOfWork
 from leadcore.tenancy import Permission
-from leadcore.workflow import MigrationPlan, Workflow, WorkflowDiff
+from leadcore.workflow import MigrationPlan, Requirement, Workflow, WorkflowDiff
 
 __all__ = ["LEADS", "WorkflowService"]
 
@@ -72,15 +75,30 @@ class WorkflowService:
         Needs the ``manage_workflow`` permission. Returns the stored version.
         """
         new = _as_workflow(workflow)
-        with self._ctx.work(Permission.MANAGE_WORKFLOW, "publish workflows") as (uow, _):
+        with self._ctx.work(Permission.MANAGE_WORKFLOW, "publish workflows") as (uow, actor):
             org = self._ctx.organization_id
             current = uow.workflows.get(org, kind)
             version = 1 if current is None else current.version + 1
             new = attrs.evolve(new, version=version)
+            plan = None
             if current is not None:
                 mapping = migration.moves if isinstance(migration, MigrationPlan) else migration
-                current.diff(new).plan(mapping, occupied=self._occupied(uow, kind))
+                plan = current.diff(new).plan(mapping, occupied=self._occupied(uow, kind))
+                _check_targets(new, plan)
             uow.workflows.add(org, kind, new)
+            migrated = 0
+            if plan is not None and plan.moves and kind == LEADS:
+                migrated = self._migrate(uow, actor, new, plan)
+            self._ctx.record(
+                uow,
+                actor,
+                self._ctx.now(),
+                WorkflowPublished,
+                kind=kind,
+                workflow_id=new.id,
+                version=new.version,
+                migrated_leads=migrated,
+            )
             uow.commit()
             return new
 
@@ -91,9 +109,50 @@ class WorkflowService:
         return found
 
     def _occupied(self, uow: UnitOfWork, kind: str) -> frozenset[str]:
-        """Statuses that hold records of this workflow (none until leads are stored)."""
-        del uow, kind
-        return frozenset()
+        """Statuses that hold leads (for the lead workflow; other kinds are not checked here)."""
+        if kind != LEADS:
+            return frozenset()
+        counts = uow.leads.count_by_status(self._ctx.organization_id, LeadQuery())
+        return frozenset(s for s, n in counts.items() if s is not None and n)
+
+    def _migrate(self, uow: UnitOfWork, actor: Actor, new: Workflow, plan: MigrationPlan) -> int:
+        """Move every lead out of a removed status, each with a history entry, in ``uow``."""
+        from leadcore.leads.service import Writer
+
+        w = Writer(self._ctx, uow, actor, self._ctx.now())
+        query = LeadQuery(status_ids=frozenset(plan.moves))
+        leads = uow.leads.query(w.org, query)
+        for lead in leads:
+            target = plan.target(lead.status_id)
+            w.save(lead, attrs.evolve(lead, status_id=target, workflow_version=new.version))
+            w.history(
+                lead,
+                HistoryKind.MIGRATED,
+                from_status=lead.status_id,
+                to_status=target,
+                text=f"workflow version {new.version} removed {lead.status_id!r}",
+            )
+            w.emit(
+                StatusChanged,
+                lead_id=lead.id,
+                from_status=lead.status_id,
+                to_status=target,
+                workflow_version=new.version,
+                reason="migration",
+            )
+        return len(leads)
+
+
+def _check_targets(new: Workflow, plan: MigrationPlan) -> None:
+    """Migration targets may not demand a note or task: nobody writes them during a publish."""
+    problems = [
+        f"mapping[{source!r}]: target {target!r} requires a {new.status(target).requires}; "
+        "map to a status without a requirement"
+        for source, target in plan.moves.items()
+        if new.status(target).requires is not Requirement.NONE
+    ]
+    if problems:
+        raise MigrationInvalid(problems)
 
 
 def _as_workflow(workflow: Workflow | Mapping[str, Any]) -> Workflow:
