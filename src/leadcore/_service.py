@@ -2,19 +2,45 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from typing import Any, TypeVar
 
 import attrs
 
 from leadcore.clock import Clock
 from leadcore.errors import Forbidden, NotFound
+from leadcore.events._model import Event
 from leadcore.ids import IdFactory
 from leadcore.storage.protocols import Storage, UnitOfWork
 from leadcore.tenancy import Permission, RolePolicy, User, effective_permissions
 
-__all__ = ["Actor", "ServiceContext"]
+__all__ = ["Actor", "ServiceContext", "record_event"]
+
+EV = TypeVar("EV", bound=Event)
+
+
+def record_event(
+    uow: UnitOfWork,
+    ids: IdFactory,
+    cls: type[EV],
+    *,
+    organization_id: str,
+    actor_id: str | None,
+    now: datetime,
+    **fields: Any,
+) -> EV:
+    """Build an event and record it in ``uow`` (it is committed with the change, or not at all)."""
+    event = cls(
+        event_id=ids.new("evt"),
+        organization_id=organization_id,
+        occurred_at=now,
+        actor_id=actor_id,
+        **fields,
+    )
+    uow.events.record(event)
+    return event
 
 
 @attrs.frozen
@@ -57,6 +83,8 @@ class ServiceContext:
     ids: IdFactory
     user_id: str
     organization_id: str
+    after_commit: Callable[[], object] | None = None
+    """Called after every use case that ended without an error (event delivery)."""
 
     def now(self) -> datetime:
         """Read the clock (once per use case)."""
@@ -85,3 +113,19 @@ class ServiceContext:
             if permission is not None:
                 actor.require(permission, action)
             yield uow, actor
+        if self.after_commit is not None:
+            self.after_commit()
+
+    def record(
+        self, uow: UnitOfWork, actor: Actor, now: datetime, cls: type[EV], **fields: Any
+    ) -> EV:
+        """Record an event of this organisation, caused by ``actor``, in ``uow``."""
+        return record_event(
+            uow,
+            self.ids,
+            cls,
+            organization_id=self.organization_id,
+            actor_id=actor.user.id,
+            now=now,
+            **fields,
+        )

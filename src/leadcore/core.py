@@ -6,9 +6,15 @@ from types import TracebackType
 from typing import Self
 
 from leadcore._service import ServiceContext
+from leadcore.calendar.service import CalendarService
 from leadcore.clock import Clock, SystemClock
+from leadcore.dispatch.service import DispatchService
 from leadcore.errors import Forbidden, NotFound, ValidationError
+from leadcore.events import EventLog
 from leadcore.ids import IdFactory, RandomIds
+from leadcore.leads.forwarding import DeliveriesService, RoutingService
+from leadcore.leads.reporting import ReportsService
+from leadcore.leads.service import LeadsService
 from leadcore.storage.memory import MemoryStorage
 from leadcore.storage.protocols import Storage
 from leadcore.tenancy import Organization, OrganizationKind, User
@@ -17,6 +23,8 @@ from leadcore.workflow import Workflow
 from leadcore.workflow.service import WorkflowService
 
 __all__ = ["Leadcore", "Session"]
+
+_SQL_FAMILIES = frozenset({"sqlite", "postgresql", "mysql", "mariadb"})
 
 
 class Leadcore:
@@ -39,6 +47,8 @@ class Leadcore:
         self.storage: Storage = storage if storage is not None else MemoryStorage()
         self.clock: Clock = clock if clock is not None else SystemClock()
         self.ids: IdFactory = ids if ids is not None else RandomIds()
+        self.events = EventLog(self.storage, self.clock)
+        """The outbox of domain events: read, acknowledge, subscribe."""
 
     @classmethod
     def open(
@@ -50,14 +60,30 @@ class Leadcore:
     ) -> Leadcore:
         """Open leadcore on the storage a URL names.
 
-        ``None`` or ``"memory://"`` gives :class:`~leadcore.storage.memory.MemoryStorage`.
+        ``None`` or ``"memory://"`` gives :class:`~leadcore.storage.memory.MemoryStorage`;
+        ``sqlite:///crm.db`` (``sqlite://`` in memory), ``postgresql+psycopg://...``
+        and ``mysql+pymysql://...`` give :class:`~leadcore.storage.sql.SqlStorage`
+        (extra ``sql``), with the tables created or migrated to the current schema.
         """
         if url is None or url == "memory://":
             return cls(MemoryStorage(), clock, ids)
         scheme = url.split(":", 1)[0]
+        family = scheme.split("+", 1)[0]
+        if family in _SQL_FAMILIES:
+            try:
+                from leadcore.storage.sql import SqlStorage
+            except ImportError as exc:  # the optional SQLAlchemy or driver is missing
+                raise ValidationError(
+                    "SQL storage is not installed",
+                    [f"url: {scheme!r} needs the 'sql' extra: pip install 'leadcore[sql]' ({exc})"],
+                ) from exc
+            return cls(SqlStorage(url, create=True), clock, ids)
         raise ValidationError(
             "unsupported storage URL",
-            [f"url: {scheme!r} storage is not available; use None or 'memory://'"],
+            [
+                f"url: {scheme!r} storage is not available; use None, 'memory://', "
+                "'sqlite:///...', 'postgresql+psycopg://...' or 'mysql+pymysql://...'"
+            ],
         )
 
     def create_organization(
@@ -91,6 +117,7 @@ class Leadcore:
                 workflow=workflow,
             )
             uow.commit()
+        self.events.deliver()
         return org, admin
 
     def session(self, user_id: str) -> Session:
@@ -107,7 +134,14 @@ class Leadcore:
         if not user.active:
             raise Forbidden(f"user {user.name!r} is inactive")
         return Session(
-            ServiceContext(self.storage, self.clock, self.ids, user.id, user.organization_id)
+            ServiceContext(
+                self.storage,
+                self.clock,
+                self.ids,
+                user.id,
+                user.organization_id,
+                after_commit=self.events.deliver,
+            )
         )
 
     def close(self) -> None:
@@ -146,6 +180,18 @@ class Session:
         """Suppliers and advertisers."""
         self.workflow = WorkflowService(ctx)
         """The organisation's workflows and their versions."""
+        self.leads = LeadsService(ctx)
+        """The lead lifecycle: intake, statuses, notes, tasks, lists, conversion."""
+        self.reports = ReportsService(ctx)
+        """Funnel, time in status, transitions, pile-ups."""
+        self.dispatch = DispatchService(ctx)
+        """Pools, agent filters, "next lead" with leases, calls under a claim."""
+        self.deliveries = DeliveriesService(ctx)
+        """Leads sent to and received from partners: feedback, terms, delivery reports."""
+        self.routing = RoutingService(ctx)
+        """Routing rules with caps, to users or to partner organisations."""
+        self.calendar = CalendarService(ctx)
+        """Activities and calendars: types, statuses, scheduling, views, free slots, iCalendar."""
 
     @property
     def user_id(self) -> str:

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from leadcore.workflow import Finding
+    from leadcore.workflow import Decision, Finding
 
 __all__ = [
     "ConflictError",
@@ -27,6 +27,7 @@ __all__ = [
     "LeaseLost",
     "MigrationInvalid",
     "NotFound",
+    "TransitionRefused",
     "ValidationError",
     "WorkflowInvalid",
 ]
@@ -141,3 +142,23 @@ class LeadConverted(LeadcoreError, PermissionError):
 
 class LeaseLost(LeadcoreError, RuntimeError):
     """A write was made under an expired or superseded dispatch claim."""
+
+
+class TransitionRefused(LeadcoreError, ValueError):
+    """A status change was refused by the workflow; ``decision`` holds every reason.
+
+    ``codes`` lists the stable reason codes (``note-required``, ``not-next-stage``, ...).
+    """
+
+    def __init__(self, lead_id: str, decision: Decision) -> None:
+        self.lead_id = lead_id
+        self.decision = decision
+        super().__init__(lead_id, decision)
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        """The reason codes, in order."""
+        return tuple(str(r.code) for r in self.decision.reasons)
+
+    def __str__(self) -> str:
+        return f"lead {self.lead_id!r}: {self.decision.explain()}"

@@ -20,161 +20,40 @@ without copying.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Hashable
 from types import TracebackType
-from typing import Any, Final, Generic, Self, TypeVar
+from typing import Self
 
 from leadcore.errors import ConflictError, NotFound
+from leadcore.storage._memory_calendar import MemoryCalendar
+from leadcore.storage._memory_dispatch import DispatchEngine, MemoryDispatch
+from leadcore.storage._memory_events import MemoryEvents
+from leadcore.storage._memory_forwarding import (
+    MemoryDeliveries,
+    MemoryDeliveryTerms,
+    MemoryRouting,
+)
+from leadcore.storage._memory_leads import (
+    MemoryAccounts,
+    MemoryContacts,
+    MemoryConversions,
+    MemoryDoNotCall,
+    MemoryHistory,
+    MemoryLeads,
+    MemoryLeadSettings,
+    MemoryNotes,
+    MemoryOpportunities,
+    MemoryProjects,
+    MemoryTasks,
+)
+from leadcore.storage._memory_tx import GLOBAL, Committed, Repo, Transaction
 from leadcore.storage.protocols import Capabilities
 from leadcore.tenancy import Group, Organization, Partnership, RolePolicy, User
 from leadcore.workflow import Workflow
 
 __all__ = ["MemoryStorage", "MemoryUnitOfWork", "Transaction"]
 
-T = TypeVar("T")
-_GLOBAL: Final = ""
-"""The scope of records that belong to no organisation (the user -> organisation index)."""
 
-
-class _Deleted:
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return "<deleted>"
-
-
-_DELETED: Final = _Deleted()
-
-_Key = tuple[str, str, Hashable]  # (table, organisation id, record key)
-
-
-class _Committed:
-    """Committed state: table -> organisation -> key -> (commit sequence, record)."""
-
-    def __init__(self) -> None:
-        self.lock = threading.RLock()
-        self.seq = 0
-        self.tables: dict[str, dict[str, dict[Hashable, tuple[int, object]]]] = {}
-
-    def row(self, table: str, org: str, key: Hashable) -> tuple[int, object] | None:
-        return self.tables.get(table, {}).get(org, {}).get(key)
-
-
-class Transaction:
-    """The write set of one unit of work over the committed store.
-
-    Adapter code built on the memory store (repositories added by later
-    features) reads and writes through these four methods only.
-    """
-
-    def __init__(self, committed: _Committed) -> None:
-        self._committed = committed
-        self._writes: dict[_Key, object] = {}
-        self._base: dict[_Key, int | None] = {}
-
-    def _remember(self, k: _Key, row: tuple[int, object] | None) -> None:
-        if k not in self._base:
-            self._base[k] = None if row is None else row[0]
-
-    def read(self, table: str, org: str, key: Hashable) -> Any:
-        """The record under ``key``: this unit of work's write if any, else the committed one."""
-        k = (table, org, key)
-        if k in self._writes:
-            value = self._writes[k]
-            return None if value is _DELETED else value
-        with self._committed.lock:
-            row = self._committed.row(table, org, key)
-        self._remember(k, row)
-        return None if row is None else row[1]
-
-    def write(self, table: str, org: str, key: Hashable, value: object) -> None:
-        """Stage ``value`` under ``key`` (visible to this unit of work only until commit)."""
-        k = (table, org, key)
-        if k not in self._base:
-            with self._committed.lock:
-                self._remember(k, self._committed.row(table, org, key))
-        self._writes[k] = value
-
-    def delete(self, table: str, org: str, key: Hashable) -> None:
-        """Stage the removal of ``key``."""
-        self.write(table, org, key, _DELETED)
-
-    def scan(self, table: str, org: str) -> list[Any]:
-        """Every record of ``table`` in ``org`` as this unit of work sees it (unordered)."""
-        with self._committed.lock:
-            committed = dict(self._committed.tables.get(table, {}).get(org, {}))
-        result: dict[Hashable, object] = {key: row[1] for key, row in committed.items()}
-        for (t, o, key), value in self._writes.items():
-            if t == table and o == org:
-                if value is _DELETED:
-                    result.pop(key, None)
-                else:
-                    result[key] = value
-        return list(result.values())
-
-    def commit(self) -> None:
-        """Apply every staged write atomically, or raise ``ConflictError`` and apply none."""
-        if not self._writes:
-            return
-        store = self._committed
-        with store.lock:
-            for k in self._writes:
-                table, org, key = k
-                row = store.row(table, org, key)
-                current = None if row is None else row[0]
-                if current != self._base.get(k):
-                    raise ConflictError(
-                        f"{table} record {key!r} was changed by another unit of work; "
-                        "nothing was written"
-                    )
-            store.seq += 1
-            seq = store.seq
-            for (table, org, key), value in self._writes.items():
-                rows = store.tables.setdefault(table, {}).setdefault(org, {})
-                if value is _DELETED:
-                    rows.pop(key, None)
-                else:
-                    rows[key] = (seq, value)
-        self._writes.clear()
-        self._base.clear()
-
-    def rollback(self) -> None:
-        """Forget every staged write."""
-        self._writes.clear()
-        self._base.clear()
-
-
-class _Repo(Generic[T]):
-    """A table of records of one type, keyed by (organisation, id)."""
-
-    table: str
-    kind: str
-
-    def __init__(self, tx: Transaction) -> None:
-        self._tx = tx
-
-    def _add(self, org: str, key: Hashable, record: T) -> None:
-        if self._tx.read(self.table, org, key) is not None:
-            raise ConflictError(f"{self.kind} {key!r} already exists")
-        self._tx.write(self.table, org, key, record)
-
-    def _get(self, org: str, key: Hashable) -> T | None:
-        found: T | None = self._tx.read(self.table, org, key)
-        return found
-
-    def _update(self, org: str, key: Hashable, record: T) -> None:
-        if self._tx.read(self.table, org, key) is None:
-            raise NotFound(self.kind, key)
-        self._tx.write(self.table, org, key, record)
-
-    def _list(self, org: str, order: Callable[[T], Any]) -> list[T]:
-        rows: list[T] = self._tx.scan(self.table, org)
-        rows.sort(key=order)
-        return rows
-
-
-class _Organizations(_Repo[Organization]):
+class _Organizations(Repo[Organization]):
     table, kind = "organizations", "organization"
 
     def add(self, organization: Organization) -> None:
@@ -187,14 +66,14 @@ class _Organizations(_Repo[Organization]):
         self._update(organization.id, organization.id, organization)
 
 
-class _Users(_Repo[User]):
+class _Users(Repo[User]):
     table, kind = "users", "user"
 
     def add(self, user: User) -> None:
-        if self._tx.read("user_index", _GLOBAL, user.id) is not None:
+        if self._tx.read("user_index", GLOBAL, user.id) is not None:
             raise ConflictError(f"user {user.id!r} already exists")
         self._add(user.organization_id, user.id, user)
-        self._tx.write("user_index", _GLOBAL, user.id, user.organization_id)
+        self._tx.write("user_index", GLOBAL, user.id, user.organization_id)
 
     def get(self, organization_id: str, user_id: str) -> User | None:
         return self._get(organization_id, user_id)
@@ -206,11 +85,11 @@ class _Users(_Repo[User]):
         self._update(user.organization_id, user.id, user)
 
     def organization_of(self, user_id: str) -> str | None:
-        found: str | None = self._tx.read("user_index", _GLOBAL, user_id)
+        found: str | None = self._tx.read("user_index", GLOBAL, user_id)
         return found
 
 
-class _Groups(_Repo[Group]):
+class _Groups(Repo[Group]):
     table, kind = "groups", "group"
 
     def add(self, group: Group) -> None:
@@ -231,7 +110,7 @@ class _Groups(_Repo[Group]):
         self._tx.delete(self.table, organization_id, group_id)
 
 
-class _Partnerships(_Repo[Partnership]):
+class _Partnerships(Repo[Partnership]):
     table, kind = "partnerships", "partnership"
 
     def add(self, partnership: Partnership) -> None:
@@ -247,7 +126,7 @@ class _Partnerships(_Repo[Partnership]):
         self._update(partnership.organization_id, partnership.id, partnership)
 
 
-class _RolePolicies(_Repo[RolePolicy]):
+class _RolePolicies(Repo[RolePolicy]):
     table, kind = "role_policies", "role policy"
 
     def get(self, organization_id: str) -> RolePolicy | None:
@@ -257,7 +136,7 @@ class _RolePolicies(_Repo[RolePolicy]):
         self._tx.write(self.table, organization_id, "policy", policy)
 
 
-class _Workflows(_Repo[Workflow]):
+class _Workflows(Repo[Workflow]):
     table, kind = "workflows", "workflow"
 
     @staticmethod
@@ -305,6 +184,23 @@ class MemoryUnitOfWork:
         self.partnerships = _Partnerships(self.tx)
         self.role_policies = _RolePolicies(self.tx)
         self.workflows = _Workflows(self.tx)
+        self.projects = MemoryProjects(self.tx)
+        self.leads = MemoryLeads(self.tx)
+        self.history = MemoryHistory(self.tx)
+        self.notes = MemoryNotes(self.tx)
+        self.tasks = MemoryTasks(self.tx)
+        self.do_not_call = MemoryDoNotCall(self.tx)
+        self.lead_settings = MemoryLeadSettings(self.tx)
+        self.accounts = MemoryAccounts(self.tx)
+        self.contacts = MemoryContacts(self.tx)
+        self.opportunities = MemoryOpportunities(self.tx)
+        self.conversions = MemoryConversions(self.tx)
+        self.events = MemoryEvents(self.tx)
+        self.dispatch = MemoryDispatch(self.tx, storage._dispatch, storage._committed)
+        self.deliveries = MemoryDeliveries(self.tx)
+        self.delivery_terms = MemoryDeliveryTerms(self.tx)
+        self.routing = MemoryRouting(self.tx)
+        self.calendar = MemoryCalendar(self.tx)
         self._open = False
 
     def __enter__(self) -> Self:
@@ -333,7 +229,8 @@ class MemoryStorage:
     """Thread-safe in-memory storage: the embedded default and the reference model."""
 
     def __init__(self) -> None:
-        self._committed = _Committed()
+        self._committed = Committed()
+        self._dispatch = DispatchEngine(self._committed)
 
     @property
     def capabilities(self) -> Capabilities:

@@ -16,22 +16,60 @@ checks any adapter against these rules.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import Protocol, Self
 
 import attrs
 
+from leadcore.events._model import Event, StoredEvent
+from leadcore.storage._calendar_ports import CalendarRepository
+from leadcore.storage._dispatch_ports import DispatchRepository
+from leadcore.storage._forwarding_ports import (
+    DeliveryRepository,
+    DeliveryTermsRepository,
+    RoutingRepository,
+)
+from leadcore.storage._lead_ports import (
+    AccountRepository,
+    ContactRepository,
+    ConversionRepository,
+    DoNotCallRepository,
+    HistoryRepository,
+    LeadRepository,
+    LeadSettingsRepository,
+    NoteRepository,
+    OpportunityRepository,
+    ProjectRepository,
+    TaskRepository,
+)
 from leadcore.tenancy import Group, Organization, Partnership, RolePolicy, User
 from leadcore.workflow import Workflow
 
 __all__ = [
+    "AccountRepository",
+    "CalendarRepository",
     "Capabilities",
+    "ContactRepository",
+    "ConversionRepository",
+    "DeliveryRepository",
+    "DeliveryTermsRepository",
+    "DispatchRepository",
+    "DoNotCallRepository",
+    "EventRepository",
     "GroupRepository",
+    "HistoryRepository",
+    "LeadRepository",
+    "LeadSettingsRepository",
+    "NoteRepository",
+    "OpportunityRepository",
     "OrganizationRepository",
     "PartnershipRepository",
+    "ProjectRepository",
     "RolePolicyRepository",
+    "RoutingRepository",
     "Storage",
+    "TaskRepository",
     "UnitOfWork",
     "UserRepository",
     "WorkflowRepository",
@@ -193,6 +231,91 @@ class UnitOfWork(Protocol):
         """Workflow versions."""
         ...
 
+    @property
+    def projects(self) -> ProjectRepository:
+        """Projects (campaigns)."""
+        ...
+
+    @property
+    def leads(self) -> LeadRepository:
+        """Leads."""
+        ...
+
+    @property
+    def history(self) -> HistoryRepository:
+        """Lead history."""
+        ...
+
+    @property
+    def notes(self) -> NoteRepository:
+        """Notes on leads."""
+        ...
+
+    @property
+    def tasks(self) -> TaskRepository:
+        """Tasks and reminders."""
+        ...
+
+    @property
+    def do_not_call(self) -> DoNotCallRepository:
+        """Do-not-call numbers."""
+        ...
+
+    @property
+    def lead_settings(self) -> LeadSettingsRepository:
+        """Intake settings."""
+        ...
+
+    @property
+    def accounts(self) -> AccountRepository:
+        """Accounts."""
+        ...
+
+    @property
+    def contacts(self) -> ContactRepository:
+        """Contacts."""
+        ...
+
+    @property
+    def opportunities(self) -> OpportunityRepository:
+        """Opportunities."""
+        ...
+
+    @property
+    def conversions(self) -> ConversionRepository:
+        """Conversion records."""
+        ...
+
+    @property
+    def events(self) -> EventRepository:
+        """The outbox of domain events."""
+        ...
+
+    @property
+    def dispatch(self) -> DispatchRepository:
+        """Pools, filters, leases and the next-lead query."""
+        ...
+
+    @property
+    def deliveries(self) -> DeliveryRepository:
+        """Delivery records of leads sent to and received from partners."""
+        ...
+
+    @property
+    def delivery_terms(self) -> DeliveryTermsRepository:
+        """Partner terms (field mappings, return windows) and receiving policies."""
+        ...
+
+    @property
+    def routing(self) -> RoutingRepository:
+        """Routing rules, their rotation state and cap counters."""
+        ...
+
+    @property
+    def calendar(self) -> CalendarRepository:
+        """Activities, activity types and statuses, calendar settings."""
+        ...
+
     def __enter__(self) -> Self: ...
 
     def __exit__(
@@ -213,6 +336,37 @@ class UnitOfWork(Protocol):
 
     def rollback(self) -> None:
         """Discard every write not yet committed."""
+        ...
+
+
+class EventRepository(Protocol):
+    """The outbox: events recorded with the changes they describe, delivered afterwards.
+
+    Positions count per organisation, 1, 2, 3..., in commit order: an event
+    recorded in a unit of work gets its position when that unit of work
+    commits, and a unit of work that does not commit records none.
+    """
+
+    def record(self, event: Event) -> None:
+        """Record an event in this unit of work (it gets its position at commit)."""
+        ...
+
+    def read(
+        self, organization_id: str, *, after: int = 0, limit: int | None = None
+    ) -> Sequence[StoredEvent]:
+        """Committed events of one organisation with a position above ``after``, in order."""
+        ...
+
+    def heads(self) -> Mapping[str, int]:
+        """The last position of every organisation that has events."""
+        ...
+
+    def position(self, consumer: str, organization_id: str) -> int:
+        """The last position a consumer acknowledged in an organisation (0: none)."""
+        ...
+
+    def set_position(self, consumer: str, organization_id: str, position: int) -> None:
+        """Acknowledge every event of the organisation up to ``position`` for a consumer."""
         ...
 
 

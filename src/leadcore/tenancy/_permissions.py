@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Mapping
+from types import MappingProxyType
 
 import attrs
 
@@ -132,7 +133,8 @@ def _permission_set(value: Iterable[Permission | str]) -> frozenset[Permission]:
 def _role_map(
     value: Mapping[Role, Iterable[Permission]] | Mapping[str, Iterable[str]],
 ) -> Mapping[Role, frozenset[Permission]]:
-    return {Role(k): _permission_set(v) for k, v in value.items()}
+    # Read-only: stores keep and hand out policies without copying them.
+    return MappingProxyType({Role(k): _permission_set(v) for k, v in value.items()})
 
 
 @attrs.frozen

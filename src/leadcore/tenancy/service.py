@@ -9,8 +9,18 @@ from datetime import datetime
 import attrs
 
 from leadcore._checks import bad_region, bad_timezone, blank
-from leadcore._service import ServiceContext
+from leadcore._service import Actor, ServiceContext, record_event
 from leadcore.errors import ConflictError, NotFound, ValidationError
+from leadcore.events import (
+    GroupChanged,
+    OrganizationCreated,
+    PartnerAdded,
+    PartnershipChanged,
+    RolePermissionsChanged,
+    UserAdded,
+    UserChanged,
+    WorkflowPublished,
+)
 from leadcore.ids import IdFactory
 from leadcore.storage.protocols import UnitOfWork
 from leadcore.tenancy._model import (
@@ -29,27 +39,38 @@ from leadcore.workflow.service import LEADS
 __all__ = ["PartnersService", "UsersService", "new_organization"]
 
 
-def _role(value: Role | str, path: str) -> Role:
+def _role_problem(value: Role | str, path: str) -> str | None:
     try:
-        return Role(value)
+        Role(value)
     except ValueError:
         accepted = ", ".join(r.value for r in Role)
-        raise ValidationError(
-            "invalid role", [f"{path}: {value!r} is not a role; accepted: {accepted}"]
-        ) from None
+        return f"{path}: {value!r} is not a role; accepted: {accepted}"
+    return None
 
 
-def _permission_values(values: Iterable[Permission | str], path: str) -> list[Permission]:
-    out: list[Permission] = []
+def _role(value: Role | str, path: str) -> Role:
+    problem = _role_problem(value, path)
+    if problem:
+        raise ValidationError("invalid role", [problem])
+    return Role(value)
+
+
+def _permission_problems(values: Iterable[Permission | str], path: str) -> list[str]:
     problems: list[str] = []
     for i, v in enumerate(values):
         try:
-            out.append(Permission(v))
+            Permission(v)
         except ValueError:
             problems.append(f"{path}[{i}]: {v!r} is not a permission")
+    return problems
+
+
+def _permission_values(values: Iterable[Permission | str], path: str) -> list[Permission]:
+    values = list(values)
+    problems = _permission_problems(values, path)
     if problems:
         raise ValidationError("invalid permissions", problems)
-    return out
+    return [Permission(v) for v in values]
 
 
 def new_organization(
@@ -103,6 +124,15 @@ def new_organization(
     uow.users.add(admin)
     first = attrs.evolve(workflow if workflow is not None else sample_workflow(), version=1)
     uow.workflows.add(org.id, LEADS, first)
+    for cls, fields in (
+        (
+            OrganizationCreated,
+            {"name": org.name, "kind": str(kind), "admin_id": admin.id, "created_by": created_by},
+        ),
+        (UserAdded, {"user_id": admin.id, "name": admin.name, "role": str(admin.role)}),
+        (WorkflowPublished, {"kind": LEADS, "workflow_id": first.id, "version": 1}),
+    ):
+        record_event(uow, ids, cls, organization_id=org.id, actor_id=None, now=now, **fields)
     return org, admin
 
 
@@ -158,14 +188,15 @@ class UsersService:
             p
             for p in (
                 blank(name, "name"),
+                _role_problem(role, "role"),
                 bad_timezone(timezone, "timezone") if timezone is not None else None,
             )
             if p
         ]
         if problems:
             raise ValidationError("cannot add the user", problems)
-        the_role = _role(role, "role")
-        with self._ctx.work(Permission.MANAGE_USERS, "add users") as (uow, _):
+        the_role = Role(role)
+        with self._ctx.work(Permission.MANAGE_USERS, "add users") as (uow, actor):
             user = User(
                 id=self._ctx.ids.new("user"),
                 organization_id=self._ctx.organization_id,
@@ -175,6 +206,15 @@ class UsersService:
                 timezone=timezone,
             )
             uow.users.add(user)
+            self._ctx.record(
+                uow,
+                actor,
+                self._ctx.now(),
+                UserAdded,
+                user_id=user.id,
+                name=user.name,
+                role=str(user.role),
+            )
             uow.commit()
             return user
 
@@ -225,12 +265,24 @@ class UsersService:
         self, role: Role | str, permissions: Iterable[Permission | str]
     ) -> None:
         """Change what a role may do in this organisation (needs ``manage_users``)."""
-        the_role = _role(role, "role")
-        perms = _permission_values(permissions, "permissions")
-        with self._ctx.work(Permission.MANAGE_USERS, "change role permissions") as (uow, _):
+        perms = list(permissions)
+        problems = [p for p in (_role_problem(role, "role"),) if p]
+        problems += _permission_problems(perms, "permissions")
+        if problems:
+            raise ValidationError("cannot change the role's permissions", problems)
+        the_role = Role(role)
+        with self._ctx.work(Permission.MANAGE_USERS, "change role permissions") as (uow, actor):
             policy = self._policy(uow).with_role(the_role, perms)
             self._check_manager_left(uow, policy, {})
             uow.role_policies.put(self._ctx.organization_id, policy)
+            self._ctx.record(
+                uow,
+                actor,
+                self._ctx.now(),
+                RolePermissionsChanged,
+                role=str(the_role),
+                permissions=sorted(str(p) for p in policy.permissions_of(the_role)),
+            )
             uow.commit()
 
     # -- groups ------------------------------------------------------------------
@@ -251,7 +303,7 @@ class UsersService:
         if problem:
             raise ValidationError("cannot create the group", [problem])
         members = list(member_ids)
-        with self._ctx.work(Permission.MANAGE_USERS, "manage groups") as (uow, _):
+        with self._ctx.work(Permission.MANAGE_USERS, "manage groups") as (uow, actor):
             for uid in members:
                 self._user(uow, uid)
             group = Group(
@@ -261,34 +313,38 @@ class UsersService:
                 member_ids=frozenset(members),
             )
             uow.groups.add(group)
+            self._group_changed(uow, actor, group, "created")
             uow.commit()
             return group
 
     def add_to_group(self, group_id: str, *user_ids: str) -> Group:
         """Add users to a group (needs ``manage_users``)."""
-        with self._ctx.work(Permission.MANAGE_USERS, "manage groups") as (uow, _):
+        with self._ctx.work(Permission.MANAGE_USERS, "manage groups") as (uow, actor):
             group = self._group(uow, group_id)
             for uid in user_ids:
                 self._user(uow, uid)
             group = attrs.evolve(group, member_ids=group.member_ids | set(user_ids))
             uow.groups.update(group)
+            self._group_changed(uow, actor, group, "members")
             uow.commit()
             return group
 
     def remove_from_group(self, group_id: str, *user_ids: str) -> Group:
         """Remove users from a group (needs ``manage_users``)."""
-        with self._ctx.work(Permission.MANAGE_USERS, "manage groups") as (uow, _):
+        with self._ctx.work(Permission.MANAGE_USERS, "manage groups") as (uow, actor):
             group = self._group(uow, group_id)
             group = attrs.evolve(group, member_ids=group.member_ids - set(user_ids))
             uow.groups.update(group)
+            self._group_changed(uow, actor, group, "members")
             uow.commit()
             return group
 
     def delete_group(self, group_id: str) -> None:
         """Delete a group (needs ``manage_users``)."""
-        with self._ctx.work(Permission.MANAGE_USERS, "manage groups") as (uow, _):
-            self._group(uow, group_id)
+        with self._ctx.work(Permission.MANAGE_USERS, "manage groups") as (uow, actor):
+            group = self._group(uow, group_id)
             uow.groups.remove(self._ctx.organization_id, group_id)
+            self._group_changed(uow, actor, group, "deleted")
             uow.commit()
 
     # -- helpers -----------------------------------------------------------------
@@ -308,6 +364,18 @@ class UsersService:
     def _policy(self, uow: UnitOfWork) -> RolePolicy:
         return uow.role_policies.get(self._ctx.organization_id) or RolePolicy()
 
+    def _group_changed(self, uow: UnitOfWork, actor: Actor, group: Group, change: str) -> None:
+        self._ctx.record(
+            uow,
+            actor,
+            self._ctx.now(),
+            GroupChanged,
+            group_id=group.id,
+            name=group.name,
+            change=change,
+            member_ids=sorted(group.member_ids),
+        )
+
     def _check_manager_left(
         self, uow: UnitOfWork, policy: RolePolicy, replaced: dict[str, User]
     ) -> None:
@@ -320,10 +388,32 @@ class UsersService:
         )
 
     def _change(self, user_id: str, action: str, change: Callable[[User], User]) -> User:
-        with self._ctx.work(Permission.MANAGE_USERS, action) as (uow, _):
-            user = change(self._user(uow, user_id))
-            self._check_manager_left(uow, self._policy(uow), {user.id: user})
+        with self._ctx.work(Permission.MANAGE_USERS, action) as (uow, actor):
+            before = self._user(uow, user_id)
+            user = change(before)
+            policy = self._policy(uow)
+            self._check_manager_left(uow, policy, {user.id: user})
             uow.users.update(user)
+            # Rewriting the policy makes concurrent changes of who may manage users conflict
+            # (first committer wins): two deactivations checked side by side would otherwise
+            # each see the other manager still active and together leave none.
+            uow.role_policies.put(self._ctx.organization_id, policy)
+            if user.active != before.active:
+                what = "activated" if user.active else "deactivated"
+            elif user.role != before.role:
+                what = "role"
+            else:
+                what = "permissions"
+            self._ctx.record(
+                uow,
+                actor,
+                self._ctx.now(),
+                UserChanged,
+                user_id=user.id,
+                change=what,
+                role=str(user.role),
+                active=user.active,
+            )
             uow.commit()
             return user
 
@@ -372,7 +462,16 @@ class PartnersService:
 
     def list(self, kind: PartnerKind | str | None = None) -> list[Partnership]:
         """The partnership records of this organisation, by partner name; optionally one kind."""
-        wanted = None if kind is None else PartnerKind(kind)
+        wanted = None
+        if kind is not None:
+            try:
+                wanted = PartnerKind(kind)
+            except ValueError:
+                accepted = ", ".join(k.value for k in PartnerKind)
+                raise ValidationError(
+                    "invalid partner kind",
+                    [f"kind: {kind!r} is not a partner kind; accepted: {accepted}"],
+                ) from None
         with self._ctx.work() as (uow, _):
             rows = uow.partnerships.list(self._ctx.organization_id)
         return [p for p in rows if wanted is None or p.kind is wanted]
@@ -397,13 +496,34 @@ class PartnersService:
         return found
 
     def _set_active(self, partnership_id: str, active: bool) -> Partnership:
-        with self._ctx.work(Permission.MANAGE_PARTNERS, "manage partners") as (uow, _):
+        with self._ctx.work(Permission.MANAGE_PARTNERS, "manage partners") as (uow, actor):
+            now = self._ctx.now()
             mine = attrs.evolve(self._get(uow, partnership_id), active=active)
             uow.partnerships.update(mine)
+            self._ctx.record(
+                uow,
+                actor,
+                now,
+                PartnershipChanged,
+                partnership_id=mine.id,
+                partner_id=mine.partner_id,
+                active=active,
+            )
             # The partner's own record of the same link is the one cross-organisation write.
             for theirs in uow.partnerships.list(mine.partner_id):
                 if theirs.link_id == mine.link_id:
                     uow.partnerships.update(attrs.evolve(theirs, active=active))
+                    record_event(
+                        uow,
+                        self._ctx.ids,
+                        PartnershipChanged,
+                        organization_id=theirs.organization_id,
+                        actor_id=None,
+                        now=now,
+                        partnership_id=theirs.id,
+                        partner_id=theirs.partner_id,
+                        active=active,
+                    )
             uow.commit()
             return mine
 
@@ -417,7 +537,7 @@ class PartnersService:
         timezone: str | None,
     ) -> tuple[Organization, User]:
         action = f"add {kind}s"
-        with self._ctx.work(Permission.MANAGE_PARTNERS, action) as (uow, _):
+        with self._ctx.work(Permission.MANAGE_PARTNERS, action) as (uow, actor):
             me = uow.organizations.get(self._ctx.organization_id)
             if me is None:  # pragma: no cover - the actor was just loaded from it
                 raise NotFound("organization", self._ctx.organization_id)
@@ -435,27 +555,31 @@ class PartnersService:
                 created_by=me.id,
             )
             link = self._ctx.ids.new("link")
-            uow.partnerships.add(
-                Partnership(
+            for owner, partner, side, by in (
+                (me, org, kind, actor.user.id),
+                (org, me, kind.reverse, None),
+            ):
+                record = Partnership(
                     id=self._ctx.ids.new("partnership"),
-                    organization_id=me.id,
-                    partner_id=org.id,
-                    partner_name=org.name,
-                    kind=kind,
+                    organization_id=owner.id,
+                    partner_id=partner.id,
+                    partner_name=partner.name,
+                    kind=side,
                     link_id=link,
                     created_at=now,
                 )
-            )
-            uow.partnerships.add(
-                Partnership(
-                    id=self._ctx.ids.new("partnership"),
-                    organization_id=org.id,
-                    partner_id=me.id,
-                    partner_name=me.name,
-                    kind=kind.reverse,
-                    link_id=link,
-                    created_at=now,
+                uow.partnerships.add(record)
+                record_event(
+                    uow,
+                    self._ctx.ids,
+                    PartnerAdded,
+                    organization_id=owner.id,
+                    actor_id=by,
+                    now=now,
+                    partnership_id=record.id,
+                    partner_id=partner.id,
+                    partner_name=partner.name,
+                    kind=str(side),
                 )
-            )
             uow.commit()
             return org, admin

@@ -1,0 +1,109 @@
+"""The conformance suite for storage adapters: subclass it, and pytest checks your adapter.
+
+Every adapter (the in-memory one, the SQL one, yours) must answer exactly
+like the reference :class:`~leadcore.storage.memory.MemoryStorage`. This
+package turns the contract of :mod:`leadcore.storage.protocols` into pytest
+checks you run against your own adapter. It needs ``pytest``.
+
+Use it from a test module of your project::
+
+    # tests/test_my_storage.py
+    from leadcore.testing.conformance import StorageConformance
+
+    from my_crm.storage import MyStorage
+
+
+    class TestMyStorage(StorageConformance[MyStorage]):
+        def make_storage(self) -> MyStorage:
+            return MyStorage()  # a new, empty storage for each test
+
+When building the storage needs other fixtures, override the ``storage``
+fixture instead (it must yield a new, empty storage and close it after)::
+
+    import pytest
+
+    class TestMySqlStorage(StorageConformance[MySqlStorage]):
+        @pytest.fixture
+        def storage(self, tmp_path):
+            storage = MySqlStorage(f"sqlite:///{tmp_path / 'crm.db'}")
+            yield storage
+            storage.close()
+
+        def open_again(self, storage: MySqlStorage) -> MySqlStorage:
+            return MySqlStorage(storage.url)  # only durable / multi-process adapters
+
+What it checks:
+
+- every repository: records come back exactly as stored, a taken id raises
+  :class:`~leadcore.errors.ConflictError`, replacing or removing what is not
+  stored raises :class:`~leadcore.errors.NotFound`, and every list is in its
+  documented order (names in plain code-point order, then ids: set a binary
+  collation on SQL columns);
+- workflows: a new version must be the latest + 1; each kind is its own slot;
+- the unit of work: commit writes everything, leaving the block without
+  ``commit()`` or through an exception writes nothing, a unit of work sees its
+  own writes and never another's uncommitted ones, and of two units of work
+  that change one record the second raises ``ConflictError`` (from the write
+  or at the latest from ``commit()``) and writes nothing;
+- isolation: two organisations with look-alike data (same names, same
+  status ids) never see each other's records, counts, or existence, not even
+  through an error message.
+
+Where a backend may legitimately differ, the suite reads its
+:class:`~leadcore.storage.protocols.Capabilities` instead of silently
+skipping: a check that needs ``durable``, ``multi_process`` or
+``concurrent_units_of_work`` is skipped with a reason naming the flag your
+adapter does not declare. A durable or multi-process adapter also overrides
+:meth:`~StorageFixtures.open_again`.
+
+The suite is made of one class per part (``UserRepositoryTests``,
+``UnitOfWorkTests``, ...); :class:`StorageConformance` combines them all.
+Run one part alone by subclassing it instead.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+# Before the modules with the checks are imported, so that a failing check
+# shows pytest's detailed assertion message in the adapter author's run.
+pytest.register_assert_rewrite(
+    "leadcore.testing.conformance._base",
+    "leadcore.testing.conformance._isolation",
+    "leadcore.testing.conformance._tenancy",
+    "leadcore.testing.conformance._unit_of_work",
+    "leadcore.testing.conformance._workflows",
+)
+
+from leadcore.testing.conformance._base import (  # noqa: E402
+    StorageFixtures,
+    require_capability,
+)
+from leadcore.testing.conformance._isolation import IsolationTests  # noqa: E402
+from leadcore.testing.conformance._records import T0, Records  # noqa: E402
+from leadcore.testing.conformance._suite import StorageConformance  # noqa: E402
+from leadcore.testing.conformance._tenancy import (  # noqa: E402
+    GroupRepositoryTests,
+    OrganizationRepositoryTests,
+    PartnershipRepositoryTests,
+    RolePolicyRepositoryTests,
+    UserRepositoryTests,
+)
+from leadcore.testing.conformance._unit_of_work import UnitOfWorkTests  # noqa: E402
+from leadcore.testing.conformance._workflows import WorkflowRepositoryTests  # noqa: E402
+
+__all__ = [
+    "T0",
+    "GroupRepositoryTests",
+    "IsolationTests",
+    "OrganizationRepositoryTests",
+    "PartnershipRepositoryTests",
+    "Records",
+    "RolePolicyRepositoryTests",
+    "StorageConformance",
+    "StorageFixtures",
+    "UnitOfWorkTests",
+    "UserRepositoryTests",
+    "WorkflowRepositoryTests",
+    "require_capability",
+]

@@ -1,0 +1,44 @@
+"""The whole suite in one class: every part an adapter must pass."""
+
+from __future__ import annotations
+
+from typing import Generic, TypeVar
+
+from leadcore.storage.protocols import Storage
+from leadcore.testing.conformance._isolation import IsolationTests
+from leadcore.testing.conformance._tenancy import (
+    GroupRepositoryTests,
+    OrganizationRepositoryTests,
+    PartnershipRepositoryTests,
+    RolePolicyRepositoryTests,
+    UserRepositoryTests,
+)
+from leadcore.testing.conformance._unit_of_work import UnitOfWorkTests
+from leadcore.testing.conformance._workflows import WorkflowRepositoryTests
+
+__all__ = ["StorageConformance"]
+
+S = TypeVar("S", bound=Storage)
+
+
+class StorageConformance(
+    OrganizationRepositoryTests[S],
+    UserRepositoryTests[S],
+    GroupRepositoryTests[S],
+    PartnershipRepositoryTests[S],
+    RolePolicyRepositoryTests[S],
+    WorkflowRepositoryTests[S],
+    UnitOfWorkTests[S],
+    IsolationTests[S],
+    Generic[S],
+):
+    """Every conformance check of a :class:`~leadcore.storage.protocols.Storage` adapter.
+
+    Subclass it in a test module under a name pytest collects (``Test...``),
+    parametrised with your storage class, and override
+    :meth:`~StorageFixtures.make_storage` (or the ``storage`` fixture)::
+
+        class TestMyStorage(StorageConformance[MyStorage]):
+            def make_storage(self) -> MyStorage:
+                return MyStorage()
+    """
