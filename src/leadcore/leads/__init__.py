@@ -1,0 +1,71 @@
+"""The lead lifecycle: records, intake rules, queries, conversion and reports.
+
+Pure records and rules; the use cases live in :mod:`leadcore.leads.service`
+(``s.leads``) and :mod:`leadcore.leads.reporting` (``s.reports``).
+
+>>> from leadcore.leads import normalize_phone
+>>> normalize_phone("+44 20 7946 0958", None)
+'+442079460958'
+"""
+
+from __future__ import annotations
+
+from leadcore.leads._conversion import Account, Contact, Conversion, Opportunity
+from leadcore.leads._intake import (
+    DuplicateMatch,
+    FieldDefinition,
+    FieldType,
+    LeadSettings,
+    is_duplicate,
+    normalize_email,
+    normalize_phone,
+)
+from leadcore.leads._model import (
+    FieldValue,
+    HistoryEntry,
+    HistoryKind,
+    Lead,
+    Note,
+    Source,
+    Task,
+    TaskDraft,
+    TaskKind,
+)
+from leadcore.leads._project import Project
+from leadcore.leads._query import Cursor, LeadQuery, Page, Scope
+from leadcore.leads._reports import FunnelRow, StatusTime, TransitionRate
+from leadcore.leads._rows import ImportOutcome, ImportReport, ImportRow
+
+__all__ = [
+    "Account",
+    "Contact",
+    "Conversion",
+    "Cursor",
+    "DuplicateMatch",
+    "FieldDefinition",
+    "FieldType",
+    "FieldValue",
+    "FunnelRow",
+    "HistoryEntry",
+    "HistoryKind",
+    "ImportOutcome",
+    "ImportReport",
+    "ImportRow",
+    "Lead",
+    "LeadQuery",
+    "LeadSettings",
+    "Note",
+    "Opportunity",
+    "Page",
+    "Project",
+    "Scope",
+    "Source",
+    "StatusTime",
+    "Task",
+    "TaskDraft",
+    "TaskKind",
+    "TransitionRate",
+    "is_duplicate",
+    "normalize_email",
+    "normalize_phone",
+]
