@@ -1,0 +1,230 @@
+"""Explanations: why an agent gets this lead, or why they get none."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+
+import attrs
+
+from leadcore.dispatch._agent import Agent, AgentLoad, CapReached, cap_reached
+from leadcore.dispatch._candidate import Candidate
+from leadcore.dispatch._choice import Choice, OrderRule, Tier
+from leadcore.dispatch._leases import Lease
+from leadcore.dispatch._policy import Exclusion, exclusion, make_choice, sort_key
+from leadcore.dispatch._pools import PoolExclusion, ProjectPools, plan_pools
+from leadcore.dispatch._rules import ProjectRules, SecondaryOrder
+
+__all__ = ["ExcludedLeads", "Explanation", "explain"]
+
+
+_REASON_TEXT = {
+    Exclusion.DONE: "done",
+    Exclusion.CONVERTED: "converted",
+    Exclusion.DO_NOT_CALL: "on the do-not-call list",
+    Exclusion.UNKNOWN_POOL: "in pools outside the project",
+    Exclusion.CALLBACK_NOT_DUE: "waiting for a callback",
+    Exclusion.CALLBACK_RESERVED: "due callbacks of other agents",
+    Exclusion.POOL_UNAVAILABLE: "in pools this agent does not draw from",
+    Exclusion.ASSIGNED_ELSEWHERE: "assigned to someone else",
+    Exclusion.FILTERED: "outside the agent's filter",
+    Exclusion.LEASED: "leased by other agents",
+    Exclusion.HELD: "already held by this agent",
+}
+
+_UNTIL_TEXT = {
+    Exclusion.CALLBACK_NOT_DUE: "the first falls due at",
+    Exclusion.CALLBACK_RESERVED: "the first opens to everyone at",
+    Exclusion.LEASED: "the first frees up at",
+    Exclusion.HELD: "the first frees up at",
+}
+
+_ORDER_TEXT = {
+    SecondaryOrder.OLDEST_FIRST: "oldest first",
+    SecondaryOrder.NEWEST_FIRST: "newest first",
+    SecondaryOrder.LEAST_RECENTLY_CONTACTED: "least recently contacted first",
+    SecondaryOrder.FEWEST_ATTEMPTS: "fewest attempts first",
+}
+
+
+@attrs.frozen
+class ExcludedLeads:
+    """How many leads one reason kept from the agent.
+
+    ``until`` is when the first of them may come back: the earliest lease
+    expiry (leased, held), due time (callbacks not due) or opening time
+    (callbacks reserved for their owner, with a grace period); else ``None``.
+    """
+
+    reason: Exclusion
+    count: int
+    until: datetime | None = None
+
+    def __str__(self) -> str:
+        noun = "lead" if self.count == 1 else "leads"
+        text = f"{self.count} {noun} {_REASON_TEXT[self.reason]}"
+        if self.until is not None:
+            text += f" ({_UNTIL_TEXT[self.reason]} {self.until.isoformat()})"
+        return text
+
+
+@attrs.frozen
+class Explanation:
+    """Why ``agent_id`` gets ``choice`` at ``at``, or why nothing.
+
+    Structured (every field is plain data that round-trips through
+    :mod:`leadcore.serde`) and readable (:meth:`text`).
+    """
+
+    agent_id: str
+    at: datetime
+    choice: Choice | None
+    candidates: int
+    eligible: int
+    excluded: tuple[ExcludedLeads, ...]
+    pool_tiers: tuple[tuple[str, ...], ...]
+    empty_pools: tuple[str, ...]
+    unavailable_pools: dict[str, PoolExclusion] = attrs.field(hash=False)
+    cap: CapReached | None
+    secondary_order: SecondaryOrder
+    lock_window_minutes: int
+
+    @property
+    def found(self) -> bool:
+        """Whether a lead is handed out."""
+        return self.choice is not None
+
+    def text(self) -> str:
+        """The explanation as a few readable sentences."""
+        lines: list[str] = []
+        choice = self.choice
+        if choice is not None:
+            lines.append(f"{self.agent_id} gets {choice.lead_id}: {self._why(choice)}.")
+            others = self.eligible - 1
+            if others:
+                lines.append(
+                    f"{others} other {'lead is' if others == 1 else 'leads are'} eligible."
+                )
+        elif self.cap is not None:
+            lines.append(f"No lead for {self.agent_id}: cap reached ({self.cap}).")
+        elif not self.pool_tiers:
+            lines.append(f"No lead for {self.agent_id}: there is no pool to draw from.")
+        else:
+            lines.append(f"No lead for {self.agent_id}: none of {self.candidates} is eligible.")
+        if self.excluded:
+            lines.append("Excluded: " + "; ".join(str(e) for e in self.excluded) + ".")
+        if self.empty_pools:
+            lines.append("Empty pools: " + ", ".join(self.empty_pools) + ".")
+        if self.unavailable_pools and (choice is None or self.candidates == 0):
+            off = sorted(p for p, r in self.unavailable_pools.items() if r is _OFF)
+            if off:
+                lines.append(
+                    "Project pools are not included (rule include_project_pools): "
+                    + ", ".join(off)
+                    + "."
+                )
+        if self.lock_window_minutes == 0 and choice is not None:
+            lines.append("The lock window is 0: other agents may load this lead too.")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.text()
+
+    def _why(self, choice: Choice) -> str:
+        if choice.tier is Tier.OWN_CALLBACK:
+            return f"their callback is due (pool {choice.pool_id})"
+        if choice.tier is Tier.OPEN_CALLBACK:
+            return f"another agent's callback is past its grace period (pool {choice.pool_id})"
+        rank = choice.pool_rank or 0
+        tier = self.pool_tiers[rank] if rank < len(self.pool_tiers) else (choice.pool_id,)
+        where = (
+            f"pool {choice.pool_id}"
+            if len(tier) == 1
+            else f"pool {choice.pool_id} (all pools of tier {', '.join(tier)} merged)"
+        )
+        order = _ORDER_TEXT[self.secondary_order]
+        if choice.rule is OrderRule.NO_STATUS_FIRST:
+            how = f"no-status leads first, then {order}"
+        else:
+            how = order
+        return f"from {where}, tier {rank + 1} of {len(self.pool_tiers)}; {how}"
+
+
+_OFF = PoolExclusion.PROJECT_POOLS_OFF
+
+
+def explain(
+    candidates: Iterable[Candidate],
+    leases: Mapping[str, Lease],
+    agent: Agent,
+    rules: ProjectRules,
+    pools: ProjectPools,
+    *,
+    now: datetime,
+    load: AgentLoad | None = None,
+) -> Explanation:
+    """Explain the policy's answer for ``agent`` at ``now`` (the same answer as the reference).
+
+    >>> from datetime import datetime, timezone
+    >>> from leadcore.dispatch import Candidate, Pool, PoolKind
+    >>> t = datetime(2026, 1, 1, 9, tzinfo=timezone.utc)
+    >>> pools = ProjectPools([Pool("p", PoolKind.PROJECT, "P"), Pool("q", PoolKind.PROJECT, "Q")])
+    >>> leads = [Candidate(lead_id="a", pool_id="p", created_at=t, status_id="won",
+    ...                    category="done")]
+    >>> print(explain(leads, {}, Agent("dana"), ProjectRules(), pools, now=t).text())
+    No lead for dana: none of 1 is eligible.
+    Excluded: 1 lead done.
+    Empty pools: q.
+    """
+    plan = plan_pools(pools, agent.id, rules)
+    cap = None if load is None else cap_reached(rules, load)
+    counts: Counter[Exclusion] = Counter()
+    until: dict[Exclusion, datetime] = {}
+    per_pool: Counter[str] = Counter()
+    best: tuple[tuple[int, int, str], Candidate] | None = None
+    total = eligible = 0
+    grace = rules.callback_grace
+    for lead in candidates:
+        total += 1
+        per_pool[lead.pool_id] += 1
+        lease = leases.get(lead.lead_id)
+        reason = exclusion(lead, agent=agent, rules=rules, plan=plan, lease=lease, now=now)
+        if reason is None:
+            key = sort_key(lead, agent_id=agent.id, rules=rules, plan=plan, now=now)
+            assert key is not None  # exclusion() and sort_key() agree on what has a place
+            eligible += 1
+            if best is None or key < best[0]:
+                best = (key, lead)
+            continue
+        counts[reason] += 1
+        when: datetime | None = None
+        if reason in (Exclusion.LEASED, Exclusion.HELD) and lease is not None:
+            when = lease.expires_at
+        elif reason is Exclusion.CALLBACK_NOT_DUE:
+            when = lead.callback_at
+        elif reason is Exclusion.CALLBACK_RESERVED and grace is not None:
+            assert lead.callback_at is not None
+            when = lead.callback_at + grace
+        if when is not None and (reason not in until or when < until[reason]):
+            until[reason] = when
+    choice = None if best is None or cap is not None else make_choice(best[1], best[0], rules)
+    excluded = tuple(
+        ExcludedLeads(reason, counts[reason], until.get(reason))
+        for reason in Exclusion
+        if counts[reason]
+    )
+    return Explanation(
+        agent_id=agent.id,
+        at=now,
+        choice=choice,
+        candidates=total,
+        eligible=0 if cap is not None else eligible,
+        excluded=excluded,
+        pool_tiers=plan.tiers,
+        empty_pools=tuple(p for p in plan.pool_ids if not per_pool[p]),
+        unavailable_pools=dict(plan.excluded),
+        cap=cap,
+        secondary_order=rules.secondary_order,
+        lock_window_minutes=rules.lock_window_minutes,
+    )

@@ -1,0 +1,279 @@
+"""Leases: an agent's claim on a lead, that expires by itself and fences stale writers.
+
+A lead has at most one current :class:`Lease` record; every claim replaces it
+with a larger fencing ``token``. A write made under a claim presents its
+token, and :func:`check_token` refuses it (:class:`~leadcore.errors.LeaseLost`)
+when the claim expired, was released or was superseded. Nothing here reads
+a clock: every function takes ``now``.
+
+>>> from datetime import datetime, timezone
+>>> from leadcore.dispatch import Choice, OrderRule, ProjectRules, Tier
+>>> now = datetime(2026, 1, 1, 9, tzinfo=timezone.utc)
+>>> choice = Choice("lead-1", Tier.POOL, OrderRule.SECONDARY_ORDER, "hot", 0, (2, 0, "lead-1"))
+>>> lease, claim = claim_lead(choice, "dana", rules=ProjectRules(), now=now, previous=None)
+>>> claim.token, claim.expires_at.strftime("%H:%M")
+(1, '09:10')
+>>> lease.is_live(now)
+True
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import attrs
+
+from leadcore.dispatch._choice import Choice, OrderRule, Tier
+from leadcore.dispatch._rules import ProjectRules
+from leadcore.errors import ConflictError, LeaseLost, ValidationError
+
+if TYPE_CHECKING:
+    from leadcore.leads._model import Lead
+else:
+    # The pure core must not import the leads package (it imports this one); at run
+    # time the field holds whatever record the service attaches.
+    Lead = object
+
+__all__ = [
+    "Claim",
+    "Lease",
+    "check_token",
+    "claim_lead",
+    "extend_after_call",
+    "release_lease",
+    "renew_lease",
+]
+
+
+@attrs.frozen
+class Lease:
+    """The current claim record of one lead.
+
+    ``exclusive`` is false for claims made with a lock window of 0: they are
+    recorded but lock the lead to nobody. ``valid_from_token`` is the oldest
+    token still honoured for writes: the token itself after an exclusive
+    claim; under a window of 0, the first of the run of non-exclusive claims
+    (several agents may work such a lead at once).
+    """
+
+    lead_id: str
+    agent_id: str
+    token: int
+    claimed_at: datetime
+    expires_at: datetime
+    exclusive: bool = True
+    released: bool = False
+    valid_from_token: int = attrs.field(
+        default=attrs.Factory(lambda self: self.token, takes_self=True)
+    )
+
+    def is_live(self, now: datetime) -> bool:
+        """Whether the lease keeps the lead from every agent at ``now``.
+
+        A lease stays live while ``now`` is before ``expires_at``, including
+        when a clock has stepped back before ``claimed_at``.
+        """
+        return self.exclusive and not self.released and now < self.expires_at
+
+
+@attrs.frozen
+class Claim:
+    """What an agent receives from dispatch: the lead, the fencing token and the dialer rules.
+
+    ``alert_at`` is the claim time plus the project's wait before the alert;
+    ``auto_dial`` says whether the dialer page dials at once. ``tier``,
+    ``rule`` and ``pool_id`` say why this lead was chosen. ``lead`` is the
+    lead record, attached by the dispatch service (``None`` as
+    :func:`claim_lead` makes it).
+    """
+
+    lead_id: str
+    agent_id: str
+    token: int
+    claimed_at: datetime
+    expires_at: datetime
+    alert_at: datetime
+    auto_dial: bool
+    exclusive: bool
+    tier: Tier
+    rule: OrderRule
+    pool_id: str
+    lead: Lead | None = None
+
+
+def claim_lead(
+    choice: Choice,
+    agent_id: str,
+    *,
+    rules: ProjectRules,
+    now: datetime,
+    previous: Lease | None,
+    token: int | None = None,
+) -> tuple[Lease, Claim]:
+    """Claim the chosen lead for ``agent_id``: the new lease record and the claim to hand out.
+
+    ``previous`` is the lead's current lease record (or ``None``). The token
+    is ``previous.token + 1`` unless a ``token`` from a global counter is
+    given, which must be larger. The lease expires at ``now`` plus the lock
+    window; with a window of 0 it is recorded but exclusive to nobody.
+    Claiming a lead whose lease is live raises
+    :class:`~leadcore.errors.ConflictError`.
+    """
+    lead_id = choice.lead_id
+    if previous is not None:
+        if previous.lead_id != lead_id:
+            raise ValidationError(
+                "claim_lead: the previous lease is of another lead",
+                [f"previous.lead_id: {previous.lead_id!r}, expected {lead_id!r}"],
+            )
+        if previous.is_live(now):
+            raise ConflictError(
+                f"lead {lead_id!r} is locked by agent {previous.agent_id!r} "
+                f"until {previous.expires_at.isoformat()}"
+            )
+    floor = 0 if previous is None else previous.token
+    if token is None:
+        token = floor + 1
+    elif isinstance(token, bool) or not isinstance(token, int) or token <= floor:
+        raise ValidationError(
+            "claim_lead: fencing tokens only grow",
+            [f"token: must be a whole number above {floor} for lead {lead_id!r}, got {token!r}"],
+        )
+    exclusive = rules.exclusive
+    if not exclusive and previous is not None and not previous.exclusive:
+        valid_from = previous.valid_from_token
+    else:
+        valid_from = token
+    expires_at = now + rules.lock_window
+    lease = Lease(
+        lead_id=lead_id,
+        agent_id=agent_id,
+        token=token,
+        claimed_at=now,
+        expires_at=expires_at,
+        exclusive=exclusive,
+        valid_from_token=valid_from,
+    )
+    claim = Claim(
+        lead_id=lead_id,
+        agent_id=agent_id,
+        token=token,
+        claimed_at=now,
+        expires_at=expires_at,
+        alert_at=now + rules.wait_before_alert,
+        auto_dial=rules.auto_dial,
+        exclusive=exclusive,
+        tier=choice.tier,
+        rule=choice.rule,
+        pool_id=choice.pool_id,
+    )
+    return lease, claim
+
+
+def check_token(
+    lease: Lease | None, *, lead_id: str, agent_id: str, token: int, now: datetime
+) -> Lease:
+    """Return the lease when ``token`` may still write to the lead, else raise ``LeaseLost``.
+
+    Refused: a lead with no claim, a token never issued, a token superseded
+    by a later claim, a token of another agent, a released claim, and an
+    exclusive claim whose ``expires_at`` has passed. Under a window of 0
+    nothing expires, and a token is superseded only by a later exclusive
+    claim.
+    """
+    if lease is None:
+        raise LeaseLost(f"lead {lead_id!r} has no claim, so token {token} is not valid")
+    if lease.lead_id != lead_id:
+        raise ValidationError(
+            "check_token: the lease is of another lead",
+            [f"lease.lead_id: {lease.lead_id!r}, expected {lead_id!r}"],
+        )
+    if token > lease.token:
+        raise LeaseLost(
+            f"token {token} was never issued for lead {lead_id!r} (latest: {lease.token})"
+        )
+    if token < lease.valid_from_token:
+        raise LeaseLost(
+            f"token {token} on lead {lead_id!r} was superseded by token {lease.token} "
+            f"(agent {lease.agent_id!r}, claimed at {lease.claimed_at.isoformat()})"
+        )
+    if token == lease.token:
+        if lease.agent_id != agent_id:
+            raise LeaseLost(
+                f"token {token} on lead {lead_id!r} belongs to agent {lease.agent_id!r}, "
+                f"not {agent_id!r}"
+            )
+        if lease.released:
+            raise LeaseLost(f"the claim with token {token} on lead {lead_id!r} was released")
+        if lease.exclusive and now >= lease.expires_at:
+            raise LeaseLost(
+                f"the claim with token {token} on lead {lead_id!r} expired at "
+                f"{lease.expires_at.isoformat()}"
+            )
+    return lease
+
+
+def _extend(
+    lease: Lease | None,
+    *,
+    lead_id: str,
+    agent_id: str,
+    token: int,
+    rules: ProjectRules,
+    now: datetime,
+) -> Lease:
+    current = check_token(lease, lead_id=lead_id, agent_id=agent_id, token=token, now=now)
+    if token != current.token or not current.exclusive:
+        return current
+    # Never shorten: a clock that stepped back must not hand the lead to someone else early.
+    expires_at = max(current.expires_at, now + rules.lock_window)
+    return attrs.evolve(current, expires_at=expires_at)
+
+
+def renew_lease(
+    lease: Lease | None,
+    *,
+    lead_id: str,
+    agent_id: str,
+    token: int,
+    rules: ProjectRules,
+    now: datetime,
+) -> Lease:
+    """Extend a valid claim to ``now`` plus the lock window (never shortening it).
+
+    Raises :class:`~leadcore.errors.LeaseLost` when the token may no longer
+    write (see :func:`check_token`).
+    """
+    return _extend(lease, lead_id=lead_id, agent_id=agent_id, token=token, rules=rules, now=now)
+
+
+def extend_after_call(
+    lease: Lease | None,
+    *,
+    lead_id: str,
+    agent_id: str,
+    token: int,
+    rules: ProjectRules,
+    now: datetime,
+) -> Lease:
+    """The rule "lock after call": a logged call keeps the lead locked for the window from now.
+
+    Same checks and result as :func:`renew_lease`; the service calls it when
+    it records a call under the claim.
+    """
+    return _extend(lease, lead_id=lead_id, agent_id=agent_id, token=token, rules=rules, now=now)
+
+
+def release_lease(
+    lease: Lease | None, *, lead_id: str, agent_id: str, token: int, now: datetime
+) -> Lease:
+    """Give the lead back before the window ends; the token may not write afterwards.
+
+    Raises :class:`~leadcore.errors.LeaseLost` when the token may no longer
+    write (see :func:`check_token`).
+    """
+    current = check_token(lease, lead_id=lead_id, agent_id=agent_id, token=token, now=now)
+    if token != current.token:
+        return current
+    return attrs.evolve(current, released=True)

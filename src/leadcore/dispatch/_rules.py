@@ -1,0 +1,194 @@
+"""Project rules: every setting of a project (campaign), as one serialisable record."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from datetime import timedelta
+
+import attrs
+
+from leadcore.dispatch._plain import from_plain, to_plain
+from leadcore.errors import ValidationError
+
+__all__ = ["ProjectRules", "SecondaryOrder"]
+
+
+class SecondaryOrder(enum.StrEnum):
+    """How leads of equal rank inside a pool tier are ordered."""
+
+    OLDEST_FIRST = "oldest_first"
+    """Earliest ``created_at`` first."""
+    NEWEST_FIRST = "newest_first"
+    """Latest ``created_at`` first."""
+    LEAST_RECENTLY_CONTACTED = "least_recently_contacted"
+    """Never-contacted leads first, then the earliest ``last_contact_at``."""
+    FEWEST_ATTEMPTS = "fewest_attempts"
+    """Fewest call attempts first."""
+
+
+def _secondary_order(value: SecondaryOrder | str) -> SecondaryOrder:
+    # Keep an unknown spelling as it is so that validation reports it with the accepted values.
+    try:
+        return SecondaryOrder(value)
+    except ValueError:
+        return value  # type: ignore[return-value]
+
+
+_FLAGS = (
+    "force_notes_on_status_change",
+    "show_only_own_history",
+    "share_reminders_in_group",
+    "allow_multiple_relationships",
+    "auto_dial",
+    "no_status_first",
+    "all_pools",
+    "include_project_pools",
+    "agents_set_own_filters",
+)
+
+
+@attrs.frozen
+class ProjectRules:
+    """Every rule of a project, with documented defaults.
+
+    Lead lifecycle rules:
+
+    - ``force_notes_on_status_change`` (``False``): every status change must
+      carry a note.
+    - ``show_only_own_history`` (``False``): users see only the history
+      entries they made themselves.
+    - ``share_reminders_in_group`` (``False``): members of a group see each
+      other's reminders.
+    - ``allow_multiple_relationships`` (``False``): a lead may be assigned to
+      several users; when off, a lead assigned to someone is never dispatched
+      to another agent.
+
+    Dialer rules:
+
+    - ``auto_dial`` (``False``): dial as soon as the lead is loaded.
+    - ``wait_before_alert_seconds`` (``0``): how long after a claim the
+      dialer page raises its alert (``Claim.alert_at``).
+    - ``no_status_first`` (``False``): inside a pool tier, leads with no
+      status come before leads that have one.
+    - ``all_pools`` (``False``): ignore the pool priority order; the agent's
+      own pools form one tier, the project's pools another.
+    - ``include_project_pools`` (``True``): after the agent's private pools,
+      hand out leads of the project and general pools; when off, each agent
+      works only on their private pools.
+    - ``agents_set_own_filters`` (``False``): agents may set their own
+      dispatch filters; when off only a manager sets them.
+    - ``lock_window_minutes`` (``10``): a claimed or called lead stays locked
+      to its agent this long; ``0`` records claims but locks nothing, so
+      several agents may load the same lead.
+    - ``secondary_order`` (oldest first): the order inside a tier.
+    - ``callback_grace_minutes`` (``None``): a due callback is for its owner
+      only; with a number, any agent of the project may take it that many
+      minutes after it fell due.
+    - ``max_claims_per_hour`` / ``max_claims_per_day`` (``None``): per-agent
+      caps over the last 60 minutes / 24 hours; ``None`` means no cap.
+
+    Invalid values raise :class:`~leadcore.errors.ValidationError` listing
+    every problem:
+
+    >>> rules = ProjectRules(no_status_first=True)
+    >>> rules.lock_window
+    datetime.timedelta(seconds=600)
+    >>> ProjectRules(lock_window_minutes=-1)
+    Traceback (most recent call last):
+    ...
+    leadcore.errors.ValidationError: project rules are invalid (1 problem):
+      lock_window_minutes: must be whole minutes, 0 or more (0 = no exclusive lock), got -1
+    """
+
+    force_notes_on_status_change: bool = False
+    show_only_own_history: bool = False
+    share_reminders_in_group: bool = False
+    allow_multiple_relationships: bool = False
+    auto_dial: bool = False
+    wait_before_alert_seconds: int = 0
+    no_status_first: bool = False
+    all_pools: bool = False
+    include_project_pools: bool = True
+    agents_set_own_filters: bool = False
+    lock_window_minutes: int = 10
+    secondary_order: SecondaryOrder = attrs.field(
+        default=SecondaryOrder.OLDEST_FIRST, converter=_secondary_order
+    )
+    callback_grace_minutes: int | None = None
+    max_claims_per_hour: int | None = None
+    max_claims_per_day: int | None = None
+
+    def __attrs_post_init__(self) -> None:
+        problems = [
+            f"{name}: must be true or false, got {getattr(self, name)!r}"
+            for name in _FLAGS
+            if not isinstance(getattr(self, name), bool)
+        ]
+        if not _whole(self.lock_window_minutes, minimum=0):
+            problems.append(
+                "lock_window_minutes: must be whole minutes, 0 or more "
+                f"(0 = no exclusive lock), got {self.lock_window_minutes!r}"
+            )
+        if not _whole(self.wait_before_alert_seconds, minimum=0):
+            problems.append(
+                "wait_before_alert_seconds: must be whole seconds, 0 or more, "
+                f"got {self.wait_before_alert_seconds!r}"
+            )
+        if not isinstance(self.secondary_order, SecondaryOrder):
+            accepted = ", ".join(o.value for o in SecondaryOrder)
+            problems.append(
+                f"secondary_order: must be one of {accepted}, got {self.secondary_order!r}"
+            )
+        grace = self.callback_grace_minutes
+        if grace is not None and not _whole(grace, minimum=0):
+            problems.append(
+                "callback_grace_minutes: must be whole minutes, 0 or more, "
+                f"or None (callbacks stay with their owner), got {grace!r}"
+            )
+        for name in ("max_claims_per_hour", "max_claims_per_day"):
+            cap = getattr(self, name)
+            if cap is not None and not _whole(cap, minimum=1):
+                problems.append(
+                    f"{name}: must be a whole number, 1 or more, or None (no cap), got {cap!r}"
+                )
+        if problems:
+            raise ValidationError("project rules are invalid", problems)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object]) -> ProjectRules:
+        """Build from plain data as :meth:`to_dict` gives it; unknown names and bad values raise.
+
+        Raises :class:`~leadcore.errors.ValidationError` listing every problem.
+        """
+        return from_plain(cls, data, "project rules are invalid")
+
+    def to_dict(self) -> dict[str, object]:
+        """The record as plain data (lists, strings, numbers), for JSON or TOML."""
+        return to_plain(self)
+
+    @property
+    def lock_window(self) -> timedelta:
+        """The lock window as a ``timedelta`` (zero means no exclusive lock)."""
+        return timedelta(minutes=self.lock_window_minutes)
+
+    @property
+    def exclusive(self) -> bool:
+        """Whether claims lock the lead to one agent (the window is above zero)."""
+        return self.lock_window_minutes > 0
+
+    @property
+    def wait_before_alert(self) -> timedelta:
+        """The wait before the dialer alert, as a ``timedelta``."""
+        return timedelta(seconds=self.wait_before_alert_seconds)
+
+    @property
+    def callback_grace(self) -> timedelta | None:
+        """The callback grace period, or ``None`` when callbacks stay with their owner."""
+        if self.callback_grace_minutes is None:
+            return None
+        return timedelta(minutes=self.callback_grace_minutes)
+
+
+def _whole(value: object, *, minimum: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= minimum
