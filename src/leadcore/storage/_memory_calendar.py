@@ -1,0 +1,138 @@
+"""The memory repository of the calendar (wired into :class:`MemoryUnitOfWork`).
+
+Each organisation has one table of activity rows. A row keeps, beside the
+activity, what a window query filters on: the span (computed once, when the
+activity is written), the participants and the linked clients. A query scans
+the organisation's rows; a series is one row however long it runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import attrs
+
+from leadcore.calendar._model import Activity, ActivityStatus, ActivityType, ClientRef
+from leadcore.errors import ConflictError, NotFound
+from leadcore.storage._calendar_ports import ActivitySpan, activity_span
+from leadcore.storage._memory_tx import Repo
+
+if TYPE_CHECKING:
+    from leadcore.calendar.service import CalendarSettings
+
+__all__ = ["MemoryCalendar"]
+
+
+@attrs.frozen
+class _Row:
+    activity: Activity
+    span: ActivitySpan
+    users: frozenset[str]
+
+
+def _row(activity: Activity) -> _Row:
+    return _Row(activity, activity_span(activity), frozenset(activity.participant_ids))
+
+
+def _order(row: _Row) -> tuple[datetime, str]:
+    return row.span.first, row.activity.id
+
+
+class MemoryCalendar(Repo[_Row]):
+    """Activities (one row per activity, series included), types, statuses and settings."""
+
+    table, kind = "calendar_activities", "activity"
+    _CATALOGUE = "calendar_catalogue"
+
+    def add(self, activity: Activity) -> None:
+        """Store a new activity."""
+        self._add(activity.organization_id, activity.id, _row(activity))
+
+    def get(self, organization_id: str, activity_id: str) -> Activity | None:
+        """The activity, or ``None``."""
+        row = self._get(organization_id, activity_id)
+        return None if row is None else row.activity
+
+    def update(self, activity: Activity, *, expected_version: int) -> None:
+        """Compare-and-set on ``version``."""
+        org = activity.organization_id
+        stored = self._get(org, activity.id)
+        if stored is None:
+            raise NotFound(self.kind, activity.id)
+        if stored.activity.version != expected_version:
+            raise ConflictError(
+                f"activity {activity.id!r} is at version {stored.activity.version}, "
+                f"not {expected_version}: it was changed meanwhile"
+            )
+        self._tx.write(self.table, org, activity.id, _row(activity))
+
+    def activities_between(
+        self,
+        organization_id: str,
+        start: datetime | None,
+        end: datetime | None,
+        *,
+        user_ids: Collection[str] | None = None,
+        clients: Collection[ClientRef] | None = None,
+    ) -> list[Activity]:
+        """Activities whose span may overlap the window, by span start, then id."""
+        users = None if user_ids is None else frozenset(user_ids)
+        wanted = None if clients is None else tuple(clients)
+        rows: list[_Row] = [
+            row
+            for row in self._tx.scan(self.table, organization_id)
+            if row.span.overlaps(start, end)
+            and (users is None or not users.isdisjoint(row.users))
+            and (wanted is None or any(row.activity.involves_client(c) for c in wanted))
+        ]
+        rows.sort(key=_order)
+        return [row.activity for row in rows]
+
+    def in_use(
+        self, organization_id: str, *, type_id: str | None = None, status_id: str | None = None
+    ) -> bool:
+        """Whether an activity or an edited occurrence uses the type or the status."""
+        for row in self._tx.scan(self.table, organization_id):
+            a = row.activity
+            if type_id is not None and a.type_id == type_id:
+                return True
+            if status_id is not None:
+                if a.status_id == status_id:
+                    return True
+                overrides = a.recurrence.overrides if a.recurrence is not None else ()
+                if any(o.status_id == status_id for o in overrides):
+                    return True
+        return False
+
+    def types(self, organization_id: str) -> Sequence[ActivityType] | None:
+        """The stored types, or ``None``."""
+        found: tuple[ActivityType, ...] | None = self._tx.read(
+            self._CATALOGUE, organization_id, "types"
+        )
+        return found
+
+    def put_types(self, organization_id: str, types: Sequence[ActivityType]) -> None:
+        """Store the types."""
+        self._tx.write(self._CATALOGUE, organization_id, "types", tuple(types))
+
+    def statuses(self, organization_id: str) -> Sequence[ActivityStatus] | None:
+        """The stored statuses, or ``None``."""
+        found: tuple[ActivityStatus, ...] | None = self._tx.read(
+            self._CATALOGUE, organization_id, "statuses"
+        )
+        return found
+
+    def put_statuses(self, organization_id: str, statuses: Sequence[ActivityStatus]) -> None:
+        """Store the statuses."""
+        self._tx.write(self._CATALOGUE, organization_id, "statuses", tuple(statuses))
+
+    def settings(self, organization_id: str) -> CalendarSettings | None:
+        """The stored settings, or ``None``."""
+        found: CalendarSettings | None = self._tx.read(self._CATALOGUE, organization_id, "settings")
+        return found
+
+    def put_settings(self, organization_id: str, settings: CalendarSettings) -> None:
+        """Store the settings."""
+        self._tx.write(self._CATALOGUE, organization_id, "settings", settings)
