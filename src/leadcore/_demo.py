@@ -1,22 +1,101 @@
-"""``leadcore demo``: a deterministic tour of what the library does so far."""
+"""``leadcore demo``: a deterministic call-centre day on sample data.
+
+Three organisations (a supplier, an agency, an advertiser) each with their
+own workflow; intake with duplicates; qualifiers working leads through
+dispatch with leases and notes; conversions, the funnel, and the events the
+day recorded. ``--seed`` fixes every random choice, so two runs print the same.
+"""
 
 from __future__ import annotations
 
+import random
+from collections import Counter
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
-from leadcore.workflow import lint, sample_workflow
+from leadcore.clock import ManualClock
+from leadcore.core import Leadcore, Session
+from leadcore.dispatch import Pool, PoolKind, ProjectRules
+from leadcore.errors import ConflictError
+from leadcore.ids import SequentialIds
+from leadcore.workflow import lint, name_key, sample_workflow
 
 __all__ = ["run_demo"]
+
+_FIRST = [
+    "Yael",
+    "Noam",
+    "Dana",
+    "Omer",
+    "Maya",
+    "Itai",
+    "Tamar",
+    "Lior",
+    "Shira",
+    "Eitan",
+    "Rina",
+    "Avi",
+    "Michal",
+    "Yossi",
+    "Noa",
+    "Gil",
+]
+_LAST = [
+    "Cohen",
+    "Levi",
+    "Mizrahi",
+    "Peretz",
+    "Biton",
+    "Friedman",
+    "Katz",
+    "Azulay",
+    "Shapiro",
+    "Ben-David",
+]
+_START = datetime(2026, 3, 1, 6, 0, tzinfo=UTC)  # 08:00 in Jerusalem
 
 
 def _heading(out: TextIO, title: str) -> None:
     print(f"\n== {title} " + "=" * max(0, 66 - len(title)), file=out)
 
 
+def _progress(out: TextIO, label: str, done: int, total: int) -> None:
+    # One line redrawn in place when the output is a terminal, else a line per quarter.
+    width = 30
+    filled = width * done // total
+    bar = "#" * filled + "." * (width - filled)
+    if out.isatty():
+        end = "\n" if done == total else ""
+        print(f"\r  {label} [{bar}] {done}/{total}", end=end, file=out, flush=True)
+    elif done == total or done % max(1, total // 4) == 0:
+        print(f"  {label} [{bar}] {done}/{total}", file=out)
+
+
 def run_demo(*, seed: int, out_dir: Path, out: TextIO) -> int:
     """Run the demo, write its files under ``out_dir``, print a readable summary."""
-    del seed  # the tour so far has no random part; later steps use it
+    rng = random.Random(seed)
+    _workflow_tour(out)
+    clock = ManualClock(_START)
+    core = Leadcore.open(clock=clock, ids=SequentialIds())
+    agency, supplier, advertiser, agents = _organisations(core, out)
+    project_id = _project(agency, agents)
+    _intake(agency, supplier, project_id, rng, out)
+    figures = _shift(agency, project_id, agents, clock, rng, out)
+    _results(core, agency, advertiser, figures, out)
+    _events(core, [agency, supplier, advertiser], out)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    diagram = out_dir / "sales-workflow.mmd"
+    diagram.write_text(sample_workflow().to_mermaid(), encoding="utf-8")
+    qualification = out_dir / "agency-workflow.mmd"
+    qualification.write_text(agency.workflow.current().to_mermaid(), encoding="utf-8")
+    _heading(out, "Files written")
+    print(f"  {diagram.resolve()}", file=out)
+    print(f"  {qualification.resolve()}", file=out)
+    return 0
+
+
+def _workflow_tour(out: TextIO) -> None:
     wf = sample_workflow()
     _heading(out, "1. A sales workflow, validated")
     print(
@@ -26,40 +105,283 @@ def run_demo(*, seed: int, out_dir: Path, out: TextIO) -> int:
         file=out,
     )
     print(f"Lint findings: {len(lint(wf.to_dict()))} (a clean workflow).", file=out)
-    broken = wf.to_dict()
-    broken["status"][1]["next"].append("archived")
-    broken["status"][2]["color"] = "orange"
-    broken["status"][3]["name"] = "NEW"
+    statuses = [st.to_dict() for st in wf.statuses]
+    statuses[1]["next"] = [*wf.statuses[1].next, "archived"]
+    statuses[2]["color"] = "orange"
+    statuses[3]["name"] = "NEW"
+    broken = {**wf.to_dict(), "status": [*statuses]}
     print("The same workflow with three mistakes gives every finding at once:", file=out)
     for f in lint(broken):
         print(f"  {f}", file=out)
-
     _heading(out, "2. Decisions, explained")
-    cases: list[tuple[str, str | None, str, dict[str, object]]] = [
-        ("a restricted qualifier skips ahead", "new", "meeting", {"restricted": True}),
-        ("contacted needs a note", "new", "contacted", {}),
-        ("with a note it is allowed", "new", "contacted", {"note": "Spoke to Dana at 10:05"}),
-        ("the project forces notes", "qualified", "lost", {"force_notes": True}),
-        ("a lead with no status, restricted", None, "qualified", {"restricted": True}),
+    cases: list[tuple[str, str | None, str, bool, str | None]] = [
+        ("a restricted qualifier skips ahead", "new", "meeting", True, None),
+        ("contacted needs a note", "new", "contacted", False, None),
+        ("with a note it is allowed", "new", "contacted", False, "Spoke to Dana at 10:05"),
     ]
-    for title, current, target, kwargs in cases:
-        decision = wf.decide(current, target, **kwargs)  # type: ignore[arg-type]
+    for title, current, target, restricted, note in cases:
+        decision = wf.decide(current, target, restricted=restricted, note=note)
         print(f"- {title}: {current or '(no status)'} -> {target}", file=out)
         for line in decision.explain().splitlines():
             print(f"    {line}", file=out)
-
-    _heading(out, "3. Graph analysis")
     path = wf.shortest_path("new", "won")
     print(f"Shortest path new -> won: {' -> '.join(path or ())}", file=out)
-    print(f"Reachable from entry: {len(wf.reachable())} of {len(wf.statuses)} statuses", file=out)
-    print(f"Dead ends: {list(wf.dead_ends()) or 'none'}", file=out)
 
-    _heading(out, "4. The workflow as Mermaid")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    diagram = out_dir / "sales-workflow.mmd"
-    diagram.write_text(wf.to_mermaid(), encoding="utf-8")
-    print(wf.to_mermaid(), file=out, end="")
-    _heading(out, "Files written")
-    print(f"  {diagram.resolve()}", file=out)
 
-    return 0
+def _organisations(core: Leadcore, out: TextIO) -> tuple[Session, Session, Session, list[Session]]:
+    _heading(out, "3. Three organisations, each with its own statuses")
+    _, admin = core.create_organization(
+        "Orion Media",
+        admin_name="Dana",
+        default_region="IL",
+        timezone="Asia/Jerusalem",
+        workflow=sample_workflow("qualification.he"),
+    )
+    agency = core.session(admin.id)
+    _, sup_admin = agency.partners.add_supplier("Leads4U", admin_name="Moshe")
+    _, adv_admin = agency.partners.add_advertiser("BigBank Mortgages", admin_name="Rina")
+    supplier = core.session(sup_admin.id)
+    advertiser = core.session(adv_admin.id)
+    for name, s in (
+        ("Orion Media (agency)", agency),
+        ("Leads4U (supplier)", supplier),
+        ("BigBank (advertiser)", advertiser),
+    ):
+        wf = s.workflow.current()
+        names = ", ".join(st.name for st in wf.statuses[:4])
+        print(f"  {name:22} workflow {wf.id!r}: {names}, ...", file=out)
+        partners = ", ".join(f"{p.partner_name} ({p.kind})" for p in s.partners.list())
+        print(f"  {'':22} partners: {partners}", file=out)
+    agents = [core.session(agency.users.add(n, "qualifier").id) for n in ("Omer", "Noa", "Itai")]
+    agency.users.add("Shira", "qualifier_manager")
+    agency.users.add("Avi", "sales_manager")
+    advertiser.users.add("Gil", "salesperson")
+    print(
+        f"  Agency users: {', '.join(f'{u.name} ({u.role})' for u in agency.users.list())}",
+        file=out,
+    )
+    return agency, supplier, advertiser, agents
+
+
+def _phone(rng: random.Random) -> str:
+    return f"05{rng.choice('0234')}-{rng.randrange(200, 999)}-{rng.randrange(1000, 9999)}"
+
+
+def _project(agency: Session, agents: list[Session]) -> str:
+    rules = ProjectRules(
+        no_status_first=True,
+        lock_window_minutes=10,
+        force_notes_on_status_change=True,
+        wait_before_alert_seconds=20,
+    )
+    project = agency.leads.create_project(
+        "Mortgage leads", rules=rules, member_ids=[a.user_id for a in agents]
+    )
+    agency.dispatch.set_pools(
+        project.id,
+        [Pool("fresh", PoolKind.PROJECT, "Fresh"), Pool("retry", PoolKind.PROJECT, "Retry")],
+        order=["fresh", "retry"],
+    )
+    return project.id
+
+
+def _intake(
+    agency: Session, supplier: Session, project_id: str, rng: random.Random, out: TextIO
+) -> None:
+    _heading(out, "4. Intake: an import with duplicates, a blocked number, bad rows")
+    supplier_id = supplier.organization_id
+    blocked = agency.leads.block_number("052-555-1234")
+    rows: list[dict[str, object]] = []
+    for i in range(60):
+        name = f"{rng.choice(_FIRST)} {rng.choice(_LAST)}"
+        rows.append(
+            {
+                "name": name,
+                "phone": _phone(rng),
+                "channel": rng.choice(["facebook", "google", "landing-page"]),
+                "supplier_id": supplier_id,
+                "project_id": project_id,
+                "pool_id": "fresh",
+            }
+        )
+        if i % 12 == 5:  # the same person again, written differently
+            rows.append(
+                {
+                    "name": name.upper(),
+                    "phone": str(rows[-1]["phone"]).replace("-", ""),
+                    "channel": "facebook",
+                    "supplier_id": supplier_id,
+                    "project_id": project_id,
+                    "pool_id": "fresh",
+                }
+            )
+    rows.append(
+        {
+            "name": "Blocked Caller",
+            "phone": blocked,
+            "supplier_id": supplier_id,
+            "project_id": project_id,
+            "pool_id": "fresh",
+        }
+    )
+    rows.append(
+        {
+            "name": "",
+            "phone": "12",
+            "supplier_id": supplier_id,
+            "project_id": project_id,
+            "pool_id": "fresh",
+        }
+    )
+    rows.append(
+        {
+            "name": "No Phone",
+            "phone": "not a number",
+            "supplier_id": supplier_id,
+            "project_id": project_id,
+            "pool_id": "fresh",
+        }
+    )
+    report = agency.leads.import_many(rows)
+    print(f"  {report.summary()}", file=out)
+    for row in report.rows:
+        if row.outcome == "invalid":
+            print(f"  row {row.index}: invalid: {'; '.join(row.problems)}", file=out)
+    first_dup = next(r for r in report.rows if r.outcome == "duplicate")
+    print(
+        f"  row {first_dup.index}: duplicate of {first_dup.duplicate_of} (kept, flagged)", file=out
+    )
+
+
+def _shift(
+    agency: Session,
+    project_id: str,
+    agents: list[Session],
+    clock: ManualClock,
+    rng: random.Random,
+    out: TextIO,
+) -> dict[str, Counter[str]]:
+    _heading(out, "5. A dispatch shift: three qualifiers press 'next'")
+    project = agency.leads.project(project_id)
+    page = agency.leads.list(limit=500)
+    total = sum(1 for lead in page.items if not lead.do_not_call)
+    figures: dict[str, Counter[str]] = {a.user_id: Counter() for a in agents}
+    names = {a.user_id: a.users.me().name for a in agents}
+    handled = 0
+    shown = False
+    for _ in range(6 * total):
+        agent = rng.choice(agents)
+        claim = agent.dispatch.next(project.id)
+        if claim is None:
+            if all(a.dispatch.next(project.id) is None for a in agents):
+                break
+            continue
+        lead = claim.lead
+        assert lead is not None
+        if not shown:
+            why = agent.dispatch.explain(project.id)
+            print(
+                f"  {names[agent.user_id]} got {lead.name} ({lead.id}), token {claim.token}, "
+                f"locked until {claim.expires_at:%H:%M}, alert at {claim.alert_at:%H:%M:%S}",
+                file=out,
+            )
+            print(f"  why the next one: {why.text().splitlines()[0]}", file=out)
+            shown = True
+        clock.advance(timedelta(minutes=rng.randint(2, 6)))
+        answered = rng.random() < 0.6
+        agent.dispatch.log_call(
+            lead.id, claim.token, outcome="answered" if answered else "no answer"
+        )
+        figures[agent.user_id]["calls"] += 1
+        status = lead.status_id
+        if status is None:
+            agent.dispatch.change_status(lead.id, claim.token, "new", note="First call")
+            status = "new"
+        final = None
+        if answered:
+            agent.dispatch.change_status(lead.id, claim.token, "in_call", note="Talked about rates")
+            final = "qualified" if rng.random() < 0.55 else "irrelevant"
+            agent.dispatch.change_status(
+                lead.id,
+                claim.token,
+                final,
+                note="Wants an offer" if final == "qualified" else "Not interested",
+            )
+        elif status == "new":
+            agent.dispatch.change_status(lead.id, claim.token, "no_answer", note="No answer")
+        elif lead.attempts + 1 >= 3:
+            final = "irrelevant"
+            agent.dispatch.change_status(
+                lead.id, claim.token, final, note="Three calls, never answered"
+            )
+        if final is not None:
+            figures[agent.user_id][final] += 1
+            handled += 1
+            _progress(out, "leads worked", handled, total)
+        agent.dispatch.release(lead.id, claim.token)
+    print("  per agent:", file=out)
+    for agent_id, c in figures.items():
+        print(
+            f"    {names[agent_id]:5} calls {c['calls']:3}, qualified {c['qualified']:2}, "
+            f"not relevant {c['irrelevant']:2}",
+            file=out,
+        )
+    why = agents[0].dispatch.explain(project.id)
+    print("  at the end of the shift, explain says:", file=out)
+    for line in why.text().splitlines():
+        print(f"    {line}", file=out)
+    return figures
+
+
+def _results(
+    core: Leadcore,
+    agency: Session,
+    advertiser: Session,
+    figures: dict[str, Counter[str]],
+    out: TextIO,
+) -> None:
+    _heading(out, "6. Conversions and the funnel")
+    del core, figures, advertiser
+    qualified = agency.leads.list(status="qualified", limit=500).items
+    converted = 0
+    shown = False
+    for lead in qualified[: max(1, len(qualified) // 2)]:
+        account = f"{lead.name.split()[-1]} family"
+        try:
+            agency.leads.convert(
+                lead.id,
+                account_name=account,
+                opportunity_name=f"Mortgage for {lead.name}",
+                amount=450_000.0,
+            )
+        except ConflictError as exc:
+            if not shown:
+                print(f"  duplicate account check: {exc}", file=out)
+                shown = True
+            existing = next(
+                a for a in agency.leads.accounts() if name_key(a.name) == name_key(account)
+            )
+            agency.leads.convert(
+                lead.id, account_id=existing.id, opportunity_name=f"Mortgage for {lead.name}"
+            )
+        converted += 1
+    print(f"  converted {converted} of {len(qualified)} qualified leads", file=out)
+    print(f"  {'source':14} {'leads':>5} {'converted':>9} {'accounts':>8} {'opps':>4}", file=out)
+    for row in agency.reports.funnel(by="channel"):
+        print(
+            f"  {row.key or '-':14} {row.leads:5} {row.converted:9} {row.accounts:8} "
+            f"{row.opportunities:4}",
+            file=out,
+        )
+    counts = agency.leads.status_counts(include_done=True)
+    tabs = ", ".join(f"{k or 'no status'}: {v}" for k, v in counts.items())
+    print(f"  status tabs: {tabs}", file=out)
+
+
+def _events(core: Leadcore, sessions: list[Session], out: TextIO) -> None:
+    _heading(out, "7. Events recorded in the outbox")
+    for s in sessions:
+        events = core.events.read(s.organization_id)
+        kinds = Counter(e.event.type for e in events)
+        top = ", ".join(f"{k} {n}" for k, n in kinds.most_common(5))
+        print(f"  {s.users.me().name:6} ({len(events)} events): {top}", file=out)
