@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import TextIO
+from zoneinfo import ZoneInfo
 
 from leadcore.clock import ManualClock
 from leadcore.core import Leadcore, Session
 from leadcore.dispatch import Pool, PoolKind, ProjectRules
-from leadcore.errors import ConflictError
+from leadcore.errors import ConflictError, ValidationError
 from leadcore.ids import SequentialIds
 from leadcore.workflow import lint, name_key, sample_workflow
 
@@ -83,8 +84,9 @@ def run_demo(*, seed: int, out_dir: Path, out: TextIO) -> int:
     _intake(agency, supplier, project_id, rng, out)
     figures = _shift(agency, project_id, agents, clock, rng, out)
     _results(core, agency, advertiser, figures, out)
-    _events(core, [agency, supplier, advertiser], out)
     out_dir.mkdir(parents=True, exist_ok=True)
+    calendar_file = _meetings(agency, clock, out_dir, out)
+    _events(core, [agency, supplier, advertiser], out)
     diagram = out_dir / "sales-workflow.mmd"
     diagram.write_text(sample_workflow().to_mermaid(), encoding="utf-8")
     qualification = out_dir / "agency-workflow.mmd"
@@ -92,6 +94,8 @@ def run_demo(*, seed: int, out_dir: Path, out: TextIO) -> int:
     _heading(out, "Files written")
     print(f"  {diagram.resolve()}", file=out)
     print(f"  {qualification.resolve()}", file=out)
+    if calendar_file is not None:
+        print(f"  {calendar_file.resolve()}", file=out)
     return 0
 
 
@@ -378,8 +382,56 @@ def _results(
     print(f"  status tabs: {tabs}", file=out)
 
 
+def _meetings(agency: Session, clock: ManualClock, out_dir: Path, out: TextIO) -> Path | None:
+    _heading(out, "7. Meetings for converted leads, and the calendar")
+    avi = next(u for u in agency.users.list() if u.name == "Avi")
+    sales = agency  # the account manager books on Avi's behalf
+    tz = ZoneInfo("Asia/Jerusalem")
+    day = (clock.now().astimezone(tz) + timedelta(days=1)).date()
+    converted = agency.leads.list(converted=True, include_done=True, limit=6).items
+    for n, lead in enumerate(converted[:6]):
+        start = datetime.combine(day, time(9, 0), tzinfo=tz) + timedelta(hours=n)
+        booking = sales.calendar.schedule(
+            f"Mortgage offer: {lead.name}",
+            start=start,
+            end=start + timedelta(minutes=45),
+            responsible_user_id=avi.id,
+            client=f"lead:{lead.id}",
+            location="Orion Media, Tel Aviv",
+        )
+        if n == 0:
+            print(
+                f"  booked {booking.activity.title!r} for {avi.name}, {start:%a %d %b %H:%M}",
+                file=out,
+            )
+    sales.calendar.schedule(
+        "Pipeline review",
+        start=datetime.combine(day, time(16, 0), tzinfo=tz),
+        end=datetime.combine(day, time(16, 30), tzinfo=tz),
+        responsible_user_id=avi.id,
+        recurrence="FREQ=WEEKLY;BYDAY=SU,WE",
+    )
+    view = sales.calendar.day([avi.id], day)
+    for column in view.columns:
+        titles = [getattr(e, "title", "busy") for e in column.entries]
+        print(
+            f"  {avi.name}'s day ({day:%a %d %b}): {len(titles)} activities: "
+            f"{', '.join(titles[:3])}, ...",
+            file=out,
+        )
+    try:
+        text = sales.calendar.export_ics(user_id=avi.id)
+    except ValidationError as exc:
+        print(f"  no .ics written: {exc.summary} (install leadcore[ical])", file=out)
+        return None
+    path = out_dir / "avi-calendar.ics"
+    path.write_text(text, encoding="utf-8")
+    print(f"  exported {text.count('BEGIN:VEVENT')} events to {path.name}", file=out)
+    return path
+
+
 def _events(core: Leadcore, sessions: list[Session], out: TextIO) -> None:
-    _heading(out, "7. Events recorded in the outbox")
+    _heading(out, "8. Events recorded in the outbox")
     for s in sessions:
         events = core.events.read(s.organization_id)
         kinds = Counter(e.event.type for e in events)
