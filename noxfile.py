@@ -49,7 +49,7 @@ def typecheck(session: nox.Session) -> None:
 @nox.session
 def docs(session: nox.Session) -> None:
     """Build the documentation with warnings as errors."""
-    session.install("-e", EXTRAS, *group("docs"))
+    session.install("-e", ".[sql,ical,testing]", *group("docs"))
     session.run(
         "sphinx-build",
         "-W",
