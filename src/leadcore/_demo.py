@@ -83,6 +83,7 @@ def run_demo(*, seed: int, out_dir: Path, out: TextIO) -> int:
     project_id = _project(agency, agents)
     _intake(agency, supplier, project_id, rng, out)
     figures = _shift(agency, project_id, agents, clock, rng, out)
+    _partners(agency, supplier, advertiser, rng, out)
     _results(core, agency, advertiser, figures, out)
     out_dir.mkdir(parents=True, exist_ok=True)
     calendar_file = _meetings(agency, clock, out_dir, out)
@@ -337,6 +338,60 @@ def _shift(
     return figures
 
 
+def _partners(
+    agency: Session, supplier: Session, advertiser: Session, rng: random.Random, out: TextIO
+) -> None:
+    _heading(out, "6. Leads between organisations: forwarding and feedback")
+    agency_id = agency.organization_id
+    for _ in range(4):
+        lead = supplier.leads.create(
+            f"{rng.choice(_FIRST)} {rng.choice(_LAST)}", phones=[_phone(rng)], channel="radio"
+        )
+        supplier.leads.forward(lead.id, agency_id)
+    incoming = agency.deliveries.list(direction="incoming")
+    for n, delivery in enumerate(incoming):
+        if n == 0:
+            agency.deliveries.reject(delivery.id, "wrong_number")
+        else:
+            agency.deliveries.accept(delivery.id)
+    print(
+        f"  Leads4U forwarded {len(incoming)} leads to Orion Media; Orion accepted "
+        f"{len(incoming) - 1} and rejected 1 (wrong number)",
+        file=out,
+    )
+    qualified = agency.leads.list(status="qualified", limit=500).items
+    bank_id = advertiser.organization_id
+    sent = [agency.leads.forward(lead.id, bank_id) for lead in qualified[:8]]
+    received = advertiser.deliveries.list(direction="incoming")
+    for n, delivery in enumerate(received):
+        if n % 4 == 3:
+            advertiser.deliveries.reject(delivery.id, "out_of_area")
+        elif n % 4 == 2:
+            advertiser.deliveries.accept(delivery.id)
+            advertiser.deliveries.return_lead(delivery.id, "not_interested")
+        else:
+            advertiser.deliveries.accept(delivery.id)
+    first = agency.deliveries.get(sent[-1].id)
+    print(
+        f"  Orion forwarded {len(sent)} qualified leads to BigBank; the last one reads "
+        f"{first.state} ({first.reason_label or 'no reason'}) on Orion's side",
+        file=out,
+    )
+    bank_lead = advertiser.leads.get(received[0].lead_id or "")
+    print(
+        f"  at BigBank it is {bank_lead.id} with status {bank_lead.status_id!r} in "
+        f"BigBank's own workflow; Orion never sees it",
+        file=out,
+    )
+    for who, s in (("Leads4U sees", supplier), ("Orion sees", agency)):
+        for row in s.deliveries.report(direction="outgoing", by="all"):
+            print(
+                f"  {who} about {row.partner_name}: {row.total} sent, {row.accepted} "
+                f"accepted, {row.rejected} rejected, {row.returned} returned",
+                file=out,
+            )
+
+
 def _results(
     core: Leadcore,
     agency: Session,
@@ -344,7 +399,7 @@ def _results(
     figures: dict[str, Counter[str]],
     out: TextIO,
 ) -> None:
-    _heading(out, "6. Conversions and the funnel")
+    _heading(out, "7. Conversions and the funnel")
     del core, figures, advertiser
     qualified = agency.leads.list(status="qualified", limit=500).items
     converted = 0
@@ -383,7 +438,7 @@ def _results(
 
 
 def _meetings(agency: Session, clock: ManualClock, out_dir: Path, out: TextIO) -> Path | None:
-    _heading(out, "7. Meetings for converted leads, and the calendar")
+    _heading(out, "8. Meetings for converted leads, and the calendar")
     avi = next(u for u in agency.users.list() if u.name == "Avi")
     sales = agency  # the account manager books on Avi's behalf
     tz = ZoneInfo("Asia/Jerusalem")
@@ -431,7 +486,7 @@ def _meetings(agency: Session, clock: ManualClock, out_dir: Path, out: TextIO) -
 
 
 def _events(core: Leadcore, sessions: list[Session], out: TextIO) -> None:
-    _heading(out, "8. Events recorded in the outbox")
+    _heading(out, "9. Events recorded in the outbox")
     for s in sessions:
         events = core.events.read(s.organization_id)
         kinds = Counter(e.event.type for e in events)
