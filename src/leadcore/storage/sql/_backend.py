@@ -1,0 +1,282 @@
+"""What differs between SQLite, PostgreSQL and MariaDB/MySQL: engines, transactions, errors.
+
+- **SQLite**: reads run in autocommit mode (each statement sees the latest
+  commit, like the memory adapter); a commit takes the database's write lock
+  with ``BEGIN IMMEDIATE``, so writers queue instead of failing half-way. A
+  file database runs in WAL mode, so readers never wait for a writer. An
+  in-memory database is one connection that every unit of work shares, one
+  statement at a time.
+- **PostgreSQL** and **MariaDB/MySQL**: a unit of work's reads and its commit run
+  in one ``READ COMMITTED`` transaction on one connection.
+
+The lost races of a commit (a duplicate key, a deadlock, a lock wait that
+timed out) become :class:`~leadcore.errors.ConflictError`; the transaction is
+rolled back, so nothing of the unit of work is written.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from contextlib import AbstractContextManager, nullcontext
+from typing import Any, Final
+
+from sqlalchemy import Connection, Engine, Table, create_engine, event, select, text
+from sqlalchemy.dialects import mysql, postgresql, sqlite
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.pool import StaticPool
+
+from leadcore.errors import ValidationError
+from leadcore.storage.sql._rls import SETTING
+
+__all__ = ["Backend", "backend_for"]
+
+# SQLSTATEs / error numbers of a lost race: deadlock, serialisation failure, lock timeout.
+_PG_RACES: Final = frozenset({"40P01", "40001", "55P03"})
+_PG_UNIQUE: Final = "23505"
+_MYSQL_RACES: Final = frozenset({1205, 1213})
+_MYSQL_UNIQUE: Final = 1062
+_SQLITE_BUSY: Final = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED})
+
+
+class Backend:
+    """The behaviour of one database family; :func:`backend_for` picks it from a URL."""
+
+    name: str = "?"
+    isolation_level: str = "READ COMMITTED"
+    """The isolation level of the storage's connections."""
+    shared_connection: bool = False
+    """One connection for every unit of work (SQLite in memory)."""
+
+    def __init__(self, url: URL, *, row_level_security: bool, timeout: float) -> None:
+        self.url = url
+        self.row_level_security = row_level_security
+        self.timeout = timeout
+        self.write_lock: AbstractContextManager[object] = nullcontext()
+        """Held by a commit in this process (queues local writers without busy-waiting)."""
+
+    @property
+    def durable(self) -> bool:
+        """Whether committed data outlives the process."""
+        return True
+
+    def create_engine(self, **options: Any) -> Engine:
+        """A new engine for :attr:`url`."""
+        return create_engine(self.url, isolation_level=self.isolation_level, **options)
+
+    # -- transactions ------------------------------------------------------------------
+
+    def begin_write(self, connection: Connection) -> None:
+        """Start the transaction a commit writes in (reads may already have begun it)."""
+
+    def end_write(self, connection: Connection, *, commit: bool) -> None:
+        """Commit or roll back the transaction of a commit."""
+        if commit:
+            connection.commit()
+        else:
+            connection.rollback()
+
+    def end_read(self, connection: Connection) -> None:
+        """End a transaction that only read."""
+        connection.rollback()
+
+    def scope(self, connection: Connection, organization_id: str) -> None:
+        """Tell the database which organisation the next statements act in (RLS)."""
+
+    # -- writes that differ per dialect --------------------------------------------------
+
+    def advance_counter(
+        self, connection: Connection, table: Table, organization_id: str, name: str, by: int
+    ) -> int:
+        """Add ``by`` to a counter (creating it at 0) and return its new value.
+
+        The counter row stays locked until the transaction ends, which orders
+        the commits that advance it.
+        """
+        raise NotImplementedError(f"{type(self).__name__} must implement advance_counter")
+
+    # -- errors --------------------------------------------------------------------------
+
+    def is_duplicate(self, error: DBAPIError) -> bool:
+        """Whether ``error`` is a primary-key collision."""
+        return isinstance(error, IntegrityError)
+
+    def is_lost_race(self, error: DBAPIError) -> bool:
+        """Whether ``error`` is a deadlock, a serialisation failure or a lock timeout."""
+        return False
+
+
+class SqliteBackend(Backend):
+    """SQLite through the standard library's ``sqlite3``."""
+
+    name = "sqlite"
+    isolation_level = "AUTOCOMMIT"
+
+    def __init__(self, url: URL, *, row_level_security: bool, timeout: float) -> None:
+        super().__init__(url, row_level_security=row_level_security, timeout=timeout)
+        database = url.database or ""
+        self.in_memory = database in ("", ":memory:") or url.query.get("mode") == "memory"
+        self.shared_connection = self.in_memory
+        # One process queues its own writers here; other processes wait on the file lock.
+        self.write_lock = threading.RLock()
+
+    @property
+    def durable(self) -> bool:
+        return not self.in_memory
+
+    def create_engine(self, **options: Any) -> Engine:
+        connect_args = {"timeout": self.timeout, "check_same_thread": False}
+        if self.in_memory:
+            options.setdefault("poolclass", StaticPool)
+        engine = create_engine(
+            self.url, isolation_level=self.isolation_level, connect_args=connect_args, **options
+        )
+        in_memory = self.in_memory
+
+        @event.listens_for(engine, "connect")
+        def _configure(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            if not in_memory:
+                cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=OFF")
+            cursor.close()
+
+        return engine
+
+    def begin_write(self, connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    def end_write(self, connection: Connection, *, commit: bool) -> None:
+        raw = connection.connection.dbapi_connection
+        if raw is not None and raw.in_transaction:
+            connection.exec_driver_sql("COMMIT" if commit else "ROLLBACK")
+
+    def end_read(self, connection: Connection) -> None:
+        """Nothing to end: reads run in autocommit mode."""
+
+    def advance_counter(
+        self, connection: Connection, table: Table, organization_id: str, name: str, by: int
+    ) -> int:
+        c = table.c
+        stmt = sqlite.insert(table).values(organization_id=organization_id, name=name, value=by)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[c.organization_id, c.name], set_={"value": c.value + by}
+        )
+        return int(connection.execute(stmt.returning(c.value)).scalar_one())
+
+    def is_duplicate(self, error: DBAPIError) -> bool:
+        return isinstance(error, IntegrityError) and "UNIQUE" in str(error.orig)
+
+    def is_lost_race(self, error: DBAPIError) -> bool:
+        code = getattr(error.orig, "sqlite_errorcode", None)
+        return code is not None and code & 0xFF in _SQLITE_BUSY
+
+
+class PostgresBackend(Backend):
+    """PostgreSQL through ``psycopg`` 3; optional Row-Level Security."""
+
+    name = "postgresql"
+
+    def create_engine(self, **options: Any) -> Engine:
+        options.setdefault("pool_pre_ping", True)
+        return create_engine(self.url, isolation_level=self.isolation_level, **options)
+
+    def begin_write(self, connection: Connection) -> None:
+        # Locks are only held while a commit writes, so a long wait means trouble.
+        connection.execute(
+            select(text("set_config('lock_timeout', :ms, true)")),
+            {"ms": f"{round(self.timeout * 1000)}ms"},
+        )
+
+    def scope(self, connection: Connection, organization_id: str) -> None:
+        if self.row_level_security:
+            connection.execute(
+                select(text("set_config(:name, :value, true)")),
+                {"name": SETTING, "value": organization_id},
+            )
+
+    def advance_counter(
+        self, connection: Connection, table: Table, organization_id: str, name: str, by: int
+    ) -> int:
+        c = table.c
+        stmt = postgresql.insert(table).values(organization_id=organization_id, name=name, value=by)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[c.organization_id, c.name], set_={"value": c.value + by}
+        )
+        return int(connection.execute(stmt.returning(c.value)).scalar_one())
+
+    def is_duplicate(self, error: DBAPIError) -> bool:
+        return getattr(error.orig, "sqlstate", None) == _PG_UNIQUE
+
+    def is_lost_race(self, error: DBAPIError) -> bool:
+        return getattr(error.orig, "sqlstate", None) in _PG_RACES
+
+
+class MysqlBackend(Backend):
+    """MariaDB or MySQL through ``pymysql``."""
+
+    name = "mysql"
+
+    def create_engine(self, **options: Any) -> Engine:
+        url = self.url
+        if "charset" not in url.query:
+            url = url.update_query_dict({"charset": "utf8mb4"})
+        options.setdefault("pool_pre_ping", True)
+        engine = create_engine(url, isolation_level=self.isolation_level, **options)
+        timeout = max(1, round(self.timeout))
+
+        @event.listens_for(engine, "connect")
+        def _configure(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute(f"SET SESSION innodb_lock_wait_timeout = {timeout}")
+            cursor.close()
+
+        return engine
+
+    def advance_counter(
+        self, connection: Connection, table: Table, organization_id: str, name: str, by: int
+    ) -> int:
+        c = table.c
+        stmt = mysql.insert(table).values(organization_id=organization_id, name=name, value=by)
+        connection.execute(stmt.on_duplicate_key_update(value=c.value + by))
+        found = select(c.value).where(c.organization_id == organization_id, c.name == name)
+        return int(connection.execute(found).scalar_one())
+
+    def is_duplicate(self, error: DBAPIError) -> bool:
+        return _mysql_code(error) == _MYSQL_UNIQUE
+
+    def is_lost_race(self, error: DBAPIError) -> bool:
+        return _mysql_code(error) in _MYSQL_RACES
+
+
+def _mysql_code(error: DBAPIError) -> object:
+    args: tuple[object, ...] = getattr(error.orig, "args", ())
+    return args[0] if args else None
+
+
+def backend_for(url: str | URL, *, row_level_security: bool, timeout: float) -> Backend:
+    """The backend of a database URL; ``ValidationError`` if it is not supported."""
+    parsed = make_url(url)
+    family = parsed.get_backend_name()
+    kinds: dict[str, type[Backend]] = {
+        "sqlite": SqliteBackend,
+        "postgresql": PostgresBackend,
+        "mysql": MysqlBackend,
+        "mariadb": MysqlBackend,
+    }
+    kind = kinds.get(family)
+    if kind is None:
+        raise ValidationError(
+            "unsupported database URL",
+            [
+                f"url: {family!r} is not a supported database; use sqlite:///..., "
+                "postgresql+psycopg://... or mysql+pymysql://..."
+            ],
+        )
+    if row_level_security and kind is not PostgresBackend:
+        raise ValidationError(
+            "row-level security is not available",
+            [f"row_level_security: only PostgreSQL has it, not {family!r}"],
+        )
+    return kind(parsed, row_level_security=row_level_security, timeout=timeout)

@@ -1,0 +1,594 @@
+"""SQL repositories of the lead lifecycle (twins of :mod:`leadcore.storage._memory_leads`).
+
+Lead lists come from the database in ``(created_at, id)`` order through the
+indexes, merged with this unit of work's own staged leads; every lead that
+comes back passes :meth:`LeadQuery.matches`, the memory adapter's own test.
+Duplicate lookups read the contact-key table; like the memory index, each
+contact value has one revisioned row, so two intakes of one number conflict
+instead of missing each other.
+"""
+
+from __future__ import annotations
+
+import builtins
+import heapq
+from collections.abc import Collection, Iterator
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, false, func, select
+
+from leadcore.errors import ConflictError, NotFound
+from leadcore.leads._conversion import Account, Contact, Conversion, Opportunity
+from leadcore.leads._intake import LeadSettings
+from leadcore.leads._model import HistoryEntry, Lead, Note, Task
+from leadcore.leads._project import Project
+from leadcore.leads._query import LeadQuery
+from leadcore.storage.sql._codec import decode, micros
+from leadcore.storage.sql._lead_query import after, lead_filters
+from leadcore.storage.sql._schema import NUMBER_LENGTH
+from leadcore.storage.sql._tables import (
+    ACCOUNTS,
+    CONTACT_KEYS,
+    CONTACTS,
+    CONVERSIONS,
+    DO_NOT_CALL,
+    HISTORY,
+    LEAD_CONTACTS,
+    LEAD_SETTINGS,
+    LEADS,
+    NOTES,
+    OPPORTUNITIES,
+    PROJECTS,
+    TASKS,
+    bounded,
+    contact_key,
+    contact_keys,
+)
+from leadcore.storage.sql._tenancy import Table
+from leadcore.storage.sql._tx import CHUNK, Deleted, SqlTransaction
+
+__all__ = [
+    "SqlAccounts",
+    "SqlContacts",
+    "SqlConversions",
+    "SqlDoNotCall",
+    "SqlHistory",
+    "SqlLeadSettings",
+    "SqlLeads",
+    "SqlNotes",
+    "SqlOpportunities",
+    "SqlProjects",
+    "SqlTasks",
+]
+
+_FIRST_BATCH = 50
+_LAST_BATCH = 2000
+
+
+def _newest_first(lead: Lead) -> tuple[int, str]:
+    return (micros(lead.created_at), lead.id)
+
+
+class SqlLeads(Table[Lead]):
+    """Leads, their assignee rows and their contact keys."""
+
+    spec = LEADS
+
+    def __init__(self, tx: SqlTransaction) -> None:
+        super().__init__(tx)
+        # Contact keys of the leads staged in this unit of work, for duplicate lookups
+        # in an import of thousands of leads (rebuilt when the unit of work starts over).
+        self._index: dict[tuple[str, str], set[str]] = {}
+        self._generation = -1
+
+    # -- staged leads ------------------------------------------------------------------
+
+    def _staged(self, organization_id: str) -> dict[str, Lead]:
+        return {
+            key[1]: value
+            for key, value in self._tx.staged(self.spec).items()
+            if key[0] == organization_id and not isinstance(value, Deleted)
+        }
+
+    def _staged_index(self) -> dict[tuple[str, str], set[str]]:
+        if self._generation != self._tx.generation:
+            self._index = {}
+            self._generation = self._tx.generation
+        return self._index
+
+    def _stage(self, old: Lead | None, lead: Lead) -> None:
+        org = lead.organization_id
+        old_keys = contact_keys(old) if old is not None else set()
+        new_keys = contact_keys(lead)
+        changed = old_keys ^ new_keys
+        if changed:
+            keys = [(org, k) for k in sorted(changed)]
+            self._tx.meet(CONTACT_KEYS, keys)
+            for key in keys:
+                self._tx.put(CONTACT_KEYS, key, True)
+        index = self._staged_index()
+        for k in old_keys:
+            index.get((org, k), set()).discard(lead.id)
+        for k in new_keys:
+            index.setdefault((org, k), set()).add(lead.id)
+        self._tx.put(self.spec, (org, lead.id), lead)
+
+    # -- the protocol ------------------------------------------------------------------------
+
+    def add(self, lead: Lead) -> None:
+        """Store a new lead."""
+        key = self._key(lead.organization_id, lead.id)
+        if self._tx.get(self.spec, key) is not None:
+            raise ConflictError(f"lead {lead.id!r} already exists")
+        self._stage(None, lead)
+
+    def get(self, organization_id: str, lead_id: str) -> Lead | None:
+        """The lead, or ``None``."""
+        return self._get((organization_id, lead_id))
+
+    def update(self, lead: Lead, *, expected_version: int) -> None:
+        """Compare-and-set on ``version`` (and on the row's revision at commit)."""
+        stored = self._get((lead.organization_id, lead.id))
+        if stored is None:
+            raise NotFound(self.spec.kind, lead.id)
+        if stored.version != expected_version:
+            raise ConflictError(
+                f"lead {lead.id!r} is at version {stored.version}, not {expected_version}: "
+                "it was changed meanwhile"
+            )
+        self._stage(stored, lead)
+
+    def query(self, organization_id: str, query: LeadQuery) -> list[Lead]:
+        """Matching leads, newest first, after the cursor, limited."""
+        staged = self._staged(organization_id)
+        cursor = query.after
+        mine = sorted(
+            (
+                lead
+                for lead in staged.values()
+                if query.matches(lead) and (cursor is None or cursor.before(lead))
+            ),
+            key=_newest_first,
+            reverse=True,
+        )
+        merged = heapq.merge(
+            self._committed(organization_id, query, staged),
+            mine,
+            key=_newest_first,
+            reverse=True,
+        )
+        out: list[Lead] = []
+        if query.limit is not None and query.limit <= 0:
+            # As a slice of the whole list, like the memory adapter.
+            return list(merged)[: query.limit]
+        for lead in merged:
+            out.append(lead)
+            if query.limit is not None and len(out) >= query.limit:
+                break
+        return out
+
+    def _committed(
+        self, organization_id: str, query: LeadQuery, staged: dict[str, Lead]
+    ) -> Iterator[Lead]:
+        """Committed leads matching ``query`` newest first, in growing batches."""
+        t = self.spec.table
+        filters = lead_filters(organization_id, query)
+        position = None
+        if query.after is not None:
+            position = (micros(query.after.created_at), query.after.lead_id)
+        batch = _FIRST_BATCH
+        if query.limit is not None:
+            batch = max(1, min(query.limit + len(staged), _LAST_BATCH))
+        while True:
+            statement = select(t.c.id, t.c.created_us, t.c.record).where(*filters)
+            if position is not None:
+                statement = statement.where(after(*position))
+            statement = statement.order_by(t.c.created_us.desc(), t.c.id.desc()).limit(batch)
+            rows = self._tx.rows(statement, organization_id)
+            for row in rows:
+                position = (row.created_us, row.id)
+                if row.id in staged:
+                    continue
+                lead = decode(row.record, Lead)
+                if query.matches(lead):
+                    yield lead
+            if len(rows) < batch:
+                return
+            batch = min(batch * 2, _LAST_BATCH)
+
+    def count_by_status(self, organization_id: str, query: LeadQuery) -> dict[str | None, int]:
+        """Leads matching ``query`` per status."""
+        t = self.spec.table
+        filters = lead_filters(organization_id, query)
+        staged = self._staged(organization_id)
+        counts: dict[str | None, int] = {}
+        if query.text is None:
+            grouped = (
+                select(t.c.status_id, func.count().label("n"))
+                .where(*filters)
+                .group_by(t.c.status_id)
+            )
+            for row in self._tx.rows(grouped, organization_id):
+                counts[row.status_id] = int(row.n)
+            # Staged leads replace their committed rows, which the grouping counted.
+            ids = sorted(staged)
+            for start in range(0, len(ids), CHUNK):
+                chunk = ids[start : start + CHUNK]
+                replaced = select(t.c.status_id).where(*filters, t.c.id.in_(chunk))
+                for row in self._tx.rows(replaced, organization_id):
+                    counts[row.status_id] -= 1
+        else:
+            found = select(t.c.id, t.c.record).where(*filters)
+            for row in self._tx.rows(found, organization_id):
+                if row.id not in staged:
+                    lead = decode(row.record, Lead)
+                    if query.matches(lead):
+                        counts[lead.status_id] = counts.get(lead.status_id, 0) + 1
+        for lead in staged.values():
+            if query.matches(lead):
+                counts[lead.status_id] = counts.get(lead.status_id, 0) + 1
+        return {status: n for status, n in counts.items() if n > 0}
+
+    def matching(
+        self,
+        organization_id: str,
+        *,
+        phones: Collection[str] = (),
+        emails: Collection[str] = (),
+        name_keys: Collection[str] = (),
+        since: datetime | None = None,
+    ) -> list[Lead]:
+        """Leads sharing a contact value, oldest first."""
+        keys = sorted(
+            {contact_key("phone", p) for p in phones}
+            | {contact_key("email", e) for e in emails}
+            | {contact_key("name", n) for n in name_keys}
+        )
+        if not keys:
+            return []
+        # Read like the memory index does, so that a lead added under one of these
+        # keys by another unit of work before this one commits is a conflict.
+        self._tx.meet(CONTACT_KEYS, [(organization_id, k) for k in keys])
+        staged = self._staged(organization_id)
+        found: dict[str, Lead] = {}
+        t, lc = self.spec.table, LEAD_CONTACTS
+        for start in range(0, len(keys), CHUNK):
+            statement = (
+                select(t.c.id, t.c.record)
+                .join(lc, (lc.c.organization_id == t.c.organization_id) & (lc.c.lead_id == t.c.id))
+                .where(
+                    lc.c.organization_id == organization_id,
+                    lc.c.contact_key.in_(keys[start : start + CHUNK]),
+                    t.c.organization_id == organization_id,
+                )
+            )
+            if since is not None:
+                statement = statement.where(t.c.created_us >= micros(since))
+            for row in self._tx.rows(statement, organization_id):
+                if row.id not in staged and row.id not in found:
+                    found[row.id] = decode(row.record, Lead)
+        index = self._staged_index()
+        for k in keys:
+            for lead_id in index.get((organization_id, k), ()):
+                lead = staged.get(lead_id)
+                if lead is not None and (since is None or lead.created_at >= since):
+                    found[lead_id] = lead
+        return sorted(found.values(), key=lambda lead: (lead.created_at, lead.id))
+
+
+class SqlHistory(Table[HistoryEntry]):
+    """History entries, numbered per organisation in commit order."""
+
+    spec = HISTORY
+
+    def add(self, entry: HistoryEntry) -> None:
+        """Store an entry."""
+        self._tx.put(self.spec, self._key(entry.organization_id, entry.id), entry)
+
+    def _rows(
+        self, organization_id: str, *where: Any, keep: Any
+    ) -> list[tuple[tuple[int, int, int], HistoryEntry]]:
+        """Committed and staged entries with their order ``(at, staged?, seq)``."""
+        t = self.spec.table
+        statement = select(t.c.id, t.c.at_us, t.c.seq, t.c.record).where(
+            t.c.organization_id == organization_id, *where
+        )
+        staged = self._tx.staged(self.spec)
+        out = [
+            ((row.at_us, 0, row.seq), decode(row.record, HistoryEntry))
+            for row in self._tx.rows(statement, organization_id)
+            if (organization_id, row.id) not in staged
+        ]
+        # Staged entries are numbered at commit, after every committed one.
+        for i, (key, entry) in enumerate(staged.items()):
+            if key[0] == organization_id and not isinstance(entry, Deleted) and keep(entry):
+                out.append(((micros(entry.at), 1, i), entry))
+        return out
+
+    def for_lead(
+        self,
+        organization_id: str,
+        lead_id: str,
+        *,
+        actor_ids: Collection[str] | None = None,
+    ) -> list[HistoryEntry]:
+        """A lead's entries, newest first."""
+        t = self.spec.table
+        rows = self._rows(
+            organization_id, t.c.lead_id == lead_id, keep=lambda e: e.lead_id == lead_id
+        )
+        if actor_ids is not None:
+            rows = [r for r in rows if r[1].actor_id in actor_ids]
+        rows.sort(key=lambda r: r[0], reverse=True)
+        return [r[1] for r in rows]
+
+    def between(
+        self, organization_id: str, start: datetime | None, end: datetime | None
+    ) -> list[HistoryEntry]:
+        """Entries in ``[start, end)``, oldest first."""
+        t = self.spec.table
+        where = []
+        if start is not None:
+            where.append(t.c.at_us >= micros(start))
+        if end is not None:
+            where.append(t.c.at_us < micros(end))
+        rows = self._rows(
+            organization_id,
+            *where,
+            keep=lambda e: (start is None or e.at >= start) and (end is None or e.at < end),
+        )
+        rows.sort(key=lambda r: r[0])
+        return [r[1] for r in rows]
+
+
+class SqlNotes(Table[Note]):
+    """Notes."""
+
+    spec = NOTES
+
+    def add(self, note: Note) -> None:
+        """Store a note."""
+        self._add(self._key(note.organization_id, note.id), note)
+
+    def get(self, organization_id: str, note_id: str) -> Note | None:
+        """The note, or ``None``."""
+        return self._get((organization_id, note_id))
+
+    def for_lead(self, organization_id: str, lead_id: str) -> list[Note]:
+        """A lead's notes, oldest first."""
+        t = self.spec.table
+        rows = self._tx.scan(
+            self.spec, organization_id, [t.c.lead_id == lead_id], lambda _, n: n.lead_id == lead_id
+        )
+        rows.sort(key=lambda n: (n.created_at, n.id))
+        return rows
+
+
+class SqlTasks(Table[Task]):
+    """Tasks."""
+
+    spec = TASKS
+
+    def add(self, task: Task) -> None:
+        """Store a task."""
+        self._add(self._key(task.organization_id, task.id), task)
+
+    def get(self, organization_id: str, task_id: str) -> Task | None:
+        """The task, or ``None``."""
+        return self._get((organization_id, task_id))
+
+    def update(self, task: Task) -> None:
+        """Replace a task."""
+        self._update((task.organization_id, task.id), task)
+
+    def for_lead(self, organization_id: str, lead_id: str) -> list[Task]:
+        """A lead's tasks by due time."""
+        t = self.spec.table
+        rows = self._tx.scan(
+            self.spec, organization_id, [t.c.lead_id == lead_id], lambda _, x: x.lead_id == lead_id
+        )
+        rows.sort(key=lambda x: (x.due_at, x.id))
+        return rows
+
+    def open_for(
+        self, organization_id: str, assignee_ids: Collection[str], due_until: datetime | None
+    ) -> list[Task]:
+        """Open tasks of these assignees, by due time."""
+        wanted = set(assignee_ids)
+        if not wanted:
+            return []
+        t = self.spec.table
+        where: list[ColumnElement[bool]] = [
+            t.c.assignee_id.in_(sorted(wanted)),
+            t.c.done == false(),
+        ]
+        if due_until is not None:
+            where.append(t.c.due_us < micros(due_until))
+
+        def keep(_: object, x: Task) -> bool:
+            return (
+                not x.done
+                and x.assignee_id in wanted
+                and (due_until is None or x.due_at < due_until)
+            )
+
+        rows = self._tx.scan(self.spec, organization_id, where, keep)
+        rows.sort(key=lambda x: (x.due_at, x.id))
+        return rows
+
+
+class SqlProjects(Table[Project]):
+    """Projects."""
+
+    spec = PROJECTS
+
+    def add(self, project: Project) -> None:
+        """Store a project."""
+        self._add(self._key(project.organization_id, project.id), project)
+
+    def get(self, organization_id: str, project_id: str) -> Project | None:
+        """The project, or ``None``."""
+        return self._get((organization_id, project_id))
+
+    def list(self, organization_id: str) -> builtins.list[Project]:
+        """Projects by name, then id."""
+        return self._list(organization_id, lambda p: (p.name, p.id))
+
+    def update(self, project: Project) -> None:
+        """Replace a project."""
+        self._update((project.organization_id, project.id), project)
+
+
+class SqlDoNotCall(Table[str]):
+    """Do-not-call numbers."""
+
+    spec = DO_NOT_CALL
+
+    def add(self, organization_id: str, number: str) -> None:
+        """Put a number on the list."""
+        bounded(number, "do-not-call number", NUMBER_LENGTH)
+        self._tx.put(self.spec, self._key(organization_id, number), number)
+
+    def remove(self, organization_id: str, number: str) -> None:
+        """Take a number off the list."""
+        self._tx.delete(self.spec, (organization_id, number))
+
+    def contains(self, organization_id: str, number: str) -> bool:
+        """Whether the number is listed."""
+        return self._get((organization_id, number)) is not None
+
+    def list(self, organization_id: str) -> builtins.list[str]:
+        """The numbers, sorted."""
+        return self._list(organization_id, lambda n: n)
+
+
+class SqlLeadSettings(Table[LeadSettings]):
+    """Intake settings."""
+
+    spec = LEAD_SETTINGS
+
+    def get(self, organization_id: str) -> LeadSettings | None:
+        """The settings, or ``None``."""
+        return self._get((organization_id,))
+
+    def put(self, organization_id: str, settings: LeadSettings) -> None:
+        """Store the settings."""
+        self._tx.put(self.spec, self._key(organization_id), settings)
+
+
+class SqlAccounts(Table[Account]):
+    """Accounts."""
+
+    spec = ACCOUNTS
+
+    def add(self, account: Account) -> None:
+        """Store an account."""
+        self._add(self._key(account.organization_id, account.id), account)
+
+    def get(self, organization_id: str, account_id: str) -> Account | None:
+        """The account, or ``None``."""
+        return self._get((organization_id, account_id))
+
+    def list(self, organization_id: str) -> builtins.list[Account]:
+        """Accounts by name."""
+        return self._list(organization_id, lambda a: (a.name, a.id))
+
+
+class SqlContacts(Table[Contact]):
+    """Contacts."""
+
+    spec = CONTACTS
+
+    def add(self, contact: Contact) -> None:
+        """Store a contact."""
+        self._add(self._key(contact.organization_id, contact.id), contact)
+
+    def get(self, organization_id: str, contact_id: str) -> Contact | None:
+        """The contact, or ``None``."""
+        return self._get((organization_id, contact_id))
+
+    def for_account(self, organization_id: str, account_id: str) -> list[Contact]:
+        """An account's contacts by name."""
+        t = self.spec.table
+        rows = self._tx.scan(
+            self.spec,
+            organization_id,
+            [t.c.account_id == account_id],
+            lambda _, c: c.account_id == account_id,
+        )
+        rows.sort(key=lambda c: (c.name, c.id))
+        return rows
+
+
+class SqlOpportunities(Table[Opportunity]):
+    """Opportunities."""
+
+    spec = OPPORTUNITIES
+
+    def add(self, opportunity: Opportunity) -> None:
+        """Store an opportunity."""
+        self._add(self._key(opportunity.organization_id, opportunity.id), opportunity)
+
+    def get(self, organization_id: str, opportunity_id: str) -> Opportunity | None:
+        """The opportunity, or ``None``."""
+        return self._get((organization_id, opportunity_id))
+
+    def update(self, opportunity: Opportunity) -> None:
+        """Replace an opportunity."""
+        self._update((opportunity.organization_id, opportunity.id), opportunity)
+
+    def for_account(self, organization_id: str, account_id: str) -> list[Opportunity]:
+        """An account's opportunities by creation time."""
+        t = self.spec.table
+        rows = self._tx.scan(
+            self.spec,
+            organization_id,
+            [t.c.account_id == account_id],
+            lambda _, o: o.account_id == account_id,
+        )
+        rows.sort(key=lambda o: (o.created_at, o.id))
+        return rows
+
+
+class SqlConversions(Table[Conversion]):
+    """Conversion records."""
+
+    spec = CONVERSIONS
+
+    def add(self, conversion: Conversion) -> None:
+        """Store a record."""
+        self._add(self._key(conversion.organization_id, conversion.id), conversion)
+
+    def get(self, organization_id: str, conversion_id: str) -> Conversion | None:
+        """The record, or ``None``."""
+        return self._get((organization_id, conversion_id))
+
+    def update(self, conversion: Conversion) -> None:
+        """Replace a record."""
+        self._update((conversion.organization_id, conversion.id), conversion)
+
+    def list(self, organization_id: str) -> builtins.list[Conversion]:
+        """Records by conversion time."""
+        return self._list(organization_id, lambda c: (c.converted_at, c.id))
+
+    def for_lead(self, organization_id: str, lead_id: str) -> builtins.list[Conversion]:
+        """A lead's records, oldest first."""
+        t = self.spec.table
+        rows = self._tx.scan(
+            self.spec, organization_id, [t.c.lead_id == lead_id], lambda _, c: c.lead_id == lead_id
+        )
+        rows.sort(key=lambda c: (c.converted_at, c.id))
+        return rows
+
+    def for_account(self, organization_id: str, account_id: str) -> builtins.list[Conversion]:
+        """Records that used an account, oldest first."""
+        t = self.spec.table
+        rows = self._tx.scan(
+            self.spec,
+            organization_id,
+            [t.c.account_id == account_id],
+            lambda _, c: c.account_id == account_id,
+        )
+        rows.sort(key=lambda c: (c.converted_at, c.id))
+        return rows

@@ -1,0 +1,314 @@
+"""How each kind of record maps to its table: key, columns, and the rows derived from it."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from collections.abc import Callable, Iterable
+from typing import Any, Final, TypeVar
+
+from sqlalchemy import Connection, Row, Table, delete, insert
+
+from leadcore.errors import ValidationError
+from leadcore.leads._conversion import Account, Contact, Conversion, Opportunity
+from leadcore.leads._intake import LeadSettings
+from leadcore.leads._model import HistoryEntry, Lead, Note, Task
+from leadcore.leads._project import Project
+from leadcore.storage.sql._codec import decode, encode, micros
+from leadcore.storage.sql._migrations import metadata
+from leadcore.storage.sql._schema import ID_LENGTH
+from leadcore.storage.sql._tx import Key, Spec, SqlTransaction
+from leadcore.tenancy import Group, Organization, Partnership, RolePolicy, User
+from leadcore.workflow import Workflow, name_key
+
+__all__ = [
+    "ACCOUNTS",
+    "ASSIGNEES",
+    "CONTACTS",
+    "CONTACT_KEYS",
+    "CONVERSIONS",
+    "DIRECTORY",
+    "DO_NOT_CALL",
+    "EVENT_POSITIONS",
+    "GROUPS",
+    "HISTORY",
+    "LEADS",
+    "LEAD_CONTACTS",
+    "LEAD_SETTINGS",
+    "NOTES",
+    "OPPORTUNITIES",
+    "ORGANIZATIONS",
+    "PARTNERSHIPS",
+    "PROJECTS",
+    "ROLE_POLICIES",
+    "TASKS",
+    "USERS",
+    "WORKFLOWS",
+    "bounded",
+    "contact_keys",
+    "search_text",
+]
+
+R = TypeVar("R")
+
+_T: Final = metadata.tables
+
+
+def bounded(value: str | None, what: str, limit: int = ID_LENGTH) -> str | None:
+    """``value`` if it fits its column; ``ValidationError`` naming it otherwise."""
+    if value is not None and len(value) > limit:
+        raise ValidationError(
+            "value too long for the SQL storage",
+            [f"{what}: {len(value)} characters, at most {limit} are accepted"],
+        )
+    return value
+
+
+def _record(record: object) -> dict[str, Any]:
+    return {"record": encode(record)}
+
+
+def _reader(cls: type[R]) -> Callable[[Row[Any]], R]:
+    def read(row: Row[Any]) -> R:
+        return decode(row._mapping["record"], cls)
+
+    return read
+
+
+@functools.lru_cache(maxsize=256)
+def _workflow(text: str) -> Workflow:
+    # Versions never change once stored, and building one validates and compiles it.
+    return decode(text, Workflow)
+
+
+def _spec(
+    kind: str,
+    order: int,
+    table: str,
+    key: tuple[str, ...],
+    cls: type[R],
+    columns: Callable[[R], dict[str, Any]] = _record,
+    **options: Any,
+) -> Spec[R]:
+    return Spec(kind, order, _T[table], key, columns, _reader(cls), **options)
+
+
+_ORG_ID: Final = ("organization_id", "id")
+
+ORGANIZATIONS: Final = _spec(
+    "organization", 0, "leadcore_organizations", ("organization_id",), Organization
+)
+DIRECTORY: Final[Spec[str]] = Spec(
+    "user",
+    1,
+    _T["leadcore_user_directory"],
+    ("user_id",),
+    lambda org: {"organization_id": org},
+    lambda row: str(row._mapping["organization_id"]),
+    versioned=False,
+    scoped=False,
+)
+USERS: Final = _spec("user", 2, "leadcore_users", _ORG_ID, User)
+GROUPS: Final = _spec("group", 3, "leadcore_groups", _ORG_ID, Group)
+PARTNERSHIPS: Final = _spec("partnership", 4, "leadcore_partnerships", _ORG_ID, Partnership)
+ROLE_POLICIES: Final = _spec(
+    "role policy", 5, "leadcore_role_policies", ("organization_id",), RolePolicy
+)
+WORKFLOWS: Final[Spec[Workflow]] = Spec(
+    "workflow",
+    6,
+    _T["leadcore_workflows"],
+    ("organization_id", "kind", "version"),
+    _record,
+    lambda row: _workflow(row._mapping["record"]),
+    versioned=False,
+)
+PROJECTS: Final = _spec("project", 7, "leadcore_projects", _ORG_ID, Project)
+LEAD_SETTINGS: Final = _spec(
+    "lead settings", 8, "leadcore_lead_settings", ("organization_id",), LeadSettings
+)
+DO_NOT_CALL: Final[Spec[str]] = Spec(
+    "do-not-call number",
+    9,
+    _T["leadcore_do_not_call"],
+    ("organization_id", "number"),
+    lambda number: {},
+    lambda row: str(row._mapping["number"]),
+)
+
+# -- leads and the rows derived from them -------------------------------------------------
+
+ASSIGNEES: Final[Table] = _T["leadcore_lead_assignees"]
+LEAD_CONTACTS: Final[Table] = _T["leadcore_lead_contacts"]
+
+
+def contact_key(kind: str, value: str) -> str:
+    """The fixed-length key of a contact value (``phone`` / ``email`` / ``name``)."""
+    return hashlib.sha256(f"{kind}:{value}".encode()).hexdigest()
+
+
+def contact_keys(lead: Lead) -> set[str]:
+    """The contact keys of a lead: its phones, e-mails and name key (as the memory index)."""
+    keys = {contact_key("phone", p) for p in lead.phones}
+    keys |= {contact_key("email", e) for e in lead.emails}
+    if lead.name.strip():
+        keys.add(contact_key("name", name_key(lead.name)))
+    return keys
+
+
+def search_text(lead: Lead) -> str:
+    """What a text search looks in (a superset test; the exact test runs on the record)."""
+    return "\n".join([lead.name.casefold(), *lead.emails, *lead.phones])
+
+
+def _lead_columns(lead: Lead) -> dict[str, Any]:
+    source = lead.source
+    return {
+        "version": lead.version,
+        "created_us": micros(lead.created_at),
+        "status_id": bounded(lead.status_id, "lead.status_id"),
+        "project_id": bounded(lead.project_id, "lead.project_id"),
+        "pool_id": bounded(lead.pool_id, "lead.pool_id"),
+        "supplier_id": bounded(source.supplier_id, "lead.source.supplier_id"),
+        "channel": bounded(source.channel, "lead.source.channel"),
+        "converted": lead.converted,
+        "search": search_text(lead),
+        "record": encode(lead),
+    }
+
+
+def _lead_rows(
+    tx: SqlTransaction, connection: Connection, key: Key, old: Lead | None, new: Lead
+) -> None:
+    """Keep the assignee and contact rows of a lead in step with the lead (at commit)."""
+    org, lead_id = key
+    tx.scope(connection, org)
+    old_users = set(old.assignee_ids) if old is not None else set()
+    if old is not None and old.created_at != new.created_at:
+        old_users_kept: set[str] = set()
+        _drop(connection, ASSIGNEES, org, lead_id, "user_id", old_users)
+    else:
+        old_users_kept = old_users
+    new_users = set(new.assignee_ids)
+    for uid in new_users:
+        bounded(uid, "lead.assignee_ids[]")
+    _drop(connection, ASSIGNEES, org, lead_id, "user_id", old_users_kept - new_users)
+    created = micros(new.created_at)
+    _add(
+        connection,
+        ASSIGNEES,
+        [
+            {"organization_id": org, "user_id": u, "lead_id": lead_id, "created_us": created}
+            for u in sorted(new_users - old_users_kept)
+        ],
+    )
+    old_keys = contact_keys(old) if old is not None else set()
+    new_keys = contact_keys(new)
+    _drop(connection, LEAD_CONTACTS, org, lead_id, "contact_key", old_keys - new_keys)
+    _add(
+        connection,
+        LEAD_CONTACTS,
+        [
+            {"organization_id": org, "contact_key": k, "lead_id": lead_id}
+            for k in sorted(new_keys - old_keys)
+        ],
+    )
+
+
+def _drop(
+    connection: Connection, table: Table, org: str, lead_id: str, column: str, values: Iterable[str]
+) -> None:
+    wanted = sorted(values)
+    if wanted:
+        c = table.c
+        connection.execute(
+            delete(table).where(
+                c.organization_id == org, c.lead_id == lead_id, c[column].in_(wanted)
+            )
+        )
+
+
+def _add(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        connection.execute(insert(table), rows)
+
+
+LEADS: Final = _spec(
+    "lead", 10, "leadcore_leads", _ORG_ID, Lead, _lead_columns, after_write=_lead_rows
+)
+CONTACT_KEYS: Final[Spec[bool]] = Spec(
+    "contact",
+    11,
+    _T["leadcore_contact_keys"],
+    ("organization_id", "contact_key"),
+    lambda _: {},
+    lambda row: True,
+)
+
+# -- what hangs off leads --------------------------------------------------------------------
+
+
+def _history_columns(entry: HistoryEntry) -> dict[str, Any]:
+    return {
+        "lead_id": bounded(entry.lead_id, "history.lead_id"),
+        "at_us": micros(entry.at),
+        "record": encode(entry),
+    }
+
+
+def _note_columns(note: Note) -> dict[str, Any]:
+    return {"lead_id": bounded(note.lead_id, "note.lead_id"), "record": encode(note)}
+
+
+def _task_columns(task: Task) -> dict[str, Any]:
+    return {
+        "lead_id": bounded(task.lead_id, "task.lead_id"),
+        "assignee_id": bounded(task.assignee_id, "task.assignee_id"),
+        "due_us": micros(task.due_at),
+        "done": task.done,
+        "record": encode(task),
+    }
+
+
+def _account_of(record: Contact | Opportunity) -> dict[str, Any]:
+    return {"account_id": bounded(record.account_id, "account_id"), "record": encode(record)}
+
+
+def _conversion_columns(conversion: Conversion) -> dict[str, Any]:
+    return {
+        "lead_id": bounded(conversion.lead_id, "conversion.lead_id"),
+        "account_id": bounded(conversion.account_id, "conversion.account_id"),
+        "record": encode(conversion),
+    }
+
+
+HISTORY: Final = _spec(
+    "history entry",
+    12,
+    "leadcore_history",
+    _ORG_ID,
+    HistoryEntry,
+    _history_columns,
+    versioned=False,
+    sequence="history",
+)
+NOTES: Final = _spec("note", 13, "leadcore_notes", _ORG_ID, Note, _note_columns, versioned=False)
+TASKS: Final = _spec("task", 14, "leadcore_tasks", _ORG_ID, Task, _task_columns)
+ACCOUNTS: Final = _spec("account", 15, "leadcore_accounts", _ORG_ID, Account, versioned=False)
+CONTACTS: Final = _spec(
+    "contact", 16, "leadcore_contacts", _ORG_ID, Contact, _account_of, versioned=False
+)
+OPPORTUNITIES: Final = _spec(
+    "opportunity", 17, "leadcore_opportunities", _ORG_ID, Opportunity, _account_of
+)
+CONVERSIONS: Final = _spec(
+    "conversion", 18, "leadcore_conversions", _ORG_ID, Conversion, _conversion_columns
+)
+EVENT_POSITIONS: Final[Spec[int]] = Spec(
+    "event position",
+    19,
+    _T["leadcore_event_positions"],
+    ("organization_id", "consumer"),
+    lambda position: {"position": position},
+    lambda row: int(row._mapping["position"]),
+)

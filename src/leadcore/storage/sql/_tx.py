@@ -1,0 +1,500 @@
+"""The write set of one unit of work over the database: the SQL twin of the memory store.
+
+A unit of work reads committed rows from the database and keeps its own
+writes to itself until :meth:`SqlTransaction.commit`, exactly as
+:mod:`leadcore.storage._memory_tx` does over the memory store:
+
+- a read returns this unit of work's own write if it made one, else the
+  latest committed row; the first time it meets a row it remembers the row's
+  revision (its *base*);
+- :meth:`~SqlTransaction.commit` writes everything in one database
+  transaction, each replaced or removed row with ``WHERE revision = base``.
+  A row changed by another commit since this unit of work first met it
+  matches nothing: the commit raises :class:`~leadcore.errors.ConflictError`
+  and the transaction rolls back, so nothing is written (first committer wins).
+
+Writes reach the database only inside that one transaction, so a unit of work
+never holds a lock while the caller works, two open units of work never wait
+for each other, and a statement that fails or a connection that drops in the
+middle leaves nothing half-written.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
+
+import attrs
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Row,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    insert,
+    or_,
+    select,
+    tuple_,
+    update,
+)
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.sql import Executable
+
+from leadcore.errors import ConflictError
+from leadcore.events._codec import event_to_dict
+from leadcore.events._model import Event
+from leadcore.storage.sql._migrations import metadata
+
+if TYPE_CHECKING:
+    from leadcore.storage.sql._storage import Store
+
+__all__ = ["CHUNK", "COUNTERS", "DELETED", "EVENTS", "Deleted", "Key", "Spec", "SqlTransaction"]
+
+T = TypeVar("T")
+
+Key = tuple[Any, ...]
+"""A primary key's values, in the table's key order."""
+
+
+class Deleted:
+    """The staged removal of a row."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<deleted>"
+
+
+#: A staged removal.
+DELETED: Final = Deleted()
+
+COUNTERS: Final = metadata.tables["leadcore_counters"]
+EVENTS: Final = metadata.tables["leadcore_events"]
+
+#: Rows per ``IN (...)`` list, well under every backend's limit of bound parameters.
+CHUNK: Final = 500
+
+
+@attrs.frozen(eq=False)
+class Spec(Generic[T]):
+    """How records of one kind live in one table.
+
+    ``key`` names the primary-key columns (the organisation id first when
+    ``scoped``); ``columns`` gives the other columns of a record (the JSON
+    ``record`` among them), ``decode`` reads a record back from a row.
+    """
+
+    kind: str
+    """What the records are, for messages (``"lead"``)."""
+    order: int
+    """Commits write tables in this order, so that two commits lock rows in one order."""
+    table: Table
+    key: tuple[str, ...]
+    columns: Callable[[T], dict[str, Any]]
+    decode: Callable[[Row[Any]], T]
+    versioned: bool = True
+    """The table has a ``revision`` column: replacements and removals compare it."""
+    scoped: bool = True
+    """The first key column is the organisation id."""
+    sequence: str | None = None
+    """A counter that numbers the rows of one organisation in commit order (column ``seq``)."""
+    after_write: Callable[[SqlTransaction, Connection, Key, T | None, T], None] | None = None
+    """Writes rows derived from a record (``(tx, connection, key, old, new)``) at commit."""
+
+    def key_of(self, row: Row[Any]) -> Key:
+        """The primary key of a row."""
+        mapping = row._mapping
+        return tuple(mapping[name] for name in self.key)
+
+    def key_in(self, row: Mapping[str, Any]) -> Key:
+        """The primary key of a row given as a mapping of column values."""
+        return tuple(row[name] for name in self.key)
+
+    @functools.cached_property
+    def by_key(self) -> Select[Any]:
+        """``SELECT`` the row whose key is given as the parameters ``k0``, ``k1``..."""
+        c = self.table.c
+        return select(self.table).where(
+            *(c[name] == bindparam(f"k{i}") for i, name in enumerate(self.key))
+        )
+
+    def key_params(self, key: Key) -> dict[str, Any]:
+        """The parameters of :attr:`by_key` for ``key``."""
+        return {f"k{i}": part for i, part in enumerate(key)}
+
+    def where_key(self, key: Key) -> ColumnElement[bool]:
+        """``WHERE`` the primary key is ``key``."""
+        c = self.table.c
+        return and_(*(c[name] == value for name, value in zip(self.key, key, strict=True)))
+
+    def where_keys(self, keys: Sequence[Key]) -> ColumnElement[bool]:
+        """``WHERE`` the primary key is one of ``keys``."""
+        c = self.table.c
+        if len(self.key) == 1:
+            return c[self.key[0]].in_([k[0] for k in keys])
+        # The organisation id is shared by every key in practice: keep it out of the tuple.
+        first = {k[0] for k in keys}
+        if len(first) == 1:
+            rest = [c[name] for name in self.key[1:]]
+            tail = [k[1:] for k in keys]
+            inner = rest[0].in_([t[0] for t in tail]) if len(rest) == 1 else tuple_(*rest).in_(tail)
+            return and_(c[self.key[0]] == next(iter(first)), inner)
+        return or_(*(self.where_key(k) for k in keys))
+
+    def organization_of(self, key: Key, row: Mapping[str, Any]) -> str | None:
+        """The organisation a row belongs to."""
+        if self.scoped:
+            return str(key[0])
+        found = row.get("organization_id")
+        return None if found is None else str(found)
+
+
+@attrs.frozen
+class _Base(Generic[T]):
+    """A row as a unit of work first met it."""
+
+    revision: int | None
+    """``None``: there was no row."""
+    record: T | None
+
+
+_ABSENT: Final[_Base[Any]] = _Base(None, None)
+
+
+class SqlTransaction:
+    """Staged writes and remembered bases of one unit of work (see the module docs)."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._connection: Connection | None = None
+        self._scoped: str | None = None
+        self._staged: dict[Spec[Any], dict[Key, Any]] = {}
+        self._bases: dict[Spec[Any], dict[Key, _Base[Any]]] = {}
+        self._events: list[Event] = []
+        self._writing: tuple[str, Key] | None = None
+        self.generation = 0
+        """Counts the times the staged writes were dropped (commit or rollback)."""
+
+    # -- statements ------------------------------------------------------------------
+
+    def _conn(self) -> Connection:
+        if self._connection is None:
+            self._connection = self._store.checkout()
+        return self._connection
+
+    def scope(self, connection: Connection, organization_id: str | None) -> None:
+        """Make the next statements act in ``organization_id`` (Row-Level Security)."""
+        if organization_id is not None and organization_id != self._scoped:
+            self._store.backend.scope(connection, organization_id)
+            self._scoped = organization_id
+
+    def rows(
+        self,
+        statement: Executable,
+        organization_id: str | None,
+        parameters: Mapping[str, Any] | None = None,
+    ) -> list[Row[Any]]:
+        """Run a query in the organisation ``organization_id`` acts in; every row it returns."""
+        with self._store.statement_lock:
+            connection = self._conn()
+            self.scope(connection, organization_id)
+            return list(connection.execute(statement, parameters).all())
+
+    # -- records -----------------------------------------------------------------------
+
+    def staged(self, spec: Spec[T]) -> dict[Key, T | Deleted]:
+        """The writes of this unit of work to ``spec``'s table (in the order they were made)."""
+        return self._staged.setdefault(spec, {})
+
+    def _remember(self, spec: Spec[T], key: Key, row: Row[Any] | None) -> T | None:
+        """Remember the base of ``key`` if it is met for the first time; return the record."""
+        record = None if row is None else spec.decode(row)
+        bases = self._bases.setdefault(spec, {})
+        if key not in bases:
+            if row is None:
+                bases[key] = _ABSENT
+            else:
+                revision = row._mapping["revision"] if spec.versioned else 0
+                bases[key] = _Base(revision, record)
+        return record
+
+    def get(self, spec: Spec[T], key: Key) -> T | None:
+        """The record under ``key``: this unit of work's write, else the committed one."""
+        staged = self._staged.get(spec)
+        if staged is not None and key in staged:
+            value = staged[key]
+            return None if isinstance(value, Deleted) else value
+        found = self.rows(spec.by_key, self._org(spec, key), spec.key_params(key))
+        return self._remember(spec, key, found[0] if found else None)
+
+    def meet(self, spec: Spec[T], keys: Iterable[Key]) -> None:
+        """Remember the bases of ``keys`` not met yet, in as few queries as possible."""
+        bases = self._bases.setdefault(spec, {})
+        wanted: dict[str | None, list[Key]] = {}
+        for key in dict.fromkeys(keys):
+            if key not in bases:
+                wanted.setdefault(self._org(spec, key), []).append(key)
+        for org, of_org in wanted.items():
+            for start in range(0, len(of_org), CHUNK):
+                chunk = of_org[start : start + CHUNK]
+                statement = select(spec.table).where(spec.where_keys(chunk))
+                found = {spec.key_of(r): r for r in self.rows(statement, org)}
+                for key in chunk:
+                    self._remember(spec, key, found.get(key))
+
+    def put(self, spec: Spec[T], key: Key, record: T) -> None:
+        """Stage ``record`` under ``key`` (visible to this unit of work only until commit)."""
+        if spec.versioned:
+            self.meet(spec, [key])
+        self.staged(spec)[key] = record
+
+    def delete(self, spec: Spec[Any], key: Key) -> None:
+        """Stage the removal of ``key``."""
+        self.meet(spec, [key])
+        self.staged(spec)[key] = DELETED
+
+    def scan(
+        self,
+        spec: Spec[T],
+        organization_id: str,
+        where: Sequence[ColumnElement[bool]] = (),
+        keep: Callable[[Key, T], bool] | None = None,
+    ) -> list[T]:
+        """Every record of the organisation matching ``where``, as this unit of work sees it.
+
+        ``keep`` must say of a staged record what ``where`` says of a row:
+        a staged record replaces the committed one whether it still matches or not.
+        """
+        t = spec.table
+        statement = select(t).where(t.c.organization_id == organization_id, *where)
+        found = {spec.key_of(r): spec.decode(r) for r in self.rows(statement, organization_id)}
+        for key, value in self.staged(spec).items():
+            if key[0] != organization_id:
+                continue
+            if isinstance(value, Deleted) or (keep is not None and not keep(key, value)):
+                found.pop(key, None)
+            else:
+                found[key] = value
+        return list(found.values())
+
+    def record_event(self, event: Event) -> None:
+        """Stage an event; it gets its position when the unit of work commits."""
+        self._events.append(event)
+
+    def _org(self, spec: Spec[Any], key: Key) -> str | None:
+        return str(key[0]) if spec.scoped else None
+
+    # -- commit and rollback --------------------------------------------------------------
+
+    def commit(self) -> None:
+        """Write every staged change in one transaction, or raise ``ConflictError``: none."""
+        if not self._events and not any(self._staged.values()):
+            # Like the memory store: nothing to write, and the bases stay remembered.
+            self._end_read()
+            return
+        store = self._store
+        with store.backend.write_lock, store.statement_lock:
+            connection = self._conn()
+            try:
+                store.backend.begin_write(connection)
+                self._flush(connection)
+                store.backend.end_write(connection, commit=True)
+            except BaseException as exc:
+                self._abandon(connection)
+                if isinstance(exc, DBAPIError):
+                    raise self._conflict(exc) from exc
+                raise
+            finally:
+                self._forget()
+
+    def rollback(self) -> None:
+        """Forget every staged write and end the database transaction of the reads."""
+        self._end_read()
+        self._forget()
+
+    def _end_read(self) -> None:
+        connection = self._connection
+        if connection is not None:
+            with self._store.statement_lock:
+                try:
+                    self._store.backend.end_read(connection)
+                except DBAPIError:
+                    self._drop(connection)
+        self._scoped = None
+
+    def close(self) -> None:
+        """Roll back and give the connection back."""
+        self.rollback()
+        if self._connection is not None:
+            self._store.release(self._connection)
+            self._connection = None
+
+    def _forget(self) -> None:
+        self.generation += 1
+        self._staged.clear()
+        self._bases.clear()
+        self._events.clear()
+        self._scoped = None
+        self._writing = None
+
+    def _abandon(self, connection: Connection) -> None:
+        try:
+            self._store.backend.end_write(connection, commit=False)
+        except DBAPIError:
+            self._drop(connection)
+
+    def _drop(self, connection: Connection) -> None:
+        # A connection that cannot even roll back is broken: the database has
+        # already discarded its transaction; never hand it out again.
+        connection.invalidate()
+        self._store.release(connection)
+        self._connection = None
+
+    def _conflict(self, error: DBAPIError) -> BaseException:
+        backend = self._store.backend
+        what = "a record"
+        if self._writing is not None:
+            kind, key = self._writing
+            what = f"{kind} {key[-1]!r}"
+        if backend.is_duplicate(error):
+            return ConflictError(
+                f"{what} was added by another unit of work meanwhile; nothing was written"
+            )
+        if backend.is_lost_race(error):
+            return ConflictError(
+                f"writing {what} lost a race with another unit of work "
+                f"({type(error.orig).__name__}); nothing was written"
+            )
+        return error
+
+    # -- the writes of a commit -------------------------------------------------------------
+
+    def _flush(self, connection: Connection) -> None:
+        for spec in sorted(self._staged, key=lambda s: s.order):
+            staged = self._staged[spec]
+            if staged:
+                self._write(connection, spec, staged)
+        self._write_events(connection)
+
+    def _write(self, connection: Connection, spec: Spec[Any], staged: dict[Key, Any]) -> None:
+        bases = self._bases.get(spec, {})
+        t = spec.table
+        inserts: dict[str | None, list[dict[str, Any]]] = {}
+        seqs = self._sequence(connection, spec, staged, bases) if spec.sequence else {}
+        # Keys in order, so that two commits lock shared rows in the same order.
+        for key in sorted(staged, key=_sort_key):
+            value = staged[key]
+            base = bases.get(key, _ABSENT)
+            self._writing = (spec.kind, key)
+            if isinstance(value, Deleted):
+                self._remove(connection, spec, key, base)
+                continue
+            values = spec.columns(value)
+            row = dict(zip(spec.key, key, strict=True)) | values
+            org = spec.organization_of(key, row)
+            if key in seqs:
+                row["seq"] = seqs[key]
+            if not spec.versioned or base.revision is None:
+                if spec.versioned:
+                    row["revision"] = 1
+                inserts.setdefault(org, []).append(row)
+            else:
+                self.scope(connection, org)
+                changed = connection.execute(
+                    update(t)
+                    .where(spec.where_key(key), t.c.revision == base.revision)
+                    .values(**values, revision=base.revision + 1)
+                )
+                if changed.rowcount != 1:
+                    raise ConflictError(
+                        f"{spec.kind} {key[-1]!r} was changed by another unit of work; "
+                        "nothing was written"
+                    )
+        for org, rows in inserts.items():
+            self._writing = (spec.kind, spec.key_in(rows[0])) if len(rows) == 1 else None
+            self.scope(connection, org)
+            connection.execute(insert(t), rows)
+        self._writing = None
+        if spec.after_write is not None:
+            for key in sorted(staged, key=_sort_key):
+                value = staged[key]
+                if not isinstance(value, Deleted):
+                    base = bases.get(key, _ABSENT)
+                    spec.after_write(self, connection, key, base.record, value)
+
+    def _remove(self, connection: Connection, spec: Spec[Any], key: Key, base: _Base[Any]) -> None:
+        t = spec.table
+        self.scope(connection, spec.organization_of(key, {}))
+        if base.revision is None:
+            # Removing what was not there: only a conflict if someone added it meanwhile.
+            present = connection.execute(select(t).where(spec.where_key(key))).first()
+            if present is not None:
+                raise ConflictError(
+                    f"{spec.kind} {key[-1]!r} was added by another unit of work meanwhile; "
+                    "nothing was written"
+                )
+            return
+        gone = connection.execute(
+            delete(t).where(spec.where_key(key), t.c.revision == base.revision)
+        )
+        if gone.rowcount != 1:
+            raise ConflictError(
+                f"{spec.kind} {key[-1]!r} was changed by another unit of work; nothing was written"
+            )
+
+    def _sequence(
+        self,
+        connection: Connection,
+        spec: Spec[Any],
+        staged: dict[Key, Any],
+        bases: dict[Key, _Base[Any]],
+    ) -> dict[Key, int]:
+        """Number the new rows of each organisation in the order they were staged."""
+        assert spec.sequence is not None
+        new: dict[str, list[Key]] = {}
+        for key, value in staged.items():
+            if not isinstance(value, Deleted) and bases.get(key, _ABSENT).revision is None:
+                new.setdefault(str(key[0]), []).append(key)
+        out: dict[Key, int] = {}
+        for org in sorted(new):
+            keys = new[org]
+            self.scope(connection, org)
+            last = self._store.backend.advance_counter(
+                connection, COUNTERS, org, spec.sequence, len(keys)
+            )
+            out.update(zip(keys, itertools.count(last - len(keys) + 1), strict=False))
+        return out
+
+    def _write_events(self, connection: Connection) -> None:
+        by_org: dict[str, list[Event]] = {}
+        for event in self._events:
+            by_org.setdefault(event.organization_id, []).append(event)
+        for org in sorted(by_org):
+            events = by_org[org]
+            self.scope(connection, org)
+            last = self._store.backend.advance_counter(
+                connection, COUNTERS, org, "events", len(events)
+            )
+            first = last - len(events) + 1
+            connection.execute(
+                insert(EVENTS),
+                [
+                    {
+                        "organization_id": org,
+                        "position": first + i,
+                        "event_id": e.event_id,
+                        "record": json.dumps(event_to_dict(e), ensure_ascii=False),
+                    }
+                    for i, e in enumerate(events)
+                ],
+            )
+
+
+def _sort_key(key: Key) -> tuple[str, ...]:
+    return tuple(str(part) for part in key)
