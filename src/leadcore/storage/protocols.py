@@ -384,6 +384,12 @@ class Capabilities:
     """Several processes (hosts) may share the storage safely."""
     concurrent_units_of_work: bool = True
     """Several threads may hold open units of work at once."""
+    dispatch: bool = True
+    """``UnitOfWork.dispatch`` works: pools, agent filters, leases, claims, the next lead."""
+    calendar: bool = True
+    """``UnitOfWork.calendar`` works: activities, their types and statuses, settings."""
+    forwarding: bool = True
+    """``deliveries``, ``delivery_terms`` and ``routing`` of a unit of work work."""
 
 
 class Storage(Protocol):

@@ -45,14 +45,25 @@ What it checks:
   own writes and never another's uncommitted ones, and of two units of work
   that change one record the second raises ``ConflictError`` (from the write
   or at the latest from ``commit()``) and writes nothing;
+- the lead repositories (leads, history, notes, tasks, projects, do-not-call,
+  settings, accounts, contacts, opportunities, conversions): their orders,
+  compare-and-set updates, and that one organisation never sees another's;
+- the event outbox: positions count 1, 2, 3... per organisation in commit
+  order, a unit of work that does not commit records nothing, consumer
+  positions are kept per consumer and organisation;
+- dispatch (pools, filters, lease compare-and-set, claims, and
+  ``next_choice`` equal to :func:`leadcore.dispatch.choose_reference`),
+  the calendar (activities between a window) and forwarding (deliveries,
+  terms, routing counters), each behind its capability flag;
 - isolation: two organisations with look-alike data (same names, same
   status ids) never see each other's records, counts, or existence, not even
   through an error message.
 
 Where a backend may legitimately differ, the suite reads its
 :class:`~leadcore.storage.protocols.Capabilities` instead of silently
-skipping: a check that needs ``durable``, ``multi_process`` or
-``concurrent_units_of_work`` is skipped with a reason naming the flag your
+skipping: a check that needs ``durable``, ``multi_process``,
+``concurrent_units_of_work``, ``dispatch``, ``calendar`` or ``forwarding``
+is skipped with a reason naming the flag your
 adapter does not declare. A durable or multi-process adapter also overrides
 :meth:`~StorageFixtures.open_again`.
 
@@ -69,7 +80,13 @@ import pytest
 # shows pytest's detailed assertion message in the adapter author's run.
 pytest.register_assert_rewrite(
     "leadcore.testing.conformance._base",
+    "leadcore.testing.conformance._calendar",
+    "leadcore.testing.conformance._conversions",
+    "leadcore.testing.conformance._dispatch",
+    "leadcore.testing.conformance._events",
+    "leadcore.testing.conformance._forwarding",
     "leadcore.testing.conformance._isolation",
+    "leadcore.testing.conformance._leads",
     "leadcore.testing.conformance._tenancy",
     "leadcore.testing.conformance._unit_of_work",
     "leadcore.testing.conformance._workflows",
@@ -79,7 +96,21 @@ from leadcore.testing.conformance._base import (  # noqa: E402
     StorageFixtures,
     require_capability,
 )
+from leadcore.testing.conformance._calendar import CalendarRepositoryTests  # noqa: E402
+from leadcore.testing.conformance._conversions import ConversionRepositoryTests  # noqa: E402
+from leadcore.testing.conformance._dispatch import DispatchRepositoryTests  # noqa: E402
+from leadcore.testing.conformance._events import EventRepositoryTests  # noqa: E402
+from leadcore.testing.conformance._forwarding import ForwardingRepositoryTests  # noqa: E402
 from leadcore.testing.conformance._isolation import IsolationTests  # noqa: E402
+from leadcore.testing.conformance._leads import (  # noqa: E402
+    DoNotCallRepositoryTests,
+    HistoryRepositoryTests,
+    LeadRepositoryTests,
+    LeadSettingsRepositoryTests,
+    NoteRepositoryTests,
+    ProjectRepositoryTests,
+    TaskRepositoryTests,
+)
 from leadcore.testing.conformance._records import T0, Records  # noqa: E402
 from leadcore.testing.conformance._suite import StorageConformance  # noqa: E402
 from leadcore.testing.conformance._tenancy import (  # noqa: E402
@@ -94,14 +125,26 @@ from leadcore.testing.conformance._workflows import WorkflowRepositoryTests  # n
 
 __all__ = [
     "T0",
+    "CalendarRepositoryTests",
+    "ConversionRepositoryTests",
+    "DispatchRepositoryTests",
+    "DoNotCallRepositoryTests",
+    "EventRepositoryTests",
+    "ForwardingRepositoryTests",
     "GroupRepositoryTests",
+    "HistoryRepositoryTests",
     "IsolationTests",
+    "LeadRepositoryTests",
+    "LeadSettingsRepositoryTests",
+    "NoteRepositoryTests",
     "OrganizationRepositoryTests",
     "PartnershipRepositoryTests",
+    "ProjectRepositoryTests",
     "Records",
     "RolePolicyRepositoryTests",
     "StorageConformance",
     "StorageFixtures",
+    "TaskRepositoryTests",
     "UnitOfWorkTests",
     "UserRepositoryTests",
     "WorkflowRepositoryTests",

@@ -5,7 +5,21 @@ from __future__ import annotations
 from typing import Generic, TypeVar
 
 from leadcore.storage.protocols import Storage
+from leadcore.testing.conformance._calendar import CalendarRepositoryTests
+from leadcore.testing.conformance._conversions import ConversionRepositoryTests
+from leadcore.testing.conformance._dispatch import DispatchRepositoryTests
+from leadcore.testing.conformance._events import EventRepositoryTests
+from leadcore.testing.conformance._forwarding import ForwardingRepositoryTests
 from leadcore.testing.conformance._isolation import IsolationTests
+from leadcore.testing.conformance._leads import (
+    DoNotCallRepositoryTests,
+    HistoryRepositoryTests,
+    LeadRepositoryTests,
+    LeadSettingsRepositoryTests,
+    NoteRepositoryTests,
+    ProjectRepositoryTests,
+    TaskRepositoryTests,
+)
 from leadcore.testing.conformance._tenancy import (
     GroupRepositoryTests,
     OrganizationRepositoryTests,
@@ -30,6 +44,18 @@ class StorageConformance(
     WorkflowRepositoryTests[S],
     UnitOfWorkTests[S],
     IsolationTests[S],
+    ProjectRepositoryTests[S],
+    LeadRepositoryTests[S],
+    HistoryRepositoryTests[S],
+    NoteRepositoryTests[S],
+    TaskRepositoryTests[S],
+    DoNotCallRepositoryTests[S],
+    LeadSettingsRepositoryTests[S],
+    ConversionRepositoryTests[S],
+    EventRepositoryTests[S],
+    DispatchRepositoryTests[S],
+    CalendarRepositoryTests[S],
+    ForwardingRepositoryTests[S],
     Generic[S],
 ):
     """Every conformance check of a :class:`~leadcore.storage.protocols.Storage` adapter.
