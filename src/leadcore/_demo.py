@@ -20,6 +20,7 @@ from leadcore.core import Leadcore, Session
 from leadcore.dispatch import Pool, PoolKind, ProjectRules
 from leadcore.errors import ConflictError, ValidationError
 from leadcore.ids import SequentialIds
+from leadcore.leads import TaskDraft, TaskKind
 from leadcore.workflow import lint, name_key, sample_workflow
 
 __all__ = ["run_demo"]
@@ -274,13 +275,20 @@ def _shift(
     names = {a.user_id: a.users.me().name for a in agents}
     handled = 0
     shown = False
+    callbacks: dict[str, str] = {}
+    idle = 0
     for _ in range(6 * total):
         agent = rng.choice(agents)
         claim = agent.dispatch.next(project.id)
         if claim is None:
-            if all(a.dispatch.next(project.id) is None for a in agents):
+            # Nothing for this agent now: the floor waits a quarter of an hour (callbacks
+            # fall due), and the shift ends after two idle hours.
+            idle += 1
+            if idle > 8 * len(agents):
                 break
+            clock.advance(timedelta(minutes=15 // len(agents)))
             continue
+        idle = 0
         lead = claim.lead
         assert lead is not None
         if not shown:
@@ -298,6 +306,8 @@ def _shift(
             lead.id, claim.token, outcome="answered" if answered else "no answer"
         )
         figures[agent.user_id]["calls"] += 1
+        if claim.tier == "own_callback" and lead.id in callbacks:
+            agent.leads.complete_task(callbacks.pop(lead.id))
         status = lead.status_id
         if status is None:
             agent.dispatch.change_status(lead.id, claim.token, "new", note="First call")
@@ -314,6 +324,12 @@ def _shift(
             )
         elif status == "new":
             agent.dispatch.change_status(lead.id, claim.token, "no_answer", note="No answer")
+            # The agent books a callback: the lead comes back to them in two hours.
+            callbacks[lead.id] = agent.leads.add_task(
+                lead.id,
+                TaskDraft("Call back", due_in=timedelta(hours=2), kind=TaskKind.CALLBACK),
+            ).id
+            figures[agent.user_id]["callbacks"] += 1
         elif lead.attempts + 1 >= 3:
             final = "irrelevant"
             agent.dispatch.change_status(
@@ -327,8 +343,8 @@ def _shift(
     print("  per agent:", file=out)
     for agent_id, c in figures.items():
         print(
-            f"    {names[agent_id]:5} calls {c['calls']:3}, qualified {c['qualified']:2}, "
-            f"not relevant {c['irrelevant']:2}",
+            f"    {names[agent_id]:5} calls {c['calls']:3}, callbacks booked {c['callbacks']:2}, "
+            f"qualified {c['qualified']:2}, not relevant {c['irrelevant']:2}",
             file=out,
         )
     why = agents[0].dispatch.explain(project.id)
