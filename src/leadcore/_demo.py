@@ -364,21 +364,21 @@ def _partners(
             f"{rng.choice(_FIRST)} {rng.choice(_LAST)}", phones=[_phone(rng)], channel="radio"
         )
         supplier.leads.forward(lead.id, agency_id)
-    incoming = agency.deliveries.list(direction="incoming")
+    incoming = agency.deliveries.list(direction="incoming", state="delivered")
     for n, delivery in enumerate(incoming):
         if n == 0:
             agency.deliveries.reject(delivery.id, "wrong_number")
         else:
             agency.deliveries.accept(delivery.id)
     print(
-        f"  Leads4U forwarded {len(incoming)} leads to Orion Media; Orion accepted "
-        f"{len(incoming) - 1} and rejected 1 (wrong number)",
+        f"  Leads4U forwarded 4 leads to Orion Media; Orion accepted {len(incoming) - 1} "
+        "and rejected 1 (wrong number)",
         file=out,
     )
     qualified = agency.leads.list(status="qualified", limit=500).items
     bank_id = advertiser.organization_id
     sent = [agency.leads.forward(lead.id, bank_id) for lead in qualified[:8]]
-    received = advertiser.deliveries.list(direction="incoming")
+    received = advertiser.deliveries.list(direction="incoming", state="delivered")
     for n, delivery in enumerate(received):
         if n % 4 == 3:
             advertiser.deliveries.reject(delivery.id, "out_of_area")
