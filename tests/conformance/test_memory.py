@@ -11,6 +11,7 @@ from leadcore.storage.memory import MemoryStorage
 from leadcore.storage.protocols import Capabilities
 from leadcore.testing.conformance import (
     CalendarRepositoryTests,
+    ComparisonWithMemory,
     DispatchRepositoryTests,
     ForwardingRepositoryTests,
     Records,
@@ -21,6 +22,12 @@ from leadcore.testing.conformance import (
 class TestMemoryStorage(StorageConformance[MemoryStorage]):
     def make_storage(self) -> MemoryStorage:
         return MemoryStorage()
+
+
+def test_the_suite_compares_every_adapter_with_memory_storage() -> None:
+    # TestMemoryStorage runs it: memory against memory is the smoke test of the machine.
+    assert issubclass(StorageConformance, ComparisonWithMemory)
+    assert "test_every_answer_equals_the_memory_storage_s" in dir(TestMemoryStorage)
 
 
 class _Partial(MemoryStorage):

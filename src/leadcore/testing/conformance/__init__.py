@@ -57,7 +57,15 @@ What it checks:
   terms, routing counters), each behind its capability flag;
 - isolation: two organisations with look-alike data (same names, same
   status ids) never see each other's records, counts, or existence, not even
-  through an error message.
+  through an error message;
+- the stateful comparison with MemoryStorage (:class:`ComparisonWithMemory`):
+  a hypothesis state machine (:class:`SameAnswersAsMemory`) makes the same
+  random operations through the facade on your adapter and on
+  :class:`~leadcore.storage.memory.MemoryStorage`, and every answer, error
+  and event must be equal. It takes a new storage per example from
+  ``make_storage()`` and runs a few short examples; raise
+  ``comparison_examples`` and ``comparison_steps`` for a deeper search, or
+  run :func:`comparison_machine` with settings of your own.
 
 Where a backend may legitimately differ, the suite reads its
 :class:`~leadcore.storage.protocols.Capabilities` instead of silently
@@ -81,6 +89,7 @@ import pytest
 pytest.register_assert_rewrite(
     "leadcore.testing.conformance._base",
     "leadcore.testing.conformance._calendar",
+    "leadcore.testing.conformance._comparison",
     "leadcore.testing.conformance._conversions",
     "leadcore.testing.conformance._dispatch",
     "leadcore.testing.conformance._events",
@@ -97,6 +106,11 @@ from leadcore.testing.conformance._base import (  # noqa: E402
     require_capability,
 )
 from leadcore.testing.conformance._calendar import CalendarRepositoryTests  # noqa: E402
+from leadcore.testing.conformance._comparison import (  # noqa: E402
+    ComparisonWithMemory,
+    SameAnswersAsMemory,
+    comparison_machine,
+)
 from leadcore.testing.conformance._conversions import ConversionRepositoryTests  # noqa: E402
 from leadcore.testing.conformance._dispatch import DispatchRepositoryTests  # noqa: E402
 from leadcore.testing.conformance._events import EventRepositoryTests  # noqa: E402
@@ -126,6 +140,7 @@ from leadcore.testing.conformance._workflows import WorkflowRepositoryTests  # n
 __all__ = [
     "T0",
     "CalendarRepositoryTests",
+    "ComparisonWithMemory",
     "ConversionRepositoryTests",
     "DispatchRepositoryTests",
     "DoNotCallRepositoryTests",
@@ -142,11 +157,13 @@ __all__ = [
     "ProjectRepositoryTests",
     "Records",
     "RolePolicyRepositoryTests",
+    "SameAnswersAsMemory",
     "StorageConformance",
     "StorageFixtures",
     "TaskRepositoryTests",
     "UnitOfWorkTests",
     "UserRepositoryTests",
     "WorkflowRepositoryTests",
+    "comparison_machine",
     "require_capability",
 ]

@@ -6,6 +6,7 @@ from typing import Generic, TypeVar
 
 from leadcore.storage.protocols import Storage
 from leadcore.testing.conformance._calendar import CalendarRepositoryTests
+from leadcore.testing.conformance._comparison import ComparisonWithMemory
 from leadcore.testing.conformance._conversions import ConversionRepositoryTests
 from leadcore.testing.conformance._dispatch import DispatchRepositoryTests
 from leadcore.testing.conformance._events import EventRepositoryTests
@@ -56,6 +57,7 @@ class StorageConformance(
     DispatchRepositoryTests[S],
     CalendarRepositoryTests[S],
     ForwardingRepositoryTests[S],
+    ComparisonWithMemory[S],
     Generic[S],
 ):
     """Every conformance check of a :class:`~leadcore.storage.protocols.Storage` adapter.

@@ -1,0 +1,400 @@
+"""The stateful comparison: random operations give the same answers as on MemoryStorage.
+
+A hypothesis state machine drives two facades, one on the reference
+:class:`~leadcore.storage.memory.MemoryStorage` and one on the adapter under
+test, with one :class:`~leadcore.clock.ManualClock` and a
+:class:`~leadcore.ids.SequentialIds` each, through the same random operations,
+and compares every answer: the records returned, the errors raised (type and
+message), the lead lists page by page, the status counts, the history, notes
+and tasks of each lead, the reports, and the outbox of events.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar, Generic, TypeVar
+
+import attrs
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+
+from leadcore.clock import ManualClock
+from leadcore.core import Leadcore, Session
+from leadcore.errors import LeadcoreError
+from leadcore.events import StoredEvent
+from leadcore.ids import SequentialIds
+from leadcore.leads import Cursor, Page, TaskDraft
+from leadcore.leads.reporting import FunnelKey
+from leadcore.storage.memory import MemoryStorage
+from leadcore.storage.protocols import Storage
+from leadcore.testing.conformance._base import StorageFixtures
+
+__all__ = ["ComparisonWithMemory", "SameAnswersAsMemory", "comparison_machine"]
+
+S = TypeVar("S", bound=Storage)
+T = TypeVar("T")
+
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+# Look-alike names, scripts and phone spellings: where adapters tend to differ
+# (collation, case folding, normalisation).
+NAMES = ("Dana Levi", "dana levi", "Avi Cohen", "Ștefan Pop", "אבי כהן", "Zoe")
+PHONES = ("050-555-1234", "052-345-6789", "+40 721 234 567")
+EMAILS = ("dana@example.org", "avi@example.org")
+CHANNELS = (None, "facebook", "google")
+TEXTS = ("dana", "DANA", "555", "0505551234", "example", "ștefan", "x", " ")
+NOTES = ("spoke to them", "no budget", "call again")
+FUNNEL_KEYS: tuple[FunnelKey, ...] = ("source", "channel", "supplier", "project", "all")
+
+
+@attrs.frozen
+class _Outcome(Generic[T]):
+    """What a call answered: its value, or the type and message of the leadcore error."""
+
+    value: T | None
+    error: tuple[str, str] | None
+
+
+def _outcome(call: Callable[[], T]) -> _Outcome[T]:
+    try:
+        return _Outcome(call(), None)
+    except LeadcoreError as exc:
+        return _Outcome(None, (type(exc).__name__, str(exc)))
+
+
+def _list(s: Session, kwargs: dict[str, Any]) -> Page:
+    return s.leads.list(**kwargs)
+
+
+class SameAnswersAsMemory(RuleBasedStateMachine):
+    """Operations on two facades, MemoryStorage and the adapter under test; every answer equal.
+
+    The adapter comes from :attr:`open_subject`, called once per example for a
+    new, empty storage; the machine closes it at the end of the example. Build
+    a ready machine with :func:`comparison_machine`, or subclass and set
+    ``open_subject = staticmethod(factory)``; run it with hypothesis'
+    ``run_state_machine_as_test`` (or its ``TestCase``).
+    """
+
+    #: Returns a new, empty storage of the adapter under test.
+    open_subject: ClassVar[Callable[[], Storage]]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.clock = ManualClock(START)
+        self.cores = (
+            Leadcore(storage=MemoryStorage(), clock=self.clock, ids=SequentialIds()),
+            Leadcore(storage=type(self).open_subject(), clock=self.clock, ids=SequentialIds()),
+        )
+        # A subscriber on each: delivery reads the outbox and stores its positions.
+        self.delivered: tuple[list[StoredEvent], list[StoredEvent]] = ([], [])
+        for core, seen in zip(self.cores, self.delivered, strict=True):
+            core.events.subscribe("audit-log", seen.append)
+        self.sessions: tuple[Session, Session] | None = None
+        self.project_id = ""
+        self.orgs: list[str] = []
+        self.users: list[str] = []
+        self.leads: list[str] = []
+        self.tasks: list[str] = []
+        self.statuses: list[str] = []
+
+    def both(self, call: Callable[[Session], T]) -> T | None:
+        """Run ``call`` on both sessions; they must answer the same; return the answer.
+
+        The answer is ``None`` when both raised the same leadcore error.
+        """
+        assert self.sessions is not None, "the organisation is created first"
+        reference, subject = self.sessions
+        expected = _outcome(lambda: call(reference))
+        actual = _outcome(lambda: call(subject))
+        assert actual == expected, "the adapter answered differently from MemoryStorage"
+        return expected.value
+
+    @initialize()
+    def organization(self) -> None:
+        """Create the organisation, an agent, a supplier and a project on both."""
+        made = [
+            core.create_organization("Agency", admin_name="Dana", default_region="IL")
+            for core in self.cores
+        ]
+        assert made[0] == made[1]
+        org, admin = made[0]
+        self.sessions = (self.cores[0].session(admin.id), self.cores[1].session(admin.id))
+        agent = self.both(lambda s: s.users.add("Avi", "salesperson"))
+        assert agent is not None
+        self.users = [admin.id, agent.id]
+        # One unit of work that writes in two organisations (the supplier's and ours).
+        added = self.both(lambda s: s.partners.add_supplier("Leads Ltd", admin_name="Ben"))
+        assert added is not None
+        self.orgs = [org.id, added[0].id]
+        project = self.both(lambda s: s.leads.create_project("Outbound"))
+        assert project is not None
+        self.project_id = project.id
+        workflow = self.both(lambda s: s.workflow.current())
+        assert workflow is not None
+        self.statuses = [status.id for status in workflow.statuses]
+
+    def teardown(self) -> None:
+        """Close both storages."""
+        for core in self.cores:
+            core.close()
+
+    # -- changes --------------------------------------------------------------------------
+
+    @rule(
+        name=st.sampled_from(NAMES),
+        phones=st.lists(st.sampled_from(PHONES), max_size=2, unique=True),
+        emails=st.lists(st.sampled_from(EMAILS), max_size=1),
+        channel=st.sampled_from(CHANNELS),
+        in_project=st.booleans(),
+        assignee=st.sampled_from([None, 0, 1]),
+        from_supplier=st.booleans(),
+    )
+    def create_lead(
+        self,
+        name: str,
+        phones: list[str],
+        emails: list[str],
+        channel: str | None,
+        in_project: bool,
+        assignee: int | None,
+        from_supplier: bool,
+    ) -> None:
+        """Create a lead, possibly a duplicate of one already there."""
+        lead = self.both(
+            lambda s: s.leads.create(
+                name,
+                phones=phones,
+                emails=emails,
+                channel=channel,
+                project_id=self.project_id if in_project else None,
+                assignee_ids=[] if assignee is None else [self.users[assignee]],
+                supplier_id=self.orgs[1] if from_supplier else None,
+            )
+        )
+        if lead is not None:
+            self.leads.append(lead.id)
+
+    @precondition(lambda self: bool(self.leads))
+    @rule(data=st.data(), note=st.sampled_from((None, *NOTES)), with_task=st.booleans())
+    def change_status(self, data: st.DataObject, note: str | None, with_task: bool) -> None:
+        """Move a lead to any status, allowed or not, with a note and a task."""
+        lead_id = data.draw(st.sampled_from(self.leads))
+        status = data.draw(st.sampled_from(self.statuses))
+        task = TaskDraft("Follow up", due_in=timedelta(hours=1)) if with_task else None
+        moved = self.both(lambda s: s.leads.change_status(lead_id, status, note=note, task=task))
+        if moved is not None and with_task:
+            tasks = self.both(lambda s: s.leads.tasks(lead_id)) or ()
+            self.tasks.extend(t.id for t in tasks)
+
+    @precondition(lambda self: bool(self.leads))
+    @rule(data=st.data(), text=st.sampled_from(NOTES))
+    def add_note(self, data: st.DataObject, text: str) -> None:
+        """Add a note to a lead."""
+        lead_id = data.draw(st.sampled_from(self.leads))
+        self.both(lambda s: s.leads.add_note(lead_id, text))
+
+    @precondition(lambda self: bool(self.leads))
+    @rule(data=st.data(), minutes=st.integers(-30, 120), assignee=st.sampled_from([0, 1]))
+    def add_task(self, data: st.DataObject, minutes: int, assignee: int) -> None:
+        """Add a task to a lead, due in the past or the future."""
+        lead_id = data.draw(st.sampled_from(self.leads))
+        draft = TaskDraft(
+            "Call",
+            due_at=self.clock.now() + timedelta(minutes=minutes),
+            assignee_id=self.users[assignee],
+        )
+        task = self.both(lambda s: s.leads.add_task(lead_id, draft))
+        if task is not None:
+            self.tasks.append(task.id)
+
+    @precondition(lambda self: bool(self.tasks))
+    @rule(data=st.data())
+    def complete_task(self, data: st.DataObject) -> None:
+        """Complete a task, possibly one already done."""
+        task_id = data.draw(st.sampled_from(self.tasks))
+        self.both(lambda s: s.leads.complete_task(task_id))
+
+    @precondition(lambda self: bool(self.leads))
+    @rule(data=st.data(), who=st.sampled_from([(), (0,), (1,), (0, 1)]))
+    def assign(self, data: st.DataObject, who: tuple[int, ...]) -> None:
+        """Assign a lead to nobody, one user or both."""
+        lead_id = data.draw(st.sampled_from(self.leads))
+        self.both(lambda s: s.leads.assign(lead_id, [self.users[i] for i in who]))
+
+    @precondition(lambda self: bool(self.leads))
+    @rule(
+        data=st.data(),
+        name=st.sampled_from((None, *NAMES)),
+        phones=st.sampled_from((None, [], [PHONES[0]], [PHONES[1], PHONES[2]])),
+    )
+    def update(self, data: st.DataObject, name: str | None, phones: list[str] | None) -> None:
+        """Rename a lead or change its phones."""
+        lead_id = data.draw(st.sampled_from(self.leads))
+        self.both(lambda s: s.leads.update(lead_id, name=name, phones=phones))
+
+    @precondition(lambda self: bool(self.leads))
+    @rule(data=st.data())
+    def convert(self, data: st.DataObject) -> None:
+        """Convert a lead into a new account with an opportunity."""
+        lead_id = data.draw(st.sampled_from(self.leads))
+        self.both(lambda s: s.leads.convert(lead_id, new_account=True, opportunity_name="Deal"))
+
+    @rule(phone=st.sampled_from(PHONES), block=st.booleans())
+    def do_not_call(self, phone: str, block: bool) -> None:
+        """Block or unblock a number."""
+        if block:
+            self.both(lambda s: s.leads.block_number(phone))
+        else:
+            self.both(lambda s: s.leads.unblock_number(phone))
+
+    @rule(minutes=st.sampled_from([0, 1, 7, 60 * 24 * 40]))
+    def time_passes(self, minutes: int) -> None:
+        """Advance the shared clock."""
+        self.clock.advance(timedelta(minutes=minutes))
+
+    # -- answers ----------------------------------------------------------------------------
+
+    @rule(
+        status=st.sampled_from(["all", None, "new", "contacted", "won"]),
+        text=st.sampled_from((None, *TEXTS)),
+        channel=st.sampled_from(CHANNELS),
+        mine=st.booleans(),
+        include_done=st.booleans(),
+        limit=st.integers(1, 4),
+    )
+    def list_leads(
+        self,
+        status: str | None,
+        text: str | None,
+        channel: str | None,
+        mine: bool,
+        include_done: bool,
+        limit: int,
+    ) -> None:
+        """List leads page by page with a filter; every page must be equal."""
+        after: Cursor | None = None
+        for _ in range(10):
+            kwargs: dict[str, Any] = {
+                "text": text,
+                "channel": channel,
+                "include_done": include_done,
+                "limit": limit,
+                "after": after,
+            }
+            if status != "all":
+                kwargs["status"] = status
+            if mine:
+                kwargs["assignee_id"] = self.users[1]
+            page = self.both(functools.partial(_list, kwargs=kwargs))
+            if page is None or page.next is None:
+                return
+            after = page.next
+
+    @rule(text=st.sampled_from((None, *TEXTS)), include_done=st.booleans())
+    def status_counts(self, text: str | None, include_done: bool) -> None:
+        """Count leads per status."""
+        self.both(lambda s: s.leads.status_counts(text=text, include_done=include_done))
+
+    @precondition(lambda self: bool(self.leads))
+    @rule(data=st.data())
+    def lead_details(self, data: st.DataObject) -> None:
+        """Read a lead, its history, notes and tasks."""
+        lead_id = data.draw(st.sampled_from(self.leads))
+        self.both(lambda s: s.leads.get(lead_id))
+        self.both(lambda s: s.leads.history(lead_id, limit=100))
+        self.both(lambda s: s.leads.notes(lead_id))
+        self.both(lambda s: s.leads.tasks(lead_id))
+
+    @rule()
+    def reminders(self) -> None:
+        """Read the due reminders and the blocked numbers."""
+        self.both(lambda s: s.leads.due_reminders())
+        self.both(lambda s: s.leads.blocked_numbers())
+
+    @rule(by=st.sampled_from(FUNNEL_KEYS))
+    def reports(self, by: FunnelKey) -> None:
+        """Read the funnel, time in status, transitions and pile-ups."""
+        self.both(lambda s: s.reports.funnel(by=by))
+        self.both(lambda s: s.reports.time_in_status())
+        self.both(lambda s: s.reports.transitions())
+        self.both(lambda s: s.reports.pileups())
+
+    @invariant()
+    def same_events(self) -> None:
+        """The outbox, pending events, deliveries and consumer positions are equal."""
+        if self.sessions is None:
+            return
+        reference, subject = self.cores
+        for org in self.orgs:
+            assert subject.events.read(org) == reference.events.read(org)
+        assert subject.events.pending("audit") == reference.events.pending("audit")
+        assert self.delivered[1] == self.delivered[0]
+        for org in self.orgs:
+            assert subject.events.position("audit-log", org) == reference.events.position(
+                "audit-log", org
+            )
+
+
+def comparison_machine(
+    open_subject: Callable[[], Storage], name: str = "SameAnswersAsMemory"
+) -> type[SameAnswersAsMemory]:
+    """Return a :class:`SameAnswersAsMemory` whose adapter comes from ``open_subject``.
+
+    ``open_subject`` returns a new, empty storage each time it is called (once
+    per example). Run the machine with your own settings::
+
+        from hypothesis import settings
+        from hypothesis.stateful import run_state_machine_as_test
+
+        run_state_machine_as_test(
+            comparison_machine(MyStorage, "SameAnswersOnMyStorage"),
+            settings=settings(max_examples=50, stateful_step_count=40, deadline=None),
+        )
+    """
+    return type(name, (SameAnswersAsMemory,), {"open_subject": staticmethod(open_subject)})
+
+
+class ComparisonWithMemory(StorageFixtures[S]):
+    """Random operations through the facade answer exactly as on MemoryStorage.
+
+    It runs :class:`SameAnswersAsMemory` on storages from
+    :meth:`~StorageFixtures.make_storage` (one per example), and is skipped
+    with a reason when only the ``storage`` fixture is overridden. The run is
+    small so that the suite stays quick; raise :attr:`comparison_examples` and
+    :attr:`comparison_steps` in your subclass for a deeper search.
+    """
+
+    #: How many random runs (hypothesis examples) the comparison tries.
+    comparison_examples: ClassVar[int] = 3
+    #: At most how many operations each run makes.
+    comparison_steps: ClassVar[int] = 10
+
+    def test_every_answer_equals_the_memory_storage_s(self) -> None:
+        """Check that every answer of the adapter equals MemoryStorage's."""
+        if type(self).make_storage is StorageFixtures.make_storage:
+            pytest.skip(
+                "the comparison with MemoryStorage needs a new storage per example: "
+                f"override make_storage() in {type(self).__name__} to run it"
+            )
+        machine = comparison_machine(self.make_storage, f"SameAnswersOn{type(self).__name__}")
+        run_state_machine_as_test(
+            machine,
+            settings=settings(
+                max_examples=self.comparison_examples,
+                stateful_step_count=self.comparison_steps,
+                deadline=None,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+            ),
+        )
