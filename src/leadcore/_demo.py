@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
+from leadcore.calendar import IcalUnavailable
 from leadcore.clock import ManualClock
 from leadcore.core import Leadcore, Session
 from leadcore.dispatch import Pool, PoolKind, ProjectRules
-from leadcore.errors import ConflictError, ValidationError
+from leadcore.errors import ConflictError
 from leadcore.ids import SequentialIds
 from leadcore.leads import TaskDraft, TaskKind
 from leadcore.workflow import lint, name_key, sample_workflow
@@ -492,8 +493,8 @@ def _meetings(agency: Session, clock: ManualClock, out_dir: Path, out: TextIO) -
         )
     try:
         text = sales.calendar.export_ics(user_id=avi.id)
-    except ValidationError as exc:
-        print(f"  no .ics written: {exc.summary} (install leadcore[ical])", file=out)
+    except IcalUnavailable as exc:
+        print(f"  no .ics written: {exc}", file=out)
         return None
     path = out_dir / "avi-calendar.ics"
     path.write_text(text, encoding="utf-8")
