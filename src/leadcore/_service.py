@@ -10,15 +10,32 @@ from typing import Any, TypeVar
 import attrs
 
 from leadcore.clock import Clock
-from leadcore.errors import Forbidden, NotFound
+from leadcore.errors import ConflictError, Forbidden, NotFound
 from leadcore.events._model import Event
 from leadcore.ids import IdFactory
 from leadcore.storage.protocols import Storage, UnitOfWork
 from leadcore.tenancy import Permission, RolePolicy, User, effective_permissions
 
-__all__ = ["Actor", "ServiceContext", "record_event"]
+__all__ = ["Actor", "ServiceContext", "record_event", "retry_on_conflict"]
 
 EV = TypeVar("EV", bound=Event)
+R = TypeVar("R")
+
+
+def retry_on_conflict(run: Callable[[], R], attempts: int) -> R:
+    """Run a use case, again after a ``ConflictError`` (which wrote nothing), up to ``attempts``.
+
+    For use cases whose conflicts are races worth retrying (two intakes of the
+    same number, two agents shown the same lead), never for a caller's stale
+    ``expected_version``.
+    """
+    for attempt in range(attempts):
+        try:
+            return run()
+        except ConflictError:
+            if attempt == attempts - 1:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def record_event(

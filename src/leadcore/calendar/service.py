@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 import attrs
 
 from leadcore import events as ev
-from leadcore._service import ServiceContext
+from leadcore._service import ServiceContext, retry_on_conflict
 from leadcore.calendar._availability import (
     Conflict,
     Slot,
@@ -852,35 +852,33 @@ class CalendarService:
         or reported in :attr:`Booking.conflicts`, as the organisation's
         settings say.
         """
-        for attempt in range(_ATTEMPTS):
-            try:
-                with self._work() as w:
-                    booking = self._schedule(
-                        w,
-                        title=title,
-                        start=start,
-                        end=end,
-                        tz=tz,
-                        type_id=type_id,
-                        status_id=status_id,
-                        responsible_user_id=responsible_user_id,
-                        user_ids=user_ids,
-                        client=client,
-                        contact_id=contact_id,
-                        more_clients=more_clients,
-                        location=location,
-                        notes=notes,
-                        privacy=privacy,
-                        reminders=reminders,
-                        recurrence=recurrence,
-                    )
-                    w.uow.commit()
-                    return booking
-            except ConflictError:
-                # Two first uses storing the default types at once: run again to see them.
-                if attempt == _ATTEMPTS - 1:
-                    raise
-        raise AssertionError("unreachable")  # pragma: no cover
+
+        def run() -> Booking:
+            with self._work() as w:
+                booking = self._schedule(
+                    w,
+                    title=title,
+                    start=start,
+                    end=end,
+                    tz=tz,
+                    type_id=type_id,
+                    status_id=status_id,
+                    responsible_user_id=responsible_user_id,
+                    user_ids=user_ids,
+                    client=client,
+                    contact_id=contact_id,
+                    more_clients=more_clients,
+                    location=location,
+                    notes=notes,
+                    privacy=privacy,
+                    reminders=reminders,
+                    recurrence=recurrence,
+                )
+                w.uow.commit()
+                return booking
+
+        # Two first uses storing the default types at once: run again to see them.
+        return retry_on_conflict(run, _ATTEMPTS)
 
     def _schedule(
         self,

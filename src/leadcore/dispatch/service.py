@@ -12,7 +12,7 @@ from datetime import timedelta
 import attrs
 
 from leadcore import events as ev
-from leadcore._service import ServiceContext
+from leadcore._service import ServiceContext, retry_on_conflict
 from leadcore.dispatch._agent import Agent, AgentLoad
 from leadcore.dispatch._explain import Explanation, explain
 from leadcore.dispatch._filters import AgentFilter, validate_filter
@@ -168,14 +168,12 @@ class DispatchService:
         ``dispatch`` and membership of the project. :meth:`explain` says why
         this lead, or why none.
         """
-        for attempt in range(_CLAIM_ATTEMPTS):
-            try:
-                return self._next(project_id)
-            except ConflictError:
-                # Another agent claimed the same lead first: ask again.
-                if attempt == _CLAIM_ATTEMPTS - 1:
-                    raise
-        raise AssertionError("unreachable")  # pragma: no cover
+
+        def run() -> Claim | None:
+            return self._next(project_id)
+
+        # Another agent claimed the same lead first: ask again.
+        return retry_on_conflict(run, _CLAIM_ATTEMPTS)
 
     def _context(
         self, w: Writer, project_id: str

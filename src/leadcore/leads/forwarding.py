@@ -20,14 +20,14 @@ and re-exported here.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import TypeVar
 
 import attrs
 
 from leadcore import events as ev
-from leadcore._service import ServiceContext, record_event
+from leadcore._service import ServiceContext, record_event, retry_on_conflict
 from leadcore.errors import ConflictError, NotFound, ValidationError
 from leadcore.leads._forwarding import (
     DEFAULT_REASONS,
@@ -113,19 +113,6 @@ _ATTEMPTS = 10
 """How often a use case runs again after losing a race (a concurrent delivery or route)."""
 _FAILED_LABEL = "the partner could not take the lead's data"
 _PERIODS: tuple[ReportPeriod, ...] = ("day", "week", "month", "all")
-
-R = TypeVar("R")
-
-
-def _retrying(run: Callable[[], R]) -> R:
-    """Run a use case, again after a ``ConflictError`` (it wrote nothing), a few times."""
-    for attempt in range(_ATTEMPTS):
-        try:
-            return run()
-        except ConflictError:
-            if attempt == _ATTEMPTS - 1:
-                raise
-    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _naive(**values: datetime | None) -> list[str]:
@@ -375,7 +362,7 @@ def forward(ctx: ServiceContext, lead_id: str, to_org_id: str) -> Delivery:
             w.uow.commit()
             return sent
 
-    return _retrying(run)
+    return retry_on_conflict(run, _ATTEMPTS)
 
 
 # -- deliveries and feedback ------------------------------------------------------------------
@@ -481,7 +468,7 @@ class DeliveriesService:
                 w.uow.commit()
                 return updated
 
-        return _retrying(run)
+        return retry_on_conflict(run, _ATTEMPTS)
 
     def accept(self, delivery_id: str, *, reason: str | None = None) -> Delivery:
         """Accept a received lead (see :meth:`feedback`)."""
@@ -539,7 +526,7 @@ class DeliveriesService:
                 w.uow.commit()
                 return updated
 
-        return _retrying(run)
+        return retry_on_conflict(run, _ATTEMPTS)
 
     def _give(
         self, w: Writer, delivery: Delivery, state: DeliveryState, reason_id: str | None
@@ -783,7 +770,7 @@ class RoutingService:
                 w.uow.commit()
                 return outcome
 
-        return _retrying(run)
+        return retry_on_conflict(run, _ATTEMPTS)
 
     def route_many(self, lead_ids: Iterable[str]) -> dict[str, RoutingOutcome | Exception]:
         """Route several leads, each on its own; per lead, the outcome or the error."""

@@ -17,7 +17,7 @@ from typing import Any, Literal, TypeAlias, TypeVar
 import attrs
 
 from leadcore import events as ev
-from leadcore._service import Actor, ServiceContext
+from leadcore._service import Actor, ServiceContext, retry_on_conflict
 from leadcore.dispatch._rules import ProjectRules
 from leadcore.errors import (
     ConflictError,
@@ -452,35 +452,33 @@ class LeadsService:
         the do-not-call list sets ``do_not_call``. Bad input raises
         :class:`~leadcore.errors.ValidationError` naming every problem.
         """
-        for attempt in range(_INTAKE_ATTEMPTS):
-            try:
-                with self._writer(Permission.CREATE_LEADS, "create leads") as w:
-                    settings = self._settings(w.uow, w.org)
-                    org = w.uow.organizations.get(w.org)
-                    checked, problems = read_input(
-                        name=name,
-                        phones=phones,
-                        emails=emails,
-                        channel=channel,
-                        supplier_id=supplier_id,
-                        project_id=project_id,
-                        pool_id=pool_id,
-                        fields=fields,
-                        assignee_ids=assignee_ids,
-                        settings=settings,
-                        region=org.default_region if org else None,
-                    )
-                    if checked is None:
-                        raise ValidationError("cannot create the lead", problems)
-                    self._check_refs(w, checked, "lead")
-                    lead, _ = self._intake(w, checked, settings)
-                    w.uow.commit()
-                    return lead
-            except ConflictError:
-                # A concurrent intake of the same contact: run again to see it.
-                if attempt == _INTAKE_ATTEMPTS - 1:
-                    raise
-        raise AssertionError("unreachable")  # pragma: no cover
+
+        def run() -> Lead:
+            with self._writer(Permission.CREATE_LEADS, "create leads") as w:
+                settings = self._settings(w.uow, w.org)
+                org = w.uow.organizations.get(w.org)
+                checked, problems = read_input(
+                    name=name,
+                    phones=phones,
+                    emails=emails,
+                    channel=channel,
+                    supplier_id=supplier_id,
+                    project_id=project_id,
+                    pool_id=pool_id,
+                    fields=fields,
+                    assignee_ids=assignee_ids,
+                    settings=settings,
+                    region=org.default_region if org else None,
+                )
+                if checked is None:
+                    raise ValidationError("cannot create the lead", problems)
+                self._check_refs(w, checked, "lead")
+                lead, _ = self._intake(w, checked, settings)
+                w.uow.commit()
+                return lead
+
+        # A concurrent intake of the same contact: run again to see it.
+        return retry_on_conflict(run, _INTAKE_ATTEMPTS)
 
     def import_many(self, rows: Iterable[object]) -> ImportReport:
         """Import rows of lead data (mappings); report what became of each (needs ``create_leads``).
@@ -492,44 +490,42 @@ class LeadsService:
         ``assignee_ids``, ``fields``, or a custom field key.
         """
         batch = list(rows)
-        for attempt in range(_INTAKE_ATTEMPTS):
-            try:
-                with self._writer(Permission.CREATE_LEADS, "import leads") as w:
-                    settings = self._settings(w.uow, w.org)
-                    org = w.uow.organizations.get(w.org)
-                    region = org.default_region if org else None
-                    report: list[ImportRow] = []
-                    for index, row in enumerate(batch):
-                        checked, problems = read_row(row, index, settings, region)
-                        if checked is not None:
-                            try:
-                                self._check_refs(w, checked, f"rows[{index}]")
-                            except ValidationError as exc:
-                                checked, problems = None, list(exc.problems)
-                        if checked is None:
-                            report.append(
-                                ImportRow(index, ImportOutcome.INVALID, problems=tuple(problems))
-                            )
-                            continue
-                        lead, outcome = self._intake(w, checked, settings)
+
+        def run() -> ImportReport:
+            with self._writer(Permission.CREATE_LEADS, "import leads") as w:
+                settings = self._settings(w.uow, w.org)
+                org = w.uow.organizations.get(w.org)
+                region = org.default_region if org else None
+                report: list[ImportRow] = []
+                for index, row in enumerate(batch):
+                    checked, problems = read_row(row, index, settings, region)
+                    if checked is not None:
+                        try:
+                            self._check_refs(w, checked, f"rows[{index}]")
+                        except ValidationError as exc:
+                            checked, problems = None, list(exc.problems)
+                    if checked is None:
                         report.append(
-                            ImportRow(index, outcome, lead.id, duplicate_of=lead.duplicate_of)
+                            ImportRow(index, ImportOutcome.INVALID, problems=tuple(problems))
                         )
-                    result = ImportReport(report)
-                    w.emit(
-                        ev.LeadImported,
-                        rows=len(result.rows),
-                        created=result.count(ImportOutcome.CREATED),
-                        duplicates=result.count(ImportOutcome.DUPLICATE),
-                        blacklisted=result.count(ImportOutcome.BLACKLISTED),
-                        invalid=result.count(ImportOutcome.INVALID),
+                        continue
+                    lead, outcome = self._intake(w, checked, settings)
+                    report.append(
+                        ImportRow(index, outcome, lead.id, duplicate_of=lead.duplicate_of)
                     )
-                    w.uow.commit()
-                    return result
-            except ConflictError:
-                if attempt == _INTAKE_ATTEMPTS - 1:
-                    raise
-        raise AssertionError("unreachable")  # pragma: no cover
+                result = ImportReport(report)
+                w.emit(
+                    ev.LeadImported,
+                    rows=len(result.rows),
+                    created=result.count(ImportOutcome.CREATED),
+                    duplicates=result.count(ImportOutcome.DUPLICATE),
+                    blacklisted=result.count(ImportOutcome.BLACKLISTED),
+                    invalid=result.count(ImportOutcome.INVALID),
+                )
+                w.uow.commit()
+                return result
+
+        return retry_on_conflict(run, _INTAKE_ATTEMPTS)
 
     def _check_refs(self, w: Writer, checked: LeadInput, path: str) -> None:
         problems: list[str] = []
