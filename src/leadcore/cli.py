@@ -95,6 +95,22 @@ def _build_parser() -> argparse.ArgumentParser:
         help="diagram language (default: mermaid)",
     )
 
+    schema = sub.add_parser(
+        "schema",
+        help="print the SQL schema (DDL) of the SQL storage",
+        description=(
+            "Print every CREATE TABLE and CREATE INDEX of leadcore's SQL schema for a "
+            "dialect, e.g. to review it or feed your own migration tool (needs the 'sql' "
+            "extra). 'mysql' also covers MariaDB."
+        ),
+    )
+    schema.add_argument(
+        "--dialect",
+        choices=["postgresql", "mysql", "sqlite"],
+        default="postgresql",
+        help="SQL dialect (default: postgresql)",
+    )
+
     demo = sub.add_parser(
         "demo",
         help="run a short tour of what leadcore does",
@@ -244,6 +260,18 @@ def _main(argv: Sequence[str] | None) -> int:
         return _check(args.files, args.format, out, err, args)
     if args.command == "graph":
         return _graph(args.file, args.format, out, err)
+    if args.command == "schema":
+        try:
+            from leadcore._schema_ddl import schema_ddl
+
+            out.write(schema_ddl(args.dialect))
+        except ImportError as exc:
+            print(
+                f"leadcore schema needs the 'sql' extra: pip install 'leadcore[sql]' ({exc})",
+                file=err,
+            )
+            return EXIT_USAGE
+        return EXIT_OK
     if args.command == "demo":
         from leadcore._demo import run_demo
 

@@ -374,3 +374,27 @@ def test_python_dash_m_runs_the_command(tmp_path: Path) -> None:
     )
     assert proc.returncode == 1
     assert len(proc.stdout.splitlines()) == 2
+
+
+# -- schema -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dialect", ["postgresql", "mysql", "sqlite"])
+def test_schema_prints_every_table_of_the_sql_metadata(
+    dialect: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from leadcore.storage.sql import metadata
+
+    status, out, err = run(capsys, "schema", "--dialect", dialect)
+    assert status == 0
+    assert err == ""
+    for table in metadata.sorted_tables:
+        assert f"CREATE TABLE {table.name} (" in out
+    assert out.count("CREATE INDEX") == sum(len(t.indexes) for t in metadata.sorted_tables)
+
+
+def test_schema_refuses_an_unknown_dialect(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["schema", "--dialect", "oracle"])
+    assert exit_info.value.code == 2
+    assert "invalid choice" in capsys.readouterr().err
