@@ -23,7 +23,7 @@ import enum
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from types import MappingProxyType
-from typing import Literal, TypeAlias
+from typing import Literal, TypeAlias, TypeVar
 from zoneinfo import ZoneInfo
 
 import attrs
@@ -704,9 +704,7 @@ class CalendarService:
             )
         with self._work(Permission.MANAGE_CALENDAR, "manage activity types") as w:
             cat = self._catalogue(w.uow, w.org)
-            types = [t for t in cat.types if t.id != activity_type.id]
-            position = next((i for i, t in enumerate(cat.types) if t.id == activity_type.id), None)
-            types.insert(len(types) if position is None else position, activity_type)
+            types = _put_by_id(cat.types, activity_type)
             self._check_types(types)
             self._seed(w, cat)
             w.uow.calendar.put_types(w.org, types)
@@ -754,9 +752,7 @@ class CalendarService:
             )
         with self._work(Permission.MANAGE_CALENDAR, "manage activity statuses") as w:
             cat = self._catalogue(w.uow, w.org)
-            statuses = [s for s in cat.statuses if s.id != status.id]
-            position = next((i for i, s in enumerate(cat.statuses) if s.id == status.id), None)
-            statuses.insert(len(statuses) if position is None else position, status)
+            statuses = _put_by_id(cat.statuses, status)
             self._check_statuses(statuses)
             self._seed(w, cat)
             w.uow.calendar.put_statuses(w.org, statuses)
@@ -1803,3 +1799,17 @@ def _end_at(activity: Activity, start: When, end: When | None) -> datetime:
     if isinstance(start, datetime):
         return _utc(start, activity) + activity.duration
     return _utc(start + timedelta(days=activity.duration.days), activity)
+
+
+_I = TypeVar("_I", ActivityType, ActivityStatus)
+
+
+def _put_by_id(items: Sequence[_I], item: _I) -> list[_I]:
+    """``items`` with ``item`` replacing the one of the same id in place, or appended."""
+    out = list(items)
+    for i, existing in enumerate(out):
+        if existing.id == item.id:
+            out[i] = item
+            return out
+    out.append(item)
+    return out
