@@ -27,6 +27,7 @@ from sqlalchemy import Connection, Engine, MetaData, Table, func, insert, inspec
 
 from leadcore.errors import ValidationError
 from leadcore.storage.sql._schema import define_v1, schema_version_table
+from leadcore.storage.sql._schema_v2 import define_v2
 
 __all__ = ["STEPS", "Step", "build_metadata", "current_version", "metadata", "migrate"]
 
@@ -52,7 +53,10 @@ def _create_new_tables(connection: Connection, before: MetaData, after: MetaData
 
 
 #: Every schema version, oldest first.
-STEPS: Final[tuple[Step, ...]] = (Step(1, "leadcore tables", define_v1, _create_new_tables),)
+STEPS: Final[tuple[Step, ...]] = (
+    Step(1, "leadcore tables", define_v1, _create_new_tables),
+    Step(2, "dispatch, calendar and forwarding tables", define_v2, _create_new_tables),
+)
 
 
 def build_metadata(steps: Sequence[Step] = STEPS, *, upto: int | None = None) -> MetaData:

@@ -19,6 +19,7 @@ from leadcore.storage.protocols import (
     DispatchRepository,
     RoutingRepository,
 )
+from leadcore.storage.sql import _calendar, _dispatch, _forwarding
 from leadcore.storage.sql._backend import Backend, backend_for
 from leadcore.storage.sql._events import SqlEvents
 from leadcore.storage.sql._leads import (
@@ -115,32 +116,31 @@ class SqlUnitOfWork:
         self.conversions = SqlConversions(tx)
         self.events = SqlEvents(tx)
 
-    # Ports the protocol gained after this adapter was written; their tables come with a
-    # later schema version. Until then, using them says so instead of failing obscurely.
+    # The ports of schema version 2 each live in a module of their own.
     @property
     def dispatch(self) -> DispatchRepository:
-        """Not in the SQL storage yet: raises ``NotImplementedError``."""
-        raise _not_yet("dispatch")
+        """Pools, agent filters, leases, the claim log and the next-lead query."""
+        return _dispatch.repository(self.tx)
 
     @property
     def deliveries(self) -> DeliveryRepository:
-        """Not in the SQL storage yet: raises ``NotImplementedError``."""
-        raise _not_yet("deliveries")
+        """Delivery records of leads sent to and received from partners."""
+        return _forwarding.deliveries(self.tx)
 
     @property
     def delivery_terms(self) -> DeliveryTermsRepository:
-        """Not in the SQL storage yet: raises ``NotImplementedError``."""
-        raise _not_yet("delivery_terms")
+        """Partner terms and receiving policies."""
+        return _forwarding.delivery_terms(self.tx)
 
     @property
     def routing(self) -> RoutingRepository:
-        """Not in the SQL storage yet: raises ``NotImplementedError``."""
-        raise _not_yet("routing")
+        """Routing rules, their rotation state and cap counters."""
+        return _forwarding.routing(self.tx)
 
     @property
     def calendar(self) -> CalendarRepository:
-        """Not in the SQL storage yet: raises ``NotImplementedError``."""
-        raise _not_yet("calendar")
+        """Activities, activity types and statuses, calendar settings."""
+        return _calendar.repository(self.tx)
 
     def __enter__(self) -> Self:
         return self
@@ -160,12 +160,6 @@ class SqlUnitOfWork:
     def rollback(self) -> None:
         """Discard every uncommitted write."""
         self.tx.rollback()
-
-
-def _not_yet(port: str) -> NotImplementedError:
-    return NotImplementedError(
-        f"the SQL storage has no {port!r} repository yet; use MemoryStorage for {port}"
-    )
 
 
 class SqlStorage:
@@ -232,18 +226,15 @@ class SqlStorage:
 
     @property
     def capabilities(self) -> Capabilities:
-        """Durable and shared between processes, except SQLite in memory.
-
-        Dispatch, the calendar and forwarding are not in the SQL schema yet.
-        """
+        """Durable and shared between processes, except SQLite in memory."""
         durable = self._store.backend.durable
         return Capabilities(
             durable=durable,
             multi_process=durable,
             concurrent_units_of_work=True,
-            dispatch=False,
-            calendar=False,
-            forwarding=False,
+            dispatch=_dispatch.AVAILABLE,
+            calendar=_calendar.AVAILABLE,
+            forwarding=_forwarding.AVAILABLE,
         )
 
     def unit_of_work(self) -> SqlUnitOfWork:
