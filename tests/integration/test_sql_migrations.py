@@ -23,8 +23,17 @@ from sqlalchemy import (
 )
 from tests.integration.conftest import empty_database
 
+from leadcore import Leadcore
 from leadcore.errors import ValidationError
-from leadcore.storage.sql import STEPS, Step, build_metadata, current_version, metadata, migrate
+from leadcore.storage.sql import (
+    STEPS,
+    SqlStorage,
+    Step,
+    build_metadata,
+    current_version,
+    metadata,
+    migrate,
+)
 
 DATABASES = ("sqlite-file", "postgresql", "mariadb")
 
@@ -121,6 +130,25 @@ def test_migrating_an_empty_database_produces_exactly_the_metadata(
         assert sorted(
             (i["name"], tuple(i["column_names"])) for i in found.get_indexes(table.name)
         ) == sorted((i.name, tuple(c.name for c in i.columns)) for i in table.indexes)
+
+
+def test_a_version_1_database_with_data_upgrades_to_exactly_the_metadata(
+    engines: tuple[Engine, Engine],
+) -> None:
+    upgraded, created = engines
+    assert migrate(upgraded, steps=STEPS[:1]) == 1
+    with Leadcore(storage=SqlStorage(upgraded)) as core:
+        _, admin = core.create_organization("Agency", admin_name="Dana")
+        lead = core.session(admin.id).leads.create("Yael Cohen", phones=["+972505551234"])
+
+    assert migrate(upgraded) == STEPS[-1].version
+    metadata.create_all(created)
+    assert describe(upgraded) == describe(created)
+    # The leads written at version 1 are all there, and the new steps' tables work.
+    with Leadcore(storage=SqlStorage(upgraded)) as core:
+        assert core.session(admin.id).leads.get(lead.id) == lead
+    with upgraded.connect() as c:
+        assert current_version(c) == STEPS[-1].version
 
 
 def _add_column(connection: Connection, before: MetaData, after: MetaData) -> None:

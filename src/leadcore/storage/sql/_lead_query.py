@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+from sqlalchemy import ColumnElement, FromClause, and_, exists, false, or_, select, true
 
 from leadcore.leads._query import LeadQuery
 from leadcore.storage.sql._codec import micros
 from leadcore.storage.sql._tables import ASSIGNEES, LEADS
 
-__all__ = ["after", "lead_filters"]
+__all__ = ["LEADS_ORDER", "ListOrder", "after", "assigned_leads", "assignee_is", "lead_filters"]
 
 _L = LEADS.table.c
 _A = ASSIGNEES.c
@@ -44,12 +44,12 @@ def _status_not_in(ids: Collection[str | None]) -> ColumnElement[bool]:
 
 
 def _assigned_to(user_id: str) -> ColumnElement[bool]:
+    # An alias: the statement may read the leads through assignee rows already.
+    a = ASSIGNEES.alias("assigned").c
     return exists(
-        select(_A.lead_id).where(
-            _A.organization_id == _L.organization_id,
-            _A.user_id == user_id,
-            _A.lead_id == _L.id,
-        )
+        select(a.lead_id)
+        .where(a.organization_id == _L.organization_id, a.user_id == user_id, a.lead_id == _L.id)
+        .correlate(LEADS.table)
     )
 
 
@@ -65,14 +65,21 @@ def _text(text: str) -> ColumnElement[bool] | None:
     return or_(*parts)
 
 
-def lead_filters(organization_id: str, query: LeadQuery) -> list[ColumnElement[bool]]:
-    """The conditions of ``query`` (without its cursor) on the leads table."""
+def lead_filters(
+    organization_id: str, query: LeadQuery, *, assignee_joined: bool = False
+) -> list[ColumnElement[bool]]:
+    """The conditions of ``query`` (without its cursor) on the leads table.
+
+    With ``assignee_joined`` the statement reads the leads through the
+    assignee rows of ``query.assignee_id`` (see :func:`assigned_leads`), so
+    the assignee condition is left out.
+    """
     out: list[ColumnElement[bool]] = [_L.organization_id == organization_id]
     if query.status_ids is not None:
         out.append(_status_in(query.status_ids))
     if query.exclude_status_ids:
         out.append(_status_not_in(query.exclude_status_ids))
-    if query.assignee_id is not None:
+    if query.assignee_id is not None and not assignee_joined:
         out.append(_assigned_to(query.assignee_id))
     for column, value in (
         (_L.supplier_id, query.supplier_id),
@@ -103,9 +110,32 @@ def lead_filters(organization_id: str, query: LeadQuery) -> list[ColumnElement[b
     return out
 
 
-def after(created_us: int, lead_id: str) -> ColumnElement[bool]:
-    """Leads after a position in newest-first ``(created_at, id)`` order."""
-    return or_(
-        _L.created_us < created_us,
-        and_(_L.created_us == created_us, _L.id < lead_id),
+def assigned_leads() -> tuple[FromClause, ListOrder]:
+    """Leads read through assignee rows, and the columns of their list order.
+
+    An agent's list walks the ``(organization, user, created, lead)`` index
+    of the assignee rows, newest first, and joins each lead by its key: the
+    cost follows the page size, not the organisation's leads (an ``EXISTS``
+    test would walk every lead of the organisation looking for the agent's).
+    Use it with ``WHERE`` :func:`assignee_is`.
+    """
+    joined = ASSIGNEES.join(
+        LEADS.table, and_(_L.organization_id == _A.organization_id, _L.id == _A.lead_id)
     )
+    return joined, (_A.created_us, _A.lead_id)
+
+
+def assignee_is(organization_id: str, user_id: str) -> list[ColumnElement[bool]]:
+    """The conditions that pick one user's assignee rows (see :func:`assigned_leads`)."""
+    return [_A.organization_id == organization_id, _A.user_id == user_id]
+
+
+#: The columns a list is ordered by, newest first: the creation instant, then the lead id.
+ListOrder = tuple[ColumnElement[int], ColumnElement[str]]
+LEADS_ORDER: ListOrder = (_L.created_us, _L.id)
+
+
+def after(created_us: int, lead_id: str, order: ListOrder = LEADS_ORDER) -> ColumnElement[bool]:
+    """Leads after a position in newest-first ``(created_at, id)`` order."""
+    created, ident = order
+    return or_(created < created_us, and_(created == created_us, ident < lead_id))

@@ -16,7 +16,7 @@ from collections.abc import Collection, Iterator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, func, select
+from sqlalchemy import ColumnElement, FromClause, false, func, select
 
 from leadcore.errors import ConflictError, NotFound
 from leadcore.leads._conversion import Account, Contact, Conversion, Opportunity
@@ -25,7 +25,13 @@ from leadcore.leads._model import HistoryEntry, Lead, Note, Task
 from leadcore.leads._project import Project
 from leadcore.leads._query import LeadQuery
 from leadcore.storage.sql._codec import decode, micros
-from leadcore.storage.sql._lead_query import after, lead_filters
+from leadcore.storage.sql._lead_query import (
+    LEADS_ORDER,
+    after,
+    assigned_leads,
+    assignee_is,
+    lead_filters,
+)
 from leadcore.storage.sql._schema import NUMBER_LENGTH
 from leadcore.storage.sql._tables import (
     ACCOUNTS,
@@ -173,7 +179,15 @@ class SqlLeads(Table[Lead]):
     ) -> Iterator[Lead]:
         """Committed leads matching ``query`` newest first, in growing batches."""
         t = self.spec.table
+        source: FromClause = t
+        order = LEADS_ORDER
         filters = lead_filters(organization_id, query)
+        if query.assignee_id is not None:
+            source, order = assigned_leads()
+            filters = [
+                *assignee_is(organization_id, query.assignee_id),
+                *lead_filters(organization_id, query, assignee_joined=True),
+            ]
         position = None
         if query.after is not None:
             position = (micros(query.after.created_at), query.after.lead_id)
@@ -181,10 +195,12 @@ class SqlLeads(Table[Lead]):
         if query.limit is not None:
             batch = max(1, min(query.limit + len(staged), _LAST_BATCH))
         while True:
-            statement = select(t.c.id, t.c.created_us, t.c.record).where(*filters)
+            statement = (
+                select(t.c.id, t.c.created_us, t.c.record).select_from(source).where(*filters)
+            )
             if position is not None:
-                statement = statement.where(after(*position))
-            statement = statement.order_by(t.c.created_us.desc(), t.c.id.desc()).limit(batch)
+                statement = statement.where(after(*position, order))
+            statement = statement.order_by(order[0].desc(), order[1].desc()).limit(batch)
             rows = self._tx.rows(statement, organization_id)
             for row in rows:
                 position = (row.created_us, row.id)
