@@ -35,6 +35,7 @@ from leadcore.leads._project import Project
 from leadcore.leads._query import Cursor, LeadQuery, Page, Scope
 from leadcore.leads._reports import FunnelRow, StatusTime, TransitionRate
 from leadcore.leads._rows import ImportOutcome, ImportReport, ImportRow
+from leadcore.leads._serde import register as _register_serde
 
 __all__ = [
     "Account",
@@ -69,3 +70,5 @@ __all__ = [
     "normalize_email",
     "normalize_phone",
 ]
+
+_register_serde()
