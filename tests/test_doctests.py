@@ -8,6 +8,7 @@ import io
 import pkgutil
 from types import ModuleType
 
+import hypothesis
 import pytest
 
 import leadcore
@@ -75,6 +76,17 @@ def test_the_doctests_of_the_module_pass(name: str) -> None:
     module = _import(name)
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
     report = io.StringIO()
-    for test in _doctests(module):
-        runner.run(test, out=report.write)
+    # Examples that call hypothesis' ``find`` show what it finds from scratch when
+    # derandomised (as in CI): a random seed, or an example database left by earlier
+    # runs, may shrink to another minimal example.
+    profile = hypothesis.settings.get_current_profile_name()
+    hypothesis.settings.register_profile(
+        "doctests", hypothesis.settings.get_profile(profile), derandomize=True, database=None
+    )
+    hypothesis.settings.load_profile("doctests")
+    try:
+        for test in _doctests(module):
+            runner.run(test, out=report.write)
+    finally:
+        hypothesis.settings.load_profile(profile)
     assert runner.failures == 0, report.getvalue()
