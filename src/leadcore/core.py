@@ -72,7 +72,10 @@ class Leadcore:
         if family in _SQL_FAMILIES:
             try:
                 from leadcore.storage.sql import SqlStorage
-            except ImportError as exc:  # the optional SQLAlchemy or driver is missing
+            except ModuleNotFoundError as exc:
+                if (exc.name or "").startswith("leadcore"):
+                    raise  # a broken installation of leadcore itself, not a missing extra
+                # The optional SQLAlchemy is missing.
                 raise ValidationError(
                     "SQL storage is not installed",
                     [f"url: {scheme!r} needs the 'sql' extra: pip install 'leadcore[sql]' ({exc})"],

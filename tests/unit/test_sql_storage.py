@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -96,3 +98,23 @@ def test_a_commit_that_loses_a_race_raises_conflict_and_writes_nothing() -> None
         assert stored.name == "First"
         assert uow.do_not_call.list("org-1") == []
     storage.close()
+
+
+def test_without_the_sql_extra_open_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in [m for m in sys.modules if m.startswith("leadcore.storage.sql")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "sqlalchemy", None)  # as if it were not installed
+    with pytest.raises(
+        ValidationError, match=r"needs the 'sql' extra: pip install 'leadcore\[sql\]'"
+    ):
+        Leadcore.open("sqlite://")
+
+
+def test_a_broken_leadcore_module_is_not_mistaken_for_a_missing_extra(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in [m for m in sys.modules if m.startswith("leadcore.storage.sql")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "leadcore.storage.sql._backend", None)
+    with pytest.raises(ModuleNotFoundError, match=re.escape("leadcore.storage.sql._backend")):
+        Leadcore.open("sqlite://")
