@@ -23,7 +23,7 @@ from __future__ import annotations
 import builtins
 import json
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Any, Final, TypeVar
 
@@ -116,6 +116,21 @@ def _rules_from(text: str) -> tuple[RoutingRule, ...]:
     return tuple(out)
 
 
+def _terms_text(terms: PartnerTerms) -> str:
+    """The JSON text of partner terms; the return window in whole microseconds (exact)."""
+    plain: dict[str, Any] = converter.unstructure(terms)
+    plain["return_window"] = _tag(terms.return_window)
+    return json.dumps(plain, ensure_ascii=False, separators=(",", ":"))
+
+
+def _terms_from(text: str) -> PartnerTerms:
+    plain = json.loads(text)
+    window = _untag(plain["return_window"])
+    assert window is None or isinstance(window, timedelta)
+    plain["return_window"] = None
+    return attrs.evolve(converter.structure(plain, PartnerTerms), return_window=window)
+
+
 def _rotation_from(text: str) -> Mapping[str, int]:
     data: dict[str, int] = json.loads(text)
     return MappingProxyType(data)
@@ -142,8 +157,8 @@ PARTNER_TERMS: Final[Spec[PartnerTerms]] = Spec(
     42,
     _T["leadcore_partner_terms"],
     ("organization_id", "partnership_id"),
-    lambda terms: {"record": encode(terms)},
-    _reader(PartnerTerms),
+    lambda terms: {"record": _terms_text(terms)},
+    lambda row: _terms_from(row._mapping["record"]),
 )
 RECEIVING_POLICIES: Final[Spec[ReceivingPolicy]] = Spec(
     "receiving policy",
