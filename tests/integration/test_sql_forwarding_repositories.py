@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests.integration.conftest import BACKENDS
 
-from leadcore.errors import ValidationError
+from leadcore.errors import ConflictError, ValidationError
 from leadcore.leads.forwarding import (
     Caps,
     Condition,
@@ -283,3 +283,72 @@ def test_values_too_long_for_their_column_are_refused_naming_the_field(
         assert uow.delivery_terms.terms(ORG, LONG) is None
         assert dict(uow.routing.rotation(ORG, LONG)) == {}
         assert uow.routing.count(ORG, "rule", "t", "2026-03") == len(refused)
+
+
+# -- races between units of work --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_two_units_of_work_sending_one_lead_do_not_both_commit(
+    backend: str, make_storage: Callable[[str], SqlStorage]
+) -> None:
+    storage = make_storage(backend)
+    with storage.unit_of_work() as first, storage.unit_of_work() as second:
+        for uow in (first, second):
+            assert uow.deliveries.for_lead(ORG, "lead-1") == []
+        # Both saw no earlier delivery; the lead's row makes the second commit lose.
+        for uow, n in ((first, 1), (second, 2)):
+            uow.deliveries.add(_delivery(id=f"d-{n}", link_id=f"link-{n}"))
+        first.commit()
+        with pytest.raises(ConflictError, match="nothing was written"):
+            second.commit()
+    with storage.unit_of_work() as uow:
+        assert [d.id for d in uow.deliveries.for_lead(ORG, "lead-1")] == ["d-1"]
+        # A lead with deliveries already: the same race, now on an existing row.
+        with storage.unit_of_work() as other:
+            assert len(other.deliveries.for_lead(ORG, "lead-1")) == 1
+            assert len(uow.deliveries.for_lead(ORG, "lead-1")) == 1
+            other.deliveries.add(_delivery(id="d-3", link_id="link-3"))
+            uow.deliveries.add(_delivery(id="d-4", link_id="link-4"))
+            other.commit()
+            with pytest.raises(ConflictError, match="nothing was written"):
+                uow.commit()
+    with storage.unit_of_work() as uow:
+        assert [d.id for d in uow.deliveries.for_lead(ORG, "lead-1")] == ["d-1", "d-3"]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_one_link_recorded_twice_at_once_in_one_organisation_conflicts(
+    backend: str, make_storage: Callable[[str], SqlStorage]
+) -> None:
+    storage = make_storage(backend)
+    with storage.unit_of_work() as first, storage.unit_of_work() as second:
+        first.deliveries.add(_delivery(id="d-1", lead_id=None))
+        second.deliveries.add(_delivery(id="d-2", lead_id=None))
+        first.commit()
+        with pytest.raises(ConflictError, match="nothing was written"):
+            second.commit()
+    with storage.unit_of_work() as uow:
+        assert [d.id for d in uow.deliveries.list(ORG)] == ["d-1"]
+        assert uow.deliveries.by_link(ORG, "link-1") == _delivery(id="d-1", lead_id=None)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("existing", [0, 4])
+def test_two_units_of_work_bumping_one_counter_do_not_both_commit(
+    backend: str, existing: int, make_storage: Callable[[str], SqlStorage]
+) -> None:
+    storage = make_storage(backend)
+    key = (ORG, "buyers", "org-partner", "2026-03-02")
+    with storage.unit_of_work() as uow:
+        for _ in range(existing):
+            uow.routing.add_count(*key)
+        uow.commit()
+    with storage.unit_of_work() as first, storage.unit_of_work() as second:
+        assert first.routing.add_count(*key) == existing + 1
+        assert second.routing.add_count(*key) == existing + 1
+        first.commit()
+        with pytest.raises(ConflictError, match="nothing was written"):
+            second.commit()
+    with storage.unit_of_work() as uow:
+        assert uow.routing.count(*key) == existing + 1

@@ -3,9 +3,9 @@
 Twins of :mod:`leadcore.storage._memory_forwarding`, over the tables of
 :mod:`leadcore.storage.sql._forwarding_schema`:
 
-- a delivery record is a row of its organisation; the link is unique per
-  organisation (a second record of one delivery there is a duplicate key at
-  commit). A lead's deliveries are read after its row in
+- a delivery record is a row of its organisation; its link has a row of its
+  own keyed by the link (a second record of one delivery in one organisation
+  is a duplicate key at commit). A lead's deliveries are read after its row in
   ``leadcore_delivery_leads``, which every delivery added for the lead
   rewrites: of two units of work that send one lead at once, the second to
   commit gets a ``ConflictError`` instead of sending it twice;
@@ -28,7 +28,7 @@ from types import MappingProxyType
 from typing import Any, Final, TypeVar
 
 import attrs
-from sqlalchemy import ColumnElement, Row, select
+from sqlalchemy import ColumnElement, Row
 
 from leadcore.errors import ConflictError
 from leadcore.leads._forwarding import (
@@ -48,7 +48,7 @@ from leadcore.storage.sql._codec import _tag, _untag, decode, encode, micros
 from leadcore.storage.sql._migrations import metadata
 from leadcore.storage.sql._tables import bounded
 from leadcore.storage.sql._tenancy import Table
-from leadcore.storage.sql._tx import Deleted, Spec, SqlTransaction
+from leadcore.storage.sql._tx import Spec, SqlTransaction
 
 __all__ = ["AVAILABLE", "deliveries", "delivery_terms", "routing"]
 
@@ -65,7 +65,6 @@ _T: Final = metadata.tables
 
 def _delivery_columns(delivery: Delivery) -> dict[str, Any]:
     return {
-        "link_id": bounded(delivery.link_id, "delivery.link_id"),
         "direction": delivery.direction.value,
         "partner_id": bounded(delivery.partner_id, "delivery.partner_id"),
         "lead_id": bounded(delivery.lead_id, "delivery.lead_id"),
@@ -76,6 +75,7 @@ def _delivery_columns(delivery: Delivery) -> dict[str, Any]:
 
 def _checked(delivery: Delivery) -> Delivery:
     # The record's other ids are not columns, but must fit one like every id does.
+    bounded(delivery.link_id, "delivery.link_id")
     bounded(delivery.partnership_id, "delivery.partnership_id")
     bounded(delivery.reason_id, "delivery.reason_id")
     bounded(delivery.rule_id, "delivery.rule_id")
@@ -144,9 +144,17 @@ DELIVERIES: Final[Spec[Delivery]] = Spec(
     _delivery_columns,
     _reader(Delivery),
 )
+DELIVERY_LINKS: Final[Spec[str]] = Spec(
+    "delivery link",
+    41,
+    _T["leadcore_delivery_links"],
+    ("organization_id", "link_id"),
+    lambda delivery_id: {"delivery_id": delivery_id},
+    lambda row: str(row._mapping["delivery_id"]),
+)
 DELIVERY_LEADS: Final[Spec[bool]] = Spec(
     "lead's deliveries",
-    41,
+    42,
     _T["leadcore_delivery_leads"],
     ("organization_id", "lead_id"),
     lambda _: {},
@@ -154,7 +162,7 @@ DELIVERY_LEADS: Final[Spec[bool]] = Spec(
 )
 PARTNER_TERMS: Final[Spec[PartnerTerms]] = Spec(
     "partner terms",
-    42,
+    43,
     _T["leadcore_partner_terms"],
     ("organization_id", "partnership_id"),
     lambda terms: {"record": _terms_text(terms)},
@@ -162,7 +170,7 @@ PARTNER_TERMS: Final[Spec[PartnerTerms]] = Spec(
 )
 RECEIVING_POLICIES: Final[Spec[ReceivingPolicy]] = Spec(
     "receiving policy",
-    43,
+    44,
     _T["leadcore_receiving_policies"],
     ("organization_id",),
     lambda policy: {"record": encode(policy)},
@@ -170,7 +178,7 @@ RECEIVING_POLICIES: Final[Spec[ReceivingPolicy]] = Spec(
 )
 ROUTING_RULES: Final[Spec[tuple[RoutingRule, ...]]] = Spec(
     "routing rules",
-    44,
+    45,
     _T["leadcore_routing_rules"],
     ("organization_id",),
     lambda rules: {"record": _rules_text(rules)},
@@ -178,7 +186,7 @@ ROUTING_RULES: Final[Spec[tuple[RoutingRule, ...]]] = Spec(
 )
 ROUTING_ROTATIONS: Final[Spec[Mapping[str, int]]] = Spec(
     "routing rotation",
-    45,
+    46,
     _T["leadcore_routing_rotations"],
     ("organization_id", "rule_id"),
     lambda state: {"record": json.dumps(dict(state), separators=(",", ":"))},
@@ -186,7 +194,7 @@ ROUTING_ROTATIONS: Final[Spec[Mapping[str, int]]] = Spec(
 )
 ROUTING_COUNTS: Final[Spec[int]] = Spec(
     "routing counter",
-    46,
+    47,
     _T["leadcore_routing_counts"],
     ("organization_id", "rule_id", "target_id", "period"),
     lambda count: {"count": count},
@@ -211,9 +219,11 @@ class SqlDeliveries(Table[Delivery]):
         org = delivery.organization_id
         key = self._key(org, delivery.id)
         _delivery_columns(delivery)  # every value fits its column, before anything is staged
-        if self.by_link(org, delivery.link_id) is not None:
+        link = (org, delivery.link_id)
+        if self._tx.get(DELIVERY_LINKS, link) is not None:
             raise ConflictError(f"delivery link {delivery.link_id!r} is already recorded")
         self._add(key, delivery)
+        self._tx.put(DELIVERY_LINKS, link, delivery.id)
         if delivery.lead_id is not None:
             self._tx.put(DELIVERY_LEADS, (org, delivery.lead_id), True)
 
@@ -228,23 +238,8 @@ class SqlDeliveries(Table[Delivery]):
 
     def by_link(self, organization_id: str, link_id: str) -> Delivery | None:
         """The organisation's record of a delivery link."""
-        for key, value in self._tx.staged(self.spec).items():
-            if isinstance(value, Deleted) or key[0] != organization_id:
-                continue
-            if value.link_id == link_id:
-                return value
-        t = self.spec.table
-        found = self._tx.rows(
-            select(t.c.id).where(t.c.organization_id == organization_id, t.c.link_id == link_id),
-            organization_id,
-        )
-        for row in found:
-            # Read through the unit of work: it remembers the row's revision, and a
-            # record it staged replaces the committed one.
-            record = self._get((organization_id, row.id))
-            if record is not None and record.link_id == link_id:
-                return record
-        return None
+        found = self._tx.get(DELIVERY_LINKS, (organization_id, link_id))
+        return None if found is None else self._get((organization_id, found))
 
     def for_lead(self, organization_id: str, lead_id: str) -> builtins.list[Delivery]:
         """A lead's records, oldest first."""

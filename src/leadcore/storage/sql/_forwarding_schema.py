@@ -1,10 +1,11 @@
 """The forwarding tables of schema version 2 (see :mod:`leadcore.storage.sql._schema_v2`).
 
 - ``leadcore_deliveries``: one organisation's record of a delivery. Its
-  indexes follow the repository's queries: the link (unique per
-  organisation, so two records of one delivery in one organisation collide),
-  a lead's deliveries, and the list by time, by direction and by partner, each
-  in ``(delivered_us, id)`` order.
+  indexes follow the repository's queries: a lead's deliveries, and the list
+  by time, by direction and by partner, each in ``(delivered_us, id)`` order.
+- ``leadcore_delivery_links``: the organisation's record of each delivery
+  link, keyed by the link (so two records of one delivery in one
+  organisation collide, as in the memory adapter's link index).
 - ``leadcore_delivery_leads``: one revisioned row per lead that has
   deliveries, rewritten by every delivery added for the lead, so that two
   units of work sending the same lead at once conflict (the memory adapter's
@@ -35,7 +36,6 @@ def define_forwarding_tables(metadata: MetaData) -> None:
         _org(primary_key=True),
         _id("id", primary_key=True),
         _revision(),
-        _id("link_id"),
         _id("direction"),
         _id("partner_id"),
         _id("lead_id", nullable=True),
@@ -43,7 +43,6 @@ def define_forwarding_tables(metadata: MetaData) -> None:
         _record(),
     )
     d = deliveries.c
-    Index("ix_leadcore_deliveries_link", d.organization_id, d.link_id, unique=True)
     Index("ix_leadcore_deliveries_lead", d.organization_id, d.lead_id, d.delivered_us, d.id)
     Index("ix_leadcore_deliveries_delivered", d.organization_id, d.delivered_us, d.id)
     Index(
@@ -59,6 +58,14 @@ def define_forwarding_tables(metadata: MetaData) -> None:
         d.partner_id,
         d.delivered_us,
         d.id,
+    )
+    _table(
+        m,
+        "leadcore_delivery_links",
+        _org(primary_key=True),
+        _id("link_id", primary_key=True),
+        _revision(),
+        _id("delivery_id"),
     )
     _table(
         m,
