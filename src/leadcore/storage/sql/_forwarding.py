@@ -63,24 +63,29 @@ _T: Final = metadata.tables
 # -- how the records live in their tables ------------------------------------------------------
 
 
+def _fits(delivery: Delivery) -> Delivery:
+    """``delivery`` if every id it holds fits a column; ``ValidationError`` naming it otherwise."""
+    for name in (
+        "partner_id",
+        "lead_id",
+        "link_id",
+        "partnership_id",
+        "reason_id",
+        "rule_id",
+        "duplicate_of",
+    ):
+        bounded(getattr(delivery, name), f"delivery.{name}")
+    return delivery
+
+
 def _delivery_columns(delivery: Delivery) -> dict[str, Any]:
     return {
         "direction": delivery.direction.value,
-        "partner_id": bounded(delivery.partner_id, "delivery.partner_id"),
-        "lead_id": bounded(delivery.lead_id, "delivery.lead_id"),
+        "partner_id": delivery.partner_id,
+        "lead_id": delivery.lead_id,
         "delivered_us": micros(delivery.delivered_at),
-        "record": encode(_checked(delivery)),
+        "record": encode(_fits(delivery)),
     }
-
-
-def _checked(delivery: Delivery) -> Delivery:
-    # The record's other ids are not columns, but must fit one like every id does.
-    bounded(delivery.link_id, "delivery.link_id")
-    bounded(delivery.partnership_id, "delivery.partnership_id")
-    bounded(delivery.reason_id, "delivery.reason_id")
-    bounded(delivery.rule_id, "delivery.rule_id")
-    bounded(delivery.duplicate_of, "delivery.duplicate_of")
-    return delivery
 
 
 def _reader(cls: type[R]) -> Callable[[Row[Any]], R]:
@@ -218,7 +223,7 @@ class SqlDeliveries(Table[Delivery]):
         """Store a new record."""
         org = delivery.organization_id
         key = self._key(org, delivery.id)
-        _delivery_columns(delivery)  # every value fits its column, before anything is staged
+        _fits(delivery)  # refused before anything is staged
         link = (org, delivery.link_id)
         if self._tx.get(DELIVERY_LINKS, link) is not None:
             raise ConflictError(f"delivery link {delivery.link_id!r} is already recorded")
@@ -233,7 +238,7 @@ class SqlDeliveries(Table[Delivery]):
 
     def update(self, delivery: Delivery) -> None:
         """Replace a stored record."""
-        _delivery_columns(delivery)
+        _fits(delivery)
         self._update((delivery.organization_id, delivery.id), delivery)
 
     def by_link(self, organization_id: str, link_id: str) -> Delivery | None:
