@@ -11,11 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
 
 import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import event
 from tests.integration.conftest import BACKENDS
 
 from leadcore.errors import ConflictError, ValidationError
@@ -352,3 +355,47 @@ def test_two_units_of_work_bumping_one_counter_do_not_both_commit(
             second.commit()
     with storage.unit_of_work() as uow:
         assert uow.routing.count(*key) == existing + 1
+
+
+# -- the queries use their indexes -------------------------------------------------------------
+
+
+def test_every_delivery_query_is_answered_through_an_index(tmp_path: Path) -> None:
+    storage = SqlStorage(f"sqlite:///{tmp_path / 'plans.db'}", create=True)
+    statements: list[tuple[str, Any]] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
+        if "FROM leadcore_deliver" in statement:
+            statements.append((statement, parameters))
+
+    try:
+        with storage.unit_of_work() as uow:
+            uow.deliveries.add(_delivery())
+            uow.commit()
+        event.listen(storage.engine, "before_cursor_execute", seen)
+        with storage.unit_of_work() as uow:
+            uow.deliveries.for_lead(ORG, "lead-1")
+            uow.deliveries.by_link(ORG, "link-1")
+            uow.deliveries.list(ORG, start=T0, end=T0 + timedelta(days=1))
+            uow.deliveries.list(ORG, direction=Direction.INCOMING)
+            uow.deliveries.list(ORG, partner_id="org-partner")
+        event.remove(storage.engine, "before_cursor_execute", seen)
+        used = []
+        with storage.engine.connect() as c:
+            for statement, parameters in statements:
+                plan = c.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters).all()
+                details = " | ".join(str(row[-1]) for row in plan)
+                assert "SCAN" not in details, (statement, details)
+                used.append(details.split(" USING INDEX ")[1].split(" ")[0])
+        key = "sqlite_autoindex_leadcore_{}_1".format
+        assert used == [
+            key("delivery_leads"),  # for_lead: the lead's row, then its deliveries
+            "ix_leadcore_deliveries_lead",
+            key("delivery_links"),  # by_link: the link's row, then the record by its key
+            key("deliveries"),
+            "ix_leadcore_deliveries_delivered",
+            "ix_leadcore_deliveries_direction",
+            "ix_leadcore_deliveries_partner",
+        ]
+    finally:
+        storage.close()
