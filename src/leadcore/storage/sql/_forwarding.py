@@ -38,13 +38,14 @@ from leadcore.leads._forwarding import (
     ReceivingPolicy,
     RoutingRule,
 )
+from leadcore.leads._serde import tag, untag
 from leadcore.serde import converter
 from leadcore.storage.protocols import (
     DeliveryRepository,
     DeliveryTermsRepository,
     RoutingRepository,
 )
-from leadcore.storage.sql._codec import _tag, _untag, decode, encode, micros
+from leadcore.storage.sql._codec import decode, encode, micros
 from leadcore.storage.sql._migrations import metadata
 from leadcore.storage.sql._tables import bounded
 from leadcore.storage.sql._tenancy import Table
@@ -101,7 +102,7 @@ def _rules_text(rules: tuple[RoutingRule, ...]) -> str:
     for rule in rules:
         plain: dict[str, Any] = converter.unstructure(rule)
         for condition, original in zip(plain["conditions"], rule.conditions, strict=True):
-            condition["value"] = _tag(original.value)
+            condition["value"] = tag(original.value)
         data.append(plain)
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
@@ -109,7 +110,7 @@ def _rules_text(rules: tuple[RoutingRule, ...]) -> str:
 def _rules_from(text: str) -> tuple[RoutingRule, ...]:
     out = []
     for plain in json.loads(text):
-        values = [_untag(c["value"]) for c in plain["conditions"]]
+        values = [untag(c["value"]) for c in plain["conditions"]]
         for condition in plain["conditions"]:
             condition["value"] = None
         rule = converter.structure(plain, RoutingRule)
@@ -124,13 +125,13 @@ def _rules_from(text: str) -> tuple[RoutingRule, ...]:
 def _terms_text(terms: PartnerTerms) -> str:
     """The JSON text of partner terms; the return window in whole microseconds (exact)."""
     plain: dict[str, Any] = converter.unstructure(terms)
-    plain["return_window"] = _tag(terms.return_window)
+    plain["return_window"] = tag(terms.return_window)
     return json.dumps(plain, ensure_ascii=False, separators=(",", ":"))
 
 
 def _terms_from(text: str) -> PartnerTerms:
     plain = json.loads(text)
-    window = _untag(plain["return_window"])
+    window = untag(plain["return_window"])
     assert window is None or isinstance(window, timedelta)
     plain["return_window"] = None
     return attrs.evolve(converter.structure(plain, PartnerTerms), return_window=window)
