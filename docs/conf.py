@@ -89,12 +89,33 @@ pygments_dark_style = "monokai"
 # ``leadcore`` links to the first of these that also exports it.
 API_MODULES = (
     "leadcore.workflow",
+    "leadcore.workflow.service",
+    "leadcore.tenancy",
+    "leadcore.tenancy.service",
+    "leadcore.leads",
+    "leadcore.leads.service",
+    "leadcore.leads.reporting",
+    "leadcore.leads.forwarding",
+    "leadcore.dispatch",
+    "leadcore.dispatch.service",
+    "leadcore.calendar",
+    "leadcore.calendar.service",
+    "leadcore.events",
+    "leadcore.storage.protocols",
+    "leadcore.storage.memory",
+    "leadcore.storage.sql",
     "leadcore.errors",
     "leadcore.clock",
     "leadcore.ids",
     "leadcore.serde",
+    "leadcore.testing",
     "leadcore.testing.strategies",
+    "leadcore.testing.conformance",
+    "leadcore.testing.pytest_plugin",
 )
+
+# Names that api.md documents under ``leadcore`` itself (the facade).
+FACADE = ("Leadcore", "Session")
 
 SAMPLES = {
     "sales": ROOT / "src" / "leadcore" / "examples" / "sales.toml",
@@ -142,8 +163,10 @@ def _reexports_page() -> str:
             continue
         obj = getattr(leadcore, name)
         defined_in = _public_module(getattr(obj, "__module__", "leadcore"))
-        if defined_in in API_MODULES:
-            home: str | None = defined_in
+        if name in FACADE:
+            home: str | None = "leadcore"
+        elif defined_in in API_MODULES:
+            home = defined_in
         else:
             home = next((m.__name__ for m in modules if name in getattr(m, "__all__", ())), None)
         if home is None:
