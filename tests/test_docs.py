@@ -354,8 +354,22 @@ def test_the_cli_page_runs_every_command() -> None:
         for command, _ in _commands(block.code)
         if command.startswith("leadcore ")
     ]
-    for sub in ("check", "graph", "demo"):
+    for sub in ("check", "graph", "schema", "demo"):
         assert any(c.startswith(f"leadcore {sub}") for c in commands), sub
+
+
+def test_the_cli_page_has_a_section_for_each_command_of_the_help(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    status, output = _run_cli(["--help"])
+    assert status == 0
+    # The subcommands are listed under "COMMAND", one per line, indented by four spaces.
+    listed = re.findall(r"^    ([a-z][a-z-]*)\s", output, flags=re.MULTILINE)
+    assert listed, output
+    text = (DOCS / "cli.md").read_text(encoding="utf-8")
+    missing = [sub for sub in listed if f"## `leadcore {sub}`" not in text]
+    assert not missing
 
 
 def test_the_console_matcher_treats_dots_as_any_lines() -> None:
