@@ -120,6 +120,7 @@ FACADE = ("Leadcore", "Session")
 SAMPLES = {
     "sales": ROOT / "src" / "leadcore" / "examples" / "sales.toml",
     "qualification": ROOT / "src" / "leadcore" / "examples" / "qualification.he.toml",
+    "opportunities": ROOT / "src" / "leadcore" / "examples" / "opportunities.toml",
 }
 
 

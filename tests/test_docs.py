@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import doctest
+import enum
 import importlib
 import io
 import pkgutil
@@ -44,6 +45,7 @@ import pytest
 
 import leadcore
 from leadcore import cli
+from leadcore.dispatch import ProjectRules
 from leadcore.errors import WorkflowInvalid
 from leadcore.workflow import CODES, Finding, LintCode, ReasonCode, Workflow, lint
 
@@ -464,6 +466,25 @@ def test_the_workflows_page_explains_every_reason_code() -> None:
     text = (DOCS / "workflows.md").read_text(encoding="utf-8")
     missing = [str(code) for code in ReasonCode if f"`{code}`" not in text]
     assert not missing
+
+
+# -- the dispatch page --------------------------------------------------------------------
+
+
+def test_the_dispatch_page_documents_every_project_rule_with_its_default() -> None:
+    text = (DOCS / "dispatch.md").read_text(encoding="utf-8")
+    section = text.split("## Project rules", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("|")]
+    for field in attrs.fields(ProjectRules):
+        row = next((r for r in rows if f"`{field.name}`" in r), None)
+        assert row is not None, f"dispatch.md has no row for the rule {field.name}"
+        default_cell = row.rstrip(" |").rsplit("|", 1)[1]
+        default = field.default
+        if isinstance(default, enum.Enum):
+            expected = str(default.value).replace("_", " ")
+        else:
+            expected = f"`{default!r}`"
+        assert expected in default_cell, f"{field.name}: default {default!r} not in {row!r}"
 
 
 # -- the API reference: docstring examples ---------------------------------------------
