@@ -279,28 +279,43 @@ class Activity:
     """
 
     id: str
+    """The activity's id."""
     organization_id: str
+    """The organisation it belongs to."""
     type_id: str
+    """Its activity type (sales meeting, kickoff, ...), defined per organisation."""
     status_id: str
+    """Its activity status, whose meaning (open, done, ...) reports use."""
     title: str
+    """What the activity is, for people."""
     responsible_user_id: str
+    """The user in charge: an active user of the organisation."""
     start: When
+    """An aware datetime, or a date for an all-day activity."""
     end: When
+    """After ``start``; for an all-day activity, the exclusive end date."""
     tz: str
+    """The IANA zone the activity lives in."""
     notes: str = ""
+    """Free text."""
     #: Users taking part besides the responsible user.
     user_ids: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)
     #: The primary client and, optionally, the contact the activity is held with.
     client: ClientRef | None = None
     contact_id: str | None = None
+    """The contact of the primary client the activity is held with, if any."""
     #: Further clients; the activity shows in each linked client's timeline.
     more_clients: tuple[ClientRef, ...] = attrs.field(default=(), converter=_tuple)
     location: str = ""
+    """Where it takes place."""
     privacy: Privacy = attrs.field(default=Privacy.PUBLIC, converter=_privacy)
+    """Private activities are shown in detail to their participants only."""
     #: How long before the start each reminder fires.
     reminders: tuple[timedelta, ...] = attrs.field(default=(), converter=_tuple)
     recurrence: Recurrence | None = None
+    """The repeat rule with its exceptions, or ``None`` for a single activity."""
     version: int = 1
+    """Counts every change, for compare-and-set updates."""
 
     _series: Series = attrs.field(init=False, eq=False, hash=False, repr=False)
 

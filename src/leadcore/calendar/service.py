@@ -235,8 +235,11 @@ class Booking:
     """
 
     activity: Activity
+    """The activity as stored now, or the new series a split started."""
     conflicts: tuple[Conflict, ...] = ()
+    """The clashes the change introduced, with every participant's calendar."""
     previous: Activity | None = None
+    """For a split, the original series, now ending before ``activity``."""
 
 
 def _describe(c: Conflict) -> str:
