@@ -175,7 +175,7 @@ def _hours(value: Iterable[tuple[int, time, time]]) -> tuple[tuple[int, time, ti
 class CalendarSettings:
     """An organisation's calendar settings (``s.calendar.configure``, needs ``manage_calendar``).
 
-    ``working_hours`` maps user ids to their own :class:`WorkingHours`;
+    ``working_hours`` maps user ids to their own :class:`~leadcore.calendar.WorkingHours`;
     users without an entry work ``default_hours`` (``(weekday, start, end)``
     spans, 0 = Monday) read in their own time zone (the user's, else the
     organisation's). Empty ``default_hours`` means "any time".

@@ -27,7 +27,7 @@ class Tier(enum.StrEnum):
 
     @property
     def order(self) -> int:
-        """The first ``tier`` number of a :data:`SortKey` in this tier."""
+        """The first ``tier`` number of a ``SortKey`` in this tier."""
         return _TIER_ORDER[self]
 
 
