@@ -163,8 +163,11 @@ class DeliveryTrail:
     """
 
     lead_id: str
+    """This organisation's lead."""
     received: Delivery | None
+    """The delivery that brought it in, if it came from a partner."""
     sent: tuple[Delivery, ...]
+    """The deliveries that sent it on, oldest first."""
 
 
 # -- what the receiver decides -------------------------------------------------------------
@@ -183,7 +186,9 @@ class FeedbackReason:
     """
 
     id: str
+    """The stable id, given with feedback."""
     label: str
+    """A label for people."""
     states: frozenset[DeliveryState] = attrs.field(
         default=frozenset({DeliveryState.REJECTED, DeliveryState.RETURNED}),
         converter=_states,
@@ -243,10 +248,13 @@ class ReceivingPolicy:
     duplicates: DuplicateHandling = attrs.field(
         default=DuplicateHandling.REJECT, converter=DuplicateHandling
     )
+    """Whether a duplicate delivery is refused or kept (flagged)."""
     disclosure: DuplicateDisclosure = attrs.field(
         default=DuplicateDisclosure.DUPLICATE, converter=DuplicateDisclosure
     )
+    """What the sender is told about a duplicate."""
     reasons: tuple[FeedbackReason, ...] = attrs.field(default=DEFAULT_REASONS, converter=_reasons)
+    """The organisation's own list of feedback reasons."""
 
     def reason(self, reason_id: str) -> FeedbackReason | None:
         """The reason with this id, or ``None``."""
@@ -479,8 +487,11 @@ class Caps:
     """The most leads a rule may send one target per hour, day and month (``None``: no cap)."""
 
     per_hour: int | None = None
+    """At most this many leads per hour."""
     per_day: int | None = None
+    """Per day."""
     per_month: int | None = None
+    """Per month."""
 
     def limits(self) -> list[tuple[CapPeriod, int]]:
         """The caps that are set, by period."""
@@ -497,8 +508,11 @@ class Target:
     """A user (by user id) or a partner organisation (by organisation id) a rule routes to."""
 
     id: str
+    """The user id or the partner organisation id."""
     weight: int = 1
+    """The target's share under the weighted and load strategies."""
     caps: Caps = attrs.field(factory=Caps)
+    """The target's caps, counted in the recipient's time zone."""
 
 
 class ConditionOp(enum.StrEnum):
@@ -569,8 +583,11 @@ class Condition:
     """
 
     field: str
+    """The lead field tested (see above)."""
     op: ConditionOp = attrs.field(converter=ConditionOp)
+    """How it is compared."""
     value: ConditionValue = attrs.field(default=None, converter=_condition_value)
+    """What it is compared with (none for ``present`` and ``absent``)."""
 
     def problems(self, path: str) -> list[str]:
         """Every problem with this condition (empty when valid)."""
@@ -800,10 +817,15 @@ class RoutingOutcome:
     """
 
     lead_id: str
+    """The routed lead."""
     rule_id: str | None = None
+    """The rule that matched, if any."""
     to: TargetKind | None = None
+    """Whether the lead went to ``users`` or ``partners``."""
     target_id: str | None = None
+    """The user or the partner organisation it went to."""
     delivery: Delivery | None = None
+    """For a partner, this organisation's record of the delivery."""
     skipped: tuple[str, ...] = ()
 
     @property
@@ -817,12 +839,17 @@ class CapUsage:
     """How much of one cap a target has used in the current period."""
 
     rule_id: str
+    """The routing rule."""
     target_id: str
+    """The target of that rule."""
     period: CapPeriod
+    """The cap's period: hour, day or month."""
     key: str
     """The period in the recipient's time zone (``2026-03-02``, ``2026-03``...)."""
     used: int
+    """How many leads it took so far."""
     limit: int
+    """The cap."""
 
 
 # -- reports ----------------------------------------------------------------------------------
