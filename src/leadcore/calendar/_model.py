@@ -105,7 +105,9 @@ class ActivityType:
     """
 
     id: str
+    """The type's id, referred to by activities."""
     name: str
+    """A label for people."""
     next_type_id: str | None = None
 
     def __attrs_post_init__(self) -> None:
@@ -135,8 +137,11 @@ class ActivityStatus:
     """
 
     id: str
+    """The status's id, referred to by activities."""
     name: str
+    """A label for people."""
     meaning: StatusMeaning = attrs.field(converter=_meaning)
+    """What the status means for reports and iCalendar: open, done, succeeded or cancelled."""
 
     def __attrs_post_init__(self) -> None:
         problems = _definition_problems("activity status", self.id, self.name)
@@ -160,7 +165,9 @@ class ClientRef:
     """
 
     kind: ClientKind = attrs.field(converter=_client_kind)
+    """``lead``, ``contact`` or ``account``."""
     id: str
+    """The record's id."""
 
     def __attrs_post_init__(self) -> None:
         problems = []
@@ -196,13 +203,18 @@ class OccurrenceOverride:
     """
 
     original_start: When
+    """The start the series gave the occurrence: its key."""
     cancelled: bool = False
     start: When | None = None
     end: When | None = None
     title: str | None = None
+    """A title for this occurrence only."""
     notes: str | None = None
+    """Notes for this occurrence only."""
     location: str | None = None
+    """A location for this occurrence only."""
     status_id: str | None = None
+    """A status for this occurrence only."""
 
 
 def _tuple(value: Iterable[object]) -> tuple[object, ...]:
@@ -663,10 +675,12 @@ class Occurrence:
     """
 
     activity: Activity
+    """The activity (or series) it is an occurrence of."""
     original_start: When
     start: When
     end: When
     override: OccurrenceOverride | None = None
+    """The edit made to this occurrence alone, if any."""
 
     @property
     def activity_id(self) -> str:
@@ -738,7 +752,9 @@ class BusyBlock:
     """Time taken by an activity the viewer may not see: times only, no details."""
 
     start: When
+    """When the busy time starts."""
     end: When
+    """When it ends."""
 
     @property
     def all_day(self) -> bool:

@@ -190,7 +190,9 @@ class CalendarSettings:
     """
 
     conflicts: ConflictPolicy = attrs.field(default=ConflictPolicy.WARN, converter=_policy)
+    """``warn``: schedule and report clashes; ``reject``: refuse to schedule them."""
     shared_calendars: SharedCalendars = attrs.field(default=SharedCalendars.ALL, converter=_shared)
+    """Whose calendars ``see_others_calendars`` opens: ``all``, or the viewer's ``team``."""
     working_hours: Mapping[str, WorkingHours] = attrs.field(
         factory=dict, converter=_hours_map, hash=False
     )

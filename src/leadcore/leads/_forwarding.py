@@ -692,17 +692,23 @@ class RoutingRule:
     """
 
     id: str
+    """The rule's id."""
     name: str
+    """A label for people."""
     to: TargetKind = attrs.field(converter=TargetKind)
     targets: tuple[Target, ...] = attrs.field(converter=_targets)
+    """The users or partner organisations the rule routes to."""
     strategy: Strategy = attrs.field(default=Strategy.ROUND_ROBIN, converter=Strategy)
+    """How a target is chosen: cascade, round-robin, weighted or by load."""
     statuses: frozenset[str | None] | None = attrs.field(default=None, converter=_optional_statuses)
     channels: frozenset[str] | None = attrs.field(default=None, converter=_optional_ids)
     supplier_ids: frozenset[str] | None = attrs.field(default=None, converter=_optional_ids)
     conditions: tuple[Condition, ...] = attrs.field(default=(), converter=_conditions)
+    """Tests on lead fields that must all hold."""
     allow_duplicates: bool = False
     allow_do_not_call: bool = False
     active: bool = True
+    """An inactive rule is skipped."""
 
     def problems(self, path: str = "rule") -> list[str]:
         """Every problem with this rule that needs no stored data (empty when valid)."""

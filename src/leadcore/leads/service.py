@@ -227,10 +227,15 @@ class Lineage:
     """What a lead became: its conversion records and what each created or used."""
 
     lead: Lead
+    """The lead."""
     conversions: tuple[Conversion, ...]
+    """Its conversion records, undone ones included."""
     contacts: tuple[Contact, ...]
+    """The contacts its conversions created."""
     accounts: tuple[Account, ...]
+    """The accounts its conversions created or used."""
     opportunities: tuple[Opportunity, ...]
+    """The opportunities its conversions created."""
 
 
 class LeadsService:
