@@ -468,6 +468,19 @@ def test_the_workflows_page_explains_every_reason_code() -> None:
     assert not missing
 
 
+# -- the how-to guides --------------------------------------------------------------------
+
+
+def test_every_how_to_guide_is_in_the_index_and_in_the_toctree() -> None:
+    guides = sorted(p.stem for p in (DOCS / "howto").glob("*.md") if p.stem != "index")
+    assert guides
+    listing = (DOCS / "howto" / "index.md").read_text(encoding="utf-8")
+    toctree = (DOCS / "index.md").read_text(encoding="utf-8")
+    for guide in guides:
+        assert f"{{doc}}`{guide}`" in listing, guide
+        assert f"\nhowto/{guide}\n" in toctree, guide
+
+
 # -- the dispatch page --------------------------------------------------------------------
 
 
