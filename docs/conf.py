@@ -23,6 +23,8 @@ GENERATED = DOCS / "_generated"
 # Document the checkout being built, even where an older leadcore is installed.
 sys.path.insert(0, str(ROOT / "src"))
 
+from sphinx.application import Sphinx  # noqa: E402
+
 import leadcore  # noqa: E402
 from leadcore.workflow import load_workflow  # noqa: E402
 
@@ -191,3 +193,18 @@ def write_generated() -> None:
 
 
 write_generated()
+
+
+def _skip_event_type(
+    app: object, what: str, name: str, obj: object, skip: bool, options: object
+) -> bool | None:
+    # Each event class's ``type`` is a ClassVar string, listed with its class on the events
+    # page; documenting it as an attribute of 49 classes would also make every ``type[...]``
+    # in a signature an ambiguous cross-reference.
+    if what == "class" and name == "type" and isinstance(obj, str):
+        return True
+    return None
+
+
+def setup(app: Sphinx) -> None:
+    app.connect("autodoc-skip-member", _skip_event_type)
