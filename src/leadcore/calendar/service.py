@@ -286,6 +286,7 @@ class CalendarImport:
     unchanged: tuple[str, ...] = ()
     problems: tuple[str, ...] = ()
     conflicts: tuple[Conflict, ...] = ()
+    """The clashes the imported activities introduced."""
 
 
 #: A client given to the calendar: a reference, ``"kind:id"`` text, or a bare id.

@@ -132,16 +132,21 @@ class Delivery:
     """
 
     id: str
+    """The id of this side's record."""
     organization_id: str
+    """The organisation whose record this is."""
     link_id: str
     """Shared by the sender's and the receiver's record of the same delivery."""
     direction: Direction = attrs.field(converter=Direction)
+    """``outgoing`` for the sender's record, ``incoming`` for the receiver's."""
     partner_id: str
     partnership_id: str
     lead_id: str | None
     state: DeliveryState = attrs.field(converter=DeliveryState)
     delivered_at: datetime
+    """When the lead was forwarded."""
     updated_at: datetime
+    """When the state last changed."""
     reason_id: str | None = None
     reason_label: str | None = None
     returnable_until: datetime | None = None
@@ -340,10 +345,15 @@ class LeadCopy:
     """The data of a lead as a partner receives it."""
 
     name: str
+    """The lead's name."""
     phones: tuple[str, ...]
+    """Its phone numbers, if the mapping passes them."""
     emails: tuple[str, ...]
+    """Its e-mail addresses, if the mapping passes them."""
     channel: str | None
+    """Its channel, if the mapping passes it."""
     fields: Mapping[str, FieldValue]
+    """The custom fields passed on, under the receiver's keys."""
 
 
 @attrs.frozen
@@ -874,17 +884,23 @@ class DeliveryReportRow:
     """
 
     direction: Direction
+    """``outgoing`` (sent to the partner) or ``incoming`` (received)."""
     partner_id: str
+    """The partner organisation."""
     partner_name: str
+    """Its name."""
     period: date | None
     """The first day of the period in this organisation's time zone (``None`` for ``all``)."""
     total: int
     delivered: int
     pending: int
     accepted: int
+    """Deliveries the receiver accepted."""
     duplicates: int
     rejected: int
+    """Deliveries it rejected."""
     returned: int
+    """Deliveries it returned."""
     failed: int
 
 
