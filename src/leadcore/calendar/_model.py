@@ -244,6 +244,7 @@ class Recurrence:
     exdates: tuple[When, ...] = attrs.field(default=(), converter=_tuple)
     rdates: tuple[When, ...] = attrs.field(default=(), converter=_tuple)
     overrides: tuple[OccurrenceOverride, ...] = attrs.field(default=(), converter=_tuple)
+    """Edits of single occurrences, each keyed by its original start."""
 
     def override_for(self, original_start: When) -> OccurrenceOverride | None:
         """The override of the occurrence that originally started at ``original_start``."""
