@@ -23,6 +23,8 @@ GENERATED = DOCS / "_generated"
 # Document the checkout being built, even where an older leadcore is installed.
 sys.path.insert(0, str(ROOT / "src"))
 
+from sphinx.application import Sphinx  # noqa: E402
+
 import leadcore  # noqa: E402
 from leadcore.workflow import load_workflow  # noqa: E402
 
@@ -89,16 +91,38 @@ pygments_dark_style = "monokai"
 # ``leadcore`` links to the first of these that also exports it.
 API_MODULES = (
     "leadcore.workflow",
+    "leadcore.workflow.service",
+    "leadcore.tenancy",
+    "leadcore.tenancy.service",
+    "leadcore.leads",
+    "leadcore.leads.service",
+    "leadcore.leads.reporting",
+    "leadcore.leads.forwarding",
+    "leadcore.dispatch",
+    "leadcore.dispatch.service",
+    "leadcore.calendar",
+    "leadcore.calendar.service",
+    "leadcore.events",
+    "leadcore.storage.protocols",
+    "leadcore.storage.memory",
+    "leadcore.storage.sql",
     "leadcore.errors",
     "leadcore.clock",
     "leadcore.ids",
     "leadcore.serde",
+    "leadcore.testing",
     "leadcore.testing.strategies",
+    "leadcore.testing.conformance",
+    "leadcore.testing.pytest_plugin",
 )
+
+# Names that api.md documents under ``leadcore`` itself (the facade).
+FACADE = ("Leadcore", "Session")
 
 SAMPLES = {
     "sales": ROOT / "src" / "leadcore" / "examples" / "sales.toml",
     "qualification": ROOT / "src" / "leadcore" / "examples" / "qualification.he.toml",
+    "opportunities": ROOT / "src" / "leadcore" / "examples" / "opportunities.toml",
 }
 
 
@@ -142,8 +166,10 @@ def _reexports_page() -> str:
             continue
         obj = getattr(leadcore, name)
         defined_in = _public_module(getattr(obj, "__module__", "leadcore"))
-        if defined_in in API_MODULES:
-            home: str | None = defined_in
+        if name in FACADE:
+            home: str | None = "leadcore"
+        elif defined_in in API_MODULES:
+            home = defined_in
         else:
             home = next((m.__name__ for m in modules if name in getattr(m, "__all__", ())), None)
         if home is None:
@@ -167,3 +193,18 @@ def write_generated() -> None:
 
 
 write_generated()
+
+
+def _skip_event_type(
+    app: object, what: str, name: str, obj: object, skip: bool, options: object
+) -> bool | None:
+    # Each event class's ``type`` is a ClassVar string, listed with its class on the events
+    # page; documenting it as an attribute of 49 classes would also make every ``type[...]``
+    # in a signature an ambiguous cross-reference.
+    if what == "class" and name == "type" and isinstance(obj, str):
+        return True
+    return None
+
+
+def setup(app: Sphinx) -> None:
+    app.connect("autodoc-skip-member", _skip_event_type)

@@ -42,9 +42,11 @@ class Conflict:
     """A participant of a proposed activity is already busy during one of its occurrences."""
 
     user_id: str
+    """The participant who is busy."""
     #: The proposed occurrence that clashes.
     start: datetime
     end: datetime
+    """The end of that occurrence."""
     #: What it clashes with: the occurrence, or a busy block if the viewer may not see it.
     other: Occurrence | BusyBlock
 
@@ -199,6 +201,7 @@ class WorkingHours:
     """
 
     tz: str
+    """The IANA zone the hours are read in."""
     hours: tuple[tuple[int, time, time], ...] = attrs.field(converter=_hours)
 
     def __attrs_post_init__(self) -> None:
@@ -245,7 +248,9 @@ class Slot:
     """A free span common to every user asked about."""
 
     start: datetime
+    """When the free span starts."""
     end: datetime
+    """When it ends."""
 
 
 def _subtract(base: list[Interval], holes: Sequence[Interval]) -> list[Interval]:

@@ -263,7 +263,9 @@ class IcsProblem:
     #: The position of the VEVENT in the file (0-based), and its UID if it has one.
     index: int
     uid: str | None
+    """The event's UID, if it has one."""
     message: str
+    """What was wrong."""
 
     def __str__(self) -> str:
         return f"VEVENT #{self.index} (UID {self.uid!r}): {self.message}"
@@ -274,7 +276,9 @@ class IcsImport:
     """Activities read from a file, and every problem met on the way."""
 
     activities: tuple[Activity, ...]
+    """The activities read, checked like scheduled ones."""
     problems: tuple[IcsProblem, ...] = ()
+    """Every event not imported, or imported in part, with why."""
 
 
 def _text(component: Any, name: str) -> str | None:

@@ -105,7 +105,9 @@ class ActivityType:
     """
 
     id: str
+    """The type's id, referred to by activities."""
     name: str
+    """A label for people."""
     next_type_id: str | None = None
 
     def __attrs_post_init__(self) -> None:
@@ -135,8 +137,11 @@ class ActivityStatus:
     """
 
     id: str
+    """The status's id, referred to by activities."""
     name: str
+    """A label for people."""
     meaning: StatusMeaning = attrs.field(converter=_meaning)
+    """What the status means for reports and iCalendar: open, done, succeeded or cancelled."""
 
     def __attrs_post_init__(self) -> None:
         problems = _definition_problems("activity status", self.id, self.name)
@@ -160,7 +165,9 @@ class ClientRef:
     """
 
     kind: ClientKind = attrs.field(converter=_client_kind)
+    """``lead``, ``contact`` or ``account``."""
     id: str
+    """The record's id."""
 
     def __attrs_post_init__(self) -> None:
         problems = []
@@ -196,13 +203,18 @@ class OccurrenceOverride:
     """
 
     original_start: When
+    """The start the series gave the occurrence: its key."""
     cancelled: bool = False
     start: When | None = None
     end: When | None = None
     title: str | None = None
+    """A title for this occurrence only."""
     notes: str | None = None
+    """Notes for this occurrence only."""
     location: str | None = None
+    """A location for this occurrence only."""
     status_id: str | None = None
+    """A status for this occurrence only."""
 
 
 def _tuple(value: Iterable[object]) -> tuple[object, ...]:
@@ -232,6 +244,7 @@ class Recurrence:
     exdates: tuple[When, ...] = attrs.field(default=(), converter=_tuple)
     rdates: tuple[When, ...] = attrs.field(default=(), converter=_tuple)
     overrides: tuple[OccurrenceOverride, ...] = attrs.field(default=(), converter=_tuple)
+    """Edits of single occurrences, each keyed by its original start."""
 
     def override_for(self, original_start: When) -> OccurrenceOverride | None:
         """The override of the occurrence that originally started at ``original_start``."""
@@ -279,28 +292,43 @@ class Activity:
     """
 
     id: str
+    """The activity's id."""
     organization_id: str
+    """The organisation it belongs to."""
     type_id: str
+    """Its activity type (sales meeting, kickoff, ...), defined per organisation."""
     status_id: str
+    """Its activity status, whose meaning (open, done, ...) reports use."""
     title: str
+    """What the activity is, for people."""
     responsible_user_id: str
+    """The user in charge: an active user of the organisation."""
     start: When
+    """An aware datetime, or a date for an all-day activity."""
     end: When
+    """After ``start``; for an all-day activity, the exclusive end date."""
     tz: str
+    """The IANA zone the activity lives in."""
     notes: str = ""
+    """Free text."""
     #: Users taking part besides the responsible user.
     user_ids: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)
     #: The primary client and, optionally, the contact the activity is held with.
     client: ClientRef | None = None
     contact_id: str | None = None
+    """The contact of the primary client the activity is held with, if any."""
     #: Further clients; the activity shows in each linked client's timeline.
     more_clients: tuple[ClientRef, ...] = attrs.field(default=(), converter=_tuple)
     location: str = ""
+    """Where it takes place."""
     privacy: Privacy = attrs.field(default=Privacy.PUBLIC, converter=_privacy)
+    """Private activities are shown in detail to their participants only."""
     #: How long before the start each reminder fires.
     reminders: tuple[timedelta, ...] = attrs.field(default=(), converter=_tuple)
     recurrence: Recurrence | None = None
+    """The repeat rule with its exceptions, or ``None`` for a single activity."""
     version: int = 1
+    """Counts every change, for compare-and-set updates."""
 
     _series: Series = attrs.field(init=False, eq=False, hash=False, repr=False)
 
@@ -648,10 +676,12 @@ class Occurrence:
     """
 
     activity: Activity
+    """The activity (or series) it is an occurrence of."""
     original_start: When
     start: When
     end: When
     override: OccurrenceOverride | None = None
+    """The edit made to this occurrence alone, if any."""
 
     @property
     def activity_id(self) -> str:
@@ -723,7 +753,9 @@ class BusyBlock:
     """Time taken by an activity the viewer may not see: times only, no details."""
 
     start: When
+    """When the busy time starts."""
     end: When
+    """When it ends."""
 
     @property
     def all_day(self) -> bool:

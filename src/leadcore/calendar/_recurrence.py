@@ -36,7 +36,9 @@ class Expansion:
     """Occurrences of a window, in start order, and the activities cut by the budget."""
 
     occurrences: tuple[Occurrence, ...]
+    """The occurrences in the window, in start order."""
     truncated: frozenset[str] = frozenset()
+    """Ids of the activities that had more occurrences than the budget allowed."""
 
     @property
     def is_truncated(self) -> bool:

@@ -26,9 +26,13 @@ class ReportRow:
     """How many occurrences of one type, in one status, one user had."""
 
     type_id: str
+    """The activity type."""
     status_id: str
+    """The status of the occurrences."""
     user_id: str
+    """Whom they count for: the responsible user, or each participant (``by="participant"``)."""
     count: int
+    """How many occurrences."""
 
 
 def _rate(part: int, whole: int) -> float | None:
@@ -44,12 +48,19 @@ class ActivityReport:
     """
 
     start: When
+    """The start of the range."""
     end: When
+    """The end of the range."""
     rows: tuple[ReportRow, ...]
+    """The counts by type, status and user."""
     total: int
+    """Every occurrence in the range."""
     completed: int
+    """Occurrences in a status meaning done or succeeded."""
     succeeded: int
+    """Occurrences in a status meaning succeeded."""
     cancelled: int
+    """Occurrences in a status meaning cancelled."""
     #: Whether some activity had more occurrences than the budget allowed.
     truncated: bool = False
 

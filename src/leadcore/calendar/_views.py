@@ -84,7 +84,9 @@ class DayColumn:
     """One user's entries in a day view, in start order."""
 
     user_id: str
+    """Whose calendar the column is."""
     entries: tuple[Entry, ...]
+    """Occurrences and busy blocks, in start order."""
 
 
 @attrs.frozen
@@ -92,8 +94,11 @@ class DayView:
     """One day, one column per user, side by side."""
 
     day: date
+    """The day shown."""
     tz: str
+    """The zone the day is read in."""
     columns: tuple[DayColumn, ...]
+    """One column per user asked for, in the order asked."""
     #: Whether some activity had more occurrences than the budget allowed.
     truncated: bool = False
 
@@ -110,7 +115,9 @@ class CalendarDay:
     """The entries of one day of a week or month view, in start order."""
 
     day: date
+    """The day."""
     entries: tuple[Entry, ...]
+    """Occurrences and busy blocks, in start order."""
 
 
 @attrs.frozen
@@ -118,11 +125,15 @@ class PeriodView:
     """A run of days (a week or a month) of one or more users' calendars."""
 
     start: date
+    """The first day shown."""
     #: The day after the last day shown.
     end: date
     tz: str
+    """The zone the days are read in."""
     days: tuple[CalendarDay, ...]
+    """Every day of the period, in order."""
     truncated: bool = False
+    """Whether some activity had more occurrences than the budget allowed."""
 
     def day(self, day: date) -> CalendarDay:
         """The entries of ``day``."""
@@ -257,7 +268,9 @@ class Timeline:
     """A client's activities in a window, in start order."""
 
     entries: tuple[Entry, ...]
+    """Occurrences and busy blocks, in start order."""
     truncated: bool = False
+    """Whether some activity had more occurrences than the budget allowed."""
 
 
 def client_timeline(
@@ -350,7 +363,9 @@ class SearchPage:
     """One page of search results and the cursor of the next page (``None`` at the end)."""
 
     items: tuple[Activity, ...]
+    """The activities of this page."""
     next_cursor: str | None = None
+    """Pass it back for the next page; ``None`` on the last page."""
 
 
 def _position(activity: Activity) -> tuple[datetime, str]:

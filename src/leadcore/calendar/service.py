@@ -175,7 +175,7 @@ def _hours(value: Iterable[tuple[int, time, time]]) -> tuple[tuple[int, time, ti
 class CalendarSettings:
     """An organisation's calendar settings (``s.calendar.configure``, needs ``manage_calendar``).
 
-    ``working_hours`` maps user ids to their own :class:`WorkingHours`;
+    ``working_hours`` maps user ids to their own :class:`~leadcore.calendar.WorkingHours`;
     users without an entry work ``default_hours`` (``(weekday, start, end)``
     spans, 0 = Monday) read in their own time zone (the user's, else the
     organisation's). Empty ``default_hours`` means "any time".
@@ -190,7 +190,9 @@ class CalendarSettings:
     """
 
     conflicts: ConflictPolicy = attrs.field(default=ConflictPolicy.WARN, converter=_policy)
+    """``warn``: schedule and report clashes; ``reject``: refuse to schedule them."""
     shared_calendars: SharedCalendars = attrs.field(default=SharedCalendars.ALL, converter=_shared)
+    """Whose calendars ``see_others_calendars`` opens: ``all``, or the viewer's ``team``."""
     working_hours: Mapping[str, WorkingHours] = attrs.field(
         factory=dict, converter=_hours_map, hash=False
     )
@@ -235,8 +237,11 @@ class Booking:
     """
 
     activity: Activity
+    """The activity as stored now, or the new series a split started."""
     conflicts: tuple[Conflict, ...] = ()
+    """The clashes the change introduced, with every participant's calendar."""
     previous: Activity | None = None
+    """For a split, the original series, now ending before ``activity``."""
 
 
 def _describe(c: Conflict) -> str:
@@ -281,6 +286,7 @@ class CalendarImport:
     unchanged: tuple[str, ...] = ()
     problems: tuple[str, ...] = ()
     conflicts: tuple[Conflict, ...] = ()
+    """The clashes the imported activities introduced."""
 
 
 #: A client given to the calendar: a reference, ``"kind:id"`` text, or a bare id.

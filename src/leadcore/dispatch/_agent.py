@@ -86,8 +86,11 @@ class CapReached:
     """A per-agent cap the agent has reached: no lead is handed out until it frees up."""
 
     period: CapPeriod
+    """The window the cap counts over: the last hour or the last day."""
     limit: int
+    """The cap."""
     claims: int
+    """How many claims the agent made in that window."""
 
     def __str__(self) -> str:
         noun = "claim" if self.claims == 1 else "claims"

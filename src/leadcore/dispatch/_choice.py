@@ -27,7 +27,7 @@ class Tier(enum.StrEnum):
 
     @property
     def order(self) -> int:
-        """The first ``tier`` number of a :data:`SortKey` in this tier."""
+        """The first ``tier`` number of a ``SortKey`` in this tier."""
         return _TIER_ORDER[self]
 
 
@@ -56,8 +56,12 @@ class Choice:
     """
 
     lead_id: str
+    """The lead handed out."""
     tier: Tier
+    """The tier of the ordering policy it came from."""
     rule: OrderRule
+    """The rule that put it first in its tier."""
     pool_id: str
+    """The pool it came from."""
     pool_rank: int | None
     key: SortKey

@@ -58,7 +58,9 @@ class ExcludedLeads:
     """
 
     reason: Exclusion
+    """Why these leads were kept from the agent."""
     count: int
+    """How many leads it kept."""
     until: datetime | None = None
 
     def __str__(self) -> str:
@@ -78,17 +80,29 @@ class Explanation:
     """
 
     agent_id: str
+    """The agent the explanation is for."""
     at: datetime
+    """The instant it was computed for."""
     choice: Choice | None
+    """The lead the agent would get now, or ``None``."""
     candidates: int
+    """How many leads of the project's pools were considered."""
     eligible: int
+    """How many of them the agent could be handed."""
     excluded: tuple[ExcludedLeads, ...]
+    """For each reason that kept leads away, how many (in the policy's order)."""
     pool_tiers: tuple[tuple[str, ...], ...]
+    """The agent's pool tiers, first to last: the pool ids of each."""
     empty_pools: tuple[str, ...]
+    """Pools of the agent's plan that hold no lead."""
     unavailable_pools: dict[str, PoolExclusion] = attrs.field(hash=False)
+    """Pools the agent does not draw from, each with the reason."""
     cap: CapReached | None
+    """The per-agent cap the agent has reached, if any."""
     secondary_order: SecondaryOrder
+    """The project's order inside a tier."""
     lock_window_minutes: int
+    """The project's lock window."""
 
     @property
     def found(self) -> bool:

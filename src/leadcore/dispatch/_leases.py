@@ -58,12 +58,19 @@ class Lease:
     """
 
     lead_id: str
+    """The claimed lead."""
     agent_id: str
+    """The agent who holds the claim."""
     token: int
+    """The fencing token of the claim; every claim of a lead gets a larger one."""
     claimed_at: datetime
+    """When the lead was claimed."""
     expires_at: datetime
+    """When the claim runs out unless renewed or a call is logged."""
     exclusive: bool = True
+    """Whether the claim locks the lead to its agent (a lock window above zero)."""
     released: bool = False
+    """Whether the agent gave the lead back before it expired."""
     valid_from_token: int = attrs.field(
         default=attrs.Factory(lambda self: self.token, takes_self=True)
     )
@@ -89,17 +96,29 @@ class Claim:
     """
 
     lead_id: str
+    """The claimed lead."""
     agent_id: str
+    """The agent it was handed to."""
     token: int
+    """The fencing token to present with every write made under this claim."""
     claimed_at: datetime
+    """When the lead was claimed."""
     expires_at: datetime
+    """When the claim runs out: the claim time plus the lock window."""
     alert_at: datetime
+    """When the dialer page raises its alert."""
     auto_dial: bool
+    """Whether the dialer page dials as soon as the lead is loaded."""
     exclusive: bool
+    """Whether the claim locks the lead to this agent (a lock window above zero)."""
     tier: Tier
+    """The tier of the ordering policy the lead came from."""
     rule: OrderRule
+    """The rule that put this lead first in its tier."""
     pool_id: str
+    """The pool the lead was drawn from."""
     lead: Lead | None = None
+    """The lead record, as it was when claimed."""
 
 
 def claim_lead(

@@ -43,9 +43,13 @@ class Pool:
     """
 
     id: str
+    """The pool's id, unique in its project."""
     kind: PoolKind = attrs.field(converter=_pool_kind)
+    """Private (one agent's book), project (shared) or general (organisation-wide)."""
     name: str
+    """A label for people."""
     owner_id: str | None = None
+    """The agent whose private pool it is; ``None`` for a shared pool."""
 
     @property
     def shared(self) -> bool:

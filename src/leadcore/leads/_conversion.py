@@ -18,10 +18,15 @@ class Account:
     """A company (or household) the organisation sells to."""
 
     id: str
+    """The account's id."""
     organization_id: str
+    """The organisation it belongs to."""
     name: str
+    """The company's (or household's) name."""
     created_at: datetime
+    """When it was created."""
     created_from_lead_id: str | None = None
+    """The lead whose conversion created it, if any."""
 
 
 @attrs.frozen
@@ -29,29 +34,47 @@ class Contact:
     """A person, tied to an account."""
 
     id: str
+    """The contact's id."""
     organization_id: str
+    """The organisation it belongs to."""
     name: str
+    """The person's name."""
     account_id: str
+    """The account the person belongs to."""
     created_at: datetime
+    """When it was created."""
     phones: tuple[str, ...] = ()
+    """Phone numbers in E.164 form."""
     emails: tuple[str, ...] = ()
+    """E-mail addresses, normalised."""
     created_from_lead_id: str | None = None
+    """The lead whose conversion created it, if any."""
 
 
 @attrs.frozen
 class Opportunity:
-    """A potential deal with an account, moving through the opportunity workflow."""
+    """A potential deal with an account, starting in the first stage of the opportunity workflow."""
 
     id: str
+    """The opportunity's id."""
     organization_id: str
+    """The organisation it belongs to."""
     name: str
+    """A label for the deal."""
     account_id: str
+    """The account the deal is with."""
     contact_id: str | None
+    """The contact the deal is with, if any."""
     stage_id: str
+    """Its stage: a status id of the organisation's opportunity workflow."""
     workflow_version: int
+    """The version of the opportunity workflow ``stage_id`` belongs to."""
     created_at: datetime
+    """When it was created."""
     amount: float | None = None
+    """The expected value of the deal, if known."""
     created_from_lead_id: str | None = None
+    """The lead whose conversion created it, if any."""
 
 
 def _snapshot(
@@ -70,18 +93,32 @@ class Conversion:
     """
 
     id: str
+    """The conversion's id."""
     organization_id: str
+    """The organisation it belongs to."""
     lead_id: str
+    """The converted lead."""
     converted_at: datetime
+    """When the lead was converted."""
     converted_by: str
+    """Who converted it."""
     contact_id: str
+    """The contact it created."""
     account_id: str
+    """The account it created or used."""
     account_created: bool
     """Whether the account was created by this conversion (rather than an existing one used)."""
     opportunity_id: str | None
+    """The opportunity it created, if any."""
     from_status: str | None
+    """The lead's status before the conversion."""
     to_status: str
+    """The done status the conversion moved the lead to."""
     snapshot: Mapping[str, FieldValue | tuple[str, ...]] = attrs.field(converter=_snapshot)
+    """The lead's data (name, phones, e-mails, fields...) at the moment of conversion."""
     undone_at: datetime | None = None
+    """When the conversion was undone, if it was."""
     undone_by: str | None = None
+    """Who undid it."""
     undo_reason: str | None = None
+    """Why it was undone."""

@@ -132,16 +132,21 @@ class Delivery:
     """
 
     id: str
+    """The id of this side's record."""
     organization_id: str
+    """The organisation whose record this is."""
     link_id: str
     """Shared by the sender's and the receiver's record of the same delivery."""
     direction: Direction = attrs.field(converter=Direction)
+    """``outgoing`` for the sender's record, ``incoming`` for the receiver's."""
     partner_id: str
     partnership_id: str
     lead_id: str | None
     state: DeliveryState = attrs.field(converter=DeliveryState)
     delivered_at: datetime
+    """When the lead was forwarded."""
     updated_at: datetime
+    """When the state last changed."""
     reason_id: str | None = None
     reason_label: str | None = None
     returnable_until: datetime | None = None
@@ -163,8 +168,11 @@ class DeliveryTrail:
     """
 
     lead_id: str
+    """This organisation's lead."""
     received: Delivery | None
+    """The delivery that brought it in, if it came from a partner."""
     sent: tuple[Delivery, ...]
+    """The deliveries that sent it on, oldest first."""
 
 
 # -- what the receiver decides -------------------------------------------------------------
@@ -183,7 +191,9 @@ class FeedbackReason:
     """
 
     id: str
+    """The stable id, given with feedback."""
     label: str
+    """A label for people."""
     states: frozenset[DeliveryState] = attrs.field(
         default=frozenset({DeliveryState.REJECTED, DeliveryState.RETURNED}),
         converter=_states,
@@ -243,10 +253,13 @@ class ReceivingPolicy:
     duplicates: DuplicateHandling = attrs.field(
         default=DuplicateHandling.REJECT, converter=DuplicateHandling
     )
+    """Whether a duplicate delivery is refused or kept (flagged)."""
     disclosure: DuplicateDisclosure = attrs.field(
         default=DuplicateDisclosure.DUPLICATE, converter=DuplicateDisclosure
     )
+    """What the sender is told about a duplicate."""
     reasons: tuple[FeedbackReason, ...] = attrs.field(default=DEFAULT_REASONS, converter=_reasons)
+    """The organisation's own list of feedback reasons."""
 
     def reason(self, reason_id: str) -> FeedbackReason | None:
         """The reason with this id, or ``None``."""
@@ -332,10 +345,15 @@ class LeadCopy:
     """The data of a lead as a partner receives it."""
 
     name: str
+    """The lead's name."""
     phones: tuple[str, ...]
+    """Its phone numbers, if the mapping passes them."""
     emails: tuple[str, ...]
+    """Its e-mail addresses, if the mapping passes them."""
     channel: str | None
+    """Its channel, if the mapping passes it."""
     fields: Mapping[str, FieldValue]
+    """The custom fields passed on, under the receiver's keys."""
 
 
 @attrs.frozen
@@ -479,8 +497,11 @@ class Caps:
     """The most leads a rule may send one target per hour, day and month (``None``: no cap)."""
 
     per_hour: int | None = None
+    """At most this many leads per hour."""
     per_day: int | None = None
+    """Per day."""
     per_month: int | None = None
+    """Per month."""
 
     def limits(self) -> list[tuple[CapPeriod, int]]:
         """The caps that are set, by period."""
@@ -497,8 +518,11 @@ class Target:
     """A user (by user id) or a partner organisation (by organisation id) a rule routes to."""
 
     id: str
+    """The user id or the partner organisation id."""
     weight: int = 1
+    """The target's share under the weighted and load strategies."""
     caps: Caps = attrs.field(factory=Caps)
+    """The target's caps, counted in the recipient's time zone."""
 
 
 class ConditionOp(enum.StrEnum):
@@ -569,8 +593,11 @@ class Condition:
     """
 
     field: str
+    """The lead field tested (see above)."""
     op: ConditionOp = attrs.field(converter=ConditionOp)
+    """How it is compared."""
     value: ConditionValue = attrs.field(default=None, converter=_condition_value)
+    """What it is compared with (none for ``present`` and ``absent``)."""
 
     def problems(self, path: str) -> list[str]:
         """Every problem with this condition (empty when valid)."""
@@ -675,17 +702,23 @@ class RoutingRule:
     """
 
     id: str
+    """The rule's id."""
     name: str
+    """A label for people."""
     to: TargetKind = attrs.field(converter=TargetKind)
     targets: tuple[Target, ...] = attrs.field(converter=_targets)
+    """The users or partner organisations the rule routes to."""
     strategy: Strategy = attrs.field(default=Strategy.ROUND_ROBIN, converter=Strategy)
+    """How a target is chosen: cascade, round-robin, weighted or by load."""
     statuses: frozenset[str | None] | None = attrs.field(default=None, converter=_optional_statuses)
     channels: frozenset[str] | None = attrs.field(default=None, converter=_optional_ids)
     supplier_ids: frozenset[str] | None = attrs.field(default=None, converter=_optional_ids)
     conditions: tuple[Condition, ...] = attrs.field(default=(), converter=_conditions)
+    """Tests on lead fields that must all hold."""
     allow_duplicates: bool = False
     allow_do_not_call: bool = False
     active: bool = True
+    """An inactive rule is skipped."""
 
     def problems(self, path: str = "rule") -> list[str]:
         """Every problem with this rule that needs no stored data (empty when valid)."""
@@ -800,10 +833,15 @@ class RoutingOutcome:
     """
 
     lead_id: str
+    """The routed lead."""
     rule_id: str | None = None
+    """The rule that matched, if any."""
     to: TargetKind | None = None
+    """Whether the lead went to ``users`` or ``partners``."""
     target_id: str | None = None
+    """The user or the partner organisation it went to."""
     delivery: Delivery | None = None
+    """For a partner, this organisation's record of the delivery."""
     skipped: tuple[str, ...] = ()
 
     @property
@@ -817,12 +855,17 @@ class CapUsage:
     """How much of one cap a target has used in the current period."""
 
     rule_id: str
+    """The routing rule."""
     target_id: str
+    """The target of that rule."""
     period: CapPeriod
+    """The cap's period: hour, day or month."""
     key: str
     """The period in the recipient's time zone (``2026-03-02``, ``2026-03``...)."""
     used: int
+    """How many leads it took so far."""
     limit: int
+    """The cap."""
 
 
 # -- reports ----------------------------------------------------------------------------------
@@ -841,17 +884,23 @@ class DeliveryReportRow:
     """
 
     direction: Direction
+    """``outgoing`` (sent to the partner) or ``incoming`` (received)."""
     partner_id: str
+    """The partner organisation."""
     partner_name: str
+    """Its name."""
     period: date | None
     """The first day of the period in this organisation's time zone (``None`` for ``all``)."""
     total: int
     delivered: int
     pending: int
     accepted: int
+    """Deliveries the receiver accepted."""
     duplicates: int
     rejected: int
+    """Deliveries it rejected."""
     returned: int
+    """Deliveries it returned."""
     failed: int
 
 

@@ -90,10 +90,15 @@ class FieldDefinition:
     """A custom field of an organisation's leads: key, type, and for choices the allowed values."""
 
     key: str
+    """The field's key in ``Lead.fields`` and in import rows."""
     type: FieldType = attrs.field(converter=FieldType)
+    """How values are read and checked: text, integer, number, boolean, date or choice."""
     label: str | None = None
+    """A label for people, if it differs from the key."""
     choices: tuple[str, ...] = attrs.field(default=(), converter=_choices)
+    """For a ``choice`` field, the allowed values."""
     required: bool = False
+    """Whether every new lead must give it."""
 
 
 def _coerce(defn: FieldDefinition, value: object) -> FieldValue:
@@ -185,8 +190,11 @@ class LeadSettings:
     duplicate_match: DuplicateMatch = attrs.field(
         default=DuplicateMatch.ANY, converter=DuplicateMatch
     )
+    """``any``: one shared value makes a duplicate; ``all``: every compared field the lead
+    has must match."""
     duplicate_window: timedelta | None = timedelta(days=30)
     custom_fields: tuple[FieldDefinition, ...] = ()
+    """The organisation's custom fields."""
     editable_when_converted: frozenset[str] = attrs.field(factory=frozenset, converter=_fieldset)
 
     def problems(self) -> list[str]:

@@ -36,7 +36,9 @@ class Cursor:
     """The position after which the next page starts (newest-first order)."""
 
     created_at: datetime
+    """The creation time of the last lead of the page."""
     lead_id: str
+    """The id of the last lead of the page."""
 
     def before(self, lead: Lead) -> bool:
         """Whether ``lead`` comes after this position in newest-first order."""
@@ -128,4 +130,6 @@ class Page:
     """One page of a list, and the cursor of the next page (``None`` on the last)."""
 
     items: tuple[Lead, ...]
+    """The leads of this page, newest first."""
     next: Cursor | None
+    """Pass it as ``after`` for the next page; ``None`` on the last page."""

@@ -35,13 +35,17 @@ class FunnelRow:
     """One line of the funnel: leads, and what their conversions produced."""
 
     key: str | None
+    """The group: a source, channel, supplier id or project id (``None``: none given)."""
     leads: int
+    """Leads of the group created in the period."""
     converted: int
+    """How many of them are converted (undone conversions do not count)."""
     accounts: int
     """Distinct accounts the conversions created or used."""
     new_accounts: int
     """Accounts the conversions created."""
     opportunities: int
+    """Opportunities the conversions created."""
 
     @property
     def conversion_rate(self) -> float:
@@ -115,12 +119,17 @@ class StatusTime:
     """How long leads stay in a status."""
 
     status_id: str
+    """The status."""
     stays: int
+    """How many stays in it were observed."""
     current: int
     """Leads in the status now."""
     mean: timedelta
+    """The mean length of a stay."""
     median: timedelta
+    """The median length of a stay."""
     longest: timedelta
+    """The longest stay."""
 
 
 def time_in_status(stays: Sequence[Stay], order: Sequence[str]) -> list[StatusTime]:
@@ -152,6 +161,7 @@ class TransitionRate:
     from_status: str | None
     to_status: str
     count: int
+    """How many such moves were observed."""
     rate: float
     """``count`` divided by every move out of ``from_status``."""
 

@@ -205,10 +205,15 @@ class ImportRow:
     """The report of one import row."""
 
     index: int
+    """The row's position in the input, from 0."""
     outcome: ImportOutcome
+    """Created, duplicate, blacklisted or invalid."""
     lead_id: str | None = None
+    """The lead the row created (also for duplicates and blacklisted rows)."""
     duplicate_of: str | None = None
+    """The earlier lead (stored, or of the same batch) the row duplicates."""
     problems: tuple[str, ...] = ()
+    """Every reason an invalid row was refused, each naming its column."""
 
 
 def _rows(value: Iterable[ImportRow]) -> tuple[ImportRow, ...]:
@@ -220,6 +225,7 @@ class ImportReport:
     """One :class:`ImportRow` per input row, in input order, and totals."""
 
     rows: tuple[ImportRow, ...] = attrs.field(converter=_rows)
+    """One report per input row, in input order."""
 
     def count(self, outcome: ImportOutcome | str) -> int:
         """How many rows had this outcome."""

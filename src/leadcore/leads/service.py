@@ -227,10 +227,15 @@ class Lineage:
     """What a lead became: its conversion records and what each created or used."""
 
     lead: Lead
+    """The lead."""
     conversions: tuple[Conversion, ...]
+    """Its conversion records, undone ones included."""
     contacts: tuple[Contact, ...]
+    """The contacts its conversions created."""
     accounts: tuple[Account, ...]
+    """The accounts its conversions created or used."""
     opportunities: tuple[Opportunity, ...]
+    """The opportunities its conversions created."""
 
 
 class LeadsService:
@@ -447,7 +452,7 @@ class LeadsService:
 
         Phones become E.164 (numbers without a country code are read in the
         organisation's default region), e-mails are normalised, custom fields
-        typed. A lead matching an earlier one (see :class:`LeadSettings`) is
+        typed. A lead matching an earlier one (see :class:`~leadcore.leads.LeadSettings`) is
         created and flagged: ``duplicate_of`` names the original. A number on
         the do-not-call list sets ``do_not_call``. Bad input raises
         :class:`~leadcore.errors.ValidationError` naming every problem.
@@ -875,7 +880,8 @@ class LeadsService:
     ) -> Lead:
         """Move a lead to another status (needs ``change_status``).
 
-        The move goes through :meth:`Workflow.decide` with the acting user's
+        The move goes through :meth:`Workflow.decide
+        <leadcore.workflow.Workflow.decide>` with the acting user's
         restriction and the project's forced-notes rule; a refusal raises
         :class:`~leadcore.errors.TransitionRefused` with every reason. The
         new status, the note, the task a status requires and one history entry

@@ -45,11 +45,17 @@ class Organization:
     """
 
     id: str
+    """The organisation's id."""
     name: str
+    """Its name."""
     created_at: datetime
+    """When it was created."""
     kind: OrganizationKind = OrganizationKind.FULL
+    """``full``, or ``basic`` for a partner account another organisation created."""
     default_region: str | None = None
+    """How phone numbers without a country code are read."""
     timezone: str = "UTC"
+    """The organisation's IANA time zone."""
     created_by: str | None = None
     """The organisation that created this basic account, if any."""
 
@@ -63,14 +69,23 @@ class User:
     """
 
     id: str
+    """The user's id, unique across organisations."""
     organization_id: str
+    """The one organisation the user works in."""
     name: str
+    """The user's name."""
     role: Role = attrs.field(converter=Role)
+    """One of the six internal roles; it brings the role's permissions."""
     active: bool = True
+    """An inactive user can open no session and do nothing."""
     email: str | None = None
+    """Used as the user's address in iCalendar exports."""
     grants: frozenset[Permission] = attrs.field(factory=frozenset, converter=_permissions)
+    """Permissions this user has beyond the role's."""
     revokes: frozenset[Permission] = attrs.field(factory=frozenset, converter=_permissions)
+    """Permissions this user lacks despite the role (a revoke wins)."""
     timezone: str | None = None
+    """The user's IANA time zone, if it differs from the organisation's."""
 
 
 def effective_permissions(user: User, policy: RolePolicy) -> frozenset[Permission]:
@@ -85,12 +100,16 @@ def effective_permissions(user: User, policy: RolePolicy) -> frozenset[Permissio
 
 @attrs.frozen
 class Group:
-    """A set of users of one organisation (for shared reminders and team history)."""
+    """A set of users of one organisation (for shared reminders and team calendars)."""
 
     id: str
+    """The group's id."""
     organization_id: str
+    """The organisation it belongs to."""
     name: str
+    """Its name."""
     member_ids: frozenset[str] = attrs.field(factory=frozenset, converter=_ids)
+    """The users in the group."""
 
 
 class PartnerKind(enum.StrEnum):
@@ -117,10 +136,18 @@ class Partnership:
     """
 
     id: str
+    """The id of this side's record."""
     organization_id: str
+    """The organisation whose record this is."""
     partner_id: str
+    """The partner organisation."""
     partner_name: str
+    """The partner's name."""
     kind: PartnerKind = attrs.field(converter=PartnerKind)
+    """What the partner is to this organisation: a supplier or an advertiser."""
     link_id: str
+    """Shared by the two sides' records of the same partnership."""
     created_at: datetime
+    """When the partnership was made."""
     active: bool = True
+    """Whether leads may flow; deactivating ends it on both sides."""

@@ -152,6 +152,7 @@ class RolePolicy:
     roles: Mapping[Role, frozenset[Permission]] = attrs.field(
         factory=lambda: dict(DEFAULT_ROLE_PERMISSIONS), converter=_role_map
     )
+    """Each role with the permissions it has in this organisation."""
 
     def permissions_of(self, role: Role) -> frozenset[Permission]:
         """The permissions of ``role`` (the default set if the policy does not name it)."""

@@ -440,7 +440,8 @@ class PartnersService:
         """Create a basic organisation that supplies leads to this one, with its admin.
 
         Returns the new organisation and its first user (an account
-        manager), as :meth:`Leadcore.create_organization` does.
+        manager), as :meth:`Leadcore.create_organization
+        <leadcore.Leadcore.create_organization>` does.
         """
         return self._add(
             PartnerKind.SUPPLIER, name, admin_name, admin_email, default_region, timezone

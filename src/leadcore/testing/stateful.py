@@ -282,7 +282,7 @@ class WorkflowMachine(RuleBasedStateMachine):
     # -- hooks and helpers for subclasses ------------------------------------------------
 
     def make_core(self) -> Leadcore:
-        """The core to check: in memory, with :attr:`clock` and sequential ids.
+        """The core to check: in memory, with ``clock`` and sequential ids.
 
         Override it to run the same checks on your own storage adapter.
         """

@@ -31,7 +31,7 @@ Dispatch:
 
 Organisations:
 
-- :func:`organization_plans` draws an :class:`OrganizationPlan`: facade calls
+- :func:`organization_plans` draws an :class:`~leadcore.testing.OrganizationPlan`: facade calls
   that create organisations, users in any role, suppliers and advertisers;
   ``plan.apply(core)`` makes them.
 
@@ -45,7 +45,7 @@ Calendars:
 :class:`~leadcore.dispatch.ProjectRules`, :class:`~leadcore.dispatch.Pool`,
 :class:`~leadcore.dispatch.ProjectPools`, :class:`~leadcore.dispatch.AgentFilter`,
 :class:`~leadcore.calendar.Recurrence`, :class:`~leadcore.calendar.Activity`
-and :class:`OrganizationPlan`.
+and :class:`~leadcore.testing.OrganizationPlan`.
 """
 
 from __future__ import annotations

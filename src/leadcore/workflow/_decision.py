@@ -39,7 +39,9 @@ class Reason:
     """One reason a move is refused: a stable ``code`` and a readable ``message``."""
 
     code: ReasonCode
+    """The stable code, for programs."""
     message: str
+    """A readable explanation, for people."""
 
     def __str__(self) -> str:
         return f"{self.code}: {self.message}"
@@ -54,7 +56,9 @@ class Decision:
     """
 
     target: str
+    """The status the lead was to move to."""
     reasons: tuple[Reason, ...] = ()
+    """Every reason the move is refused, in a fixed order; empty when allowed."""
 
     @property
     def allowed(self) -> bool:

@@ -21,9 +21,12 @@ class StatusChange:
     """A status kept (same id) whose definition changed; ``fields`` names what changed."""
 
     id: str
+    """The status's id."""
     fields: tuple[str, ...]
     old: Status
+    """The status as it was."""
     new: Status
+    """The status as it is now."""
 
 
 @attrs.frozen
@@ -37,15 +40,21 @@ class WorkflowDiff:
     old: Workflow = attrs.field(repr=False)
     new: Workflow = attrs.field(repr=False)
     added: tuple[str, ...]
+    """Ids of the statuses only the new version has."""
     removed: tuple[str, ...]
+    """Ids of the statuses only the old version has."""
     renamed: tuple[tuple[str, str, str], ...]
     """``(id, old name, new name)`` for each renamed status."""
     changed: tuple[StatusChange, ...]
+    """The statuses kept whose colour, category, requirement or next stages changed."""
     edges_added: tuple[tuple[str, str], ...]
+    """``(from, to)`` next-stage edges only the new version has."""
     edges_removed: tuple[tuple[str, str], ...]
+    """``(from, to)`` next-stage edges only the old version has."""
     reordered: bool
     """Whether the status order of the statuses kept changed."""
     entry_changed: bool
+    """Whether the entry statuses changed."""
 
     @property
     def is_empty(self) -> bool:
@@ -107,8 +116,11 @@ class MigrationPlan:
     """Where the leads of each removed status go when a new version is published."""
 
     from_version: int
+    """The version the leads are in now."""
     to_version: int
+    """The version they move to."""
     moves: Mapping[str, str] = attrs.field(factory=dict)
+    """Each removed status that may hold leads, mapped to a status of the new version."""
 
     def target(self, status_id: str | None) -> str | None:
         """The status a lead in ``status_id`` has after the migration."""

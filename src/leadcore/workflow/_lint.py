@@ -107,9 +107,13 @@ class Finding:
     """
 
     code: LintCode
+    """The stable code, documented in the lint codes page."""
     severity: Severity
+    """``error`` stops the workflow from being built; ``warning`` does not."""
     message: str
+    """What is wrong and what is accepted, for people."""
     path: str
+    """Where: ``status[2].next[0]``, or empty for the whole definition."""
 
     def __str__(self) -> str:
         where = self.path or "<definition>"

@@ -65,14 +65,18 @@ class Workflow:
     """
 
     id: str
+    """The workflow's stable id."""
     name: str
+    """A label for people."""
     statuses: tuple[Status, ...] = attrs.field(converter=_tuple_of_statuses)
+    """The statuses, in status order."""
     #: Statuses a lead with no status may take; ``None`` means the first status.
     entry: tuple[str, ...] = attrs.field(
         default=None,
         converter=_optional_tuple,
     )
     version: int = 1
+    """The version; publishing a changed workflow makes the next one."""
 
     # Precomputed lookups; not part of equality or the constructor.
     _by_id: dict[str, Status] = attrs.field(init=False, eq=False, hash=False)

@@ -76,11 +76,17 @@ class Status:
     """
 
     id: str
+    """The stable id (``[a-z0-9_-]{1,64}``) that leads, history and next stages refer to."""
     name: str
+    """The label people read, in any language; unique in the workflow after normalisation."""
     color: str
+    """``#RRGGBB``."""
     category: Category = attrs.field(converter=_category)
+    """To do, in progress or done; done statuses end a lead's way."""
     requires: Requirement = attrs.field(default=Requirement.NONE, converter=_requirement)
+    """What a lead entering the status must bring: a note, a task, both or nothing."""
     next: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)
+    """The next stages, in the order a user interface offers them."""
 
     @property
     def is_done(self) -> bool:
