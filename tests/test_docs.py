@@ -29,9 +29,7 @@ Conventions for writers of ``docs/*.md`` and ``README.md`` (checked here):
 from __future__ import annotations
 
 import contextlib
-import doctest
 import enum
-import importlib
 import io
 import pkgutil
 import re
@@ -545,18 +543,6 @@ NOT_IN_THE_REFERENCE = frozenset(
 )
 
 
-def _documented_modules() -> list[str]:
-    """The modules api.md documents, and the private modules whose members they re-export."""
-    names = list(PUBLIC_MODULES)
-    workflow = importlib.import_module("leadcore.workflow")
-    names += sorted(
-        f"leadcore.workflow.{info.name}"
-        for info in pkgutil.iter_modules(workflow.__path__)
-        if info.name.startswith("_")
-    )
-    return names
-
-
 def test_the_api_page_documents_each_public_module() -> None:
     text = (DOCS / "api.md").read_text(encoding="utf-8")
     for name in PUBLIC_MODULES:
@@ -573,14 +559,3 @@ def test_the_api_page_covers_every_public_module_of_the_package() -> None:
     }
     undocumented = found - set(PUBLIC_MODULES) - NOT_IN_THE_REFERENCE
     assert not undocumented, sorted(undocumented)
-
-
-@pytest.mark.parametrize("name", _documented_modules())
-def test_the_docstring_examples_of_the_api_reference_run(name: str) -> None:
-    module = importlib.import_module(name)
-    finder = doctest.DocTestFinder(exclude_empty=True)
-    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
-    report = io.StringIO()
-    for test in finder.find(module, name):
-        runner.run(test, out=report.write)
-    assert runner.failures == 0, report.getvalue()
