@@ -303,8 +303,12 @@ def _shift(
             shown = True
         clock.advance(timedelta(minutes=rng.randint(2, 6)))
         answered = rng.random() < 0.6
+        # The project forces notes: every call is logged with one.
         agent.dispatch.log_call(
-            lead.id, claim.token, outcome="answered" if answered else "no answer"
+            lead.id,
+            claim.token,
+            outcome="answered" if answered else "no answer",
+            note="Picked up" if answered else "Rang out",
         )
         figures[agent.user_id]["calls"] += 1
         if claim.tier == "own_callback" and lead.id in callbacks:

@@ -768,6 +768,33 @@ def test_a_status_change_under_a_claim_follows_the_workflow_and_forced_notes() -
     )
 
 
+@pytest.mark.parametrize("note", [None, "", "   "])
+def test_with_forced_notes_a_call_without_a_note_is_refused_and_writes_nothing(
+    note: str | None,
+) -> None:
+    c = call_centre(ProjectRules(force_notes_on_status_change=True))
+    lead = c.lead("lead").id
+    claim = _claimed(c)
+    dana = c.agent("dana").dispatch
+    before = snapshot(c, lead)
+    with pytest.raises(ValidationError, match="force_notes_on_status_change") as refused:
+        dana.log_call(lead, claim.token, outcome="no answer", note=note)
+    assert refused.value.problems[0].startswith("note: project ")
+    assert snapshot(c, lead) == before
+    dana.log_call(lead, claim.token, outcome="no answer", note="Voicemail, try tomorrow")
+    assert c.manager.leads.get(lead).attempts == 1
+    assert [n.text for n in c.manager.leads.notes(lead)] == ["Voicemail, try tomorrow"]
+
+
+def test_without_forced_notes_a_call_needs_no_note() -> None:
+    c = call_centre()
+    lead = c.lead("lead").id
+    claim = _claimed(c)
+    c.agent("dana").dispatch.log_call(lead, claim.token, outcome="no answer")
+    assert c.manager.leads.get(lead).attempts == 1
+    assert c.manager.leads.notes(lead) == []
+
+
 def test_a_converted_lead_refuses_calls_under_an_old_claim() -> None:
     c = call_centre()
     lead = c.lead("lead").id

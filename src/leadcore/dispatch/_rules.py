@@ -54,8 +54,8 @@ class ProjectRules:
 
     Lead lifecycle rules:
 
-    - ``force_notes_on_status_change`` (``False``): every status change must
-      carry a note.
+    - ``force_notes_on_status_change`` (``False``): every status change, and
+      every call logged under a claim, must carry a note.
     - ``show_only_own_history`` (``False``): users see only the history
       entries they made themselves.
     - ``share_reminders_in_group`` (``False``): members of a group see each

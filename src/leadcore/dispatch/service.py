@@ -298,12 +298,24 @@ class DispatchService:
         """Record a call under a claim: history, attempts, last contact; lock for the window again.
 
         Raises :class:`~leadcore.errors.LeaseLost` (writing nothing) when the
-        token is expired or superseded.
+        token is expired or superseded, and :class:`~leadcore.errors.ValidationError`
+        (writing nothing) for a call without a note in a project that forces
+        notes (``force_notes_on_status_change``: no status set and no action
+        finished without a note).
         """
         with self._work(Permission.DISPATCH, "log calls") as w:
             lead, lease, project = self._claimed(w, lead_id, token)
             rules = project.rules if project else None
             LeadsService._writable(lead)
+            forced = project is not None and project.rules.force_notes_on_status_change
+            if forced and (note is None or not note.strip()):
+                raise ValidationError(
+                    "a note is required",
+                    [
+                        f"note: project {lead.project_id!r} forces notes "
+                        "(force_notes_on_status_change): log the call with a note"
+                    ],
+                )
             new_lease = lease
             if rules is not None:
                 new_lease = extend_after_call(
