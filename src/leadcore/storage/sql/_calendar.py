@@ -1,18 +1,465 @@
-"""The SQL calendar repository: activities, their types and statuses, settings."""
+"""The SQL calendar repository: activities, their types and statuses, settings.
+
+The twin of :mod:`leadcore.storage._memory_calendar`. An activity is one row
+of ``leadcore_activities`` (a series is never expanded), with its span,
+participants and linked clients kept beside it (see
+:mod:`~leadcore.storage.sql._calendar_schema`), so that a window query is a
+range scan of an index. The rows of participants and clients are derived from
+the activity at commit, in the same transaction, as a lead's assignee rows are.
+
+Answers are the memory adapter's: the same activities (a staged write of this
+unit of work replaces the committed row, whether it still matches or not), in
+the same order (the span's first instant, then the id, compared in Python),
+and the same errors at the same calls.
+"""
 
 from __future__ import annotations
 
-from typing import Final
+import functools
+import json
+from collections.abc import Callable, Collection, Iterable, Sequence
+from datetime import datetime, time
+from typing import Any, Final
 
+import attrs
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Row,
+    Select,
+    and_,
+    delete,
+    insert,
+    or_,
+    select,
+    true,
+)
+
+from leadcore.calendar._availability import WorkingHours
+from leadcore.calendar._model import Activity, ActivityStatus, ActivityType, ClientRef
+from leadcore.calendar.service import CalendarSettings
+from leadcore.errors import ConflictError, NotFound
+from leadcore.serde import converter
+from leadcore.storage._calendar_ports import ActivitySpan, activity_span
 from leadcore.storage.protocols import CalendarRepository
-from leadcore.storage.sql._tx import SqlTransaction
+from leadcore.storage.sql._calendar_schema import NEVER
+from leadcore.storage.sql._codec import decode, encode, micros
+from leadcore.storage.sql._migrations import metadata
+from leadcore.storage.sql._tables import bounded
+from leadcore.storage.sql._tenancy import Table
+from leadcore.storage.sql._tx import CHUNK, Deleted, Key, Spec, SqlTransaction
 
-__all__ = ["AVAILABLE", "repository"]
+__all__ = [
+    "ACTIVITIES",
+    "ACTIVITY_CLIENTS",
+    "ACTIVITY_STATUSES",
+    "ACTIVITY_TYPES",
+    "ACTIVITY_USERS",
+    "AVAILABLE",
+    "CALENDAR_SETTINGS",
+    "SqlCalendar",
+    "repository",
+]
 
 #: Whether the SQL storage declares ``Capabilities.calendar``.
-AVAILABLE: Final = False
+AVAILABLE: Final = True
+
+_T: Final = metadata.tables
+ACTIVITY_USERS: Final = _T["leadcore_activity_users"]
+ACTIVITY_CLIENTS: Final = _T["leadcore_activity_clients"]
+
+
+# -- activities and the rows derived from them ----------------------------------------------
+
+
+@attrs.frozen
+class _Span:
+    """An activity's span as the integers the tables keep."""
+
+    first: int
+    last: int
+
+    @classmethod
+    def of(cls, span: ActivitySpan) -> _Span:
+        return cls(micros(span.first), NEVER if span.last is None else micros(span.last))
+
+    def overlaps(self, start: int | None, end: int | None) -> bool:
+        return (end is None or self.first < end) and (start is None or self.last > start)
+
+    def columns(self) -> dict[str, int]:
+        return {"first_us": self.first, "last_us": self.last}
+
+
+def _span(activity: Activity) -> _Span:
+    return _Span.of(activity_span(activity))
+
+
+def _linked(activity: Activity) -> list[ClientRef]:
+    """The clients a client filter finds the activity by: the clients, and the contact."""
+    linked = list(activity.clients)
+    if activity.contact_id is not None:
+        contact = ClientRef("contact", activity.contact_id)
+        if contact not in linked:
+            linked.append(contact)
+    return linked
+
+
+def _checked(activity: Activity) -> Activity:
+    """``activity`` if every value the tables hold in a column fits; ``ValidationError`` if not."""
+    bounded(activity.id, "activity.id")
+    bounded(activity.organization_id, "activity.organization_id")
+    bounded(activity.type_id, "activity.type_id")
+    bounded(activity.status_id, "activity.status_id")
+    bounded(activity.responsible_user_id, "activity.responsible_user_id")
+    for i, user_id in enumerate(activity.user_ids):
+        bounded(user_id, f"activity.user_ids[{i}]")
+    if activity.client is not None:
+        bounded(activity.client.id, "activity.client.id")
+    for i, ref in enumerate(activity.more_clients):
+        bounded(ref.id, f"activity.more_clients[{i}].id")
+    bounded(activity.contact_id, "activity.contact_id")
+    return activity
+
+
+def _override_statuses(activity: Activity) -> set[str]:
+    overrides = activity.recurrence.overrides if activity.recurrence is not None else ()
+    return {o.status_id for o in overrides if o.status_id is not None}
+
+
+def _activity_columns(activity: Activity) -> dict[str, Any]:
+    _checked(activity)
+    return {
+        "version": activity.version,
+        **_span(activity).columns(),
+        "type_id": activity.type_id,
+        "status_id": activity.status_id,
+        "status_edited": bool(_override_statuses(activity)),
+        "record": encode(activity),
+    }
+
+
+@functools.lru_cache(maxsize=4096)
+def _activity(text: str) -> Activity:
+    # Activities are immutable, and building one validates and compiles its series:
+    # views read the same rows again and again.
+    return decode(text, Activity)
+
+
+def _activity_rows(
+    tx: SqlTransaction, connection: Connection, key: Key, old: Activity | None, new: Activity
+) -> None:
+    """Write the participant and client rows of an activity (at commit)."""
+    org, activity_id = key
+    tx.scope(connection, org)
+    if old is not None:
+        for table in (ACTIVITY_USERS, ACTIVITY_CLIENTS):
+            c = table.c
+            connection.execute(
+                delete(table).where(c.organization_id == org, c.activity_id == activity_id)
+            )
+    span = _span(new).columns()
+    base = {"organization_id": org, "activity_id": activity_id, **span}
+    connection.execute(insert(ACTIVITY_USERS), [base | {"user_id": u} for u in new.participant_ids])
+    clients = [base | {"client_kind": ref.kind.value, "client_id": ref.id} for ref in _linked(new)]
+    if clients:
+        connection.execute(insert(ACTIVITY_CLIENTS), clients)
+
+
+ACTIVITIES: Final[Spec[Activity]] = Spec(
+    "activity",
+    30,
+    _T["leadcore_activities"],
+    ("organization_id", "id"),
+    _activity_columns,
+    lambda row: _activity(row._mapping["record"]),
+    after_write=_activity_rows,
+)
+
+# -- types, statuses and settings -------------------------------------------------------------
+
+
+def _types(row: Row[Any]) -> tuple[ActivityType, ...]:
+    return converter.structure(json.loads(row._mapping["record"]), tuple[ActivityType, ...])
+
+
+def _statuses(row: Row[Any]) -> tuple[ActivityStatus, ...]:
+    return converter.structure(json.loads(row._mapping["record"]), tuple[ActivityStatus, ...])
+
+
+def _hours_plain(hours: Iterable[tuple[int, time, time]]) -> list[list[object]]:
+    return [[day, start.isoformat(), end.isoformat()] for day, start, end in hours]
+
+
+def _hours_of(plain: Iterable[list[Any]]) -> tuple[tuple[int, time, time], ...]:
+    return tuple((int(d), time.fromisoformat(s), time.fromisoformat(e)) for d, s, e in plain)
+
+
+def _settings_text(settings: CalendarSettings) -> str:
+    # Working hours hold ``time`` values, which the converter has no plain form for.
+    plain = {
+        "conflicts": settings.conflicts.value,
+        "shared_calendars": settings.shared_calendars.value,
+        "working_hours": {
+            user: {"tz": hours.tz, "hours": _hours_plain(hours.hours)}
+            for user, hours in settings.working_hours.items()
+        },
+        "default_hours": _hours_plain(settings.default_hours),
+        "first_weekday": settings.first_weekday,
+    }
+    return json.dumps(plain, ensure_ascii=False, separators=(",", ":"))
+
+
+def _settings(row: Row[Any]) -> CalendarSettings:
+    plain = json.loads(row._mapping["record"])
+    return CalendarSettings(
+        conflicts=plain["conflicts"],
+        shared_calendars=plain["shared_calendars"],
+        working_hours={
+            user: WorkingHours(hours["tz"], _hours_of(hours["hours"]))
+            for user, hours in plain["working_hours"].items()
+        },
+        default_hours=_hours_of(plain["default_hours"]),
+        first_weekday=plain["first_weekday"],
+    )
+
+
+def _catalogue_spec(
+    kind: str, order: int, table: str, decode_row: Callable[[Row[Any]], Any]
+) -> Spec[Any]:
+    return Spec(kind, order, _T[table], ("organization_id",), _record_of, decode_row)
+
+
+def _record_of(value: object) -> dict[str, Any]:
+    if isinstance(value, CalendarSettings):
+        return {"record": _settings_text(value)}
+    return {"record": encode(value)}
+
+
+ACTIVITY_TYPES: Final[Spec[tuple[ActivityType, ...]]] = _catalogue_spec(
+    "activity types", 31, "leadcore_activity_types", _types
+)
+ACTIVITY_STATUSES: Final[Spec[tuple[ActivityStatus, ...]]] = _catalogue_spec(
+    "activity statuses", 32, "leadcore_activity_statuses", _statuses
+)
+CALENDAR_SETTINGS: Final[Spec[CalendarSettings]] = _catalogue_spec(
+    "calendar settings", 33, "leadcore_calendar_settings", _settings
+)
+
+# -- the repository -------------------------------------------------------------------------------
+
+_A: Final = ACTIVITIES.table.c
+
+
+def _window(span_of: Any, start: int | None, end: int | None) -> list[ColumnElement[bool]]:
+    """``WHERE`` a span (the columns of ``span_of``) overlaps ``[start, end)``."""
+    where: list[ColumnElement[bool]] = []
+    if end is not None:
+        where.append(span_of.first_us < end)
+    if start is not None:
+        where.append(span_of.last_us > start)
+    return where
+
+
+def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
+    for i in range(0, len(values), CHUNK):
+        yield values[i : i + CHUNK]
+
+
+class SqlCalendar(Table[Activity]):
+    """Activities (one row per activity, series included), types, statuses and settings."""
+
+    spec = ACTIVITIES
+
+    def _staged(self, organization_id: str) -> dict[str, Activity]:
+        return {
+            key[1]: value
+            for key, value in self._tx.staged(self.spec).items()
+            if key[0] == organization_id and not isinstance(value, Deleted)
+        }
+
+    # -- activities ------------------------------------------------------------------------
+
+    def add(self, activity: Activity) -> None:
+        """Store a new activity; ``ConflictError`` if its id is taken in its organisation."""
+        self._add(self._key(activity.organization_id, activity.id), _checked(activity))
+
+    def get(self, organization_id: str, activity_id: str) -> Activity | None:
+        """The activity, or ``None``."""
+        return self._get((organization_id, activity_id))
+
+    def update(self, activity: Activity, *, expected_version: int) -> None:
+        """Compare-and-set on ``version`` (and on the row's revision at commit)."""
+        key = (activity.organization_id, activity.id)
+        stored = self._get(key)
+        if stored is None:
+            raise NotFound(self.spec.kind, activity.id)
+        if stored.version != expected_version:
+            raise ConflictError(
+                f"activity {activity.id!r} is at version {stored.version}, "
+                f"not {expected_version}: it was changed meanwhile"
+            )
+        self._tx.put(self.spec, key, _checked(activity))
+
+    def activities_between(
+        self,
+        organization_id: str,
+        start: datetime | None,
+        end: datetime | None,
+        *,
+        user_ids: Collection[str] | None = None,
+        clients: Collection[ClientRef] | None = None,
+    ) -> list[Activity]:
+        """Activities whose span may overlap ``[start, end)``, by span start, then id."""
+        users = None if user_ids is None else sorted(set(user_ids))
+        wanted = None if clients is None else list(dict.fromkeys(clients))
+        if users == [] or wanted == []:
+            return []
+        lo = None if start is None else micros(start)
+        hi = None if end is None else micros(end)
+        staged = self._staged(organization_id)
+        found: dict[str, tuple[int, Activity]] = {}
+        for statement in self._window_queries(organization_id, lo, hi, users, wanted):
+            for row in self._tx.rows(statement, organization_id):
+                if row.id not in staged and row.id not in found:
+                    found[row.id] = (row.first_us, _activity(row.record))
+        for activity_id, activity in staged.items():
+            span = _span(activity)
+            if (
+                span.overlaps(lo, hi)
+                and (users is None or not set(users).isdisjoint(activity.participant_ids))
+                and (wanted is None or any(activity.involves_client(c) for c in wanted))
+            ):
+                found[activity_id] = (span.first, activity)
+        order = sorted(found.items(), key=lambda item: (item[1][0], item[0]))
+        return [activity for _, (_, activity) in order]
+
+    def _window_queries(
+        self,
+        org: str,
+        lo: int | None,
+        hi: int | None,
+        users: list[str] | None,
+        clients: list[ClientRef] | None,
+    ) -> Iterable[Select[Any]]:
+        """The statements that find the committed activities of a window.
+
+        Long lists of users or clients go in chunks: one statement per pair of chunks.
+        """
+        base = select(_A.id, _A.first_us, _A.record).where(
+            _A.organization_id == org, *_window(_A, lo, hi)
+        )
+        client_filters = (
+            [None]
+            if clients is None
+            else [self._with_clients(org, lo, hi, c) for c in _chunks(clients)]
+        )
+        user_filters = (
+            [None] if users is None else [self._with_users(org, lo, hi, u) for u in _chunks(users)]
+        )
+        for by_user in user_filters:
+            for by_client in client_filters:
+                statement = base
+                if by_user is not None:
+                    statement = statement.where(by_user)
+                if by_client is not None:
+                    statement = statement.where(by_client)
+                yield statement
+
+    @staticmethod
+    def _with_users(
+        org: str, lo: int | None, hi: int | None, users: Sequence[str]
+    ) -> ColumnElement[bool]:
+        u = ACTIVITY_USERS.c
+        return _A.id.in_(
+            select(u.activity_id).where(
+                u.organization_id == org, u.user_id.in_(users), *_window(u, lo, hi)
+            )
+        )
+
+    @staticmethod
+    def _with_clients(
+        org: str, lo: int | None, hi: int | None, clients: Sequence[ClientRef]
+    ) -> ColumnElement[bool]:
+        c = ACTIVITY_CLIENTS.c
+        by_kind: dict[str, list[str]] = {}
+        for ref in clients:
+            by_kind.setdefault(ref.kind.value, []).append(ref.id)
+        linked = or_(
+            *(
+                and_(c.client_kind == kind, c.client_id.in_(sorted(ids)))
+                for kind, ids in sorted(by_kind.items())
+            )
+        )
+        return _A.id.in_(
+            select(c.activity_id).where(c.organization_id == org, linked, *_window(c, lo, hi))
+        )
+
+    def in_use(
+        self, organization_id: str, *, type_id: str | None = None, status_id: str | None = None
+    ) -> bool:
+        """Whether an activity or an edited occurrence uses the type or the status."""
+        staged = self._staged(organization_id)
+
+        def uses(a: Activity) -> bool:
+            return (type_id is not None and a.type_id == type_id) or (
+                status_id is not None
+                and (a.status_id == status_id or status_id in _override_statuses(a))
+            )
+
+        if any(uses(a) for a in staged.values()):
+            return True
+        plain: list[ColumnElement[bool]] = []
+        if type_id is not None:
+            plain.append(_A.type_id == type_id)
+        if status_id is not None:
+            plain.append(_A.status_id == status_id)
+        if not plain:
+            return False
+        # Staged activities replace their rows: look past as many rows as are staged.
+        ids = select(_A.id).where(_A.organization_id == organization_id, or_(*plain))
+        for row in self._tx.rows(ids.limit(len(staged) + 1), organization_id):
+            if row.id not in staged:
+                return True
+        if status_id is None:
+            return False
+        edited = select(_A.id, _A.record).where(
+            _A.organization_id == organization_id, _A.status_edited == true()
+        )
+        return any(
+            row.id not in staged and status_id in _override_statuses(_activity(row.record))
+            for row in self._tx.rows(edited, organization_id)
+        )
+
+    # -- types, statuses, settings ------------------------------------------------------------
+
+    def types(self, organization_id: str) -> Sequence[ActivityType] | None:
+        """The stored types, or ``None``."""
+        return self._tx.get(ACTIVITY_TYPES, (organization_id,))
+
+    def put_types(self, organization_id: str, types: Sequence[ActivityType]) -> None:
+        """Store the types."""
+        key = (bounded(organization_id, "activity types.organization_id"),)
+        self._tx.put(ACTIVITY_TYPES, key, tuple(types))
+
+    def statuses(self, organization_id: str) -> Sequence[ActivityStatus] | None:
+        """The stored statuses, or ``None``."""
+        return self._tx.get(ACTIVITY_STATUSES, (organization_id,))
+
+    def put_statuses(self, organization_id: str, statuses: Sequence[ActivityStatus]) -> None:
+        """Store the statuses."""
+        key = (bounded(organization_id, "activity statuses.organization_id"),)
+        self._tx.put(ACTIVITY_STATUSES, key, tuple(statuses))
+
+    def settings(self, organization_id: str) -> CalendarSettings | None:
+        """The stored settings, or ``None``."""
+        return self._tx.get(CALENDAR_SETTINGS, (organization_id,))
+
+    def put_settings(self, organization_id: str, settings: CalendarSettings) -> None:
+        """Store the settings."""
+        key = (bounded(organization_id, "calendar settings.organization_id"),)
+        self._tx.put(CALENDAR_SETTINGS, key, settings)
 
 
 def repository(tx: SqlTransaction) -> CalendarRepository:
     """The calendar repository of a unit of work."""
-    raise NotImplementedError("the SQL storage has no 'calendar' repository yet")
+    return SqlCalendar(tx)
