@@ -7,12 +7,20 @@ backend, through this module's ``storage`` fixture.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final
 
+import attrs
 import pytest
+from sqlalchemy import Connection, event
 from tests.integration.conftest import BACKENDS
 from tests.unit import test_calendar_service_storage as port
 
+from leadcore.calendar import Activity, ActivityStatus, ActivityType, ClientRef, Recurrence
+from leadcore.calendar.service import CalendarSettings
+from leadcore.errors import ValidationError
 from leadcore.storage.sql import SqlStorage
 
 test_a_window_returns_series_that_began_long_before_it = (
@@ -44,3 +52,158 @@ def storage(
     request: pytest.FixtureRequest, make_storage: Callable[[str], SqlStorage]
 ) -> SqlStorage:
     return make_storage(request.param)
+
+
+# -- window queries read through indexes ------------------------------------------------------
+
+_PLANNED: Final = ("sqlite-file", "postgresql", "mariadb")
+
+
+def _many(org: str, n: int) -> Iterator[Activity]:
+    """``n`` activities of 20 users and 50 leads, every seventh hour from 2024 on."""
+    first = datetime(2024, 1, 1, 9, tzinfo=UTC)
+    for i in range(n):
+        start = first + timedelta(hours=7 * i)
+        yield Activity(
+            id=f"a{i:05}",
+            organization_id=org,
+            type_id="meeting",
+            status_id="open",
+            title="Meeting",
+            responsible_user_id=f"u{i % 20}",
+            user_ids=[f"u{(i + 1) % 20}"],
+            start=start,
+            end=start + timedelta(hours=1),
+            tz="UTC",
+            client=ClientRef("lead", f"l{i % 50}"),
+            recurrence=Recurrence("FREQ=WEEKLY;COUNT=4") if i % 10 == 0 else None,
+        )
+
+
+def _plan(connection: Connection, statement: str, parameters: Any) -> list[str]:
+    """How the database runs ``statement``: one text per step of the plan."""
+    dialect = connection.dialect.name
+    if dialect == "sqlite":
+        rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
+        return [str(row[-1]) for row in rows]
+    rows = connection.exec_driver_sql(f"EXPLAIN {statement}", parameters)
+    if dialect == "postgresql":
+        return [str(row[0]) for row in rows]
+    # MariaDB/MySQL: one row per table read; say which index it uses, if any.
+    return [f"{row.table} via {row.key} ({row.type})" for row in rows]
+
+
+def _unindexed(dialect: str, step: str) -> bool:
+    if dialect == "sqlite":
+        return step.startswith("SCAN leadcore_")
+    if dialect == "postgresql":
+        return "Seq Scan" in step
+    return step.startswith("leadcore_") and (" via None " in step or step.endswith("(ALL)"))
+
+
+@pytest.mark.parametrize("backend", _PLANNED)
+def test_window_queries_by_span_user_and_client_read_through_indexes(
+    backend: str, make_storage: Callable[[str], SqlStorage]
+) -> None:
+    storage = make_storage(backend)
+    with storage.unit_of_work() as uow:
+        for org in ("org-1", "org-2"):
+            for a in _many(org, 1500):
+                uow.calendar.add(a)
+        uow.commit()
+    seen: list[tuple[str, Any]] = []
+
+    def record(_c: object, _cur: object, statement: str, parameters: Any, *_: object) -> None:
+        if "leadcore_activit" in statement:
+            seen.append((statement, parameters))
+
+    lo, hi = datetime(2025, 3, 1, tzinfo=UTC), datetime(2025, 4, 1, tzinfo=UTC)
+    event.listen(storage.engine, "before_cursor_execute", record)
+    try:
+        with storage.unit_of_work() as uow:
+            assert len(uow.calendar.activities_between("org-1", lo, hi)) == 51
+            by_user = uow.calendar.activities_between("org-1", lo, hi, user_ids=["u3", "u4"])
+            assert len(by_user) == 6
+            lead = ClientRef("lead", "l7")
+            assert len(uow.calendar.activities_between("org-1", lo, hi, clients=[lead])) == 1
+    finally:
+        event.remove(storage.engine, "before_cursor_execute", record)
+    indexes = {
+        "span": "ix_leadcore_activities_window",
+        "user": "ix_leadcore_activity_users_window",
+        "client": "ix_leadcore_activity_clients_window",
+    }
+    plans: list[str] = []
+    with storage.engine.connect() as connection:
+        dialect = connection.dialect.name
+        if dialect == "postgresql":
+            connection.exec_driver_sql("ANALYZE")
+            # A few thousand rows fit in a page or two: make the planner show what it can use.
+            connection.exec_driver_sql("SET enable_seqscan = off")
+        for statement, parameters in seen:
+            steps = _plan(connection, statement, parameters)
+            assert not [s for s in steps if _unindexed(dialect, s)], (statement, steps)
+            plans.extend(steps)
+        connection.rollback()
+    for what, index in indexes.items():
+        assert any(index in step for step in plans), f"the {what} query skips {index}: {plans}"
+
+
+# -- values too long for a column ----------------------------------------------------------------
+
+_LONG: Final = "x" * 129
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"id": _LONG}, "activity.id"),
+        ({"type_id": _LONG}, "activity.type_id"),
+        ({"status_id": _LONG}, "activity.status_id"),
+        ({"responsible_user_id": _LONG}, "activity.responsible_user_id"),
+        ({"user_ids": ["avi", _LONG]}, "activity.user_ids[1]"),
+        ({"client": ClientRef("lead", _LONG)}, "activity.client.id"),
+        ({"more_clients": [ClientRef("account", _LONG)]}, "activity.more_clients[0].id"),
+        ({"client": ClientRef("account", "acme"), "contact_id": _LONG}, "activity.contact_id"),
+    ],
+)
+@pytest.mark.parametrize("backend", ["sqlite-memory", "postgresql", "mariadb"])
+def test_a_value_too_long_for_its_column_is_refused_naming_it_and_nothing_changes(
+    backend: str,
+    change: dict[str, Any],
+    field: str,
+    make_storage: Callable[[str], SqlStorage],
+) -> None:
+    storage = make_storage(backend)
+    kept = port.activity("a")
+    port.put(storage, kept)
+    with storage.unit_of_work() as uow:
+        with pytest.raises(ValidationError, match=re.escape(field)) as refused:
+            uow.calendar.add(attrs.evolve(kept, **{"id": "b", **change}))
+        assert any(p.startswith(f"{field}: 129 characters") for p in refused.value.problems)
+        if "id" not in change:
+            with pytest.raises(ValidationError, match=re.escape(field)):
+                uow.calendar.update(
+                    attrs.evolve(kept, version=2, **change),
+                    expected_version=1,
+                )
+        uow.commit()
+    with storage.unit_of_work() as uow:
+        assert uow.calendar.activities_between("org-1", None, None) == [kept]
+        assert uow.calendar.get("org-1", "b") is None
+
+
+def test_an_organisation_id_too_long_for_its_column_is_refused_for_the_catalogue(
+    make_storage: Callable[[str], SqlStorage],
+) -> None:
+    storage = make_storage("sqlite-memory")
+    with storage.unit_of_work() as uow:
+        with pytest.raises(ValidationError, match=r"activity types\.organization_id"):
+            uow.calendar.put_types(_LONG, [ActivityType("call", "Call")])
+        with pytest.raises(ValidationError, match=r"activity statuses\.organization_id"):
+            uow.calendar.put_statuses(_LONG, [ActivityStatus("open", "Open", "open")])
+        with pytest.raises(ValidationError, match=r"calendar settings\.organization_id"):
+            uow.calendar.put_settings(_LONG, CalendarSettings())
+        uow.commit()
+    with storage.unit_of_work() as uow:
+        assert uow.calendar.types(_LONG) is None

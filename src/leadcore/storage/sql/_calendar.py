@@ -26,7 +26,6 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Row,
-    Select,
     and_,
     delete,
     insert,
@@ -34,6 +33,7 @@ from sqlalchemy import (
     select,
     true,
 )
+from sqlalchemy.sql.expression import TableClause
 
 from leadcore.calendar._availability import WorkingHours
 from leadcore.calendar._model import Activity, ActivityStatus, ActivityType, ClientRef
@@ -260,6 +260,20 @@ def _window(span_of: Any, start: int | None, end: int | None) -> list[ColumnElem
     return where
 
 
+def _linked_to(clients: Sequence[ClientRef]) -> ColumnElement[bool]:
+    """``WHERE`` a client row is one of ``clients``."""
+    c = ACTIVITY_CLIENTS.c
+    by_kind: dict[str, list[str]] = {}
+    for ref in clients:
+        by_kind.setdefault(ref.kind.value, []).append(ref.id)
+    return or_(
+        *(
+            and_(c.client_kind == kind, c.client_id.in_(sorted(ids)))
+            for kind, ids in sorted(by_kind.items())
+        )
+    )
+
+
 def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
     for i in range(0, len(values), CHUNK):
         yield values[i : i + CHUNK]
@@ -310,18 +324,45 @@ class SqlCalendar(Table[Activity]):
         clients: Collection[ClientRef] | None = None,
     ) -> list[Activity]:
         """Activities whose span may overlap ``[start, end)``, by span start, then id."""
+        org = organization_id
         users = None if user_ids is None else sorted(set(user_ids))
         wanted = None if clients is None else list(dict.fromkeys(clients))
-        if users == [] or wanted == []:
-            return []
         lo = None if start is None else micros(start)
         hi = None if end is None else micros(end)
-        staged = self._staged(organization_id)
+        staged = self._staged(org)
         found: dict[str, tuple[int, Activity]] = {}
-        for statement in self._window_queries(organization_id, lo, hi, users, wanted):
-            for row in self._tx.rows(statement, organization_id):
-                if row.id not in staged and row.id not in found:
-                    found[row.id] = (row.first_us, _activity(row.record))
+        if users is None and wanted is None:
+            window = select(_A.id, _A.first_us, _A.record).where(
+                _A.organization_id == org, *_window(_A, lo, hi)
+            )
+            rows = self._tx.rows(window, org)
+        else:
+            # The participant and client rows repeat the span: their index alone finds the
+            # ids, whose records are then read by key (once each, however many users match).
+            ids: set[str] | None = None
+            if users is not None:
+                ids = self._ids(
+                    ACTIVITY_USERS,
+                    org,
+                    lo,
+                    hi,
+                    [ACTIVITY_USERS.c.user_id.in_(chunk) for chunk in _chunks(users)],
+                )
+            if wanted is not None:
+                linked = self._ids(
+                    ACTIVITY_CLIENTS, org, lo, hi, [_linked_to(chunk) for chunk in _chunks(wanted)]
+                )
+                ids = linked if ids is None else ids & linked
+            assert ids is not None
+            rows = []
+            for chunk in _chunks(sorted(ids - staged.keys())):
+                by_id = select(_A.id, _A.first_us, _A.record).where(
+                    _A.organization_id == org, _A.id.in_(chunk)
+                )
+                rows += self._tx.rows(by_id, org)
+        for row in rows:
+            if row.id not in staged:
+                found[row.id] = (row.first_us, _activity(row.record))
         for activity_id, activity in staged.items():
             span = _span(activity)
             if (
@@ -333,66 +374,25 @@ class SqlCalendar(Table[Activity]):
         order = sorted(found.items(), key=lambda item: (item[1][0], item[0]))
         return [activity for _, (_, activity) in order]
 
-    def _window_queries(
+    def _ids(
         self,
+        table: TableClause,
         org: str,
         lo: int | None,
         hi: int | None,
-        users: list[str] | None,
-        clients: list[ClientRef] | None,
-    ) -> Iterable[Select[Any]]:
-        """The statements that find the committed activities of a window.
-
-        Long lists of users or clients go in chunks: one statement per pair of chunks.
-        """
-        base = select(_A.id, _A.first_us, _A.record).where(
-            _A.organization_id == org, *_window(_A, lo, hi)
-        )
-        client_filters = (
-            [None]
-            if clients is None
-            else [self._with_clients(org, lo, hi, c) for c in _chunks(clients)]
-        )
-        user_filters = (
-            [None] if users is None else [self._with_users(org, lo, hi, u) for u in _chunks(users)]
-        )
-        for by_user in user_filters:
-            for by_client in client_filters:
-                statement = base
-                if by_user is not None:
-                    statement = statement.where(by_user)
-                if by_client is not None:
-                    statement = statement.where(by_client)
-                yield statement
-
-    @staticmethod
-    def _with_users(
-        org: str, lo: int | None, hi: int | None, users: Sequence[str]
-    ) -> ColumnElement[bool]:
-        u = ACTIVITY_USERS.c
-        return _A.id.in_(
-            select(u.activity_id).where(
-                u.organization_id == org, u.user_id.in_(users), *_window(u, lo, hi)
+        matches: Sequence[ColumnElement[bool]],
+    ) -> set[str]:
+        """The ids of the activities with a row in ``table`` matching one of ``matches``."""
+        c = table.c
+        ids: set[str] = set()
+        for match in matches:
+            # No DISTINCT: SQLite would then walk the rows in activity order, off the index
+            # of the window; the set drops the repeats.
+            statement = select(c.activity_id).where(
+                c.organization_id == org, match, *_window(c, lo, hi)
             )
-        )
-
-    @staticmethod
-    def _with_clients(
-        org: str, lo: int | None, hi: int | None, clients: Sequence[ClientRef]
-    ) -> ColumnElement[bool]:
-        c = ACTIVITY_CLIENTS.c
-        by_kind: dict[str, list[str]] = {}
-        for ref in clients:
-            by_kind.setdefault(ref.kind.value, []).append(ref.id)
-        linked = or_(
-            *(
-                and_(c.client_kind == kind, c.client_id.in_(sorted(ids)))
-                for kind, ids in sorted(by_kind.items())
-            )
-        )
-        return _A.id.in_(
-            select(c.activity_id).where(c.organization_id == org, linked, *_window(c, lo, hi))
-        )
+            ids.update(row.activity_id for row in self._tx.rows(statement, org))
+        return ids
 
     def in_use(
         self, organization_id: str, *, type_id: str | None = None, status_id: str | None = None

@@ -51,8 +51,10 @@ def define_calendar_tables(metadata: MetaData) -> None:
         Column("status_edited", Boolean, nullable=False),
     )
     a = activities.c
-    Index("ix_leadcore_activities_first", a.organization_id, a.first_us, a.id)
-    Index("ix_leadcore_activities_last", a.organization_id, a.last_us, a.first_us)
+    # One index serves windows: ``last_us > start`` leaves out the past, which is what
+    # grows, and ``first_us < end`` is tested in the index. (With a second index on
+    # ``first_us``, SQLite, which has no statistics, may pick either.)
+    Index("ix_leadcore_activities_window", a.organization_id, a.last_us, a.first_us)
     Index("ix_leadcore_activities_type", a.organization_id, a.type_id)
     Index("ix_leadcore_activities_status", a.organization_id, a.status_id)
 
