@@ -9,19 +9,30 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Final
 
 import attrs
 import pytest
-from sqlalchemy import Connection, event
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import Connection, event, text
 from tests.integration.conftest import BACKENDS
 from tests.unit import test_calendar_service_storage as port
 
-from leadcore.calendar import Activity, ActivityStatus, ActivityType, ClientRef, Recurrence
+from leadcore.calendar import (
+    Activity,
+    ActivityStatus,
+    ActivityType,
+    ClientRef,
+    OccurrenceOverride,
+    Recurrence,
+)
 from leadcore.calendar.service import CalendarSettings
 from leadcore.errors import ValidationError
+from leadcore.storage.memory import MemoryStorage
 from leadcore.storage.sql import SqlStorage
+from leadcore.testing.strategies import activities
 
 test_a_window_returns_series_that_began_long_before_it = (
     port.test_a_window_returns_series_that_began_long_before_it
@@ -207,3 +218,144 @@ def test_an_organisation_id_too_long_for_its_column_is_refused_for_the_catalogue
         uow.commit()
     with storage.unit_of_work() as uow:
         assert uow.calendar.types(_LONG) is None
+
+
+# -- what one unit of work sees of its own writes ------------------------------------------------
+
+
+@pytest.mark.parametrize("backend", ["sqlite-memory", "postgresql-rls", "mariadb"])
+def test_a_staged_change_replaces_the_committed_row_in_every_query(
+    backend: str, make_storage: Callable[[str], SqlStorage]
+) -> None:
+    lead, account = ClientRef("lead", "lead-1"), ClientRef("account", "account-1")
+    storage = make_storage(backend)
+    port.put(storage, port.activity("a", user_ids=["avi"], client=lead))
+    moved = port.activity(
+        "a",
+        type_id="call",
+        start=port.at(20),
+        end=port.at(20, 11),
+        user_ids=["maya"],
+        client=account,
+        version=2,
+    )
+    early, late = (port.utc(1, 0), port.utc(10, 0)), (port.utc(19, 0), port.utc(21, 0))
+    with storage.unit_of_work() as uow:
+        uow.calendar.update(moved, expected_version=1)
+        cal = uow.calendar
+        # The committed row of "a" is a meeting; the staged one is a call.
+        assert not cal.in_use("org-1", type_id="meeting")
+        assert cal.in_use("org-1", type_id="call")
+        cal.add(port.activity("b", start=port.at(3), end=port.at(3, 11)))
+        assert cal.in_use("org-1", type_id="meeting")
+        assert [a.id for a in cal.activities_between("org-1", *early)] == ["b"]
+        assert cal.activities_between("org-1", *late) == [moved]
+        assert cal.activities_between("org-1", None, None, user_ids=["avi"]) == []
+        assert cal.activities_between("org-1", None, None, user_ids=["maya"]) == [moved]
+        assert cal.activities_between("org-1", None, None, clients=[lead]) == []
+        assert cal.activities_between("org-1", None, None, clients=[account]) == [moved]
+        uow.commit()
+    with storage.unit_of_work() as uow:
+        assert uow.calendar.activities_between("org-1", None, None, user_ids=["avi"]) == []
+        assert uow.calendar.activities_between("org-1", *late, user_ids=["maya"]) == [moved]
+        assert uow.calendar.activities_between("org-1", None, None, clients=[lead]) == []
+    # The participant and client rows follow the activity: none is left behind.
+    with storage.engine.connect() as connection:
+        users = connection.execute(text("SELECT user_id FROM leadcore_activity_users")).all()
+        clients = connection.execute(text("SELECT client_id FROM leadcore_activity_clients")).all()
+    if backend != "postgresql-rls":  # the tables' rows are only visible in a scope there
+        assert sorted(u for (u,) in users) == ["dana", "dana", "maya"]
+        assert [c for (c,) in clients] == ["account-1"]
+
+
+def test_long_lists_of_users_and_clients_go_in_chunks(
+    make_storage: Callable[[str], SqlStorage],
+) -> None:
+    storage = make_storage("sqlite-memory")
+    users = [f"user-{i:04}" for i in range(1200)]
+    leads = [ClientRef("lead", f"lead-{i:04}") for i in range(1200)]
+    port.put(
+        storage,
+        port.activity("first", responsible_user_id=users[3], client=leads[7]),
+        port.activity("middle", responsible_user_id=users[700], client=leads[3]),
+        port.activity("last", responsible_user_id=users[1199], more_clients=[leads[1100]]),
+        port.activity("none", responsible_user_id="someone-else"),
+    )
+    with storage.unit_of_work() as uow:
+        by_users = uow.calendar.activities_between("org-1", None, None, user_ids=users)
+        by_clients = uow.calendar.activities_between("org-1", None, None, clients=leads)
+        both = uow.calendar.activities_between(
+            "org-1", None, None, user_ids=users[500:], clients=leads[:500]
+        )
+    assert [a.id for a in by_users] == ["first", "last", "middle"]
+    assert [a.id for a in by_clients] == ["first", "last", "middle"]
+    assert [a.id for a in both] == ["middle"]
+
+
+# -- any activity, any window: the memory adapter's answers ---------------------------------------
+
+
+@st.composite
+def all_day_activities(draw: st.DrawFn) -> Activity:
+    """An all-day activity or series, in a zone far from UTC, possibly edited."""
+    first = draw(st.dates(date(2026, 1, 1), date(2027, 12, 31)))
+    rule = draw(st.sampled_from([None, "FREQ=DAILY;COUNT=4", "FREQ=WEEKLY", "FREQ=MONTHLY"]))
+    recurrence = None
+    if rule is not None:
+        moved = OccurrenceOverride(first, start=first + timedelta(days=40), title="Moved")
+        recurrence = Recurrence(
+            rule,
+            exdates=[first + timedelta(days=1)] * (rule == "FREQ=DAILY;COUNT=4"),
+            overrides=[moved] * draw(st.booleans()),
+        )
+    return Activity(
+        id=f"day-{draw(st.integers(1, 10_000))}",
+        organization_id="org-1",
+        type_id="offsite",
+        status_id="scheduled",
+        title="Offsite",
+        responsible_user_id=draw(st.sampled_from(["user-1", "user-2"])),
+        start=first,
+        end=first + timedelta(days=draw(st.integers(1, 3))),
+        tz=draw(st.sampled_from(["Pacific/Kiritimati", "Pacific/Pago_Pago", "Asia/Jerusalem"])),
+        client=draw(st.sampled_from([None, ClientRef("lead", "lead-1")])),
+        recurrence=recurrence,
+    )
+
+
+_WINDOWS: Final = st.tuples(
+    st.one_of(st.none(), st.datetimes(datetime(2025, 12, 1), datetime(2028, 1, 1))),
+    st.timedeltas(timedelta(hours=1), timedelta(days=90)),
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    activities=st.lists(
+        st.one_of(activities(dst_crossing=True), activities(), all_day_activities()),
+        max_size=8,
+        unique_by=lambda a: a.id,
+    ),
+    windows=st.lists(_WINDOWS, min_size=1, max_size=4),
+    user=st.sampled_from(["user-1", "user-2"]),
+)
+def test_every_window_answers_as_the_memory_adapter(
+    activities: list[Activity],
+    windows: list[tuple[datetime | None, timedelta]],
+    user: str,
+) -> None:
+    reference, subject = MemoryStorage(), SqlStorage("sqlite://", create=True)
+    try:
+        for storage in (reference, subject):
+            port.put(storage, *activities)
+        for start, length in windows:
+            lo = None if start is None else start.replace(tzinfo=UTC)
+            hi = None if lo is None else lo + length
+            for kw in ({}, {"user_ids": [user]}, {"clients": [ClientRef("lead", "lead-1")]}):
+                answers = []
+                for storage in (reference, subject):
+                    with storage.unit_of_work() as uow:
+                        answers.append(uow.calendar.activities_between("org-1", lo, hi, **kw))
+                assert answers[1] == answers[0]
+    finally:
+        subject.close()
