@@ -138,11 +138,22 @@ def _activity_columns(activity: Activity) -> dict[str, Any]:
     }
 
 
-@functools.lru_cache(maxsize=4096)
-def _activity(text: str) -> Activity:
-    # Activities are immutable, and building one validates and compiles its series:
-    # views read the same rows again and again.
+#: Records up to this length are kept decoded (a few thousand of them, a few MB at most).
+_CACHED_RECORD: Final = 8192
+
+
+@functools.lru_cache(maxsize=2048)
+def _decoded(text: str) -> Activity:
     return decode(text, Activity)
+
+
+def _activity(text: str) -> Activity:
+    """The activity a record holds."""
+    # Activities are immutable, and building one validates and compiles its series
+    # (most of the time a month view takes): views read the same rows again and again.
+    if len(text) > _CACHED_RECORD:
+        return decode(text, Activity)
+    return _decoded(text)
 
 
 def _activity_rows(
