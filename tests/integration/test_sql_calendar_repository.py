@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Final
 
 import attrs
@@ -27,6 +27,7 @@ from leadcore.calendar import (
     ClientRef,
     OccurrenceOverride,
     Recurrence,
+    WorkingHours,
 )
 from leadcore.calendar.service import CalendarSettings
 from leadcore.errors import ValidationError
@@ -359,3 +360,30 @@ def test_every_window_answers_as_the_memory_adapter(
                 assert answers[1] == answers[0]
     finally:
         subject.close()
+
+
+@pytest.mark.parametrize("backend", ["sqlite-memory", "postgresql", "mariadb"])
+def test_settings_with_working_hours_come_back_exactly_and_bad_ones_are_refused(
+    backend: str, make_storage: Callable[[str], SqlStorage]
+) -> None:
+    storage = make_storage(backend)
+    settings = CalendarSettings(
+        conflicts="reject",
+        shared_calendars="team",
+        working_hours={
+            "avi": WorkingHours(
+                "Asia/Jerusalem", [(6, time(8, 30), time(0)), (0, time(9), time(13))]
+            ),
+            "מאיה": WorkingHours.weekly("Europe/London", start=time(7, 15, 30, 5)),
+        },
+        default_hours=[(d, time(9), time(17, 45)) for d in (6, 0, 1, 2, 3)],
+        first_weekday=0,
+    )
+    with storage.unit_of_work() as uow:
+        uow.calendar.put_settings("org-1", settings)
+        with pytest.raises(ValidationError, match="first_weekday"):
+            uow.calendar.put_settings("org-2", attrs.evolve(settings, first_weekday=7))
+        uow.commit()
+    with storage.unit_of_work() as uow:
+        assert uow.calendar.settings("org-1") == settings
+        assert uow.calendar.settings("org-2") is None

@@ -38,7 +38,7 @@ from sqlalchemy.sql.expression import TableClause
 from leadcore.calendar._availability import WorkingHours
 from leadcore.calendar._model import Activity, ActivityStatus, ActivityType, ClientRef
 from leadcore.calendar.service import CalendarSettings
-from leadcore.errors import ConflictError, NotFound
+from leadcore.errors import ConflictError, NotFound, ValidationError
 from leadcore.serde import converter
 from leadcore.storage._calendar_ports import ActivitySpan, activity_span
 from leadcore.storage.protocols import CalendarRepository
@@ -90,8 +90,22 @@ class _Span:
         return {"first_us": self.first, "last_us": self.last}
 
 
+# The spans of the activities met last, by identity: an import stages thousands of
+# activities in one unit of work, and checks each new one against all staged before it.
+_SPANS: dict[int, tuple[Activity, _Span]] = {}
+_SPANS_KEPT: Final = 4096
+
+
 def _span(activity: Activity) -> _Span:
-    return _Span.of(activity_span(activity))
+    found = _SPANS.get(id(activity))
+    if found is not None and found[0] is activity:
+        return found[1]
+    span = _Span.of(activity_span(activity))
+    if len(_SPANS) >= _SPANS_KEPT:
+        _SPANS.clear()
+    # The activity is kept with its span, so its id is not reused while the entry lives.
+    _SPANS[id(activity)] = (activity, span)
+    return span
 
 
 def _linked(activity: Activity) -> list[ClientRef]:
@@ -235,25 +249,25 @@ def _settings(row: Row[Any]) -> CalendarSettings:
 
 
 def _catalogue_spec(
-    kind: str, order: int, table: str, decode_row: Callable[[Row[Any]], Any]
+    kind: str,
+    order: int,
+    table: str,
+    to_text: Callable[[Any], str],
+    from_row: Callable[[Row[Any]], Any],
 ) -> Spec[Any]:
-    return Spec(kind, order, _T[table], ("organization_id",), _record_of, decode_row)
-
-
-def _record_of(value: object) -> dict[str, Any]:
-    if isinstance(value, CalendarSettings):
-        return {"record": _settings_text(value)}
-    return {"record": encode(value)}
+    return Spec(
+        kind, order, _T[table], ("organization_id",), lambda v: {"record": to_text(v)}, from_row
+    )
 
 
 ACTIVITY_TYPES: Final[Spec[tuple[ActivityType, ...]]] = _catalogue_spec(
-    "activity types", 31, "leadcore_activity_types", _types
+    "activity types", 31, "leadcore_activity_types", encode, _types
 )
 ACTIVITY_STATUSES: Final[Spec[tuple[ActivityStatus, ...]]] = _catalogue_spec(
-    "activity statuses", 32, "leadcore_activity_statuses", _statuses
+    "activity statuses", 32, "leadcore_activity_statuses", encode, _statuses
 )
 CALENDAR_SETTINGS: Final[Spec[CalendarSettings]] = _catalogue_spec(
-    "calendar settings", 33, "leadcore_calendar_settings", _settings
+    "calendar settings", 33, "leadcore_calendar_settings", _settings_text, _settings
 )
 
 # -- the repository -------------------------------------------------------------------------------
@@ -468,6 +482,11 @@ class SqlCalendar(Table[Activity]):
     def put_settings(self, organization_id: str, settings: CalendarSettings) -> None:
         """Store the settings."""
         key = (bounded(organization_id, "calendar settings.organization_id"),)
+        # Checked here, as the service does, so that a commit never meets settings it
+        # cannot write.
+        problems = settings.problems()
+        if problems:
+            raise ValidationError("calendar settings are invalid", problems)
         self._tx.put(CALENDAR_SETTINGS, key, settings)
 
 
