@@ -1,8 +1,12 @@
-"""The calendar repository on every SQL backend: the port's own tests, bounds, indexes.
+"""The calendar repository on every SQL backend.
 
 The tests of the port written for the memory adapter
 (``tests/unit/test_calendar_service_storage.py``) run here again on each SQL
-backend, through this module's ``storage`` fixture.
+backend, through this module's ``storage`` fixture. Then what is the SQL
+adapter's own: window queries planned on indexes, values too long for their
+column, staged writes seen by the unit of work that made them, filters too
+long for one statement, settings that round-trip, and random activities and
+windows answered as the memory adapter answers them.
 """
 
 from __future__ import annotations
