@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Final
+from zoneinfo import ZoneInfo
 
 import attrs
 import pytest
@@ -391,3 +392,102 @@ def test_settings_with_working_hours_come_back_exactly_and_bad_ones_are_refused(
     with storage.unit_of_work() as uow:
         assert uow.calendar.settings("org-1") == settings
         assert uow.calendar.settings("org-2") is None
+
+
+# -- wall times a change of summer time skips or repeats ------------------------------------------
+
+
+def _points(a: Activity) -> list[tuple[object, ...]]:
+    """Every point of an activity as wall time and offset: what must come back.
+
+    (A fold on a wall time that is neither skipped nor repeated changes nothing.)
+    """
+    found: list[date] = [a.start, a.end]
+    if a.recurrence is not None:
+        found += [*a.recurrence.exdates, *a.recurrence.rdates]
+        for o in a.recurrence.overrides:
+            found += [p for p in (o.original_start, o.start, o.end) if p is not None]
+    return [
+        (p.replace(tzinfo=None), p.utcoffset()) if isinstance(p, datetime) else (p,) for p in found
+    ]
+
+
+@st.composite
+def walls_around_a_change(draw: st.DrawFn) -> Activity:
+    """A series whose start, end and edits fall on or near a skipped or repeated hour."""
+    zone_name, day = draw(
+        st.sampled_from(
+            [
+                ("Europe/London", date(2026, 3, 29)),
+                ("Europe/London", date(2026, 10, 25)),
+                ("America/New_York", date(2026, 3, 8)),
+                ("America/New_York", date(2026, 11, 1)),
+                ("Australia/Sydney", date(2026, 4, 5)),
+                ("Asia/Jerusalem", date(2026, 3, 27)),
+            ]
+        )
+    )
+    zone = ZoneInfo(zone_name)
+
+    def wall(days: int) -> datetime:
+        at = datetime.combine(day + timedelta(days=days), time(draw(st.integers(0, 3)), 30))
+        return at.replace(tzinfo=zone, fold=draw(st.integers(0, 1)))
+
+    start = wall(draw(st.integers(-1, 0)))
+    # Wall-clock arithmetic, as a caller writes it: the end may be a skipped wall time.
+    end = start + timedelta(minutes=draw(st.sampled_from([30, 60, 90])))
+    rule = draw(st.sampled_from([None, "FREQ=DAILY;COUNT=4"]))
+    recurrence = None
+    if rule is not None:
+        second = start + timedelta(days=1)
+        recurrence = Recurrence(
+            rule,
+            exdates=[start + timedelta(days=2)] * draw(st.booleans()),
+            rdates=[wall(5)] * draw(st.booleans()),
+            overrides=[OccurrenceOverride(second, start=wall(1), title="Moved")]
+            * draw(st.booleans()),
+        )
+    return Activity(
+        id="a",
+        organization_id="org-1",
+        type_id="meeting",
+        status_id="open",
+        title="Around the change",
+        responsible_user_id="dana",
+        start=start,
+        end=end,
+        tz=zone_name,
+        recurrence=recurrence,
+    )
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(activity=walls_around_a_change())
+def test_wall_times_on_a_change_of_summer_time_come_back_exactly(activity: Activity) -> None:
+    storage = SqlStorage("sqlite://", create=True)
+    try:
+        port.put(storage, activity)
+        with storage.unit_of_work() as uow:
+            stored = uow.calendar.get("org-1", "a")
+            window = uow.calendar.activities_between("org-1", None, None)
+        assert stored == activity
+        assert window == [activity]
+        assert _points(stored) == _points(activity)
+    finally:
+        storage.close()
+
+
+@pytest.mark.parametrize("backend", ["sqlite-file", "postgresql", "mariadb"])
+def test_an_hour_that_the_clocks_skip_is_stored_as_it_was_booked(
+    backend: str, make_storage: Callable[[str], SqlStorage]
+) -> None:
+    london = ZoneInfo("Europe/London")
+    skipped = datetime(2026, 3, 29, 1, 0, tzinfo=london)
+    booked = port.activity("a", start=skipped, end=skipped + timedelta(hours=1), tz="Europe/London")
+    storage = make_storage(backend)
+    port.put(storage, booked)
+    with storage.unit_of_work() as uow:
+        stored = uow.calendar.get("org-1", "a")
+    assert stored == booked
+    assert stored is not None
+    assert _points(stored) == _points(booked)

@@ -20,6 +20,7 @@ import json
 from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import datetime, time
 from typing import Any, Final
+from zoneinfo import ZoneInfo
 
 import attrs
 from sqlalchemy import (
@@ -43,7 +44,7 @@ from leadcore.serde import converter
 from leadcore.storage._calendar_ports import ActivitySpan, activity_span
 from leadcore.storage.protocols import CalendarRepository
 from leadcore.storage.sql._calendar_schema import NEVER
-from leadcore.storage.sql._codec import decode, encode, micros
+from leadcore.storage.sql._codec import encode, micros
 from leadcore.storage.sql._migrations import metadata
 from leadcore.storage.sql._tables import bounded
 from leadcore.storage.sql._tenancy import Table
@@ -156,17 +157,52 @@ def _activity_columns(activity: Activity) -> dict[str, Any]:
 _CACHED_RECORD: Final = 8192
 
 
+def _in_zone(text: str, zone: ZoneInfo) -> datetime:
+    """The point of a timed activity that ``isoformat()`` wrote: its wall time in ``zone``.
+
+    An activity keeps its points in its own zone as given, wall times that a change
+    of summer time skips or repeats included; equal wall times compare by wall time.
+    Read back as an instant, such a point would come back as another wall time (and
+    an activity from 01:00 to 02:00 on the night the clocks go forward would then end
+    when it starts). The wall time and the offset written say which fold it was in.
+    """
+    written = datetime.fromisoformat(text)
+    wall = written.replace(tzinfo=None)
+    for fold in (0, 1):
+        point = wall.replace(tzinfo=zone, fold=fold)
+        if point.utcoffset() == written.utcoffset():
+            return point
+    return written.astimezone(zone)
+
+
+def _decode_activity(text: str) -> Activity:
+    data = json.loads(text)
+    if "T" in data["start"]:
+        zone = ZoneInfo(data["tz"])
+        for name in ("start", "end"):
+            data[name] = _in_zone(data[name], zone)
+        recurrence = data["recurrence"]
+        if recurrence is not None:
+            for name in ("exdates", "rdates"):
+                recurrence[name] = [_in_zone(x, zone) for x in recurrence[name]]
+            for override in recurrence["overrides"]:
+                for name in ("original_start", "start", "end"):
+                    if override[name] is not None:
+                        override[name] = _in_zone(override[name], zone)
+    return converter.structure(data, Activity)
+
+
 @functools.lru_cache(maxsize=2048)
 def _decoded(text: str) -> Activity:
-    return decode(text, Activity)
+    return _decode_activity(text)
 
 
 def _activity(text: str) -> Activity:
-    """The activity a record holds."""
+    """The activity a record holds, exactly as it was written."""
     # Activities are immutable, and building one validates and compiles its series
     # (most of the time a month view takes): views read the same rows again and again.
     if len(text) > _CACHED_RECORD:
-        return decode(text, Activity)
+        return _decode_activity(text)
     return _decoded(text)
 
 
