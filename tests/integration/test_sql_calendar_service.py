@@ -169,6 +169,13 @@ def script(core: Leadcore, clock: ManualClock) -> list[Answer]:
             recurrence="FREQ=WEEKLY;COUNT=4",
         ),
     ).activity
+    skipped = datetime(2026, 3, 29, 1, 0, tzinfo=LONDON)  # the clocks go from 01:00 to 02:00
+    ask(
+        "a booking in the hour the clocks skip",
+        lambda: maya.calendar.schedule(
+            "Early call", start=skipped, end=skipped + timedelta(hours=1), tz="Europe/London"
+        ),
+    )
     ask(
         "a clash (warned)",
         lambda: avi.calendar.schedule("Clash", start=at(2, 9, 15), end=at(2, 10)),
@@ -214,6 +221,10 @@ def script(core: Leadcore, clock: ManualClock) -> list[Answer]:
         ask(
             f"day in London as {name}",
             lambda: s.calendar.day(everyone, date(2026, 3, 27), tz="Europe/London"),
+        )
+        ask(
+            f"the night the clocks go forward as {name}",
+            lambda: s.calendar.day(everyone, date(2026, 3, 29), tz="Europe/London"),
         )
         ask(f"week as {name}", lambda: s.calendar.week(date(2026, 3, 11), user_ids=everyone))
         ask(f"month as {name}", lambda: s.calendar.month(2026, 3, user_ids=everyone))
