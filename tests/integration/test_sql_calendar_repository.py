@@ -33,6 +33,7 @@ from leadcore.calendar import (
     OccurrenceOverride,
     Recurrence,
     WorkingHours,
+    expand,
 )
 from leadcore.calendar.service import CalendarSettings
 from leadcore.errors import ValidationError
@@ -439,15 +440,12 @@ def walls_around_a_change(draw: st.DrawFn) -> Activity:
     rule = draw(st.sampled_from([None, "FREQ=DAILY;COUNT=4"]))
     recurrence = None
     if rule is not None:
-        second = start + timedelta(days=1)
         recurrence = Recurrence(
             rule,
             exdates=[start + timedelta(days=2)] * draw(st.booleans()),
             rdates=[wall(5)] * draw(st.booleans()),
-            overrides=[OccurrenceOverride(second, start=wall(1), title="Moved")]
-            * draw(st.booleans()),
         )
-    return Activity(
+    activity = Activity(
         id="a",
         organization_id="org-1",
         type_id="meeting",
@@ -459,6 +457,15 @@ def walls_around_a_change(draw: st.DrawFn) -> Activity:
         tz=zone_name,
         recurrence=recurrence,
     )
+    if recurrence is None or not draw(st.booleans()):
+        return activity
+    # Edit the second occurrence, wherever the series put it, and move it onto a wall time.
+    around = (day - timedelta(days=3), day + timedelta(days=10))
+    second = expand(activity, *around).occurrences[1].original_start
+    edited = attrs.evolve(
+        recurrence, overrides=[OccurrenceOverride(second, start=wall(1), title="Moved")]
+    )
+    return attrs.evolve(activity, recurrence=edited)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

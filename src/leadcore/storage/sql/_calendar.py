@@ -167,11 +167,13 @@ def _in_zone(text: str, zone: ZoneInfo) -> datetime:
     when it starts). The wall time and the offset written say which fold it was in.
     """
     written = datetime.fromisoformat(text)
-    wall = written.replace(tzinfo=None)
-    for fold in (0, 1):
-        point = wall.replace(tzinfo=zone, fold=fold)
-        if point.utcoffset() == written.utcoffset():
-            return point
+    offset = written.utcoffset()
+    point = written.replace(tzinfo=zone)
+    if point.utcoffset() == offset:
+        return point
+    point = point.replace(fold=1)
+    if point.utcoffset() == offset:
+        return point
     return written.astimezone(zone)
 
 
