@@ -121,6 +121,10 @@ VALIDATION: dict[str, tuple[Call, list[str]]] = {
         ),
         ["start: must be a timezone-aware datetime"],
     ),
+    "a search range of a date and a datetime": (
+        lambda w: w.s.calendar.search(start=date(2026, 3, 1), end=END),
+        ["start, end: 2026-03-01 and 2026-03-02T11:00:00+02:00 mix a date and a datetime"],
+    ),
     "an empty free-slot window and no duration, at once": (
         lambda w: w.s.calendar.free_slots(w.s.user_id, timedelta(0), (END, START)),
         ["end: 2026-03-02 10:00:00+02:00 is not after start", "duration: must be a positive"],

@@ -409,8 +409,17 @@ def search(
         raise ValidationError(
             "the search is invalid", [f"page_size: {page_size!r} is not 1 to 1000"]
         )
-    if query.start is not None and query.end is not None and not query.end > query.start:
-        raise ValidationError("the search is invalid", ["end: is not after start"])
+    if query.start is not None and query.end is not None:
+        if isinstance(query.start, datetime) != isinstance(query.end, datetime):
+            raise ValidationError(
+                "the search is invalid",
+                [
+                    f"start, end: {query.start.isoformat()} and {query.end.isoformat()} "
+                    "mix a date and a datetime; give both as dates or both as aware datetimes"
+                ],
+            )
+        if not query.end > query.start:
+            raise ValidationError("the search is invalid", ["end: is not after start"])
     floor = _decode(after) if after is not None else None
     hits = sorted(
         (
