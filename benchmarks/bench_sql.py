@@ -207,8 +207,12 @@ def _plain_agent(conninfo: str, agent: int, duration: float, barrier: Any, out: 
 
     ids: list[int] = []
     ran_out = False
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute("SELECT 1")
+    try:
+        conn = psycopg.connect(conninfo, autocommit=True)
+    except BaseException:
+        barrier.abort()  # the others, and the parent, stop waiting at once
+        raise
+    with conn:
         barrier.wait(_START_TIMEOUT)
         start = time.monotonic()
         deadline = start + duration
@@ -225,12 +229,16 @@ def _leadcore_agent(
     url: str, user_id: str, project_id: str, duration: float, barrier: Any, out: Any
 ) -> None:
     """One leadcore agent: ``s.dispatch.next`` until ``duration`` is over, report the ids."""
-    core = Leadcore.open(url)
+    try:
+        core = Leadcore.open(url)
+        s = core.session(user_id)
+    except BaseException:
+        barrier.abort()  # the others, and the parent, stop waiting at once
+        raise
     ids: list[str] = []
     conflicts = 0
     ran_out = False
     try:
-        s = core.session(user_id)
         barrier.wait(_START_TIMEOUT)
         start = time.monotonic()
         deadline = start + duration
