@@ -11,6 +11,7 @@ from __future__ import annotations
 import gc
 import math
 import statistics
+import sys
 import time
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import asdict, dataclass, field
@@ -63,6 +64,14 @@ class Row:
     min_ratio: float | None = None
     limit: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    #: Why the benchmark did not run (no database, a missing feature); the table says so.
+    skipped: str | None = None
+
+    @classmethod
+    def skip(cls, benchmark: str, reason: str, unit: str = "", **target: Any) -> Row:
+        """A row that says why it was not measured (its target, if any, stays visible)."""
+        print(f"  {benchmark}: skipped: {reason}", file=sys.stderr, flush=True)
+        return cls(benchmark, 0.0, unit, skipped=reason, **target)
 
     @property
     def ratio(self) -> float | None:
@@ -85,7 +94,9 @@ class Row:
 
     @property
     def met(self) -> bool | None:
-        """Whether the target is met; ``None`` when the row has no target."""
+        """Whether the target is met; ``None`` when the row has no target or was skipped."""
+        if self.skipped is not None:
+            return None
         if self.min_ratio is not None:
             ratio = self.ratio
             return ratio is not None and ratio >= self.min_ratio
@@ -178,7 +189,9 @@ _SCALES = ((1e9, "G"), (1e6, "M"), (1e3, "k"))
 def format_value(value: float, unit: str) -> str:
     """A figure with a readable scale: ``2.41 M decisions/s``, ``183 ms``, ``4.1 µs``."""
     if value == 0:
-        return f"0 {unit}"
+        return f"0 {unit}".rstrip()
+    if not unit and float(value).is_integer():
+        return f"{value:,.0f}"
     if unit == "s":
         for scale, name in ((1.0, "s"), (1e-3, "ms"), (1e-6, "µs")):
             if value >= scale:

@@ -26,6 +26,7 @@ number of series into ``docs/_static/calendar_scale.png``).
 from __future__ import annotations
 
 import gc
+import heapq
 import importlib
 import random
 import statistics
@@ -189,6 +190,32 @@ def index_figures(n: int, claims: int, ref_claims: int, config: Config) -> dict[
     }
 
 
+def heap_pop_figures(n: int, pops: int, config: Config) -> dict[str, Any]:
+    """``heapq.heappop`` alone on a heap of ``n`` entries shaped like the index's."""
+    rng = random.Random(n)
+    heap = [(rng.randrange(1 << 62), f"lead-{i:07d}", i) for i in range(n)]
+    heapq.heapify(heap)
+    run = sorted(heap, reverse=True)
+    pops = min(pops, n // 2)
+    clock = config.clock
+    enabled = gc.isenabled()
+    gc.collect()
+    gc.disable()
+    try:
+        start = clock()
+        for _ in range(pops):
+            heapq.heappop(heap)
+        heap_s = (clock() - start) / pops
+        start = clock()
+        for _ in range(pops):
+            run.pop()
+        run_s = (clock() - start) / pops
+    finally:
+        if enabled:
+            gc.enable()
+    return {"n": n, "heappop": heap_s, "run_pop": run_s, "pops": pops}
+
+
 # -- the service path --------------------------------------------------------------------
 
 
@@ -267,6 +294,7 @@ def run(config: Config) -> list[Row]:
         ref_claims = 5 if config.quick else max(3, min(100, 3 * 10**6 // (n * 10)))
         pure.append(index_figures(n, claims, ref_claims, config))
     service = [service_figures(n, claims, config) for n in service_sizes]
+    heaps = [heap_pop_figures(n, 20_000, config) for n in (sizes[0], sizes[-1])]
     rows: list[Row] = []
     peer = "choose_reference: sort all, take the first"
     for f in pure:
@@ -313,6 +341,25 @@ def run(config: Config) -> list[Row]:
             higher_is_better=False,
             limit=2.0,
             extra={"reference_growth": pure[-1]["ref_median"] / pure[0]["ref_median"]},
+        )
+    )
+    small, large = heaps
+    rows.append(
+        Row(
+            f"growth of one heapq.heappop alone, {large['n']:,} vs {small['n']:,} entries",
+            large["heappop"] / small["heappop"],
+            "x",
+            higher_is_better=False,
+            extra={"heaps": heaps},
+        )
+    )
+    rows.append(
+        Row(
+            f"growth of one pop from a sorted run (list.pop), {large['n']:,} vs {small['n']:,}",
+            large["run_pop"] / small["run_pop"],
+            "x",
+            higher_is_better=False,
+            extra={"heaps": heaps},
         )
     )
     for f in service:

@@ -80,13 +80,22 @@ def markdown_table(sections: Sequence[tuple[str, Sequence[Row]]], *, judge: bool
                 if row.peer_value is not None
                 else "—"
             )
-            ratio = f"{row.ratio:,.1f}x" if row.ratio is not None else "—"
+            ratio = _ratio(row.ratio)
             met = {True: "yes", False: "**NO**", None: ""}[row.met if judge else None]
-            lines.append(
-                f"| {row.benchmark} | {format_value(row.value, row.unit)} | {peer} | {ratio} "
-                f"| {row.target} | {met} |"
+            value = (
+                format_value(row.value, row.unit)
+                if row.skipped is None
+                else f"skipped: {row.skipped}"
             )
+            lines.append(f"| {row.benchmark} | {value} | {peer} | {ratio} | {row.target} | {met} |")
     return "\n".join(lines)
+
+
+def _ratio(ratio: float | None) -> str:
+    if ratio is None:
+        return "—"
+    # "0.02x", not "0.0x": a ratio below 1 keeps two significant figures.
+    return f"{ratio:,.1f}x" if ratio >= 1 else f"{ratio:.2g}x"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

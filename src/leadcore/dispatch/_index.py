@@ -6,8 +6,8 @@ guards it with its lock. The index answers exactly as
 
 - Leads that can never be handed out (done, converted, do-not-call, unknown
   pool) are not indexed at all.
-- Pool leads sit in binary heaps keyed by the policy's in-tier order, one
-  heap per pool and *bucket*: with multiple relationships off, a lead
+- Pool leads sit in queues keyed by the policy's in-tier order, one
+  queue per pool and *bucket*: with multiple relationships off, a lead
   assigned to users sits in each assignee's bucket, an unassigned lead in
   the shared bucket; an agent reads the shared bucket and their own.
 - For agents whose filter names statuses, categories or sources, each pool
@@ -20,6 +20,14 @@ guards it with its lock. The index answers exactly as
   (lazily: its entries go stale) and put back once its lease expires at the
   ``now`` of a later call. A clock that steps back is caught when a parked
   lead's entry reaches a heap head: its lease is checked at every look.
+
+A queue is a sorted *run* plus a binary heap. The leads the index is built
+with are sorted once into the run, smallest last, so taking the head is a
+``list.pop()``; leads added or changed later go to the heap, and the head is
+the smaller of the two heads. A heap pop walks ``log2 n`` levels of entries
+spread over memory: at a million leads each level is a cache miss, and a pop
+costs about nine times what it costs at ten thousand, for only 1.5 times the
+comparisons; the run's pop touches one entry at any size.
 
 Entries are never searched for: updating a lead makes its old entries stale
 (a version number per lead) and heaps drop stale entries when they reach the
@@ -35,8 +43,9 @@ The index is not thread-safe; guard it with a lock.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable, Iterator
+from collections.abc import Hashable, Iterable, Iterator
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 import attrs
 
@@ -58,15 +67,53 @@ _Heap = list[_Entry]
 # (status id, category, source, bucket)
 _LaneKey = tuple[str | None, Category | None, str | None, str | None]
 
+_K = TypeVar("_K", bound=Hashable)
+
 _COMPACT_SLACK = 4096
 _MICROSECOND = timedelta(microseconds=1)
+
+
+class _Queue:
+    """Entries in order: a run sorted once, smallest last, and a heap of later entries."""
+
+    __slots__ = ("heap", "run")
+
+    def __init__(self) -> None:
+        self.run: list[_Entry] = []
+        self.heap: _Heap = []
+
+    def __bool__(self) -> bool:
+        return bool(self.run or self.heap)
+
+    def __len__(self) -> int:
+        return len(self.run) + len(self.heap)
+
+    def pop(self) -> _Entry:
+        """Take the smallest entry; the queue must not be empty."""
+        run, heap = self.run, self.heap
+        if run and (not heap or run[-1] < heap[0]):
+            return run.pop()
+        return heapq.heappop(heap)
+
+    def push(self, entry: _Entry) -> None:
+        """Add an entry."""
+        heapq.heappush(self.heap, entry)
+
+    def sort(self, keep: dict[str, int] | None = None) -> None:
+        """Sort every entry into the run (only the live ones with ``keep``, lead id -> version)."""
+        entries = [*self.run, *self.heap]
+        if keep is not None:
+            entries = [e for e in entries if keep.get(e[1]) == e[2]]
+        entries.sort(reverse=True)
+        self.run = entries
+        self.heap = []
 
 
 @attrs.define
 class _AgentPlan:
     filter: AgentFilter | None
     lanes_version: int
-    tiers: list[list[_Heap]]
+    tiers: list[list[_Queue]]
 
 
 class DispatchIndex:
@@ -100,20 +147,25 @@ class DispatchIndex:
         self._leases: dict[str, Lease] = {}
         self._parked: set[str] = set()
         self._park_heap: list[tuple[int, str]] = []
-        self._whole: dict[tuple[str, str | None], _Heap] = {}
+        self._whole: dict[tuple[str, str | None], _Queue] = {}
         # Built the first time an agent filters by status or source, then kept current.
         self._laned = False
-        self._lanes: dict[str, dict[_LaneKey, _Heap]] = {}
+        self._lanes: dict[str, dict[_LaneKey, _Queue]] = {}
         self._lanes_version = 0
-        self._own_callbacks: dict[str, _Heap] = {}
-        self._open_callbacks: _Heap = []
+        self._own_callbacks: dict[str, _Queue] = {}
+        self._open_callbacks = _Queue()
         self._entries = 0
         self._live = 0
         self._plans: dict[str, _AgentPlan] = {}
+        # While building, entries are appended unordered, then sorted into runs at once.
+        self._bulk = True
         for lease in leases:
             self.set_lease(lease)
         for lead in candidates:
             self.upsert(lead)
+        self._bulk = False
+        for queue in self._queues():
+            queue.sort()
 
     # -- reading -------------------------------------------------------------------
 
@@ -211,7 +263,7 @@ class DispatchIndex:
         plan = self._plan_for(agent)
         flt = agent.filter
         residual = flt if flt is not None and flt.has_residual else None
-        set_aside: list[tuple[_Heap, _Entry]] = []
+        set_aside: list[tuple[_Queue, _Entry]] = []
         try:
             own = self._own_callbacks.get(agent.id)
             if own:
@@ -224,12 +276,12 @@ class DispatchIndex:
                 if entry is not None:
                     key = (Tier.OPEN_CALLBACK.order, entry[0], entry[1])
                     return make_choice(self._candidates[entry[1]], key, rules)
-            for rank, heaps in enumerate(plan.tiers):
+            for rank, queues in enumerate(plan.tiers):
                 best: _Entry | None = None
-                for heap in heaps:
-                    if not heap:
+                for queue in queues:
+                    if not (queue.run or queue.heap):
                         continue
-                    entry = self._head(heap, now, residual, set_aside)
+                    entry = self._head(queue, now, residual, set_aside)
                     if entry is not None and (best is None or entry < best):
                         best = entry
                 if best is not None:
@@ -237,23 +289,36 @@ class DispatchIndex:
                     return make_choice(self._candidates[best[1]], key, rules)
             return None
         finally:
-            for heap, entry in set_aside:
-                heapq.heappush(heap, entry)
+            for queue, entry in set_aside:
+                queue.push(entry)
 
     def _head(
         self,
-        heap: _Heap,
+        queue: _Queue,
         now: datetime,
         residual: AgentFilter | None,
-        set_aside: list[tuple[_Heap, _Entry]],
+        set_aside: list[tuple[_Queue, _Entry]],
     ) -> _Entry | None:
         version = self._version
         leases = self._leases
-        while heap:
-            entry = heap[0]
+        # Nothing in a query compacts, so the queue's lists stay these two.
+        run, heap = queue.run, queue.heap
+        while True:
+            # The queue's pop, inlined: this loop is the hot path.
+            if run and (not heap or run[-1] < heap[0]):
+                entry = run[-1]
+                from_run = True
+            elif heap:
+                entry = heap[0]
+                from_run = False
+            else:
+                return None
             lead_id = entry[1]
             if version.get(lead_id) != entry[2]:
-                heapq.heappop(heap)
+                if from_run:
+                    run.pop()
+                else:
+                    heapq.heappop(heap)
                 self._entries -= 1
                 continue
             lease = leases.get(lead_id)
@@ -262,30 +327,29 @@ class DispatchIndex:
                 self._park(lead_id, lease)
                 continue
             if residual is not None and not residual.matches_residual(self._candidates[lead_id]):
-                set_aside.append((heap, heapq.heappop(heap)))
+                set_aside.append((queue, run.pop() if from_run else heapq.heappop(heap)))
                 continue
             return entry
-        return None
 
     def _open_head(
         self,
         agent: Agent,
         now: datetime,
         now_us: int,
-        set_aside: list[tuple[_Heap, _Entry]],
+        set_aside: list[tuple[_Queue, _Entry]],
     ) -> _Entry | None:
-        heap = self._open_callbacks
+        queue = self._open_callbacks
         grace_us = self._grace_us
         assert grace_us is not None
         flt = agent.filter
         while True:
-            entry = self._head(heap, now, None, set_aside)
+            entry = self._head(queue, now, None, set_aside)
             if entry is None or entry[0] + grace_us > now_us:
                 return None
             lead = self._candidates[entry[1]]
             if lead.callback_owner_id != agent.id and (flt is None or flt.matches(lead)):
                 return entry
-            set_aside.append((heap, heapq.heappop(heap)))
+            set_aside.append((queue, queue.pop()))
 
     # -- plans ---------------------------------------------------------------------
 
@@ -302,27 +366,27 @@ class DispatchIndex:
             return cached
         pool_plan = plan_pools(self._pools, agent.id, self._rules)
         buckets: tuple[str | None, ...] = (None,) if self._multi else (None, agent.id)
-        tiers: list[list[_Heap]] = []
+        tiers: list[list[_Queue]] = []
         laned = flt is not None and flt.selects_lanes
         for tier in pool_plan.tiers:
-            heaps: list[_Heap] = []
+            queues: list[_Queue] = []
             for pool_id in tier:
                 if laned:
                     assert flt is not None
                     lanes = self._lanes_of(pool_id)
-                    heaps.extend(
-                        heap
-                        for (status_id, category, source, bucket), heap in lanes.items()
+                    queues.extend(
+                        queue
+                        for (status_id, category, source, bucket), queue in lanes.items()
                         if bucket in buckets and flt.matches_lane(status_id, category, source)
                     )
                 else:
-                    heaps.extend(self._whole.setdefault((pool_id, b), []) for b in buckets)
-            tiers.append(heaps)
+                    queues.extend(self._queue(self._whole, (pool_id, b)) for b in buckets)
+            tiers.append(queues)
         plan = _AgentPlan(filter=flt, lanes_version=self._lanes_version, tiers=tiers)
         self._plans[agent.id] = plan
         return plan
 
-    def _lanes_of(self, pool_id: str) -> dict[_LaneKey, _Heap]:
+    def _lanes_of(self, pool_id: str) -> dict[_LaneKey, _Queue]:
         if not self._laned:
             self._build_lanes()
         return self._lanes.setdefault(pool_id, {})
@@ -337,13 +401,13 @@ class DispatchIndex:
             entry = (pool_order_key(lead, rules), lead_id, self._version[lead_id])
             lanes = self._lanes.setdefault(lead.pool_id, {})
             for bucket in self._buckets(lead):
-                lanes.setdefault(_lane_key(lead, bucket), []).append(entry)
+                self._queue(lanes, _lane_key(lead, bucket)).heap.append(entry)
                 self._entry_count[lead_id] += 1
                 self._entries += 1
                 self._live += 1
         for lanes in self._lanes.values():
-            for heap in lanes.values():
-                heapq.heapify(heap)
+            for queue in lanes.values():
+                queue.sort()
         self._lanes_version += 1
 
     # -- entries -------------------------------------------------------------------
@@ -369,31 +433,31 @@ class DispatchIndex:
         version = self._next_version
         self._version[lead_id] = version
         count = 0
-        push = heapq.heappush
+        # Building: appended unordered, sorted once at the end; afterwards: pushed.
+        bulk = self._bulk
         callback_at = lead.callback_at
         if callback_at is not None:
             owner = lead.callback_owner_id
             assert owner is not None
             entry = (microseconds(callback_at), lead_id, version)
-            push(self._own_callbacks.setdefault(owner, []), entry)
-            count += 1
+            queues = [self._queue(self._own_callbacks, owner)]
             if self._grace_us is not None:
-                push(self._open_callbacks, entry)
+                queues.append(self._open_callbacks)
+            for queue in queues:
+                self._add(queue, entry, bulk)
                 count += 1
         else:
             pool_id = lead.pool_id
             entry = (pool_order_key(lead, self._rules), lead_id, version)
             lanes = self._lanes.setdefault(pool_id, {}) if self._laned else None
             for bucket in self._buckets(lead):
-                push(self._whole.setdefault((pool_id, bucket), []), entry)
+                self._add(self._queue(self._whole, (pool_id, bucket)), entry, bulk)
                 count += 1
                 if lanes is not None:
                     key = _lane_key(lead, bucket)
-                    heap = lanes.get(key)
-                    if heap is None:
-                        heap = lanes[key] = []
+                    if key not in lanes:
                         self._lanes_version += 1
-                    push(heap, entry)
+                    self._add(self._queue(lanes, key), entry, bulk)
                     count += 1
         self._entry_count[lead_id] = count
         self._entries += count
@@ -428,22 +492,37 @@ class DispatchIndex:
                 continue  # renewed: a later entry of the park heap stands for it
             self._unpark(lead_id)
 
+    @staticmethod
+    def _add(queue: _Queue, entry: _Entry, bulk: bool) -> None:
+        if bulk:
+            queue.heap.append(entry)
+        else:
+            queue.push(entry)
+
+    @staticmethod
+    def _queue(queues: dict[_K, _Queue], key: _K) -> _Queue:
+        queue = queues.get(key)
+        if queue is None:
+            queue = queues[key] = _Queue()
+        return queue
+
+    def _queues(self) -> list[_Queue]:
+        return [
+            *self._whole.values(),
+            *(q for lanes in self._lanes.values() for q in lanes.values()),
+            *self._own_callbacks.values(),
+            self._open_callbacks,
+        ]
+
     def _maybe_compact(self) -> None:
         if self._entries <= 2 * self._live + _COMPACT_SLACK:
             return
         version = self._version
-        heaps: list[_Heap] = [
-            *self._whole.values(),
-            *(h for lanes in self._lanes.values() for h in lanes.values()),
-            *self._own_callbacks.values(),
-            self._open_callbacks,
-        ]
         total = 0
-        for heap in heaps:
-            # In place: agent plans hold references to these lists.
-            heap[:] = [e for e in heap if version.get(e[1]) == e[2]]
-            heapq.heapify(heap)
-            total += len(heap)
+        for queue in self._queues():
+            # The queue objects stay (agent plans hold them); their entries are re-sorted.
+            queue.sort(version)
+            total += len(queue)
         self._entries = total
         self._park_heap = [
             (t, lead_id) for t, lead_id in self._park_heap if lead_id in self._parked
