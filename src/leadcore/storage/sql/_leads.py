@@ -266,31 +266,48 @@ class SqlLeads(Table[Lead]):
         # Read like the memory index does, so that a lead added under one of these
         # keys by another unit of work before this one commits is a conflict.
         self._tx.meet(CONTACT_KEYS, [(organization_id, k) for k in keys])
-        staged = self._staged(organization_id)
+        # Looked up per key, not over every staged lead: an import calls this once a row.
+        staged = self._tx.staged(self.spec)
         found: dict[str, Lead] = {}
-        t, lc = self.spec.table, LEAD_CONTACTS
-        for start in range(0, len(keys), CHUNK):
-            statement = (
-                select(t.c.id, t.c.record)
-                .join(lc, (lc.c.organization_id == t.c.organization_id) & (lc.c.lead_id == t.c.id))
-                .where(
-                    lc.c.organization_id == organization_id,
-                    lc.c.contact_key.in_(keys[start : start + CHUNK]),
-                    t.c.organization_id == organization_id,
-                )
-            )
-            if since is not None:
-                statement = statement.where(t.c.created_us >= micros(since))
-            for row in self._tx.rows(statement, organization_id):
-                if row.id not in staged and row.id not in found:
-                    found[row.id] = decode(row.record, Lead)
+        for lead_id, record in self._committed_with_keys(organization_id, keys, since):
+            if not isinstance(staged.get((organization_id, lead_id)), Lead):
+                found[lead_id] = decode(record, Lead)
         index = self._staged_index()
         for k in keys:
             for lead_id in index.get((organization_id, k), ()):
-                lead = staged.get(lead_id)
-                if lead is not None and (since is None or lead.created_at >= since):
+                lead = staged.get((organization_id, lead_id))
+                if isinstance(lead, Lead) and (since is None or lead.created_at >= since):
                     found[lead_id] = lead
         return sorted(found.values(), key=lambda lead: (lead.created_at, lead.id))
+
+    def _committed_with_keys(
+        self, organization_id: str, keys: list[str], since: datetime | None
+    ) -> Iterator[tuple[str, str]]:
+        """``(id, record)`` of the committed leads with one of the contact ``keys``.
+
+        Two statements, each led by its own key: the contact rows give the
+        lead ids, then the leads are read by primary key, and the window is
+        applied to what comes back. (With the window in the statement, SQLite
+        may drive it from the leads' creation index and read every lead in the
+        duplicate window for each lookup.)
+        """
+        t, lc = self.spec.table, LEAD_CONTACTS
+        ids: set[str] = set()
+        for start in range(0, len(keys), CHUNK):
+            statement = select(lc.c.lead_id).where(
+                lc.c.organization_id == organization_id,
+                lc.c.contact_key.in_(keys[start : start + CHUNK]),
+            )
+            ids.update(row.lead_id for row in self._tx.rows(statement, organization_id))
+        wanted = sorted(ids)
+        floor = None if since is None else micros(since)
+        for start in range(0, len(wanted), CHUNK):
+            leads = select(t.c.id, t.c.created_us, t.c.record).where(
+                t.c.organization_id == organization_id, t.c.id.in_(wanted[start : start + CHUNK])
+            )
+            for row in self._tx.rows(leads, organization_id):
+                if floor is None or row.created_us >= floor:
+                    yield row.id, row.record
 
 
 class SqlHistory(Table[HistoryEntry]):
