@@ -38,7 +38,7 @@ from leadcore.ids import SequentialIds
 from leadcore.leads import FieldDefinition, FieldType, LeadSettings, TaskDraft, TaskKind
 from leadcore.storage.memory import MemoryStorage
 from leadcore.storage.protocols import Storage
-from leadcore.storage.sql import SqlStorage
+from leadcore.storage.sql import SqlStorage, SqlUnitOfWork
 from leadcore.workflow import Category
 
 T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
@@ -384,3 +384,44 @@ def test_random_dispatch_operations_answer_as_on_memory(
             subject.core.close()
 
     run()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_units_of_work_reserving_at_once_are_shown_different_leads(
+    backend: str, make_storage: Callable[[str], SqlStorage]
+) -> None:
+    storage = make_storage(backend)
+    w = build(storage, ProjectRules(), ["hot"])
+    for _ in range(3):
+        apply(w, _c("hot"))
+    uid = w.agent_id("omer")
+    with w.core.storage.unit_of_work() as probe:
+        pools = probe.dispatch.pools(w.org, w.project_id)
+        workflow = probe.workflows.get(w.org, "leads")
+    assert pools is not None
+    assert workflow is not None
+
+    def ask(uow: SqlUnitOfWork, reserve: bool) -> str | None:
+        choice = uow.dispatch.next_choice(
+            w.org,
+            w.project_id,
+            Agent(uid),
+            rules=ProjectRules(),
+            pools=pools,
+            workflow=workflow,
+            now=w.clock.now(),
+            load=AgentLoad(),
+            reserve=reserve,
+        )
+        return None if choice is None else str(choice.lead_id)
+
+    with storage.unit_of_work() as first, storage.unit_of_work() as second:
+        held = ask(first, True)
+        assert held == w.leads[0]
+        # A reservation only spares work: without one, the answer is the policy's.
+        assert ask(second, False) == held
+        assert ask(second, True) == w.leads[1]
+        with storage.unit_of_work() as third:
+            assert ask(third, True) == w.leads[2]
+    with storage.unit_of_work() as after:
+        assert ask(after, True) == w.leads[0]
