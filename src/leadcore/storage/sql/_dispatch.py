@@ -51,6 +51,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    true,
     tuple_,
     update,
 )
@@ -87,6 +88,8 @@ _MICROSECOND: Final = timedelta(microseconds=1)
 _EXACT_BATCH: Final = 1
 _CHECKED_BATCH: Final = 16
 _BROWSE_BATCH: Final = 64
+# Parked leads a claim's commit puts back when their lease has ended.
+_UNPARK_BATCH: Final = 16
 
 
 def _pools_columns(pools: ProjectPools) -> dict[str, Any]:
@@ -178,6 +181,7 @@ def _locked_until(lease: Lease | None) -> int | None:
 def _queue_row(lead: Lead, callback: Task | None, lease: Lease | None) -> dict[str, Any]:
     created = micros(lead.created_at)
     last = lead.last_contact_at
+    locked = _locked_until(lease)
     return {
         "organization_id": lead.organization_id,
         "lead_id": lead.id,
@@ -195,7 +199,8 @@ def _queue_row(lead: Lead, callback: Task | None, lease: Lease | None) -> dict[s
         "attempts": lead.attempts,
         "callback_us": None if callback is None else micros(callback.due_at),
         "callback_owner_id": None if callback is None else callback.assignee_id,
-        "locked_until_us": _locked_until(lease),
+        "locked_until_us": locked,
+        "parked": locked is not None,
     }
 
 
@@ -219,16 +224,47 @@ def write_queue(tx: SqlTransaction, connection: Connection) -> None:
         for start in range(0, len(ids), CHUNK):
             _rebuild(tx, connection, org, ids[start : start + CHUNK], staged_leads)
     leases = tx.staged(LEASES)
+    claimed: dict[str, int] = {}
     for key in sorted(leases, key=lambda k: (str(k[0]), str(k[1]))):
         org, lead_id = str(key[0]), str(key[1])
         lease = leases[key]
-        if lead_id in full.get(org, ()) or isinstance(lease, Deleted):
+        if isinstance(lease, Deleted):
+            continue
+        claimed[org] = max(claimed.get(org, 0), micros(lease.claimed_at))
+        if lead_id in full.get(org, ()):
             continue
         tx.scope(connection, org)
+        locked = _locked_until(lease)
         connection.execute(
             update(QUEUE)
             .where(QUEUE.c.organization_id == org, QUEUE.c.lead_id == lead_id)
-            .values(locked_until_us=_locked_until(lease))
+            .values(locked_until_us=locked, parked=locked is not None)
+        )
+    for org, now_us in sorted(claimed.items()):
+        _unpark(tx, connection, org, now_us)
+
+
+def _unpark(tx: SqlTransaction, connection: Connection, org: str, now_us: int) -> None:
+    """Put back a few parked leads whose lease had ended by ``now_us``.
+
+    Only an optimisation (the queries still compare every lease with their
+    own ``now``, so a clock that steps back is safe): it keeps the parked
+    leads whose lease expired few, so that finding them stays cheap. Rows
+    other commits hold are skipped, never waited for.
+    """
+    q = QUEUE.c
+    tx.scope(connection, org)
+    expired = (
+        select(q.lead_id)
+        .where(q.organization_id == org, q.parked == true(), q.locked_until_us <= now_us)
+        .limit(_UNPARK_BATCH)
+    )
+    if tx.backend.name != "sqlite":
+        expired = expired.with_for_update(skip_locked=True)
+    ids = [row.lead_id for row in connection.execute(expired)]
+    if ids:
+        connection.execute(
+            update(QUEUE).where(q.organization_id == org, q.lead_id.in_(ids)).values(parked=False)
         )
 
 
@@ -340,6 +376,8 @@ class _Tier:
     order: tuple[Any, ...]
     checked: bool
     """Python checks criteria the conditions leave out (custom fields)."""
+    parks: bool = False
+    """A pool tier: unparked and parked leads are looked up apart (see the queue)."""
 
 
 def _filter_conditions(flt: AgentFilter | None, workflow: Workflow) -> list[ColumnElement[bool]]:
@@ -422,7 +460,7 @@ def _tiers(
     if not rules.no_status_first:
         order = order[1:]
     for tier in plan.tiers:
-        tiers.append(_Tier((q.pool_id.in_(tier), *in_pool), order, checked))
+        tiers.append(_Tier((q.pool_id.in_(tier), *in_pool), order, checked, parks=True))
     return tiers
 
 
@@ -625,10 +663,34 @@ class SqlDispatch:
         plan = plan_pools(pools, agent.id, rules)
         base = _base_conditions(organization_id, project_id, pools, workflow, now_us)
         lock = reserve and tx.backend.name != "sqlite"
-        for tier in _tiers(agent, rules, plan, workflow, now_us):
-            found = self._first_in(
-                organization_id, tier, base, agent, rules, plan, workflow, now, lock, reserve
+        q = QUEUE.c
+        # Leads parked by a lease that has ended since; rare, as commits put them back.
+        expired = bool(
+            tx.rows(
+                select(q.lead_id)
+                .where(
+                    q.organization_id == organization_id,
+                    q.parked == true(),
+                    q.locked_until_us <= now_us,
+                    q.project_id == project_id,
+                )
+                .limit(1),
+                organization_id,
             )
+        )
+        for tier in _tiers(agent, rules, plan, workflow, now_us):
+            parts = [tier]
+            if tier.parks:
+                unparked = attrs.evolve(tier, conditions=(*tier.conditions, q.parked == false()))
+                parked = attrs.evolve(tier, conditions=(*tier.conditions, q.parked == true()))
+                parts = [unparked, parked] if expired else [unparked]
+            found = None
+            for part in parts:
+                best = self._first_in(
+                    organization_id, part, base, agent, rules, plan, workflow, now, lock, reserve
+                )
+                if best is not None and (found is None or best.key < found.key):
+                    found = best
             if found is not None:
                 if reserve:
                     _reserve(tx, organization_id, found.lead_id)

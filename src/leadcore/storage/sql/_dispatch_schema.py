@@ -11,7 +11,9 @@
   project that sits in a pool, derived at commit from the lead, its open
   callback task and its lease; its columns are what the ordering policy
   sorts and excludes by, so that the database finds an agent's next lead
-  through an index instead of the adapter ranking every lead.
+  through an index instead of the adapter ranking every lead. A leased
+  lead is *parked* (out of the head of the pool indexes) until a later
+  commit sees its lease expired.
 - ``leadcore_dispatch_phones``: the phone numbers of queued leads, so that a
   number on the do-not-call list excludes its leads by a join.
 """
@@ -111,6 +113,9 @@ def define_dispatch_tables(metadata: MetaData) -> None:
         _id("callback_owner_id", nullable=True),
         # The end of a live exclusive lease (NULL: none, released or not exclusive).
         Column("locked_until_us", BigInteger, nullable=True),
+        # Set with locked_until_us, cleared once the lease is seen expired: leased leads
+        # leave the head of the pool indexes instead of piling up there.
+        Column("parked", Boolean, nullable=False),
     )
     q = queue.c
     Index(
@@ -118,6 +123,7 @@ def define_dispatch_tables(metadata: MetaData) -> None:
         q.organization_id,
         q.project_id,
         q.pool_id,
+        q.parked,
         q.created_us,
         q.lead_id,
     )
@@ -126,10 +132,12 @@ def define_dispatch_tables(metadata: MetaData) -> None:
         q.organization_id,
         q.project_id,
         q.pool_id,
+        q.parked,
         q.status_rank,
         q.created_us,
         q.lead_id,
     )
+    Index("ix_leadcore_dispatch_queue_parked", q.organization_id, q.parked, q.locked_until_us)
     Index(
         "ix_leadcore_dispatch_queue_callback",
         q.organization_id,
