@@ -51,7 +51,6 @@ from sqlalchemy import (
     literal,
     or_,
     select,
-    true,
     tuple_,
     update,
 )
@@ -256,7 +255,7 @@ def _unpark(tx: SqlTransaction, connection: Connection, org: str, now_us: int) -
     tx.scope(connection, org)
     expired = (
         select(q.lead_id)
-        .where(q.organization_id == org, q.parked == true(), q.locked_until_us <= now_us)
+        .where(q.organization_id == org, q.parked, q.locked_until_us <= now_us)
         .limit(_UNPARK_BATCH)
     )
     if tx.backend.name != "sqlite":
@@ -376,8 +375,8 @@ class _Tier:
     order: tuple[Any, ...]
     checked: bool
     """Python checks criteria the conditions leave out (custom fields)."""
-    parks: bool = False
-    """A pool tier: unparked and parked leads are looked up apart (see the queue)."""
+    kind: str = "pool"
+    """``own``, ``open`` (callbacks) or ``pool``: which probe says whether to look."""
 
 
 def _filter_conditions(flt: AgentFilter | None, workflow: Workflow) -> list[ColumnElement[bool]]:
@@ -430,7 +429,7 @@ def _tiers(
     checked = _has_field_criteria(flt)
     by_time = (q.callback_us, q.lead_id)
     tiers = [
-        _Tier((q.callback_owner_id == agent.id, q.callback_us <= now_us), by_time, False),
+        _Tier((q.callback_owner_id == agent.id, q.callback_us <= now_us), by_time, False, "own"),
     ]
     grace = rules.callback_grace
     if grace is not None:
@@ -445,6 +444,7 @@ def _tiers(
                 ),
                 by_time,
                 checked,
+                "open",
             )
         )
     in_pool = [q.callback_us.is_(None), *filtered]
@@ -460,7 +460,7 @@ def _tiers(
     if not rules.no_status_first:
         order = order[1:]
     for tier in plan.tiers:
-        tiers.append(_Tier((q.pool_id.in_(tier), *in_pool), order, checked, parks=True))
+        tiers.append(_Tier((q.pool_id.in_(tier), *in_pool), order, checked))
     return tiers
 
 
@@ -664,26 +664,38 @@ class SqlDispatch:
         base = _base_conditions(organization_id, project_id, pools, workflow, now_us)
         lock = reserve and tx.backend.name != "sqlite"
         q = QUEUE.c
-        # Leads parked by a lease that has ended since; rare, as commits put them back.
-        expired = bool(
-            tx.rows(
-                select(q.lead_id)
-                .where(
-                    q.organization_id == organization_id,
-                    q.parked == true(),
-                    q.locked_until_us <= now_us,
-                    q.project_id == project_id,
-                )
-                .limit(1),
-                organization_id,
+        # One round trip says which lookups can find anything: due callbacks (own, and
+        # others' past the grace period) and leads parked by a lease that has ended
+        # since (rare: commits put them back).
+        scope = (q.organization_id == organization_id, q.project_id == project_id)
+        probes = [
+            exists().where(*scope, q.parked, q.locked_until_us <= now_us),
+            exists().where(
+                *scope,
+                q.callback_us.is_not(None),
+                q.callback_owner_id == agent.id,
+                q.callback_us <= now_us,
+            ),
+        ]
+        grace = rules.callback_grace
+        if grace is not None:
+            opened = now_us - grace // _MICROSECOND
+            probes.append(
+                exists().where(*scope, q.callback_us.is_not(None), q.callback_us <= opened)
             )
-        )
+        flags = tx.rows(select(*(p.label(f"p{i}") for i, p in enumerate(probes))), organization_id)[
+            0
+        ]._mapping
+        expired = bool(flags["p0"])
+        look = {"own": bool(flags["p1"]), "open": len(probes) > 2 and bool(flags["p2"])}
         for tier in _tiers(agent, rules, plan, workflow, now_us):
             parts = [tier]
-            if tier.parks:
+            if tier.kind == "pool":
                 unparked = attrs.evolve(tier, conditions=(*tier.conditions, q.parked == false()))
-                parked = attrs.evolve(tier, conditions=(*tier.conditions, q.parked == true()))
+                parked = attrs.evolve(tier, conditions=(*tier.conditions, q.parked))
                 parts = [unparked, parked] if expired else [unparked]
+            elif not look[tier.kind]:
+                continue
             found = None
             for part in parts:
                 best = self._first_in(
@@ -720,6 +732,8 @@ class SqlDispatch:
         while True:
             picked = select(
                 q.organization_id.label("org"),
+                q.callback_us.label("callback_us"),
+                q.callback_owner_id.label("callback_owner_id"),
                 *(c.label(f"o{i}") for i, c in enumerate(tier.order)),
             ).where(*base, *tier.conditions)
             if after is not None:
@@ -774,12 +788,13 @@ class SqlDispatch:
 
 def _with_records(picked: Subquery, width: int) -> Select[Any]:
     """The picked queue rows with their lead records and leases (re-read, in no order)."""
-    q, lt, st = QUEUE.c, LEADS.table, LEASES.table
+    lt, st = LEADS.table, LEASES.table
+    lead_id = picked.c[f"o{width - 1}"]
     return (
         select(
-            q.lead_id,
-            q.callback_us,
-            q.callback_owner_id,
+            lead_id.label("lead_id"),
+            picked.c.callback_us,
+            picked.c.callback_owner_id,
             lt.c.record,
             st.c.agent_id,
             st.c.token,
@@ -791,12 +806,8 @@ def _with_records(picked: Subquery, width: int) -> Select[Any]:
             *(picked.c[f"o{i}"] for i in range(width)),
         )
         .select_from(picked)
-        .join(
-            QUEUE,
-            and_(q.organization_id == picked.c.org, q.lead_id == picked.c[f"o{width - 1}"]),
-        )
-        .join(lt, and_(lt.c.organization_id == q.organization_id, lt.c.id == q.lead_id))
-        .outerjoin(st, and_(st.c.organization_id == q.organization_id, st.c.lead_id == q.lead_id))
+        .join(lt, and_(lt.c.organization_id == picked.c.org, lt.c.id == lead_id))
+        .outerjoin(st, and_(st.c.organization_id == picked.c.org, st.c.lead_id == lead_id))
     )
 
 

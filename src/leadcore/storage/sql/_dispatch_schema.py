@@ -137,13 +137,23 @@ def define_dispatch_tables(metadata: MetaData) -> None:
         q.created_us,
         q.lead_id,
     )
-    Index("ix_leadcore_dispatch_queue_parked", q.organization_id, q.parked, q.locked_until_us)
+    # Few rows have a callback or are parked: on PostgreSQL these indexes hold only
+    # those, which also makes the planner pick them without fresh statistics.
+    with_callback = q.callback_us.is_not(None)
+    Index(
+        "ix_leadcore_dispatch_queue_parked",
+        q.organization_id,
+        q.parked,
+        q.locked_until_us,
+        postgresql_where=q.parked,
+    )
     Index(
         "ix_leadcore_dispatch_queue_callback",
         q.organization_id,
         q.project_id,
         q.callback_us,
         q.lead_id,
+        postgresql_where=with_callback,
     )
     Index(
         "ix_leadcore_dispatch_queue_own_callback",
@@ -152,6 +162,7 @@ def define_dispatch_tables(metadata: MetaData) -> None:
         q.callback_owner_id,
         q.callback_us,
         q.lead_id,
+        postgresql_where=with_callback,
     )
     _table(
         m,
