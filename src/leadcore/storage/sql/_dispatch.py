@@ -31,24 +31,26 @@ Either way the last word is the lease's compare-and-set at commit
 
 from __future__ import annotations
 
+import functools
 import weakref
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Final
 
 import attrs
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     Connection,
     Row,
     Select,
     Subquery,
     and_,
+    bindparam,
     delete,
     exists,
     false,
     insert,
-    literal,
     or_,
     select,
     tuple_,
@@ -367,27 +369,54 @@ def _reserve(tx: SqlTransaction, org: str, lead_id: str) -> None:
 
 
 # -- the next lead ------------------------------------------------------------------------
+#
+# The statements depend on the shape of a question (rules, pool tiers, workflow,
+# filter, locking), not on who asks when: they are built once per shape, with the
+# organisation, project, agent and instants as bound parameters.
+
+_ORG: Final = bindparam("org", type_=QUEUE.c.organization_id.type)
+_PROJECT: Final = bindparam("project", type_=QUEUE.c.project_id.type)
+_AGENT: Final = bindparam("agent", type_=QUEUE.c.lead_id.type)
+_NOW: Final = bindparam("now", type_=BigInteger())
+_OPENED: Final = bindparam("opened", type_=BigInteger())
 
 
-@attrs.frozen
-class _Tier:
-    conditions: tuple[ColumnElement[bool], ...]
-    order: tuple[Any, ...]
+@attrs.frozen(eq=False)
+class _Lookup:
+    """The statements that fetch the rows of one tier (or part of one) in policy order."""
+
+    kind: str
+    """``own``, ``open`` (callbacks) or ``pool``: which probe says whether to look."""
+    first: Select[Any]
+    """The first rows."""
+    more: Select[Any]
+    """The rows after the one whose order is given as ``a0``, ``a1``..."""
+    width: int
+    """How many order columns (``o0``...; the last is the lead id)."""
+    batch: int
     checked: bool
     """Python checks criteria the conditions leave out (custom fields)."""
-    kind: str = "pool"
-    """``own``, ``open`` (callbacks) or ``pool``: which probe says whether to look."""
 
 
-def _filter_conditions(flt: AgentFilter | None, workflow: Workflow) -> list[ColumnElement[bool]]:
+@attrs.frozen(eq=False)
+class _Statements:
+    probe: Select[Any]
+    """Whether anything is parked with its lease over, and whether callbacks are due."""
+    tiers: tuple[tuple[_Lookup, ...], ...]
+    """Per tier, the lookups whose best answer is the tier's (pool tiers: unparked first)."""
+
+
+def _filter_conditions(
+    flt: AgentFilter | None, statuses: tuple[tuple[str, Category], ...]
+) -> list[ColumnElement[bool]]:
     if flt is None:
         return []
     q = QUEUE.c
     out: list[ColumnElement[bool]] = []
     if flt.selects_statuses:
-        statuses = set(flt.statuses)
-        statuses.update(s.id for s in workflow.statuses if s.category in flt.categories)
-        either = [q.status_id.in_(sorted(statuses))]
+        named = set(flt.statuses)
+        named.update(status for status, category in statuses if category in flt.categories)
+        either = [q.status_id.in_(sorted(named))]
         if flt.no_status:
             either.append(q.status_id.is_(None))
         out.append(or_(*either))
@@ -404,13 +433,8 @@ def _filter_conditions(flt: AgentFilter | None, workflow: Workflow) -> list[Colu
     return out
 
 
-def _has_field_criteria(flt: AgentFilter | None) -> bool:
-    return flt is not None and bool(flt.field_equals or flt.field_in or flt.field_ranges)
-
-
-def _secondary(rules: ProjectRules) -> Any:
+def _secondary(order: SecondaryOrder) -> Any:
     q = QUEUE.c
-    order = rules.secondary_order
     if order is SecondaryOrder.OLDEST_FIRST:
         return q.created_us
     if order is SecondaryOrder.NEWEST_FIRST:
@@ -420,72 +444,114 @@ def _secondary(rules: ProjectRules) -> Any:
     return q.attempts
 
 
-def _tiers(
-    agent: Agent, rules: ProjectRules, plan: PoolPlan, workflow: Workflow, now_us: int
-) -> list[_Tier]:
-    q = QUEUE.c
-    flt = agent.filter
-    filtered = _filter_conditions(flt, workflow)
-    checked = _has_field_criteria(flt)
-    by_time = (q.callback_us, q.lead_id)
-    tiers = [
-        _Tier((q.callback_owner_id == agent.id, q.callback_us <= now_us), by_time, False, "own"),
-    ]
-    grace = rules.callback_grace
-    if grace is not None:
-        opened = now_us - grace // _MICROSECOND
-        tiers.append(
-            _Tier(
-                (
-                    q.callback_us.is_not(None),
-                    q.callback_owner_id != agent.id,
-                    q.callback_us <= opened,
-                    *filtered,
-                ),
-                by_time,
-                checked,
-                "open",
-            )
-        )
-    in_pool = [q.callback_us.is_(None), *filtered]
-    if not rules.allow_multiple_relationships:
-        a = _T["leadcore_lead_assignees"].c
-        mine = exists().where(
-            a.organization_id == q.organization_id,
-            a.user_id == agent.id,
-            a.lead_id == q.lead_id,
-        )
-        in_pool.append(or_(q.assigned == false(), mine))
-    order: tuple[Any, ...] = (q.status_rank, _secondary(rules), q.lead_id)
-    if not rules.no_status_first:
-        order = order[1:]
-    for tier in plan.tiers:
-        tiers.append(_Tier((q.pool_id.in_(tier), *in_pool), order, checked))
-    return tiers
-
-
-def _base_conditions(
-    org: str, project_id: str, pools: ProjectPools, workflow: Workflow, now_us: int
-) -> list[ColumnElement[bool]]:
+@functools.lru_cache(maxsize=512)
+def _statements(
+    dialect: str,
+    lock: bool,
+    tiers: tuple[tuple[str, ...], ...],
+    pool_ids: tuple[str, ...],
+    statuses: tuple[tuple[str, Category], ...],
+    flt: AgentFilter | None,
+    secondary: SecondaryOrder,
+    no_status_first: bool,
+    multiple_relationships: bool,
+    grace: bool,
+) -> _Statements:
     q, p = QUEUE.c, PHONES.c
     d = DO_NOT_CALL.table.c
-    live = sorted(s.id for s in workflow.statuses if s.category is not Category.DONE)
+    scope = (q.organization_id == _ORG, q.project_id == _PROJECT)
+    live = sorted(status for status, category in statuses if category is not Category.DONE)
     blocked = exists().where(
         p.organization_id == q.organization_id,
         p.lead_id == q.lead_id,
         d.organization_id == p.organization_id,
         d.number == p.number,
     )
-    return [
-        q.organization_id == org,
-        q.project_id == project_id,
-        q.pool_id.in_(sorted(pool.id for pool in pools.pools)),
+    base = (
+        *scope,
+        q.pool_id.in_(sorted(pool_ids)),
         or_(q.status_id.is_(None), q.status_id.in_(live)),
         q.converted == false(),
         q.do_not_call == false(),
-        or_(q.locked_until_us.is_(None), q.locked_until_us <= now_us),
+        or_(q.locked_until_us.is_(None), q.locked_until_us <= _NOW),
         ~blocked,
+    )
+    probes = [
+        exists().where(*scope, q.parked, q.locked_until_us <= _NOW),
+        exists().where(
+            *scope,
+            q.callback_us.is_not(None),
+            q.callback_owner_id == _AGENT,
+            q.callback_us <= _NOW,
+        ),
     ]
+    if grace:
+        probes.append(exists().where(*scope, q.callback_us.is_not(None), q.callback_us <= _OPENED))
+    labels: list[Any] = [found.label(f"p{i}") for i, found in enumerate(probes)]
+    probe: Select[Any] = select(*labels)
+
+    filtered = _filter_conditions(flt, statuses)
+    checked = flt is not None and bool(flt.field_equals or flt.field_in or flt.field_ranges)
+    batch = (_CHECKED_BATCH if checked else _EXACT_BATCH) if lock else _BROWSE_BATCH
+    of = QUEUE if dialect == "postgresql" else None
+
+    def lookup(
+        kind: str, conditions: Iterable[ColumnElement[bool]], order: tuple[Any, ...], checks: bool
+    ) -> _Lookup:
+        where = (*base, *conditions)
+        after = tuple_(*order) > tuple_(
+            *(bindparam(f"a{i}", type_=column.type) for i, column in enumerate(order))
+        )
+        picked = [
+            select(
+                q.organization_id.label("org"),
+                q.callback_us.label("callback_us"),
+                q.callback_owner_id.label("callback_owner_id"),
+                *(column.label(f"o{i}") for i, column in enumerate(order)),
+            )
+            .where(*extra)
+            .order_by(*order)
+            .limit(batch)
+            for extra in (where, (*where, after))
+        ]
+        if lock:
+            picked = [s.with_for_update(skip_locked=True, of=of) for s in picked]
+        first, more = (_with_records(s.subquery("picked"), len(order)) for s in picked)
+        return _Lookup(kind, first, more, len(order), batch, checks)
+
+    by_time = (q.callback_us, q.lead_id)
+    looked: list[tuple[_Lookup, ...]] = [
+        (lookup("own", (q.callback_owner_id == _AGENT, q.callback_us <= _NOW), by_time, False),)
+    ]
+    if grace:
+        opened = (
+            q.callback_us.is_not(None),
+            q.callback_owner_id != _AGENT,
+            q.callback_us <= _OPENED,
+            *filtered,
+        )
+        looked.append((lookup("open", opened, by_time, checked),))
+    in_pool = [q.callback_us.is_(None), *filtered]
+    if not multiple_relationships:
+        a = _T["leadcore_lead_assignees"].c
+        mine = exists().where(
+            a.organization_id == q.organization_id,
+            a.user_id == _AGENT,
+            a.lead_id == q.lead_id,
+        )
+        in_pool.append(or_(q.assigned == false(), mine))
+    order: tuple[Any, ...] = (q.status_rank, _secondary(secondary), q.lead_id)
+    if not no_status_first:
+        order = order[1:]
+    for tier in tiers:
+        conditions = (q.pool_id.in_(tier), *in_pool)
+        looked.append(
+            (
+                lookup("pool", (*conditions, q.parked == false()), order, checked),
+                lookup("parked", (*conditions, q.parked), order, checked),
+            )
+        )
+    return _Statements(probe, tuple(looked))
 
 
 class SqlDispatch:
@@ -661,45 +727,44 @@ class SqlDispatch:
         tx = self._tx
         now_us = micros(now)
         plan = plan_pools(pools, agent.id, rules)
-        base = _base_conditions(organization_id, project_id, pools, workflow, now_us)
         lock = reserve and tx.backend.name != "sqlite"
-        q = QUEUE.c
+        grace = rules.callback_grace
+        statements = _statements(
+            tx.backend.name,
+            lock,
+            plan.tiers,
+            tuple(pool.id for pool in pools.pools),
+            tuple((s.id, s.category) for s in workflow.statuses),
+            agent.filter,
+            rules.secondary_order,
+            rules.no_status_first,
+            rules.allow_multiple_relationships,
+            grace is not None,
+        )
+        params: dict[str, Any] = {
+            "org": organization_id,
+            "project": project_id,
+            "agent": agent.id,
+            "now": now_us,
+            "opened": 0 if grace is None else now_us - grace // _MICROSECOND,
+        }
         # One round trip says which lookups can find anything: due callbacks (own, and
         # others' past the grace period) and leads parked by a lease that has ended
         # since (rare: commits put them back).
-        scope = (q.organization_id == organization_id, q.project_id == project_id)
-        probes = [
-            exists().where(*scope, q.parked, q.locked_until_us <= now_us),
-            exists().where(
-                *scope,
-                q.callback_us.is_not(None),
-                q.callback_owner_id == agent.id,
-                q.callback_us <= now_us,
-            ),
-        ]
-        grace = rules.callback_grace
-        if grace is not None:
-            opened = now_us - grace // _MICROSECOND
-            probes.append(
-                exists().where(*scope, q.callback_us.is_not(None), q.callback_us <= opened)
-            )
-        flags = tx.rows(select(*(p.label(f"p{i}") for i, p in enumerate(probes))), organization_id)[
-            0
-        ]._mapping
-        expired = bool(flags["p0"])
-        look = {"own": bool(flags["p1"]), "open": len(probes) > 2 and bool(flags["p2"])}
-        for tier in _tiers(agent, rules, plan, workflow, now_us):
-            parts = [tier]
-            if tier.kind == "pool":
-                unparked = attrs.evolve(tier, conditions=(*tier.conditions, q.parked == false()))
-                parked = attrs.evolve(tier, conditions=(*tier.conditions, q.parked))
-                parts = [unparked, parked] if expired else [unparked]
-            elif not look[tier.kind]:
-                continue
+        flags = tx.rows(statements.probe, organization_id, params)[0]._mapping
+        look = {
+            "own": bool(flags["p1"]),
+            "open": grace is not None and bool(flags["p2"]),
+            "pool": True,
+            "parked": bool(flags["p0"]),
+        }
+        for lookups in statements.tiers:
             found = None
-            for part in parts:
+            for lookup in lookups:
+                if not look[lookup.kind]:
+                    continue
                 best = self._first_in(
-                    organization_id, part, base, agent, rules, plan, workflow, now, lock, reserve
+                    organization_id, lookup, params, agent, rules, plan, workflow, now, reserve
                 )
                 if best is not None and (found is None or best.key < found.key):
                     found = best
@@ -712,37 +777,26 @@ class SqlDispatch:
     def _first_in(
         self,
         org: str,
-        tier: _Tier,
-        base: list[ColumnElement[bool]],
+        lookup: _Lookup,
+        params: dict[str, Any],
         agent: Agent,
         rules: ProjectRules,
         plan: PoolPlan,
         workflow: Workflow,
         now: datetime,
-        lock: bool,
         reserve: bool,
     ) -> Choice | None:
-        """The best lead of one tier that passes the policy, or ``None``."""
-        q = QUEUE.c
-        batch = _BROWSE_BATCH
-        if lock:
-            batch = _CHECKED_BATCH if tier.checked else _EXACT_BATCH
+        """The best lead of one lookup that passes the policy, or ``None``."""
+        # Without a row lock (SQLite), leads other units of work reserved are passed by here.
+        passing = reserve and self._tx.backend.name == "sqlite"
         after: tuple[Any, ...] | None = None
-        width = len(tier.order)
+        width = lookup.width
         while True:
-            picked = select(
-                q.organization_id.label("org"),
-                q.callback_us.label("callback_us"),
-                q.callback_owner_id.label("callback_owner_id"),
-                *(c.label(f"o{i}") for i, c in enumerate(tier.order)),
-            ).where(*base, *tier.conditions)
-            if after is not None:
-                picked = picked.where(tuple_(*tier.order) > tuple_(*(literal(v) for v in after)))
-            picked = picked.order_by(*tier.order).limit(batch)
-            if lock:
-                of = QUEUE if self._tx.backend.name == "postgresql" else None
-                picked = picked.with_for_update(skip_locked=True, of=of)
-            rows = self._tx.rows(_with_records(picked.subquery("picked"), width), org)
+            if after is None:
+                rows = self._tx.rows(lookup.first, org, params)
+            else:
+                more = params | {f"a{i}": value for i, value in enumerate(after)}
+                rows = self._tx.rows(lookup.more, org, more)
             if not rows:
                 return None
             best: Choice | None = None
@@ -750,14 +804,14 @@ class SqlDispatch:
                 position = tuple(row._mapping[f"o{i}"] for i in range(width))
                 if after is None or position > after:
                     after = position
-                if reserve and not lock and _held_by_other(self._tx, org, row.lead_id):
+                if passing and _held_by_other(self._tx, org, row.lead_id):
                     continue
                 choice = self._check(row, agent, rules, plan, workflow, now)
                 if choice is not None and (best is None or choice.key < best.key):
                     best = choice
             if best is not None:
                 return best
-            if len(rows) < batch:
+            if len(rows) < lookup.batch:
                 return None
 
     @staticmethod
