@@ -45,7 +45,7 @@ from leadcore.storage.sql import SqlStorage
 
 AGENTS = 16
 LEADS = int(os.environ.get("LEADCORE_DISPATCH_LOAD_LEADS", "20000"))
-CLAIMS_PER_AGENT = 60
+CLAIMS_PER_AGENT = 40
 SERVERS = ("postgresql", "mariadb")
 
 
