@@ -295,6 +295,13 @@ def _rebuild(
             statement = statement.order_by(lt.c.id).with_for_update()
         for row in connection.execute(statement):
             leads[row.id] = decode(row.record, Lead)
+    q, p = QUEUE.c, PHONES.c
+    # Lock the rows first, then read the leases: a claim committing meanwhile (it holds
+    # its row) is waited for and seen, not overwritten with what was read before it.
+    present = select(q.lead_id).where(q.organization_id == org, q.lead_id.in_(ids))
+    if tx.backend.name != "sqlite":
+        present = present.order_by(q.lead_id).with_for_update()
+    existing = {row.lead_id for row in connection.execute(present)}
     tt = TASKS.table
     tasks: dict[str, list[Task]] = {}
     for row in connection.execute(
@@ -311,27 +318,52 @@ def _rebuild(
             select(st).where(st.c.organization_id == org, st.c.lead_id.in_(ids))
         )
     }
-    q, p = QUEUE.c, PHONES.c
-    connection.execute(delete(QUEUE).where(q.organization_id == org, q.lead_id.in_(ids)))
-    connection.execute(delete(PHONES).where(p.organization_id == org, p.lead_id.in_(ids)))
-    rows: list[dict[str, Any]] = []
+    added: list[dict[str, Any]] = []
+    changed: list[dict[str, Any]] = []
+    gone: list[str] = []
     phones: list[dict[str, Any]] = []
     for lead_id in ids:
         lead = leads.get(lead_id)
         if lead is None or lead.project_id is None or lead.pool_id is None:
+            if lead_id in existing:
+                gone.append(lead_id)
             continue
         callback = pending_callback(tasks.get(lead_id, ()))
-        rows.append(_queue_row(lead, callback, leases.get(lead_id)))
+        values = _queue_row(lead, callback, leases.get(lead_id))
+        (changed if lead_id in existing else added).append(values)
         phones.extend(
             {"organization_id": org, "lead_id": lead_id, "number": number}
             # A longer number cannot be on the do-not-call list, which holds no such.
             for number in sorted(set(lead.phones))
             if len(number) <= NUMBER_LENGTH
         )
-    if rows:
-        connection.execute(insert(QUEUE), rows)
+    if gone:
+        connection.execute(delete(QUEUE).where(q.organization_id == org, q.lead_id.in_(gone)))
+    if changed:
+        # Updated in place (not removed and added again), so that a concurrent update
+        # of the row's lease columns, waiting for this one, applies to the new row.
+        connection.execute(_REPLACE_ROW, [_keyed(values) for values in changed])
+    if added:
+        connection.execute(insert(QUEUE), added)
+    connection.execute(delete(PHONES).where(p.organization_id == org, p.lead_id.in_(ids)))
     if phones:
         connection.execute(insert(PHONES), phones)
+
+
+_KEY_COLUMNS: Final = ("organization_id", "lead_id")
+_REPLACE_ROW: Final = (
+    update(QUEUE).where(
+        QUEUE.c.organization_id == bindparam("k_organization_id"),
+        QUEUE.c.lead_id == bindparam("k_lead_id"),
+    )
+    # SET takes the other columns from the parameters of each row.
+)
+
+
+def _keyed(row: dict[str, Any]) -> dict[str, Any]:
+    out = {name: value for name, value in row.items() if name not in _KEY_COLUMNS}
+    out.update({f"k_{name}": row[name] for name in _KEY_COLUMNS})
+    return out
 
 
 SqlTransaction.derived_writers.append(write_queue)
