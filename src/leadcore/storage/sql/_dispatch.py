@@ -241,14 +241,32 @@ def write_queue(tx: SqlTransaction, connection: Connection) -> None:
             .where(QUEUE.c.organization_id == org, QUEUE.c.lead_id == lead_id)
             .values(locked_until_us=locked, parked=locked is not None)
         )
-    for org, now_us in sorted(claimed.items()):
-        _unpark(tx, connection, org, now_us)
+    wanted = _UNPARK_WANTED.get(tx)
+    if wanted is not None and wanted[0] == tx.generation:
+        for org, now_us in sorted(claimed.items()):
+            if org in wanted[1]:
+                _unpark(tx, connection, org, now_us)
+
+
+# Units of work whose "next lead" met parked leads with an ended lease: their commit
+# puts a few back (``(generation, organisations)``, forgotten with the unit of work).
+_UNPARK_WANTED: weakref.WeakKeyDictionary[SqlTransaction, tuple[int, set[str]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _want_unpark(tx: SqlTransaction, org: str) -> None:
+    wanted = _UNPARK_WANTED.get(tx)
+    if wanted is None or wanted[0] != tx.generation:
+        wanted = _UNPARK_WANTED[tx] = (tx.generation, set())
+    wanted[1].add(org)
 
 
 def _unpark(tx: SqlTransaction, connection: Connection, org: str, now_us: int) -> None:
     """Put back a few parked leads whose lease had ended by ``now_us``.
 
-    Only an optimisation (the queries still compare every lease with their
+    A claim's commit does this when its "next lead" met such leads. Only an
+    optimisation (the queries still compare every lease with their
     own ``now``, so a clock that steps back is safe): it keeps the parked
     leads whose lease expired few, so that finding them stays cheap. Rows
     other commits hold are skipped, never waited for.
@@ -784,6 +802,8 @@ class SqlDispatch:
         # others' past the grace period) and leads parked by a lease that has ended
         # since (rare: commits put them back).
         flags = tx.rows(statements.probe, organization_id, params)[0]._mapping
+        if flags["p0"]:
+            _want_unpark(tx, organization_id)
         look = {
             "own": bool(flags["p1"]),
             "open": grace is not None and bool(flags["p2"]),
