@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from multiprocessing.connection import Connection as Pipe
 
 import attrs
+from sqlalchemy import text
 
 from leadcore import Leadcore
 from leadcore.clock import Clock, SystemClock
@@ -116,6 +117,11 @@ def seed(
                 )
                 uow.tx.put(LEADS, (org, lead_id), lead)
             uow.commit()
+        if storage.engine.dialect.name == "postgresql" and not storage.row_level_security:
+            # Fresh statistics, as autovacuum would gather: without them the planner
+            # scans the whole growing table to look up each batch's keys.
+            with storage.engine.begin() as connection:
+                connection.execute(text("ANALYZE leadcore_leads, leadcore_dispatch_queue"))
     return CallCentre(
         url=storage.url if isinstance(storage.url, str) else storage.url.render_as_string(False),
         organization_id=org,

@@ -9,9 +9,8 @@
   keeps the lead until the lease expires, then another agent gets it.
 - SQLite (a file): agent threads drain a pool; every lead exactly once.
 
-The pool holds ``LEADCORE_DISPATCH_LOAD_LEADS`` leads (20,000 unless set:
-seeding 100,000 through units of work takes about 40 s per database on a
-shared two-core machine, more than the time budget of one test).
+The pool holds ``LEADCORE_DISPATCH_LOAD_LEADS`` leads (100,000 unless set),
+written 5,000 to a unit of work.
 """
 
 from __future__ import annotations
@@ -44,7 +43,7 @@ from leadcore.dispatch import ProjectRules
 from leadcore.storage.sql import SqlStorage
 
 AGENTS = 16
-LEADS = int(os.environ.get("LEADCORE_DISPATCH_LOAD_LEADS", "20000"))
+LEADS = int(os.environ.get("LEADCORE_DISPATCH_LOAD_LEADS", "100000"))
 CLAIMS_PER_AGENT = 40
 SERVERS = ("postgresql", "mariadb")
 

@@ -316,10 +316,14 @@ def _rebuild(
     q, p = QUEUE.c, PHONES.c
     # Lock the rows first, then read the leases: a claim committing meanwhile (it holds
     # its row) is waited for and seen, not overwritten with what was read before it.
-    present = select(q.lead_id).where(q.organization_id == org, q.lead_id.in_(ids))
-    if tx.backend.name != "sqlite":
-        present = present.order_by(q.lead_id).with_for_update()
-    existing = {row.lead_id for row in connection.execute(present)}
+    # A lead added by this commit has no row yet (bulk intake adds thousands).
+    known = [lead_id for lead_id in ids if not tx.is_new(LEADS, (org, lead_id))]
+    existing: set[str] = set()
+    if known:
+        present = select(q.lead_id).where(q.organization_id == org, q.lead_id.in_(known))
+        if tx.backend.name != "sqlite":
+            present = present.order_by(q.lead_id).with_for_update()
+        existing = {row.lead_id for row in connection.execute(present)}
     tt = TASKS.table
     tasks: dict[str, list[Task]] = {}
     for row in connection.execute(

@@ -258,6 +258,11 @@ class SqlTransaction:
                 for key in chunk:
                     self._remember(spec, key, found.get(key))
 
+    def is_new(self, spec: Spec[Any], key: Key) -> bool:
+        """Whether ``key`` had no row when this unit of work first met it."""
+        base = self._bases.get(spec, {}).get(key)
+        return base is not None and base.revision is None
+
     def put(self, spec: Spec[T], key: Key, record: T) -> None:
         """Stage ``record`` under ``key`` (visible to this unit of work only until commit)."""
         if spec.versioned:
