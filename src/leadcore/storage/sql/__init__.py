@@ -11,6 +11,8 @@
   ``sqlite:///...``, ``postgresql+psycopg://...`` and ``mysql+pymysql://...``).
 - :data:`metadata`: the schema, for a host's own Alembic migrations.
 - :func:`migrate`: bring a database to the current schema version.
+- :class:`DatabaseClock`: the database's time, so that every host judges
+  lease expiry by one clock.
 - :func:`enable_row_level_security` / :func:`row_level_security_ddl`: the
   optional PostgreSQL Row-Level Security policies.
 
@@ -19,6 +21,7 @@
 
 from __future__ import annotations
 
+from leadcore.storage.sql._clock import DatabaseClock
 from leadcore.storage.sql._migrations import (
     STEPS,
     Step,
@@ -33,6 +36,7 @@ from leadcore.storage.sql._storage import SqlStorage, SqlUnitOfWork
 __all__ = [
     "SETTING",
     "STEPS",
+    "DatabaseClock",
     "SqlStorage",
     "SqlUnitOfWork",
     "Step",

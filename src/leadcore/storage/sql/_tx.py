@@ -25,7 +25,7 @@ import functools
 import itertools
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Generic, TypeVar
 
 import attrs
 from sqlalchemy import (
@@ -52,6 +52,7 @@ from leadcore.events._model import Event
 from leadcore.storage.sql._migrations import metadata
 
 if TYPE_CHECKING:
+    from leadcore.storage.sql._backend import Backend
     from leadcore.storage.sql._storage import Store
 
 __all__ = ["CHUNK", "COUNTERS", "DELETED", "EVENTS", "Deleted", "Key", "Spec", "SqlTransaction"]
@@ -170,6 +171,10 @@ _ABSENT: Final[_Base[Any]] = _Base(None, None)
 class SqlTransaction:
     """Staged writes and remembered bases of one unit of work (see the module docs)."""
 
+    #: Writers of derived tables (``(tx, connection)``), run by every commit after the
+    #: staged records are written and before the events: they read what the commit wrote.
+    derived_writers: ClassVar[list[Callable[[SqlTransaction, Connection], None]]] = []
+
     def __init__(self, store: Store) -> None:
         self._store = store
         self._connection: Connection | None = None
@@ -180,6 +185,11 @@ class SqlTransaction:
         self._writing: tuple[str, Key] | None = None
         self.generation = 0
         """Counts the times the staged writes were dropped (commit or rollback)."""
+
+    @property
+    def backend(self) -> Backend:
+        """The database family the unit of work runs on."""
+        return self._store.backend
 
     # -- statements ------------------------------------------------------------------
 
@@ -247,6 +257,11 @@ class SqlTransaction:
                 found = {spec.key_of(r): r for r in self.rows(statement, org)}
                 for key in chunk:
                     self._remember(spec, key, found.get(key))
+
+    def is_new(self, spec: Spec[Any], key: Key) -> bool:
+        """Whether ``key`` had no row when this unit of work first met it."""
+        base = self._bases.get(spec, {}).get(key)
+        return base is not None and base.revision is None
 
     def put(self, spec: Spec[T], key: Key, record: T) -> None:
         """Stage ``record`` under ``key`` (visible to this unit of work only until commit)."""
@@ -380,6 +395,8 @@ class SqlTransaction:
             staged = self._staged[spec]
             if staged:
                 self._write(connection, spec, staged)
+        for writer in self.derived_writers:
+            writer(self, connection)
         self._write_events(connection)
 
     def _write(self, connection: Connection, spec: Spec[Any], staged: dict[Key, Any]) -> None:
