@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
+from leadcore._demo_storage import DemoStorageError, open_demo_storage
 from leadcore.calendar import IcalUnavailable
 from leadcore.clock import ManualClock
 from leadcore.core import Leadcore, Session
@@ -75,12 +76,36 @@ def _progress(out: TextIO, label: str, done: int, total: int) -> None:
         print(f"  {label} [{bar}] {done}/{total}", file=out)
 
 
-def run_demo(*, seed: int, out_dir: Path, out: TextIO) -> int:
-    """Run the demo, write its files under ``out_dir``, print a readable summary."""
+def run_demo(
+    *, seed: int, out_dir: Path, out: TextIO, err: TextIO | None = None, db: str | None = None
+) -> int:
+    """Run the demo, write its files under ``out_dir``, print a readable summary.
+
+    ``db`` is a storage URL (default: a new SQLite file in ``out_dir``, see
+    :mod:`leadcore._demo_storage`). Returns the exit status: 0, or 2 when the
+    storage cannot be used (the reason goes to ``err``).
+    """
     rng = random.Random(seed)
-    _workflow_tour(out)
     clock = ManualClock(_START)
-    core = Leadcore.open(clock=clock, ids=SequentialIds())
+    try:
+        opened = open_demo_storage(db, out_dir, clock=clock, ids=SequentialIds(), out=out)
+    except DemoStorageError as exc:
+        print(f"leadcore demo: {exc}", file=err if err is not None else out)
+        return 2
+    with opened.core as core:
+        print(f"Storage: {opened.description}", file=out)
+        return _day(core, clock, rng, out_dir, out, opened.file)
+
+
+def _day(
+    core: Leadcore,
+    clock: ManualClock,
+    rng: random.Random,
+    out_dir: Path,
+    out: TextIO,
+    database: Path | None,
+) -> int:
+    _workflow_tour(out)
     agency, supplier, advertiser, agents = _organisations(core, out)
     project_id = _project(agency, agents)
     _intake(agency, supplier, project_id, rng, out)
@@ -99,6 +124,8 @@ def run_demo(*, seed: int, out_dir: Path, out: TextIO) -> int:
     print(f"  {qualification.resolve()}", file=out)
     if calendar_file is not None:
         print(f"  {calendar_file.resolve()}", file=out)
+    if database is not None:
+        print(f"  {database}  (the day's data: open it again with Leadcore.open)", file=out)
     return 0
 
 
