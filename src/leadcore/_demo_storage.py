@@ -57,38 +57,45 @@ def open_demo_storage(
         path = (out_dir / DEFAULT_FILE).resolve()
         for stale in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
             stale.unlink(missing_ok=True)
-        core = Leadcore.open(f"sqlite:///{path}", clock=clock, ids=ids)
-        _check_usable(core, str(path))
+        core = _open(f"sqlite:///{path}", str(path), clock=clock, ids=ids)
         return DemoStorage(core, f"SQLite file {path}", path)
     if db.strip() in ("", "memory://"):
         return DemoStorage(Leadcore.open(clock=clock, ids=ids), "memory", None)
-    try:
-        core = Leadcore.open(db, clock=clock, ids=ids)
-    except ImportError as exc:
-        raise DemoStorageError(
-            f"--db {db}: the SQL storage needs the 'sql' extra: pip install 'leadcore[sql]' ({exc})"
-        ) from exc
-    except LeadcoreError as exc:
-        raise DemoStorageError(f"--db {db}: {exc}") from exc
-    except Exception as exc:  # the driver's own errors: unreachable server, bad credentials
-        raise DemoStorageError(
-            f"--db {db}: cannot open the database ({type(exc).__name__}: {exc})"
-        ) from exc
-    try:
-        _check_usable(core, db)
-    except BaseException:
-        core.close()
-        raise
+    core = _open(db, f"--db {db}", clock=clock, ids=ids)
     return DemoStorage(core, _describe(core), None)
 
 
-def _check_usable(core: Leadcore, db: str) -> None:
+def _open(url: str, label: str, *, clock: Clock, ids: IdFactory) -> Leadcore:
+    try:
+        core = Leadcore.open(url, clock=clock, ids=ids)
+    except LeadcoreError as exc:  # an unsupported URL, a missing extra
+        raise DemoStorageError(f"{label}: {exc}") from exc
+    except OSError as exc:
+        raise DemoStorageError(f"{label}: cannot open the database ({exc})") from exc
+    except Exception as exc:
+        # The database driver's own errors (an unreachable server, bad credentials) come
+        # wrapped by SQLAlchemy: say what they are instead of a traceback.
+        from sqlalchemy.exc import SQLAlchemyError
+
+        if not isinstance(exc, SQLAlchemyError):
+            raise
+        raise DemoStorageError(
+            f"{label}: cannot open the database ({type(exc).__name__}: {exc})"
+        ) from exc
+    try:
+        _check_usable(core, label)
+    except BaseException:
+        core.close()
+        raise
+    return core
+
+
+def _check_usable(core: Leadcore, label: str) -> None:
     caps = core.storage.capabilities
     missing = [name for name in _NEEDED if not getattr(caps, name)]
     if missing:
-        core.close()
         raise DemoStorageError(
-            f"--db {db}: this storage cannot run the demo, it lacks {', '.join(missing)}"
+            f"{label}: this storage cannot run the demo, it lacks {', '.join(missing)}"
         )
     from sqlalchemy import func, select
 
@@ -101,7 +108,7 @@ def _check_usable(core: Leadcore, db: str) -> None:
             found = connection.execute(select(func.count()).select_from(table)).scalar_one()
         if found:
             raise DemoStorageError(
-                f"--db {db}: the database already holds leadcore data ({found} organisations); "
+                f"{label}: the database already holds leadcore data ({found} organisations); "
                 "the demo writes its sample data into an empty database: name another one, "
                 "or drop the leadcore_* tables"
             )

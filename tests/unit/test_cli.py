@@ -348,6 +348,8 @@ def test_demo_refuses_a_database_that_already_holds_leadcore_data(
     [
         ("oracle://scott@db/orcl", ["--db oracle://scott@db/orcl", "sqlite"]),
         ("not a url", ["--db not a url"]),
+        # Nothing listens on port 1 of this host: the connection is refused at once.
+        ("postgresql+psycopg://nobody@127.0.0.1:1/crm", ["cannot open the database"]),
     ],
 )
 def test_demo_says_why_a_database_url_cannot_be_used(
