@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
+from leadcore._demo_storage import DemoStorageError, open_demo_storage
 from leadcore.calendar import IcalUnavailable
 from leadcore.clock import ManualClock
 from leadcore.core import Leadcore, Session
@@ -75,12 +76,36 @@ def _progress(out: TextIO, label: str, done: int, total: int) -> None:
         print(f"  {label} [{bar}] {done}/{total}", file=out)
 
 
-def run_demo(*, seed: int, out_dir: Path, out: TextIO) -> int:
-    """Run the demo, write its files under ``out_dir``, print a readable summary."""
+def run_demo(
+    *, seed: int, out_dir: Path, out: TextIO, err: TextIO | None = None, db: str | None = None
+) -> int:
+    """Run the demo, write its files under ``out_dir``, print a readable summary.
+
+    ``db`` is a storage URL (default: a new SQLite file in ``out_dir``, see
+    :mod:`leadcore._demo_storage`). Returns the exit status: 0, or 2 when the
+    storage cannot be used (the reason goes to ``err``).
+    """
     rng = random.Random(seed)
-    _workflow_tour(out)
     clock = ManualClock(_START)
-    core = Leadcore.open(clock=clock, ids=SequentialIds())
+    try:
+        opened = open_demo_storage(db, out_dir, clock=clock, ids=SequentialIds(), out=out)
+    except DemoStorageError as exc:
+        print(f"leadcore demo: {exc}", file=err if err is not None else out)
+        return 2
+    with opened.core as core:
+        print(f"Storage: {opened.description}", file=out)
+        return _day(core, clock, rng, out_dir, out, opened.file)
+
+
+def _day(
+    core: Leadcore,
+    clock: ManualClock,
+    rng: random.Random,
+    out_dir: Path,
+    out: TextIO,
+    database: Path | None,
+) -> int:
+    _workflow_tour(out)
     agency, supplier, advertiser, agents = _organisations(core, out)
     project_id = _project(agency, agents)
     _intake(agency, supplier, project_id, rng, out)
@@ -90,6 +115,7 @@ def run_demo(*, seed: int, out_dir: Path, out: TextIO) -> int:
     out_dir.mkdir(parents=True, exist_ok=True)
     calendar_file = _meetings(agency, clock, out_dir, out)
     _events(core, [agency, supplier, advertiser], out)
+    _summary(agency, figures, out)
     diagram = out_dir / "sales-workflow.mmd"
     diagram.write_text(sample_workflow().to_mermaid(), encoding="utf-8")
     qualification = out_dir / "agency-workflow.mmd"
@@ -99,6 +125,8 @@ def run_demo(*, seed: int, out_dir: Path, out: TextIO) -> int:
     print(f"  {qualification.resolve()}", file=out)
     if calendar_file is not None:
         print(f"  {calendar_file.resolve()}", file=out)
+    if database is not None:
+        print(f"  {database}  (the day's data: open it again with Leadcore.open)", file=out)
     return 0
 
 
@@ -345,18 +373,11 @@ def _shift(
             handled += 1
             _progress(out, "leads worked", handled, total)
         agent.dispatch.release(lead.id, claim.token)
-    print("  per agent:", file=out)
-    for agent_id, c in figures.items():
-        print(
-            f"    {names[agent_id]:5} calls {c['calls']:3}, callbacks booked {c['callbacks']:2}, "
-            f"qualified {c['qualified']:2}, not relevant {c['irrelevant']:2}",
-            file=out,
-        )
     why = agents[0].dispatch.explain(project.id)
     print("  at the end of the shift, explain says:", file=out)
     for line in why.text().splitlines():
         print(f"    {line}", file=out)
-    return figures
+    return {names[agent_id]: c for agent_id, c in figures.items()}
 
 
 def _partners(
@@ -400,8 +421,8 @@ def _partners(
     )
     bank_lead = advertiser.leads.get(received[0].lead_id or "")
     print(
-        f"  at BigBank it is {bank_lead.id} with status {bank_lead.status_id!r} in "
-        f"BigBank's own workflow; Orion never sees it",
+        f"  at BigBank it is {bank_lead.id}, with {bank_lead.status_id or 'no status yet'} in "
+        f"BigBank's own workflow; Orion never sees BigBank's statuses",
         file=out,
     )
     for who, s in (("Leads4U sees", supplier), ("Orion sees", agency)):
@@ -513,3 +534,38 @@ def _events(core: Leadcore, sessions: list[Session], out: TextIO) -> None:
         kinds = Counter(e.event.type for e in events)
         top = ", ".join(f"{k} {n}" for k, n in kinds.most_common(5))
         print(f"  {s.users.me().name:6} ({len(events)} events): {top}", file=out)
+
+
+def _summary(agency: Session, figures: dict[str, Counter[str]], out: TextIO) -> None:
+    _heading(out, "10. The day in figures")
+    leads = agency.leads.list(include_done=True, limit=1000).items
+    sent = agency.deliveries.list(direction="outgoing")
+    meetings = agency.calendar.search(text="Mortgage offer", page_size=1000).items
+    funnel = [
+        ("leads in the agency", len(leads)),
+        ("called at least once", sum(1 for lead in leads if lead.attempts > 0)),
+        ("qualified", sum(1 for lead in leads if lead.status_id == "qualified")),
+        ("converted", sum(1 for lead in leads if lead.converted)),
+        ("meetings booked", len(meetings)),
+        ("forwarded to BigBank", len(sent)),
+        ("accepted by BigBank", sum(1 for d in sent if d.state == "accepted")),
+    ]
+    print("  funnel:", file=out)
+    top = max(1, funnel[0][1])
+    for label, n in funnel:
+        bar = "#" * max(1 if n else 0, round(30 * n / top))
+        print(f"    {label:22} {n:4}  {bar}", file=out)
+    print("  per agent:", file=out)
+    print(
+        f"    {'agent':6} {'calls':>5} {'callbacks':>9} {'qualified':>9} {'not relevant':>12} "
+        f"{'qualified/decided':>17}",
+        file=out,
+    )
+    for name, c in figures.items():
+        decided = c["qualified"] + c["irrelevant"]
+        rate = f"{100 * c['qualified'] / decided:.0f}%" if decided else "-"
+        print(
+            f"    {name:6} {c['calls']:5} {c['callbacks']:9} {c['qualified']:9} "
+            f"{c['irrelevant']:12} {rate:>17}",
+            file=out,
+        )

@@ -118,6 +118,17 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--seed", type=int, default=7, help="random seed (default: 7)")
     demo.add_argument(
+        "--db",
+        metavar="URL",
+        default=None,
+        help=(
+            "where the demo keeps its data: a storage URL such as "
+            "postgresql+psycopg://user@host/db, mysql+pymysql://user@host/db or memory:// "
+            "(default: a new SQLite file in the --out folder; the database must hold no "
+            "leadcore data yet)"
+        ),
+    )
+    demo.add_argument(
         "--out",
         type=Path,
         default=Path("leadcore-demo"),
@@ -275,7 +286,7 @@ def _main(argv: Sequence[str] | None) -> int:
     if args.command == "demo":
         from leadcore._demo import run_demo
 
-        return run_demo(seed=args.seed, out_dir=args.out, out=out)
+        return run_demo(seed=args.seed, out_dir=args.out, out=out, err=err, db=args.db)
     parser.print_help(err)
     return EXIT_USAGE
 
