@@ -22,13 +22,13 @@ from __future__ import annotations
 
 import builtins
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Any, Final, TypeVar
 
 import attrs
-from sqlalchemy import ColumnElement, Row
+from sqlalchemy import ColumnElement
 
 from leadcore.errors import ConflictError
 from leadcore.leads._forwarding import (
@@ -45,9 +45,9 @@ from leadcore.storage.protocols import (
     DeliveryTermsRepository,
     RoutingRepository,
 )
-from leadcore.storage.sql._codec import decode, encode, micros
+from leadcore.storage.sql._codec import encode, micros
 from leadcore.storage.sql._migrations import metadata
-from leadcore.storage.sql._tables import bounded
+from leadcore.storage.sql._tables import bounded, record_reader
 from leadcore.storage.sql._tenancy import Table
 from leadcore.storage.sql._tx import Spec, SqlTransaction
 
@@ -87,13 +87,6 @@ def _delivery_columns(delivery: Delivery) -> dict[str, Any]:
         "delivered_us": micros(delivery.delivered_at),
         "record": encode(_fits(delivery)),
     }
-
-
-def _reader(cls: type[R]) -> Callable[[Row[Any]], R]:
-    def read(row: Row[Any]) -> R:
-        return decode(row._mapping["record"], cls)
-
-    return read
 
 
 def _rules_text(rules: tuple[RoutingRule, ...]) -> str:
@@ -148,7 +141,7 @@ DELIVERIES: Final[Spec[Delivery]] = Spec(
     _T["leadcore_deliveries"],
     ("organization_id", "id"),
     _delivery_columns,
-    _reader(Delivery),
+    record_reader(Delivery),
 )
 DELIVERY_LINKS: Final[Spec[str]] = Spec(
     "delivery link",
@@ -180,7 +173,7 @@ RECEIVING_POLICIES: Final[Spec[ReceivingPolicy]] = Spec(
     _T["leadcore_receiving_policies"],
     ("organization_id",),
     lambda policy: {"record": encode(policy)},
-    _reader(ReceivingPolicy),
+    record_reader(ReceivingPolicy),
 )
 ROUTING_RULES: Final[Spec[tuple[RoutingRule, ...]]] = Spec(
     "routing rules",

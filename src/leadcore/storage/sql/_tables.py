@@ -46,6 +46,7 @@ __all__ = [
     "WORKFLOWS",
     "bounded",
     "contact_keys",
+    "record_reader",
     "search_text",
 ]
 
@@ -68,7 +69,9 @@ def _record(record: object) -> dict[str, Any]:
     return {"record": encode(record)}
 
 
-def _reader(cls: type[R]) -> Callable[[Row[Any]], R]:
+def record_reader(cls: type[R]) -> Callable[[Row[Any]], R]:
+    """Read a ``cls`` record back from the JSON ``record`` column of a row."""
+
     def read(row: Row[Any]) -> R:
         return decode(row._mapping["record"], cls)
 
@@ -90,7 +93,7 @@ def _spec(
     columns: Callable[[R], dict[str, Any]] = _record,
     **options: Any,
 ) -> Spec[R]:
-    return Spec(kind, order, _T[table], key, columns, _reader(cls), **options)
+    return Spec(kind, order, _T[table], key, columns, record_reader(cls), **options)
 
 
 _ORG_ID: Final = ("organization_id", "id")
