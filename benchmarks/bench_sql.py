@@ -114,7 +114,22 @@ def seed_call_centre(core: Leadcore, n: int, agents: int) -> tuple[list[str], st
                     )
                 )
             uow.commit()
+        _analyze(core)
     return ids, project.id, time.perf_counter() - start
+
+
+def _analyze(core: Leadcore) -> None:
+    """Refresh PostgreSQL's statistics of the growing tables, as autovacuum would in time.
+
+    Without them, the key lookups of the next batch are planned for empty tables
+    and scan the whole table (seeding 100,000 leads took minutes instead of seconds).
+    """
+    from leadcore.storage.sql import SqlStorage
+
+    storage = core.storage
+    if isinstance(storage, SqlStorage) and storage.engine.dialect.name == "postgresql":
+        with storage.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+            c.exec_driver_sql("ANALYZE")
 
 
 def claim_latency(core: Leadcore, n: int, claims: int, config: Config) -> dict[str, Any]:
