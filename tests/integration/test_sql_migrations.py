@@ -24,6 +24,7 @@ from sqlalchemy import (
 from tests.integration.conftest import empty_database
 
 from leadcore import Leadcore
+from leadcore.dispatch import Pool, PoolKind
 from leadcore.errors import ValidationError
 from leadcore.storage.sql import (
     STEPS,
@@ -34,6 +35,7 @@ from leadcore.storage.sql import (
     metadata,
     migrate,
 )
+from leadcore.storage.sql._tx import SqlTransaction
 
 DATABASES = ("sqlite-file", "postgresql", "mariadb")
 
@@ -133,22 +135,35 @@ def test_migrating_an_empty_database_produces_exactly_the_metadata(
 
 
 def test_a_version_1_database_with_data_upgrades_to_exactly_the_metadata(
-    engines: tuple[Engine, Engine],
+    engines: tuple[Engine, Engine], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     upgraded, created = engines
     assert migrate(upgraded, steps=STEPS[:1]) == 1
-    with Leadcore(storage=SqlStorage(upgraded)) as core:
-        _, admin = core.create_organization("Agency", admin_name="Dana")
-        lead = core.session(admin.id).leads.create("Yael Cohen", phones=["+972505551234"])
+    # Written as version 1 wrote: no dispatch, calendar or forwarding tables to keep.
+    with monkeypatch.context() as m:
+        m.setattr(SqlTransaction, "derived_writers", [])
+        with Leadcore(storage=SqlStorage(upgraded)) as core:
+            _, admin = core.create_organization("Agency", admin_name="Dana")
+            s = core.session(admin.id)
+            agent = s.users.add("Omer", "qualifier")
+            project = s.leads.create_project("Spring", member_ids=[agent.id])
+            lead = s.leads.create(
+                "Yael Cohen", phones=["+972505551234"], project_id=project.id, pool_id="fresh"
+            )
 
     assert migrate(upgraded) == STEPS[-1].version
     metadata.create_all(created)
     assert describe(upgraded) == describe(created)
-    # The leads written at version 1 are all there, and the new steps' tables work.
-    with Leadcore(storage=SqlStorage(upgraded)) as core:
-        assert core.session(admin.id).leads.get(lead.id) == lead
     with upgraded.connect() as c:
         assert current_version(c) == STEPS[-1].version
+    # The leads written at version 1 are all there, and dispatch hands them out.
+    with Leadcore(storage=SqlStorage(upgraded)) as core:
+        s = core.session(admin.id)
+        assert s.leads.get(lead.id) == lead
+        s.dispatch.set_pools(project.id, [Pool("fresh", PoolKind.PROJECT, "Fresh")])
+        claim = core.session(agent.id).dispatch.next(project.id)
+        assert claim is not None
+        assert claim.lead_id == lead.id
 
 
 def _add_column(connection: Connection, before: MetaData, after: MetaData) -> None:

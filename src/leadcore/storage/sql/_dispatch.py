@@ -924,3 +924,56 @@ def _with_records(picked: Subquery, width: int) -> Select[Any]:
 def repository(tx: SqlTransaction) -> SqlDispatch:
     """The dispatch repository of a unit of work."""
     return SqlDispatch(tx)
+
+
+def backfill_queue(connection: Connection) -> int:
+    """Queue and phone rows for the leads stored before the dispatch tables existed.
+
+    Schema version 2 runs it once, right after creating its tables: a database
+    written at version 1 holds leads in projects' pools, and dispatch must see
+    them. No lease existed then; a lead's open callback comes from its tasks.
+    A queue that already holds rows (tables a host made from ``metadata``, kept
+    by this version) is left as it is. Returns the number of leads queued.
+    """
+    if connection.execute(select(QUEUE.c.lead_id).limit(1)).first() is not None:
+        return 0
+    lt, tt = LEADS.table, TASKS.table
+    queued = 0
+    position: tuple[str, str] | None = None
+    while True:
+        # Keyset pages, so that the other statements may run between them on every driver.
+        page = select(lt.c.organization_id, lt.c.id, lt.c.record).where(
+            lt.c.project_id.is_not(None), lt.c.pool_id.is_not(None)
+        )
+        if position is not None:
+            page = page.where(tuple_(lt.c.organization_id, lt.c.id) > tuple_(*position))
+        rows = connection.execute(page.order_by(lt.c.organization_id, lt.c.id).limit(CHUNK)).all()
+        if not rows:
+            return queued
+        position = (rows[-1].organization_id, rows[-1].id)
+        by_org: dict[str, list[Lead]] = {}
+        for row in rows:
+            by_org.setdefault(row.organization_id, []).append(decode(row.record, Lead))
+        for org, leads in by_org.items():
+            tasks: dict[str, list[Task]] = {}
+            open_tasks = select(tt.c.record).where(
+                tt.c.organization_id == org,
+                tt.c.lead_id.in_([lead.id for lead in leads]),
+                tt.c.done == false(),
+            )
+            for task_row in connection.execute(open_tasks):
+                task = decode(task_row.record, Task)
+                tasks.setdefault(task.lead_id, []).append(task)
+            queue = [
+                _queue_row(lead, pending_callback(tasks.get(lead.id, ())), None) for lead in leads
+            ]
+            connection.execute(insert(QUEUE), queue)
+            phones = [
+                {"organization_id": org, "lead_id": lead.id, "number": number}
+                for lead in leads
+                for number in sorted(set(lead.phones))
+                if len(number) <= NUMBER_LENGTH
+            ]
+            if phones:
+                connection.execute(insert(PHONES), phones)
+            queued += len(leads)

@@ -27,7 +27,7 @@ from sqlalchemy import Connection, Engine, MetaData, Table, func, insert, inspec
 
 from leadcore.errors import ValidationError
 from leadcore.storage.sql._schema import define_v1, schema_version_table
-from leadcore.storage.sql._schema_v2 import define_v2
+from leadcore.storage.sql._schema_v2 import define_v2, upgrade_v2
 from leadcore.storage.sql._schema_v3 import define_v3, upgrade_v3
 
 __all__ = ["STEPS", "Step", "build_metadata", "current_version", "metadata", "migrate"]
@@ -56,7 +56,7 @@ def _create_new_tables(connection: Connection, before: MetaData, after: MetaData
 #: Every schema version, oldest first.
 STEPS: Final[tuple[Step, ...]] = (
     Step(1, "leadcore tables", define_v1, _create_new_tables),
-    Step(2, "dispatch, calendar and forwarding tables", define_v2, _create_new_tables),
+    Step(2, "dispatch, calendar and forwarding tables", define_v2, upgrade_v2),
     Step(3, "index for the status counts of a project", define_v3, upgrade_v3),
 )
 
