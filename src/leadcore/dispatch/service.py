@@ -36,7 +36,9 @@ from leadcore.workflow.service import LEADS
 
 __all__ = ["DispatchService"]
 
-_CLAIM_ATTEMPTS = 8
+# A lost race to the head of a pool costs one more look (the loser is shown the next lead);
+# with many agents on one SQLite file, several such losses in a row happen under load.
+_CLAIM_ATTEMPTS = 32
 _HOUR = timedelta(hours=1)
 _DAY = timedelta(days=1)
 
