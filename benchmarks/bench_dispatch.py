@@ -219,6 +219,22 @@ def heap_pop_figures(n: int, pops: int, config: Config) -> dict[str, Any]:
 # -- the service path --------------------------------------------------------------------
 
 
+def lead_of(x: dict[str, Any], organization_id: str, project_id: str, version: int) -> Lead:
+    """The lead of one row of :func:`_shape`, in a project of the call centre."""
+    return Lead(
+        id=x["id"],
+        organization_id=organization_id,
+        name=f"Lead {x['id']}",
+        created_at=x["created"],
+        updated_at=x["created"],
+        project_id=project_id,
+        pool_id=x["pool"],
+        status_id=x["status"],
+        workflow_version=version if x["status"] else None,
+        assignee_ids=(x["assignee"],) if x["assignee"] else (),
+    )
+
+
 def _call_centre(n: int) -> tuple[Leadcore, dict[str, Session], str]:
     """An organisation with a project of ``n`` leads in two pools and 200 agents."""
     core = Leadcore.open(clock=ManualClock(T0), ids=SequentialIds())
@@ -231,20 +247,7 @@ def _call_centre(n: int) -> tuple[Leadcore, dict[str, Session], str]:
     # Stored directly, in one unit of work: the benchmark is about handing leads out.
     with core.storage.unit_of_work() as uow:
         for x in _shape(n, ids):
-            uow.leads.add(
-                Lead(
-                    id=x["id"],
-                    organization_id=org.id,
-                    name=f"Lead {x['id']}",
-                    created_at=x["created"],
-                    updated_at=x["created"],
-                    project_id=project.id,
-                    pool_id=x["pool"],
-                    status_id=x["status"],
-                    workflow_version=version if x["status"] else None,
-                    assignee_ids=(x["assignee"],) if x["assignee"] else (),
-                )
-            )
+            uow.leads.add(lead_of(x, org.id, project.id, version))
         uow.commit()
     return core, {uid: core.session(uid) for uid in ids}, project.id
 

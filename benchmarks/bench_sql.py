@@ -52,7 +52,6 @@ from _harness import Config, Row
 from leadcore import Leadcore
 from leadcore.clock import ManualClock
 from leadcore.errors import ConflictError
-from leadcore.leads import Lead
 
 TITLE = "Dispatch (SQL)"
 
@@ -99,20 +98,7 @@ def seed_call_centre(core: Leadcore, n: int, agents: int) -> tuple[list[str], st
     for first in range(0, n, SEED_BATCH):
         with core.storage.unit_of_work() as uow:
             for x in leads[first : first + SEED_BATCH]:
-                uow.leads.add(
-                    Lead(
-                        id=x["id"],
-                        organization_id=org.id,
-                        name=f"Lead {x['id']}",
-                        created_at=x["created"],
-                        updated_at=x["created"],
-                        project_id=project.id,
-                        pool_id=x["pool"],
-                        status_id=x["status"],
-                        workflow_version=version if x["status"] else None,
-                        assignee_ids=(x["assignee"],) if x["assignee"] else (),
-                    )
-                )
+                uow.leads.add(shape.lead_of(x, org.id, project.id, version))
             uow.commit()
         _analyze(core)
     return ids, project.id, time.perf_counter() - start
