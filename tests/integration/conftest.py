@@ -224,3 +224,14 @@ def make_storage(
     yield make
     for storage in opened:
         storage.close()
+
+
+def new_storage(request: pytest.FixtureRequest, backend: str, prefix: str = "crm") -> SqlStorage:
+    """A storage of ``backend``: SQLite in memory or in a new file, else on the backend's
+    scratch database (see :func:`scratch`)."""
+    if backend == "sqlite-memory":
+        return SqlStorage("sqlite://", create=True)
+    if backend == "sqlite-file":
+        path = request.getfixturevalue("tmp_path") / f"{unique(prefix)}.db"
+        return SqlStorage(f"sqlite:///{path}", create=True)
+    return scratch(request, backend).storage()

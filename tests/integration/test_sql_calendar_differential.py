@@ -28,7 +28,7 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
-from tests.integration.conftest import BACKENDS, scratch, unique
+from tests.integration.conftest import BACKENDS, new_storage
 
 from leadcore import Leadcore
 from leadcore.calendar import Activity, ClientRef, expand
@@ -355,12 +355,7 @@ def test_random_calendar_use_cases_answer_on_sql_as_on_memory(
     backend: str, request: pytest.FixtureRequest
 ) -> None:
     def open_subject() -> SqlStorage:
-        if backend == "sqlite-memory":
-            return SqlStorage("sqlite://", create=True)
-        if backend == "sqlite-file":
-            path = request.getfixturevalue("tmp_path") / f"{unique('calendar')}.db"
-            return SqlStorage(f"sqlite:///{path}", create=True)
-        return scratch(request, backend).storage()
+        return new_storage(request, backend, "calendar")
 
     machine = type(
         f"SameCalendarOn{backend.title().replace('-', '')}",

@@ -13,7 +13,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis.stateful import run_state_machine_as_test
-from tests.integration.conftest import BACKENDS, scratch, unique
+from tests.integration.conftest import BACKENDS, new_storage
 
 from leadcore.storage.sql import SqlStorage
 from leadcore.testing.conformance import comparison_machine
@@ -24,12 +24,7 @@ def test_every_answer_of_a_sql_backend_equals_the_memory_adapter_s(
     backend: str, request: pytest.FixtureRequest
 ) -> None:
     def open_subject() -> SqlStorage:
-        if backend == "sqlite-memory":
-            return SqlStorage("sqlite://", create=True)
-        if backend == "sqlite-file":
-            path = request.getfixturevalue("tmp_path") / f"{unique('differential')}.db"
-            return SqlStorage(f"sqlite:///{path}", create=True)
-        return scratch(request, backend).storage()
+        return new_storage(request, backend, "differential")
 
     machine = comparison_machine(open_subject, f"SameAnswersOn{backend.title().replace('-', '')}")
     run_state_machine_as_test(

@@ -26,7 +26,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import initialize, precondition, rule, run_state_machine_as_test
-from tests.integration.conftest import BACKENDS, scratch, unique
+from tests.integration.conftest import BACKENDS, new_storage
 
 from leadcore import Leadcore, ManualClock, Session
 from leadcore.errors import LeadcoreError
@@ -127,12 +127,7 @@ class Twins:
 
 
 def open_subject(backend: str, request: pytest.FixtureRequest) -> SqlStorage:
-    if backend == "sqlite-memory":
-        return SqlStorage("sqlite://", create=True)
-    if backend == "sqlite-file":
-        path = request.getfixturevalue("tmp_path") / f"{unique('forwarding')}.db"
-        return SqlStorage(f"sqlite:///{path}", create=True)
-    return scratch(request, backend).storage()
+    return new_storage(request, backend, "forwarding")
 
 
 @pytest.fixture(params=BACKENDS)
