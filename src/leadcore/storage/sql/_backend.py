@@ -16,12 +16,24 @@ rolled back, so nothing of the unit of work is written.
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 import threading
+from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any, Final
 
-from sqlalchemy import Connection, Engine, Table, create_engine, event, select, text
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Table,
+    TextClause,
+    create_engine,
+    event,
+    insert,
+    select,
+    text,
+)
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -95,6 +107,36 @@ class Backend:
         the commits that advance it.
         """
         raise NotImplementedError(f"{type(self).__name__} must implement advance_counter")
+
+    def append_events(
+        self,
+        connection: Connection,
+        counters: Table,
+        events: Table,
+        organization_id: str,
+        rows: Sequence[tuple[str, str]],
+    ) -> None:
+        """Append ``rows`` (``(event_id, record)``) to the organisation's outbox, numbered next.
+
+        The ``events`` counter numbers them, and its row stays locked until the
+        transaction ends: every commit of an organisation that records events
+        queues on it. The records are encoded before this is called, so the
+        lock is held for as few statements as the backend can manage.
+        """
+        last = self.advance_counter(connection, counters, organization_id, "events", len(rows))
+        first = last - len(rows) + 1
+        connection.execute(
+            insert(events),
+            [
+                {
+                    "organization_id": organization_id,
+                    "position": first + i,
+                    "event_id": event_id,
+                    "record": record,
+                }
+                for i, (event_id, record) in enumerate(rows)
+            ],
+        )
 
     # -- errors --------------------------------------------------------------------------
 
@@ -178,16 +220,33 @@ class PostgresBackend(Backend):
 
     name = "postgresql"
 
+    def __init__(self, url: URL, *, row_level_security: bool, timeout: float) -> None:
+        super().__init__(url, row_level_security=row_level_security, timeout=timeout)
+        self._session_timeout = False
+
     def create_engine(self, **options: Any) -> Engine:
         options.setdefault("pool_pre_ping", True)
-        return create_engine(self.url, isolation_level=self.isolation_level, **options)
+        engine = create_engine(self.url, isolation_level=self.isolation_level, **options)
+        timeout = f"{round(self.timeout * 1000)}ms"
+
+        @event.listens_for(engine, "connect")
+        def _configure(dbapi_connection: Any, _record: Any) -> None:
+            # The storage's own connections: set once, not by every commit.
+            with dbapi_connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('lock_timeout', %s, false)", (timeout,))
+            dbapi_connection.commit()
+
+        self._session_timeout = True
+        return engine
 
     def begin_write(self, connection: Connection) -> None:
-        # Locks are only held while a commit writes, so a long wait means trouble.
-        connection.execute(
-            select(text("set_config('lock_timeout', :ms, true)")),
-            {"ms": f"{round(self.timeout * 1000)}ms"},
-        )
+        # Locks are only held while a commit writes, so a long wait means trouble. A
+        # host's engine keeps its sessions as they are: the timeout lasts one commit.
+        if not self._session_timeout:
+            connection.execute(
+                select(text("set_config('lock_timeout', :ms, true)")),
+                {"ms": f"{round(self.timeout * 1000)}ms"},
+            )
 
     def scope(self, connection: Connection, organization_id: str) -> None:
         if self.row_level_security:
@@ -205,6 +264,20 @@ class PostgresBackend(Backend):
             index_elements=[c.organization_id, c.name], set_={"value": c.value + by}
         )
         return int(connection.execute(stmt.returning(c.value)).scalar_one())
+
+    def append_events(
+        self,
+        connection: Connection,
+        counters: Table,
+        events: Table,
+        organization_id: str,
+        rows: Sequence[tuple[str, str]],
+    ) -> None:
+        # One statement advances the counter and inserts the events: the counter's row
+        # lock is taken by the last statement before COMMIT, not held across a round trip.
+        connection.execute(
+            _pg_append_events(counters, events), _pg_append_params(organization_id, rows)
+        )
 
     def is_duplicate(self, error: DBAPIError) -> bool:
         return getattr(error.orig, "sqlstate", None) == _PG_UNIQUE
@@ -248,6 +321,30 @@ class MysqlBackend(Backend):
 
     def is_lost_race(self, error: DBAPIError) -> bool:
         return _mysql_code(error) in _MYSQL_RACES
+
+
+@functools.cache
+def _pg_append_events(counters: Table, events: Table) -> TextClause:
+    """``append_events`` on PostgreSQL: the counter's upsert and the insert in one statement."""
+    return text(
+        f"WITH counter AS ("
+        f"INSERT INTO {counters.name} (organization_id, name, value) VALUES (:org, 'events', :n) "
+        f"ON CONFLICT (organization_id, name) "
+        f"DO UPDATE SET value = {counters.name}.value + EXCLUDED.value RETURNING value) "
+        f"INSERT INTO {events.name} (organization_id, position, event_id, record) "
+        f"SELECT :org, counter.value - :n + given.ord, given.event_id, given.record "
+        f"FROM counter, unnest(CAST(:ids AS text[]), CAST(:records AS text[])) "
+        f"WITH ORDINALITY AS given(event_id, record, ord)"
+    )
+
+
+def _pg_append_params(organization_id: str, rows: Sequence[tuple[str, str]]) -> dict[str, Any]:
+    return {
+        "org": organization_id,
+        "n": len(rows),
+        "ids": [event_id for event_id, _ in rows],
+        "records": [record for _, record in rows],
+    }
 
 
 def _mysql_code(error: DBAPIError) -> object:

@@ -134,6 +134,7 @@ POOLS: Final[Spec[ProjectPools]] = Spec(
     ("organization_id", "project_id"),
     _pools_columns,
     lambda row: decode(row._mapping["record"], ProjectPools),
+    cached=True,
 )
 FILTERS: Final[Spec[AgentFilter]] = Spec(
     "agent filter",
@@ -142,6 +143,7 @@ FILTERS: Final[Spec[AgentFilter]] = Spec(
     ("organization_id", "project_id", "agent_id"),
     _filter_columns,
     lambda row: decode(row._mapping["record"], AgentFilter),
+    cached=True,
 )
 LEASES: Final[Spec[Lease]] = Spec(
     "lease",
@@ -542,6 +544,12 @@ def _statements(
     if grace:
         probes.append(exists().where(*scope, q.callback_us.is_not(None), q.callback_us <= _OPENED))
     labels: list[Any] = [found.label(f"p{i}") for i, found in enumerate(probes)]
+    # The agent's claim count rides along: a claim writes it next, so it needs no read of
+    # its own (the commit compares its revision, as for any record read).
+    h = CLAIM_HEADS.table.c
+    head = (h.organization_id == _ORG, h.project_id == _PROJECT, h.agent_id == _AGENT)
+    labels.append(select(h.revision).where(*head).scalar_subquery().label("head_revision"))
+    labels.append(select(h.count).where(*head).scalar_subquery().label("head_count"))
     probe: Select[Any] = select(*labels)
 
     filtered = _filter_conditions(flt, statuses)
@@ -806,6 +814,15 @@ class SqlDispatch:
         # others' past the grace period) and leads parked by a lease that has ended
         # since (rare: commits put them back).
         flags = tx.rows(statements.probe, organization_id, params)[0]._mapping
+        if reserve:
+            revision = flags["head_revision"]
+            count = None if revision is None else int(flags["head_count"])
+            tx.vouch(
+                CLAIM_HEADS,
+                (organization_id, project_id, agent.id),
+                count,
+                None if revision is None else int(revision),
+            )
         if flags["p0"]:
             _want_unpark(tx, organization_id)
         look = {
@@ -822,12 +839,22 @@ class SqlDispatch:
                 best = self._first_in(
                     organization_id, lookup, params, agent, rules, plan, workflow, now, reserve
                 )
-                if best is not None and (found is None or best.key < found.key):
+                if best is not None and (found is None or best[0].key < found[0].key):
                     found = best
             if found is not None:
+                choice, row, lead = found
                 if reserve:
-                    _reserve(tx, organization_id, found.lead_id)
-                return found
+                    _reserve(tx, organization_id, choice.lead_id)
+                if lock:
+                    # The lead's queue row is locked until this unit of work ends, and a
+                    # commit that changes the lead or its lease must lock that row before
+                    # it can end: what the lookup read of both stays current.
+                    key = (organization_id, choice.lead_id)
+                    tx.vouch(LEADS, key, lead, int(row.lead_revision))
+                    lease = None if row.token is None else _lease_of(row)
+                    revision = None if lease is None else int(row.lease_revision)
+                    tx.vouch(LEASES, key, lease, revision)
+                return choice
         return None
 
     def _first_in(
@@ -841,8 +868,8 @@ class SqlDispatch:
         workflow: Workflow,
         now: datetime,
         reserve: bool,
-    ) -> Choice | None:
-        """The best lead of one lookup that passes the policy, or ``None``."""
+    ) -> tuple[Choice, Row[Any], Lead] | None:
+        """The best lead of one lookup that passes the policy (with its row), or ``None``."""
         # Without a row lock (SQLite), leads other units of work reserved are passed by here.
         passing = reserve and self._tx.backend.name == "sqlite"
         after: tuple[Any, ...] | None = None
@@ -855,16 +882,17 @@ class SqlDispatch:
                 rows = self._tx.rows(lookup.more, org, more)
             if not rows:
                 return None
-            best: Choice | None = None
+            best: tuple[Choice, Row[Any], Lead] | None = None
             for row in rows:
                 position = tuple(row._mapping[f"o{i}"] for i in range(width))
                 if after is None or position > after:
                     after = position
                 if passing and _held_by_other(self._tx, org, row.lead_id):
                     continue
-                choice = self._check(row, agent, rules, plan, workflow, now)
-                if choice is not None and (best is None or choice.key < best.key):
-                    best = choice
+                lead = decode(row.record, Lead)
+                choice = self._check(lead, row, agent, rules, plan, workflow, now)
+                if choice is not None and (best is None or choice.key < best[0].key):
+                    best = (choice, row, lead)
             if best is not None:
                 return best
             if len(rows) < lookup.batch:
@@ -872,6 +900,7 @@ class SqlDispatch:
 
     @staticmethod
     def _check(
+        lead: Lead,
         row: Row[Any],
         agent: Agent,
         rules: ProjectRules,
@@ -879,7 +908,6 @@ class SqlDispatch:
         workflow: Workflow,
         now: datetime,
     ) -> Choice | None:
-        lead = decode(row.record, Lead)
         candidate = candidate_of(lead, workflow, None)
         if candidate is None:
             return None
@@ -906,6 +934,8 @@ def _with_records(picked: Subquery, width: int) -> Select[Any]:
             picked.c.callback_us,
             picked.c.callback_owner_id,
             lt.c.record,
+            lt.c.revision.label("lead_revision"),
+            st.c.revision.label("lease_revision"),
             st.c.agent_id,
             st.c.token,
             st.c.claimed_us,

@@ -45,7 +45,7 @@ from leadcore.storage.sql._tenancy import (
     SqlUsers,
     SqlWorkflows,
 )
-from leadcore.storage.sql._tx import SqlTransaction
+from leadcore.storage.sql._tx import ConfigCache, SqlTransaction
 
 __all__ = ["SqlStorage", "SqlUnitOfWork", "Store"]
 
@@ -58,6 +58,8 @@ class Store:
         self.engine = engine
         self._owned = owned
         self._shared: Connection | None = None
+        self.config = ConfigCache()
+        """Configuration records its units of work read (see :class:`ConfigCache`)."""
         self.statement_lock: AbstractContextManager[object] = nullcontext()
         """Held around every statement when units of work share one connection."""
         if backend.shared_connection:

@@ -111,11 +111,11 @@ DIRECTORY: Final[Spec[str]] = Spec(
     versioned=False,
     scoped=False,
 )
-USERS: Final = _spec("user", 2, "leadcore_users", _ORG_ID, User)
+USERS: Final = _spec("user", 2, "leadcore_users", _ORG_ID, User, cached=True)
 GROUPS: Final = _spec("group", 3, "leadcore_groups", _ORG_ID, Group)
 PARTNERSHIPS: Final = _spec("partnership", 4, "leadcore_partnerships", _ORG_ID, Partnership)
 ROLE_POLICIES: Final = _spec(
-    "role policy", 5, "leadcore_role_policies", ("organization_id",), RolePolicy
+    "role policy", 5, "leadcore_role_policies", ("organization_id",), RolePolicy, cached=True
 )
 WORKFLOWS: Final[Spec[Workflow]] = Spec(
     "workflow",
@@ -125,10 +125,11 @@ WORKFLOWS: Final[Spec[Workflow]] = Spec(
     _record,
     lambda row: _workflow(row._mapping["record"]),
     versioned=False,
+    cached=True,
 )
-PROJECTS: Final = _spec("project", 7, "leadcore_projects", _ORG_ID, Project)
+PROJECTS: Final = _spec("project", 7, "leadcore_projects", _ORG_ID, Project, cached=True)
 LEAD_SETTINGS: Final = _spec(
-    "lead settings", 8, "leadcore_lead_settings", ("organization_id",), LeadSettings
+    "lead settings", 8, "leadcore_lead_settings", ("organization_id",), LeadSettings, cached=True
 )
 DO_NOT_CALL: Final[Spec[str]] = Spec(
     "do-not-call number",

@@ -192,13 +192,17 @@ class SqlWorkflows(Table[Workflow]):
 
     def _latest(self, organization_id: str, kind: str) -> int:
         t = self.spec.table
-        found = self._tx.rows(
-            select(func.max(t.c.version)).where(
-                t.c.organization_id == organization_id, t.c.kind == kind
-            ),
-            organization_id,
-        )
-        latest = int(found[0][0] or 0)
+
+        def committed() -> int:
+            found = self._tx.rows(
+                select(func.max(t.c.version)).where(
+                    t.c.organization_id == organization_id, t.c.kind == kind
+                ),
+                organization_id,
+            )
+            return int(found[0][0] or 0)
+
+        latest = self._tx.config_value(organization_id, ("latest workflow", kind), committed)
         for (org, k, version), value in self._tx.staged(self.spec).items():
             if org == organization_id and k == kind and not isinstance(value, Deleted):
                 latest = max(latest, int(version))

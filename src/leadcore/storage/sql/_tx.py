@@ -24,7 +24,8 @@ from __future__ import annotations
 import functools
 import itertools
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import threading
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Final, Generic, TypeVar
 
 import attrs
@@ -55,7 +56,18 @@ if TYPE_CHECKING:
     from leadcore.storage.sql._backend import Backend
     from leadcore.storage.sql._storage import Store
 
-__all__ = ["CHUNK", "COUNTERS", "DELETED", "EVENTS", "Deleted", "Key", "Spec", "SqlTransaction"]
+__all__ = [
+    "CHUNK",
+    "CONFIG",
+    "COUNTERS",
+    "DELETED",
+    "EVENTS",
+    "ConfigCache",
+    "Deleted",
+    "Key",
+    "Spec",
+    "SqlTransaction",
+]
 
 T = TypeVar("T")
 
@@ -77,6 +89,9 @@ DELETED: Final = Deleted()
 
 COUNTERS: Final = metadata.tables["leadcore_counters"]
 EVENTS: Final = metadata.tables["leadcore_events"]
+
+#: The counter each commit that writes an organisation's configuration advances.
+CONFIG: Final = "config"
 
 #: Rows per ``IN (...)`` list, well under every backend's limit of bound parameters.
 CHUNK: Final = 500
@@ -107,6 +122,8 @@ class Spec(Generic[T]):
     """A counter that numbers the rows of one organisation in commit order (column ``seq``)."""
     after_write: Callable[[SqlTransaction, Connection, Key, T | None, T], None] | None = None
     """Writes rows derived from a record (``(tx, connection, key, old, new)``) at commit."""
+    cached: bool = False
+    """Configuration (users, projects, pools...): read through the :class:`ConfigCache`."""
 
     def key_of(self, row: Row[Any]) -> Key:
         """The primary key of a row."""
@@ -168,6 +185,48 @@ class _Base(Generic[T]):
 _ABSENT: Final[_Base[Any]] = _Base(None, None)
 
 
+class ConfigCache:
+    """Decoded configuration records of each organisation, shared by a storage's units of work.
+
+    Configuration (the specs marked ``cached``: users, role policies, workflows,
+    projects, lead settings, pools, agent filters) is read on every use case and
+    written rarely. Every commit that writes some advances the organisation's
+    ``config`` counter in the same transaction. A unit of work reads that
+    counter once (one small query instead of one per record) and uses the
+    records cached at that generation; a different generation starts afresh.
+
+    A record read after the counter is at least as new as the generation it is
+    cached under, so a reader never sees configuration older than its unit of
+    work's start, exactly as when it reads the row itself. Rows changed behind
+    leadcore's back (raw SQL) must advance the counter too, or this process
+    keeps answering from the cache.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._orgs: dict[str, tuple[int, dict[Any, Any]]] = {}
+
+    def at(self, organization_id: str, generation: int) -> dict[Any, Any]:
+        """The organisation's entries valid at ``generation`` (a new, empty one if it moved on).
+
+        A unit of work that read an older generation than the cache holds gets
+        a throw-away mapping, so that what it reads cannot displace newer entries.
+        """
+        with self._lock:
+            held = self._orgs.get(organization_id)
+            if held is not None and held[0] == generation:
+                return held[1]
+            entries: dict[Any, Any] = {}
+            if held is None or held[0] < generation:
+                self._orgs[organization_id] = (generation, entries)
+            return entries
+
+    def clear(self) -> None:
+        """Forget every entry (the next units of work read the database)."""
+        with self._lock:
+            self._orgs.clear()
+
+
 class SqlTransaction:
     """Staged writes and remembered bases of one unit of work (see the module docs)."""
 
@@ -182,6 +241,8 @@ class SqlTransaction:
         self._staged: dict[Spec[Any], dict[Key, Any]] = {}
         self._bases: dict[Spec[Any], dict[Key, _Base[Any]]] = {}
         self._events: list[Event] = []
+        self._vouched: dict[Spec[Any], dict[Key, Any]] = {}
+        self._generations: dict[str, dict[Any, Any]] = {}
         self._writing: tuple[str, Key] | None = None
         self.generation = 0
         """Counts the times the staged writes were dropped (commit or rollback)."""
@@ -224,15 +285,45 @@ class SqlTransaction:
 
     def _remember(self, spec: Spec[T], key: Key, row: Row[Any] | None) -> T | None:
         """Remember the base of ``key`` if it is met for the first time; return the record."""
-        record = None if row is None else spec.decode(row)
+        if row is None:
+            return self._remember_base(spec, key, None, None)
+        revision = row._mapping["revision"] if spec.versioned else 0
+        return self._remember_base(spec, key, revision, spec.decode(row))
+
+    def _remember_base(
+        self, spec: Spec[T], key: Key, revision: int | None, record: T | None
+    ) -> T | None:
         bases = self._bases.setdefault(spec, {})
         if key not in bases:
-            if row is None:
-                bases[key] = _ABSENT
-            else:
-                revision = row._mapping["revision"] if spec.versioned else 0
-                bases[key] = _Base(revision, record)
+            bases[key] = _ABSENT if record is None else _Base(revision, record)
         return record
+
+    def config(self, organization_id: str) -> dict[Any, Any]:
+        """The cached configuration of the organisation, as of this unit of work's generation.
+
+        The first call of a unit of work for an organisation reads its
+        ``config`` counter; the entries are ``(spec, key) -> (revision, record)``
+        and answers derived from configuration alone (see :meth:`config_value`).
+        """
+        entries = self._generations.get(organization_id)
+        if entries is None:
+            c = COUNTERS.c
+            found = self.rows(
+                select(c.value).where(c.organization_id == organization_id, c.name == CONFIG),
+                organization_id,
+            )
+            generation = int(found[0][0]) if found else 0
+            entries = self._store.config.at(organization_id, generation)
+            self._generations[organization_id] = entries
+        return entries
+
+    def config_value(self, organization_id: str, name: Hashable, load: Callable[[], T]) -> T:
+        """An answer computed from committed configuration alone, cached like its records."""
+        entries = self.config(organization_id)
+        if name in entries:
+            return entries[name]  # type: ignore[no-any-return]
+        value = entries[name] = load()
+        return value
 
     def get(self, spec: Spec[T], key: Key) -> T | None:
         """The record under ``key``: this unit of work's write, else the committed one."""
@@ -240,8 +331,35 @@ class SqlTransaction:
         if staged is not None and key in staged:
             value = staged[key]
             return None if isinstance(value, Deleted) else value
+        vouched = self._vouched.get(spec)
+        if vouched is not None and key in vouched:
+            return vouched[key]  # type: ignore[no-any-return]
+        if spec.cached:
+            entries = self.config(str(key[0]))
+            entry = entries.get((spec, key))
+            if entry is None:
+                found = self.rows(spec.by_key, self._org(spec, key), spec.key_params(key))
+                if not found:
+                    entry = (None, None)
+                else:
+                    revision = found[0]._mapping["revision"] if spec.versioned else 0
+                    entry = (revision, spec.decode(found[0]))
+                entries[(spec, key)] = entry
+            return self._remember_base(spec, key, entry[0], entry[1])
         found = self.rows(spec.by_key, self._org(spec, key), spec.key_params(key))
         return self._remember(spec, key, found[0] if found else None)
+
+    def vouch(self, spec: Spec[T], key: Key, record: T | None, revision: int | None) -> None:
+        """Hold ``record`` (``None``: no row) as ``key``'s committed row in this unit of work.
+
+        Only for a row read under a lock that this unit of work holds until it
+        ends, so that no other commit can change it meanwhile: later reads of
+        ``key`` then need no query. The first base met stays the base.
+        """
+        bases = self._bases.setdefault(spec, {})
+        if key not in bases:
+            bases[key] = _ABSENT if record is None else _Base(revision, record)
+        self._vouched.setdefault(spec, {})[key] = record
 
     def meet(self, spec: Spec[T], keys: Iterable[Key]) -> None:
         """Remember the bases of ``keys`` not met yet, in as few queries as possible."""
@@ -354,6 +472,8 @@ class SqlTransaction:
         self.generation += 1
         self._staged.clear()
         self._bases.clear()
+        self._vouched.clear()
+        self._generations.clear()
         self._events.clear()
         self._scoped = None
         self._writing = None
@@ -395,6 +515,12 @@ class SqlTransaction:
             staged = self._staged[spec]
             if staged:
                 self._write(connection, spec, staged)
+        configured = {
+            str(key[0]) for spec, staged in self._staged.items() if spec.cached for key in staged
+        }
+        for org in sorted(configured):
+            self.scope(connection, org)
+            self._store.backend.advance_counter(connection, COUNTERS, org, CONFIG, 1)
         for writer in self.derived_writers:
             writer(self, connection)
         self._write_events(connection)
@@ -489,28 +615,14 @@ class SqlTransaction:
         return out
 
     def _write_events(self, connection: Connection) -> None:
-        by_org: dict[str, list[Event]] = {}
-        for event in self._events:
-            by_org.setdefault(event.organization_id, []).append(event)
+        by_org: dict[str, list[tuple[str, str]]] = {}
+        for e in self._events:
+            # Encoded before the counter is advanced: its row lock waits for nothing else.
+            record = json.dumps(event_to_dict(e), ensure_ascii=False)
+            by_org.setdefault(e.organization_id, []).append((e.event_id, record))
         for org in sorted(by_org):
-            events = by_org[org]
             self.scope(connection, org)
-            last = self._store.backend.advance_counter(
-                connection, COUNTERS, org, "events", len(events)
-            )
-            first = last - len(events) + 1
-            connection.execute(
-                insert(EVENTS),
-                [
-                    {
-                        "organization_id": org,
-                        "position": first + i,
-                        "event_id": e.event_id,
-                        "record": json.dumps(event_to_dict(e), ensure_ascii=False),
-                    }
-                    for i, e in enumerate(events)
-                ],
-            )
+            self._store.backend.append_events(connection, COUNTERS, EVENTS, org, by_org[org])
 
 
 def _sort_key(key: Key) -> tuple[str, ...]:
