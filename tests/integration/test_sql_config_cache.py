@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import text
 from tests.integration.conftest import empty_database
 
-from leadcore import Leadcore, ManualClock
+from leadcore import Leadcore, ManualClock, Session
 from leadcore.dispatch import Pool, PoolKind
 from leadcore.errors import Forbidden
 from leadcore.storage.sql import SqlStorage
@@ -39,48 +39,50 @@ def two(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Leadco
             first.close()
 
 
-def test_a_configuration_write_through_one_storage_is_seen_by_the_other(
-    two: tuple[Leadcore, Leadcore],
-) -> None:
-    first, second = two
-    _, admin = first.create_organization("Agency", admin_name="Manager")
+def _agency(first: Leadcore, second: Leadcore) -> tuple[str, Session, Session, str]:
+    """An organisation with a project: its id, the manager on each storage, the project id."""
+    org, admin = first.create_organization("Agency", admin_name="Manager")
     a, b = first.session(admin.id), second.session(admin.id)
     project = a.leads.create_project("Campaign", member_ids=[admin.id])
     assert b.dispatch.pools(project.id).pools == ()  # now cached by the second storage
     a.dispatch.set_pools(project.id, [Pool("hot", PoolKind.PROJECT, "Hot leads")])
     assert [p.id for p in b.dispatch.pools(project.id).pools] == ["hot"]
-    # The acting user is configuration too: a role taken away applies at once.
+    return org.id, a, b, project.id
+
+
+def test_a_configuration_write_through_one_storage_is_seen_by_the_other(
+    two: tuple[Leadcore, Leadcore],
+) -> None:
+    first, second = two
+    _, a, _, project_id = _agency(first, second)
+    # The acting user is configuration too: deactivating one is seen at once.
     agent = a.users.add("Agent", "qualifier")
     c = second.session(agent.id)
-    assert c.dispatch.pools(project.id).pools != ()
+    assert c.dispatch.pools(project_id).pools != ()
     a.users.deactivate(agent.id)
     with pytest.raises(Forbidden, match="inactive"):
-        c.dispatch.pools(project.id)
+        c.dispatch.pools(project_id)
 
 
 def test_raw_sql_is_seen_once_the_config_counter_is_advanced(
     two: tuple[Leadcore, Leadcore],
 ) -> None:
     first, second = two
-    org, admin = first.create_organization("Agency", admin_name="Manager")
-    a, b = first.session(admin.id), second.session(admin.id)
-    project = a.leads.create_project("Campaign", member_ids=[admin.id])
-    a.dispatch.set_pools(project.id, [Pool("hot", PoolKind.PROJECT, "Hot leads")])
-    assert [p.id for p in b.dispatch.pools(project.id).pools] == ["hot"]
+    org_id, _, b, project_id = _agency(first, second)
     storage = second.storage
     assert isinstance(storage, SqlStorage)
     with storage.engine.begin() as conn:
         conn.execute(text("DELETE FROM leadcore_dispatch_pools"))
     # Behind leadcore's back: the cache still answers.
-    assert [p.id for p in b.dispatch.pools(project.id).pools] == ["hot"]
+    assert [p.id for p in b.dispatch.pools(project_id).pools] == ["hot"]
     with storage.engine.begin() as conn:
         advanced = conn.execute(
             text(
                 "UPDATE leadcore_counters SET value = value + 1 "
                 "WHERE organization_id = :org AND name = 'config'"
             ),
-            {"org": org.id},
+            {"org": org_id},
         )
         assert advanced.rowcount == 1
-    assert b.dispatch.pools(project.id).pools == ()
-    assert Permission.MANAGE_DISPATCH in b.users.permissions(admin.id)
+    assert b.dispatch.pools(project_id).pools == ()
+    assert Permission.MANAGE_DISPATCH in b.users.permissions()
