@@ -221,11 +221,6 @@ class ConfigCache:
                 self._orgs[organization_id] = (generation, entries)
             return entries
 
-    def clear(self) -> None:
-        """Forget every entry (the next units of work read the database)."""
-        with self._lock:
-            self._orgs.clear()
-
 
 class SqlTransaction:
     """Staged writes and remembered bases of one unit of work (see the module docs)."""
@@ -242,7 +237,7 @@ class SqlTransaction:
         self._bases: dict[Spec[Any], dict[Key, _Base[Any]]] = {}
         self._events: list[Event] = []
         self._vouched: dict[Spec[Any], dict[Key, Any]] = {}
-        self._generations: dict[str, dict[Any, Any]] = {}
+        self._config_entries: dict[str, dict[Any, Any]] = {}
         self._writing: tuple[str, Key] | None = None
         self.generation = 0
         """Counts the times the staged writes were dropped (commit or rollback)."""
@@ -285,10 +280,7 @@ class SqlTransaction:
 
     def _remember(self, spec: Spec[T], key: Key, row: Row[Any] | None) -> T | None:
         """Remember the base of ``key`` if it is met for the first time; return the record."""
-        if row is None:
-            return self._remember_base(spec, key, None, None)
-        revision = row._mapping["revision"] if spec.versioned else 0
-        return self._remember_base(spec, key, revision, spec.decode(row))
+        return self._remember_base(spec, key, *_entry(spec, row))
 
     def _remember_base(
         self, spec: Spec[T], key: Key, revision: int | None, record: T | None
@@ -305,7 +297,7 @@ class SqlTransaction:
         ``config`` counter; the entries are ``(spec, key) -> (revision, record)``
         and answers derived from configuration alone (see :meth:`config_value`).
         """
-        entries = self._generations.get(organization_id)
+        entries = self._config_entries.get(organization_id)
         if entries is None:
             c = COUNTERS.c
             found = self.rows(
@@ -314,7 +306,7 @@ class SqlTransaction:
             )
             generation = int(found[0][0]) if found else 0
             entries = self._store.config.at(organization_id, generation)
-            self._generations[organization_id] = entries
+            self._config_entries[organization_id] = entries
         return entries
 
     def config_value(self, organization_id: str, name: Hashable, load: Callable[[], T]) -> T:
@@ -339,12 +331,7 @@ class SqlTransaction:
             entry = entries.get((spec, key))
             if entry is None:
                 found = self.rows(spec.by_key, self._org(spec, key), spec.key_params(key))
-                if not found:
-                    entry = (None, None)
-                else:
-                    revision = found[0]._mapping["revision"] if spec.versioned else 0
-                    entry = (revision, spec.decode(found[0]))
-                entries[(spec, key)] = entry
+                entry = entries[(spec, key)] = _entry(spec, found[0] if found else None)
             return self._remember_base(spec, key, entry[0], entry[1])
         found = self.rows(spec.by_key, self._org(spec, key), spec.key_params(key))
         return self._remember(spec, key, found[0] if found else None)
@@ -356,9 +343,7 @@ class SqlTransaction:
         ends, so that no other commit can change it meanwhile: later reads of
         ``key`` then need no query. The first base met stays the base.
         """
-        bases = self._bases.setdefault(spec, {})
-        if key not in bases:
-            bases[key] = _ABSENT if record is None else _Base(revision, record)
+        self._remember_base(spec, key, revision, record)
         self._vouched.setdefault(spec, {})[key] = record
 
     def meet(self, spec: Spec[T], keys: Iterable[Key]) -> None:
@@ -473,7 +458,7 @@ class SqlTransaction:
         self._staged.clear()
         self._bases.clear()
         self._vouched.clear()
-        self._generations.clear()
+        self._config_entries.clear()
         self._events.clear()
         self._scoped = None
         self._writing = None
@@ -623,6 +608,13 @@ class SqlTransaction:
         for org in sorted(by_org):
             self.scope(connection, org)
             self._store.backend.append_events(connection, COUNTERS, EVENTS, org, by_org[org])
+
+
+def _entry(spec: Spec[T], row: Row[Any] | None) -> tuple[int | None, T | None]:
+    """A row's revision (0 for a table without one) and record; ``(None, None)``: no row."""
+    if row is None:
+        return None, None
+    return (row._mapping["revision"] if spec.versioned else 0), spec.decode(row)
 
 
 def _sort_key(key: Key) -> tuple[str, ...]:
