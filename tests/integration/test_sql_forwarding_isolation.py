@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis.stateful import run_state_machine_as_test
 from sqlalchemy import func, select, text
-from tests.integration.conftest import BACKENDS, ScratchDatabase, scratch, unique
+from tests.integration.conftest import BACKENDS, ScratchDatabase, new_storage
 from tests.property.test_forwarding_isolation import ThreeOrganisations
 
 from leadcore import Leadcore, ManualClock
@@ -59,12 +59,7 @@ def test_no_organisation_reads_another_ones_data_through_forwarding_on_sql(
     backend: str, request: pytest.FixtureRequest
 ) -> None:
     def subject() -> SqlStorage:
-        if backend == "sqlite-memory":
-            return SqlStorage("sqlite://", create=True)
-        if backend == "sqlite-file":
-            path = request.getfixturevalue("tmp_path") / f"{unique('isolation')}.db"
-            return SqlStorage(f"sqlite:///{path}", create=True)
-        return scratch(request, backend).storage()
+        return new_storage(request, backend, "isolation")
 
     machine = type(
         f"ThreeOrganisationsOn{backend.title().replace('-', '')}",
