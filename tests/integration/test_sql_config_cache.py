@@ -8,11 +8,14 @@ SQL is seen once the counter is advanced, as ``docs/storage.md`` tells hosts.
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import text
 from tests.integration.conftest import empty_database
 
@@ -86,3 +89,31 @@ def test_raw_sql_is_seen_once_the_config_counter_is_advanced(
         assert advanced.rowcount == 1
     assert b.dispatch.pools(project_id).pools == ()
     assert Permission.MANAGE_DISPATCH in b.users.permissions()
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.booleans(), st.lists(st.sampled_from(["hot", "cold", "vip"]), unique=True)),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_every_storage_reads_the_last_configuration_written_by_any(
+    writes: list[tuple[bool, list[str]]],
+) -> None:
+    """Writes through either of two storages, in any order: both always read the last one."""
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{Path(tmp) / 'crm.db'}"
+        first = Leadcore(storage=SqlStorage(url, create=True), clock=ManualClock(T0))
+        second = Leadcore(storage=SqlStorage(url), clock=ManualClock(T0))
+        try:
+            _, a, b, project_id = _agency(first, second)
+            for through_first, ids in writes:
+                writer = a if through_first else b
+                writer.dispatch.set_pools(project_id, [Pool(i, PoolKind.PROJECT, i) for i in ids])
+                for reader in (a, b):
+                    assert [p.id for p in reader.dispatch.pools(project_id).pools] == ids
+        finally:
+            second.close()
+            first.close()
