@@ -51,6 +51,7 @@ from sqlalchemy import (
     exists,
     false,
     insert,
+    literal_column,
     or_,
     select,
     tuple_,
@@ -278,6 +279,8 @@ def _unpark(tx: SqlTransaction, connection: Connection, org: str, now_us: int) -
     expired = (
         select(q.lead_id)
         .where(q.organization_id == org, q.parked, q.locked_until_us <= now_us)
+        # In the parked index's order, so that the plan reads it from the earliest end.
+        .order_by(q.locked_until_us)
         .limit(_UNPARK_BATCH)
     )
     if tx.backend.name != "sqlite":
@@ -532,8 +535,21 @@ def _statements(
         or_(q.locked_until_us.is_(None), q.locked_until_us <= _NOW),
         ~blocked,
     )
+    # The earliest end of a parked lead's lease in the organisation, read off the parked
+    # index in its order, then compared with now. Not ``EXISTS (... locked_until_us <=
+    # now)``: PostgreSQL's generic plan for that guesses a third of the parked rows
+    # match, so scans the table for the first, and finds none in most claims (5 ms at
+    # 20,000 leads). Organisation-wide, as the commit's unparking is; a project without
+    # such a lead then runs one parked lookup that finds nothing.
+    earliest = (
+        select(q.locked_until_us)
+        .where(q.organization_id == _ORG, q.parked)
+        .order_by(q.locked_until_us)
+        .limit(literal_column("1"))
+        .scalar_subquery()
+    )
     probes = [
-        exists().where(*scope, q.parked, q.locked_until_us <= _NOW),
+        earliest <= _NOW,
         exists().where(
             *scope,
             q.callback_us.is_not(None),
@@ -573,7 +589,10 @@ def _statements(
             )
             .where(*extra)
             .order_by(*order)
-            .limit(batch)
+            # A literal, not a parameter: with ``LIMIT $n`` PostgreSQL's generic plan
+            # guesses a tenth of the table and loses to a custom plan, so every
+            # execution of the prepared statement was planned afresh (0.3 ms a claim).
+            .limit(literal_column(str(int(batch))))
             for extra in (where, (*where, after))
         ]
         if lock:
