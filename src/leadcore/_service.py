@@ -114,7 +114,7 @@ class ServiceContext:
             raise NotFound("user", self.user_id)
         if not user.active:
             raise Forbidden(f"user {user.name!r} is inactive")
-        policy = uow.role_policies.get(self.organization_id) or RolePolicy()
+        policy = uow.role_policies.get(self.organization_id) or RolePolicy.default()
         return Actor(user, effective_permissions(user, policy))
 
     @contextmanager

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
+from typing import Final
 
 import attrs
 
@@ -164,3 +165,18 @@ class RolePolicy:
         roles = dict(self.roles)
         roles[Role(role)] = _permission_set(permissions)
         return RolePolicy(roles)
+
+    @staticmethod
+    def default() -> RolePolicy:
+        """The policy of an organisation that changed no role: :data:`DEFAULT_ROLE_PERMISSIONS`.
+
+        One shared instance (policies are immutable), so that the use cases of an
+        organisation without a policy of its own do not build one each.
+
+        >>> RolePolicy.default() == RolePolicy()
+        True
+        """
+        return _DEFAULT_POLICY
+
+
+_DEFAULT_POLICY: Final = RolePolicy()

@@ -362,7 +362,7 @@ class UsersService:
         return group
 
     def _policy(self, uow: UnitOfWork) -> RolePolicy:
-        return uow.role_policies.get(self._ctx.organization_id) or RolePolicy()
+        return uow.role_policies.get(self._ctx.organization_id) or RolePolicy.default()
 
     def _group_changed(self, uow: UnitOfWork, actor: Actor, group: Group, change: str) -> None:
         self._ctx.record(

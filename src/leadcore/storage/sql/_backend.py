@@ -17,6 +17,7 @@ rolled back, so nothing of the unit of work is written.
 from __future__ import annotations
 
 import functools
+import json
 import sqlite3
 import threading
 from collections.abc import Sequence
@@ -333,17 +334,21 @@ def _pg_append_events(counters: Table, events: Table) -> TextClause:
         f"DO UPDATE SET value = {counters.name}.value + EXCLUDED.value RETURNING value) "
         f"INSERT INTO {events.name} (organization_id, position, event_id, record) "
         f"SELECT :org, counter.value - :n + given.ord, given.event_id, given.record "
-        f"FROM counter, unnest(CAST(:ids AS text[]), CAST(:records AS text[])) "
+        f"FROM counter, ROWS FROM (json_array_elements_text(CAST(:ids AS json)), "
+        f"json_array_elements_text(CAST(:records AS json))) "
         f"WITH ORDINALITY AS given(event_id, record, ord)"
     )
 
 
 def _pg_append_params(organization_id: str, rows: Sequence[tuple[str, str]]) -> dict[str, Any]:
+    # The ids and records go as JSON arrays of strings, each one text parameter, not as
+    # text[]: the driver quotes each element of an array literal in Python (0.4 ms of a
+    # claim's one event), json.dumps escapes the whole list in C.
     return {
         "org": organization_id,
         "n": len(rows),
-        "ids": [event_id for event_id, _ in rows],
-        "records": [record for _, record in rows],
+        "ids": json.dumps([event_id for event_id, _ in rows]),
+        "records": json.dumps([record for _, record in rows], ensure_ascii=False),
     }
 
 

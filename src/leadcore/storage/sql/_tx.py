@@ -32,9 +32,11 @@ import attrs
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    Insert,
     Row,
     Select,
     Table,
+    Update,
     and_,
     bindparam,
     delete,
@@ -92,6 +94,9 @@ EVENTS: Final = metadata.tables["leadcore_events"]
 
 #: The counter each commit that writes an organisation's configuration advances.
 CONFIG: Final = "config"
+_CONFIG_GENERATION: Final = select(COUNTERS.c.value).where(
+    COUNTERS.c.organization_id == bindparam("org"), COUNTERS.c.name == CONFIG
+)
 
 #: Rows per ``IN (...)`` list, well under every backend's limit of bound parameters.
 CHUNK: Final = 500
@@ -143,8 +148,43 @@ class Spec(Generic[T]):
         )
 
     def key_params(self, key: Key) -> dict[str, Any]:
-        """The parameters of :attr:`by_key` for ``key``."""
+        """The parameters of :attr:`by_key` (and :meth:`replace`) for ``key``."""
         return {f"k{i}": part for i, part in enumerate(key)}
+
+    @functools.cached_property
+    def insert(self) -> Insert:
+        """``INSERT`` into the table, its rows given at execution."""
+        return insert(self.table)
+
+    @functools.cached_property
+    def _replacements(self) -> dict[tuple[str, ...], Update]:
+        return {}
+
+    def replace(self, names: tuple[str, ...]) -> Update:
+        """``UPDATE`` the columns ``names`` and the revision of one row still at the revision read.
+
+        Parameters: the key as for :attr:`by_key`, ``base_revision``, and ``v_<name>``
+        for each column and ``revision``. One statement per set of columns, built
+        once: SQLAlchemy then neither builds nor keys it again on each commit.
+        """
+        found = self._replacements.get(names)
+        if found is None:
+            c = self.table.c
+            found = (
+                update(self.table)
+                .where(
+                    *(c[name] == bindparam(f"k{i}") for i, name in enumerate(self.key)),
+                    c.revision == bindparam("base_revision"),
+                )
+                .values(
+                    {
+                        c[name]: bindparam(f"v_{name}", type_=c[name].type)
+                        for name in (*names, "revision")
+                    }
+                )
+            )
+            self._replacements[names] = found
+        return found
 
     def where_key(self, key: Key) -> ColumnElement[bool]:
         """``WHERE`` the primary key is ``key``."""
@@ -299,11 +339,7 @@ class SqlTransaction:
         """
         entries = self._config_entries.get(organization_id)
         if entries is None:
-            c = COUNTERS.c
-            found = self.rows(
-                select(c.value).where(c.organization_id == organization_id, c.name == CONFIG),
-                organization_id,
-            )
+            found = self.rows(_CONFIG_GENERATION, organization_id, {"org": organization_id})
             generation = int(found[0][0]) if found else 0
             entries = self._store.config.at(organization_id, generation)
             self._config_entries[organization_id] = entries
@@ -512,7 +548,6 @@ class SqlTransaction:
 
     def _write(self, connection: Connection, spec: Spec[Any], staged: dict[Key, Any]) -> None:
         bases = self._bases.get(spec, {})
-        t = spec.table
         inserts: dict[str | None, list[dict[str, Any]]] = {}
         seqs = self._sequence(connection, spec, staged, bases) if spec.sequence else {}
         # Keys in order, so that two commits lock shared rows in the same order.
@@ -534,11 +569,12 @@ class SqlTransaction:
                 inserts.setdefault(org, []).append(row)
             else:
                 self.scope(connection, org)
-                changed = connection.execute(
-                    update(t)
-                    .where(spec.where_key(key), t.c.revision == base.revision)
-                    .values(**values, revision=base.revision + 1)
-                )
+                params = spec.key_params(key)
+                params["base_revision"] = base.revision
+                params["v_revision"] = base.revision + 1
+                for name, column_value in values.items():
+                    params[f"v_{name}"] = column_value
+                changed = connection.execute(spec.replace(tuple(values)), params)
                 if changed.rowcount != 1:
                     raise ConflictError(
                         f"{spec.kind} {key[-1]!r} was changed by another unit of work; "
@@ -547,7 +583,7 @@ class SqlTransaction:
         for org, rows in inserts.items():
             self._writing = (spec.kind, spec.key_in(rows[0])) if len(rows) == 1 else None
             self.scope(connection, org)
-            connection.execute(insert(t), rows)
+            connection.execute(spec.insert, rows)
         self._writing = None
         if spec.after_write is not None:
             for key in sorted(staged, key=_sort_key):
