@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from tests.integration.conftest import BACKENDS
 
 from leadcore.events._model import NoteAdded, StoredEvent
@@ -86,3 +89,45 @@ def test_readers_see_every_organization_s_events_numbered_without_gaps_in_commit
                 mine = [t for t in texts if t.startswith(f"{writer}/")]
                 assert mine == sorted(mine, key=lambda t: tuple(map(int, t.split("/"))))
             assert list(uow.events.read(org, after=total - 2, limit=5)) == events[-2:]
+
+
+_ROUND_TRIP_BACKENDS = ["sqlite-file", "postgresql", "mariadb"]
+
+
+@pytest.mark.parametrize("backend", _ROUND_TRIP_BACKENDS)
+def test_any_commit_s_events_read_back_exactly_as_recorded(
+    backend: str, make_storage: Callable[[str], SqlStorage]
+) -> None:
+    """Whatever their text (quotes, backslashes, escapes, any script), a commit's events
+    come back equal and in order: PostgreSQL ships them as JSON arrays of records."""
+    storage = make_storage(backend)
+    orgs = itertools.count()
+    # Any text a note can hold: a lead's notes are text, and PostgreSQL text has no NUL.
+    texts = st.text(st.characters(exclude_characters="\x00"), max_size=40)
+
+    @settings(max_examples=25, deadline=None)
+    @given(st.lists(texts, min_size=1, max_size=4))
+    def check(batch: list[str]) -> None:
+        org = f"org-round-trip-{next(orgs)}"
+        recorded = [
+            NoteAdded(
+                event_id=f"evt-{org}-{n}",
+                organization_id=org,
+                occurred_at=T0,
+                actor_id=None,
+                lead_id="lead-1",
+                note_id=f"note-{n}",
+                text=text,
+            )
+            for n, text in enumerate(batch)
+        ]
+        with storage.unit_of_work() as uow:
+            for e in recorded:
+                uow.events.record(e)
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            stored = list(uow.events.read(org))
+        assert [s.position for s in stored] == list(range(1, len(batch) + 1))
+        assert [s.event for s in stored] == recorded
+
+    check()
