@@ -215,7 +215,7 @@ def _plain_agent(conninfo: str, agent: int, duration: float, barrier: Any, out: 
         raise
     with conn:
         barrier.wait(_START_TIMEOUT)
-        start = time.monotonic()
+        start, cpu = time.monotonic(), time.process_time()
         deadline = start + duration
         while time.monotonic() < deadline:
             row = conn.execute(PLAIN_CLAIM, (agent,)).fetchone()
@@ -223,7 +223,7 @@ def _plain_agent(conninfo: str, agent: int, duration: float, barrier: Any, out: 
                 ran_out = True
                 break
             ids.append(row[0])
-        out.put((start, time.monotonic(), ids, 0, ran_out))
+        out.put((start, time.monotonic(), ids, 0, ran_out, time.process_time() - cpu))
 
 
 def _leadcore_agent(
@@ -236,33 +236,112 @@ def _leadcore_agent(
     except BaseException:
         barrier.abort()  # the others, and the parent, stop waiting at once
         raise
-    ids: list[str] = []
-    conflicts = 0
-    ran_out = False
     try:
         barrier.wait(_START_TIMEOUT)
-        start = time.monotonic()
-        deadline = start + duration
-        while time.monotonic() < deadline:
-            try:
-                claim = s.dispatch.next(project_id)
-            except ConflictError:
-                # Lost the race for a lead more times than the service retries: ask again.
-                conflicts += 1
-                continue
-            if claim is None:
-                ran_out = True
-                break
-            ids.append(claim.lead_id)
-        out.put((start, time.monotonic(), ids, conflicts, ran_out))
+        start, cpu = time.monotonic(), time.process_time()
+        ids, conflicts, ran_out = _claim_until(s, project_id, start + duration)
+        out.put((start, time.monotonic(), ids, conflicts, ran_out, time.process_time() - cpu))
     finally:
         core.close()
 
 
+def _claim_until(s: Any, project_id: str, deadline: float) -> tuple[list[str], int, bool]:
+    """``s.dispatch.next`` until ``deadline``: lead ids, conflicts, whether leads ran out."""
+    ids: list[str] = []
+    conflicts = 0
+    while time.monotonic() < deadline:
+        try:
+            claim = s.dispatch.next(project_id)
+        except ConflictError:
+            # Lost the race for a lead more times than the service retries: ask again.
+            conflicts += 1
+            continue
+        if claim is None:
+            return ids, conflicts, True
+        ids.append(claim.lead_id)
+    return ids, conflicts, False
+
+
+def _threaded_agents(
+    url: str, user_ids: Sequence[str], project_id: str, duration: float, barrier: Any, out: Any
+) -> None:
+    """One process of agents as threads: one ``Leadcore``, a session per agent."""
+    import threading
+
+    try:
+        core = Leadcore.open(url)
+        sessions = [core.session(uid) for uid in user_ids]
+    except BaseException:
+        barrier.abort()
+        raise
+    results: list[tuple[list[str], int, bool]] = []
+    try:
+        barrier.wait(_START_TIMEOUT)
+        start, cpu = time.monotonic(), time.process_time()
+        threads = [
+            threading.Thread(
+                target=lambda s=s: results.append(_claim_until(s, project_id, start + duration))
+            )
+            for s in sessions
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        ids = [i for r in results for i in r[0]]
+        out.put(
+            (
+                start,
+                time.monotonic(),
+                ids,
+                sum(r[1] for r in results),
+                any(r[2] for r in results),
+                time.process_time() - cpu,
+            )
+        )
+    finally:
+        core.close()
+
+
+def _backend_cpu(conninfo: str | None) -> dict[int, float] | None:
+    """CPU seconds so far of each server process of the database ``conninfo`` names.
+
+    Read from ``/proc`` (the server must run on this machine); ``None`` if it cannot be.
+    """
+    if conninfo is None:
+        return None
+    import psycopg
+
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        pids = [
+            int(row[0])
+            for row in conn.execute(
+                "SELECT pid FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        ]
+    tick = os.sysconf("SC_CLK_TCK")
+    found: dict[int, float] = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        found[pid] = (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+    return found
+
+
 def _concurrently(
-    target: Callable[..., None], args: Sequence[tuple[Any, ...]], duration: float
+    target: Callable[..., None],
+    args: Sequence[tuple[Any, ...]],
+    duration: float,
+    monitor: str | None = None,
 ) -> dict[str, Any]:
-    """Run one agent process per ``args``, started together; claims/s and double claims."""
+    """Run one agent process per ``args``, started together; claims/s and double claims.
+
+    With ``monitor`` (the database's conninfo), also the CPU time per claim of the
+    agents' processes and of their database server processes.
+    """
     ctx = multiprocessing.get_context("spawn")
     barrier = ctx.Barrier(len(args) + 1)
     out = ctx.Queue()
@@ -272,12 +351,14 @@ def _concurrently(
     try:
         # Every agent has connected (and imported what it needs) before the clock starts.
         barrier.wait(_START_TIMEOUT)
+        server_before = _backend_cpu(monitor)
         results = []
         for _ in procs:
             try:
                 results.append(out.get(timeout=duration + _START_TIMEOUT))
             except Empty:
                 raise AssertionError("an agent process did not report") from None
+        server_after = _backend_cpu(monitor)
     finally:
         for p in procs:
             p.join(30)
@@ -286,8 +367,15 @@ def _concurrently(
     began = min(r[0] for r in results)
     ended = max(r[1] for r in results)
     ids = [i for r in results for i in r[2]]
+    server = None
+    if server_before is not None and server_after is not None:
+        # Connections opened during the run count from 0.
+        server = sum(t - server_before.get(pid, 0.0) for pid, t in server_after.items())
+    claims = max(len(ids), 1)
     return {
         "agents": len(args),
+        "agent_cpu_per_claim": sum(r[5] for r in results) / claims,
+        "server_cpu_per_claim": None if server is None else server / claims,
         "claims": len(ids),
         "seconds": ended - began,
         "per_second": len(ids) / (ended - began),
@@ -378,10 +466,14 @@ def postgres_rows(config: Config) -> list[Row]:
         plain: dict[int, dict[str, Any]] = {}
         claimed: list[int] = []
         for k in counts:
-            plain[k] = _concurrently(_plain_agent, [(conninfo, i) for i in range(k)], duration)
+            plain[k] = _concurrently(
+                _plain_agent, [(conninfo, i) for i in range(k)], duration, conninfo
+            )
             claimed += plain[k].pop("ids")
         plain_doubles = len(claimed) - len(set(claimed))
         ours: dict[int, dict[str, Any]] = {}
+        threaded = None
+        most = max(counts)
         seeded = None
         if _dispatch_available(scratch):
             core = Leadcore.open(scratch)
@@ -392,8 +484,16 @@ def postgres_rows(config: Config) -> list[Row]:
             handed: list[str] = []
             for k in counts:
                 args = [(scratch, uid, project_id) for uid in agent_ids[:k]]
-                ours[k] = _concurrently(_leadcore_agent, args, duration)
+                ours[k] = _concurrently(_leadcore_agent, args, duration, conninfo)
                 handed += ours[k].pop("ids")
+            # The same agents as a web application would serve them: a worker process per
+            # CPU, each agent a thread of one of them.
+            workers = min(os.cpu_count() or 1, most)
+            groups = [agent_ids[w:most:workers] for w in range(workers)]
+            threaded = _concurrently(
+                _threaded_agents, [(scratch, g, project_id) for g in groups], duration, conninfo
+            )
+            handed += threaded.pop("ids")
             doubles = len(handed) - len(set(handed))
     for k in counts:
         p = plain[k]
@@ -432,6 +532,20 @@ def postgres_rows(config: Config) -> list[Row]:
                 extra=p,
             )
         )
+    if threaded is not None:
+        per = threaded["agents"]
+        rows.append(
+            Row(
+                f"next, PostgreSQL, {most} agents as {per} processes x "
+                f"{most // per} threads, claims/s",
+                threaded["per_second"],
+                "claims/s",
+                peer=f"plain queue, {most} processes",
+                peer_value=plain[most]["per_second"],
+                extra=threaded,
+            )
+        )
+    rows += _cpu_rows(ours, plain, most)
     rows.append(
         Row(
             f"plain SKIP LOCKED queue, double claims over every run ({len(claimed):,} claims)",
@@ -469,6 +583,53 @@ def postgres_rows(config: Config) -> list[Row]:
         )
     )
     return rows
+
+
+def _cpu_rows(
+    ours: dict[int, dict[str, Any]], plain: dict[int, dict[str, Any]], k: int
+) -> list[Row]:
+    """What a claim costs in CPU with ``k`` agent processes, and the rate the CPUs allow.
+
+    On a machine whose CPUs the agents and the database share, claims/s cannot
+    exceed the CPUs' seconds per second divided by the CPU seconds of a claim.
+    """
+    if k not in ours:
+        return []
+
+    def cost(f: dict[str, Any]) -> float | None:
+        server = f["server_cpu_per_claim"]
+        return None if server is None else f["agent_cpu_per_claim"] + server
+
+    ours_cost, plain_cost = cost(ours[k]), cost(plain[k])
+    name = f"next, PostgreSQL, {k} agent processes"
+    if ours_cost is None or plain_cost is None:
+        reason = "the database server is not on this machine (its CPU time is not readable)"
+        return [Row.skip(f"{name}, CPU per claim (agents + database)", reason, "s")]
+    cpus = os.cpu_count() or 1
+    split = {
+        "agent": ours[k]["agent_cpu_per_claim"],
+        "database": ours[k]["server_cpu_per_claim"],
+        "plain agent": plain[k]["agent_cpu_per_claim"],
+        "plain database": plain[k]["server_cpu_per_claim"],
+    }
+    return [
+        Row(
+            f"{name}, CPU per claim (agents + database)",
+            ours_cost,
+            "s",
+            higher_is_better=False,
+            peer="plain SKIP LOCKED queue",
+            peer_value=plain_cost,
+            extra=split,
+        ),
+        Row(
+            f"{name}, claims/s the {cpus} CPUs allow at that cost (CPUs / CPU per claim)",
+            cpus / ours_cost,
+            "claims/s",
+            peer="plain SKIP LOCKED queue",
+            peer_value=cpus / plain_cost,
+        ),
+    ]
 
 
 def run(config: Config) -> list[Row]:
