@@ -224,6 +224,7 @@ def _plain_agent(conninfo: str, agent: int, duration: float, barrier: Any, out: 
                 break
             ids.append(row[0])
         out.put((start, time.monotonic(), ids, 0, ran_out, time.process_time() - cpu))
+        barrier.wait(_START_TIMEOUT)  # connected until the parent has read the server's CPU
 
 
 def _leadcore_agent(
@@ -241,6 +242,7 @@ def _leadcore_agent(
         start, cpu = time.monotonic(), time.process_time()
         ids, conflicts, ran_out = _claim_until(s, project_id, start + duration)
         out.put((start, time.monotonic(), ids, conflicts, ran_out, time.process_time() - cpu))
+        barrier.wait(_START_TIMEOUT)  # connected until the parent has read the server's CPU
     finally:
         core.close()
 
@@ -299,6 +301,7 @@ def _threaded_agents(
                 time.process_time() - cpu,
             )
         )
+        barrier.wait(_START_TIMEOUT)  # connected until the parent has read the server's CPU
     finally:
         core.close()
 
@@ -359,6 +362,8 @@ def _concurrently(
             except Empty:
                 raise AssertionError("an agent process did not report") from None
         server_after = _backend_cpu(monitor)
+        # The agents keep their connections (and their server processes) until now.
+        barrier.wait(_START_TIMEOUT)
     finally:
         for p in procs:
             p.join(30)
