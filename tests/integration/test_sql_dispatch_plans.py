@@ -5,7 +5,8 @@ then keeps a *generic* plan, made without the parameters' values, when it
 costs no more than the custom ones. Such a plan guesses how many rows
 ``locked_until_us <= $now`` matches, and a wrong guess can turn a one-page
 probe into a scan of the queue: the tests plan every statement of a claim as
-generic and look at what it reads.
+generic and look at what it reads. Neither the queue nor the table of every
+organisation's assignments may be read whole for one claim.
 """
 
 from __future__ import annotations
@@ -16,13 +17,14 @@ from typing import Any
 
 import pytest
 from psycopg.sql import Literal
-from sqlalchemy import event
+from sqlalchemy import event, insert
 
 from leadcore import Leadcore
 from leadcore.clock import ManualClock
 from leadcore.dispatch import Pool, PoolKind, ProjectRules
 from leadcore.ids import SequentialIds
 from leadcore.leads import Lead
+from leadcore.storage.sql import metadata
 
 from .conftest import scratch
 
@@ -80,6 +82,8 @@ def test_a_claims_lookups_read_the_queue_through_indexes(request: pytest.Fixture
                     updated_at=at,
                     project_id=project.id,
                     pool_id="hot" if i % 3 == 0 else "cold",
+                    # A fifth of the leads are in an agent's own book.
+                    assignee_ids=(agents[i % len(agents)],) if i % 5 == 0 else (),
                 )
             )
         uow.commit()
@@ -94,6 +98,20 @@ def test_a_claims_lookups_read_the_queue_through_indexes(request: pytest.Fixture
             seen.append((statement, parameters))
 
     with storage.engine.connect() as c:
+        # Other organisations' books share the table: 40,000 assignments of their agents.
+        # (Written directly: only their number matters to the planner.)
+        c.execute(
+            insert(metadata.tables["leadcore_lead_assignees"]),
+            [
+                {
+                    "organization_id": f"org-other-{n % 20}",
+                    "user_id": f"user-other-{n % 400}",
+                    "lead_id": f"lead-other-{n}",
+                    "created_us": n,
+                }
+                for n in range(40_000)
+            ],
+        )
         c.exec_driver_sql("ANALYZE")
         c.commit()
     event.listen(storage.engine, "before_cursor_execute", keep)
@@ -107,4 +125,6 @@ def test_a_claims_lookups_read_the_queue_through_indexes(request: pytest.Fixture
         for statement, parameters in seen:
             plan = _generic_plan(raw, statement, parameters)
             assert "Seq Scan on leadcore_dispatch_queue" not in plan, plan
+            # The agent's own assignments, through the key: not every organisation's.
+            assert "Seq Scan on leadcore_lead_assignees" not in plan, plan
     storage.close()
