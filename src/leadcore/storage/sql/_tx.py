@@ -140,15 +140,17 @@ class Spec(Generic[T]):
         return tuple(row[name] for name in self.key)
 
     @functools.cached_property
+    def _bound_key(self) -> ColumnElement[bool]:
+        c = self.table.c
+        return and_(*(c[name] == bindparam(f"k{i}") for i, name in enumerate(self.key)))
+
+    @functools.cached_property
     def by_key(self) -> Select[Any]:
         """``SELECT`` the row whose key is given as the parameters ``k0``, ``k1``..."""
-        c = self.table.c
-        return select(self.table).where(
-            *(c[name] == bindparam(f"k{i}") for i, name in enumerate(self.key))
-        )
+        return select(self.table).where(self._bound_key)
 
     def key_params(self, key: Key) -> dict[str, Any]:
-        """The parameters of :attr:`by_key` (and :meth:`replace`) for ``key``."""
+        """The parameters of :attr:`by_key` for ``key``."""
         return {f"k{i}": part for i, part in enumerate(key)}
 
     @functools.cached_property
@@ -163,19 +165,16 @@ class Spec(Generic[T]):
     def replace(self, names: tuple[str, ...]) -> Update:
         """``UPDATE`` the columns ``names`` and the revision of one row still at the revision read.
 
-        Parameters: the key as for :attr:`by_key`, ``base_revision``, and ``v_<name>``
-        for each column and ``revision``. One statement per set of columns, built
-        once: SQLAlchemy then neither builds nor keys it again on each commit.
+        Its parameters come from :meth:`replace_params`. One statement per set of
+        columns, built once: SQLAlchemy then neither builds nor keys it again on
+        each commit.
         """
         found = self._replacements.get(names)
         if found is None:
             c = self.table.c
             found = (
                 update(self.table)
-                .where(
-                    *(c[name] == bindparam(f"k{i}") for i, name in enumerate(self.key)),
-                    c.revision == bindparam("base_revision"),
-                )
+                .where(self._bound_key, c.revision == bindparam("base_revision"))
                 .values(
                     {
                         c[name]: bindparam(f"v_{name}", type_=c[name].type)
@@ -185,6 +184,15 @@ class Spec(Generic[T]):
             )
             self._replacements[names] = found
         return found
+
+    def replace_params(self, key: Key, revision: int, values: Mapping[str, Any]) -> dict[str, Any]:
+        """The parameters of :meth:`replace`: the row ``key`` at ``revision`` gets ``values``."""
+        params = self.key_params(key)
+        params["base_revision"] = revision
+        params["v_revision"] = revision + 1
+        for name, value in values.items():
+            params[f"v_{name}"] = value
+        return params
 
     def where_key(self, key: Key) -> ColumnElement[bool]:
         """``WHERE`` the primary key is ``key``."""
@@ -569,12 +577,9 @@ class SqlTransaction:
                 inserts.setdefault(org, []).append(row)
             else:
                 self.scope(connection, org)
-                params = spec.key_params(key)
-                params["base_revision"] = base.revision
-                params["v_revision"] = base.revision + 1
-                for name, column_value in values.items():
-                    params[f"v_{name}"] = column_value
-                changed = connection.execute(spec.replace(tuple(values)), params)
+                changed = connection.execute(
+                    spec.replace(tuple(values)), spec.replace_params(key, base.revision, values)
+                )
                 if changed.rowcount != 1:
                     raise ConflictError(
                         f"{spec.kind} {key[-1]!r} was changed by another unit of work; "
