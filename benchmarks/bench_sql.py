@@ -9,7 +9,12 @@
   a fixed time: claims per second of the whole. Nobody releases, so every
   lease stays live for the lock window (10 minutes, longer than the run): a
   lead handed out twice is a **double claim**, and the benchmark counts them
-  from the lead ids every agent reports.
+  from the lead ids every agent reports. The 16 agents run once more as
+  threads of one worker process per CPU, as a web application serves them.
+- **CPU per claim**: every agent process reports its CPU time, and the
+  PostgreSQL server processes' CPU time is read from ``/proc`` before and
+  after (when the server runs on this machine); with the CPUs' count, that
+  bounds the claims per second the machine can give at that cost.
 - **The baseline**, in the same database and the same run: the plain queue
   one writes without leadcore, one table and one statement,
   ``UPDATE ... WHERE id = (SELECT id ... ORDER BY priority, id LIMIT 1 FOR
@@ -227,26 +232,6 @@ def _plain_agent(conninfo: str, agent: int, duration: float, barrier: Any, out: 
         barrier.wait(_START_TIMEOUT)  # connected until the parent has read the server's CPU
 
 
-def _leadcore_agent(
-    url: str, user_id: str, project_id: str, duration: float, barrier: Any, out: Any
-) -> None:
-    """One leadcore agent: ``s.dispatch.next`` until ``duration`` is over, report the ids."""
-    try:
-        core = Leadcore.open(url)
-        s = core.session(user_id)
-    except BaseException:
-        barrier.abort()  # the others, and the parent, stop waiting at once
-        raise
-    try:
-        barrier.wait(_START_TIMEOUT)
-        start, cpu = time.monotonic(), time.process_time()
-        ids, conflicts, ran_out = _claim_until(s, project_id, start + duration)
-        out.put((start, time.monotonic(), ids, conflicts, ran_out, time.process_time() - cpu))
-        barrier.wait(_START_TIMEOUT)  # connected until the parent has read the server's CPU
-    finally:
-        core.close()
-
-
 def _claim_until(s: Any, project_id: str, deadline: float) -> tuple[list[str], int, bool]:
     """``s.dispatch.next`` until ``deadline``: lead ids, conflicts, whether leads ran out."""
     ids: list[str] = []
@@ -264,43 +249,44 @@ def _claim_until(s: Any, project_id: str, deadline: float) -> tuple[list[str], i
     return ids, conflicts, False
 
 
-def _threaded_agents(
+def _leadcore_agents(
     url: str, user_ids: Sequence[str], project_id: str, duration: float, barrier: Any, out: Any
 ) -> None:
-    """One process of agents as threads: one ``Leadcore``, a session per agent."""
+    """One process of leadcore agents: ``s.dispatch.next`` until ``duration`` is over.
+
+    One ``Leadcore`` and a session per agent; with several agents, each runs in a
+    thread of its own. Reports the lead ids, the conflicts and the process's CPU time.
+    """
     import threading
 
     try:
         core = Leadcore.open(url)
         sessions = [core.session(uid) for uid in user_ids]
     except BaseException:
-        barrier.abort()
+        barrier.abort()  # the others, and the parent, stop waiting at once
         raise
     results: list[tuple[list[str], int, bool]] = []
     try:
         barrier.wait(_START_TIMEOUT)
         start, cpu = time.monotonic(), time.process_time()
-        threads = [
-            threading.Thread(
-                target=lambda s=s: results.append(_claim_until(s, project_id, start + duration))
-            )
-            for s in sessions
-        ]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        deadline = start + duration
+        if len(sessions) == 1:
+            results.append(_claim_until(sessions[0], project_id, deadline))
+        else:
+            threads = [
+                threading.Thread(
+                    target=lambda s=s: results.append(_claim_until(s, project_id, deadline))
+                )
+                for s in sessions
+            ]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
         ids = [i for r in results for i in r[0]]
-        out.put(
-            (
-                start,
-                time.monotonic(),
-                ids,
-                sum(r[1] for r in results),
-                any(r[2] for r in results),
-                time.process_time() - cpu,
-            )
-        )
+        conflicts = sum(r[1] for r in results)
+        ran_out = any(r[2] for r in results)
+        out.put((start, time.monotonic(), ids, conflicts, ran_out, time.process_time() - cpu))
         barrier.wait(_START_TIMEOUT)  # connected until the parent has read the server's CPU
     finally:
         core.close()
@@ -488,15 +474,15 @@ def postgres_rows(config: Config) -> list[Row]:
                 core.close()
             handed: list[str] = []
             for k in counts:
-                args = [(scratch, uid, project_id) for uid in agent_ids[:k]]
-                ours[k] = _concurrently(_leadcore_agent, args, duration, conninfo)
+                args = [(scratch, [uid], project_id) for uid in agent_ids[:k]]
+                ours[k] = _concurrently(_leadcore_agents, args, duration, conninfo)
                 handed += ours[k].pop("ids")
             # The same agents as a web application would serve them: a worker process per
             # CPU, each agent a thread of one of them.
             workers = min(os.cpu_count() or 1, most)
             groups = [agent_ids[w:most:workers] for w in range(workers)]
             threaded = _concurrently(
-                _threaded_agents, [(scratch, g, project_id) for g in groups], duration, conninfo
+                _leadcore_agents, [(scratch, g, project_id) for g in groups], duration, conninfo
             )
             handed += threaded.pop("ids")
             doubles = len(handed) - len(set(handed))
