@@ -319,6 +319,45 @@ def test_leadcore_open_dispatches_on_sqlite() -> None:
         core.close()
 
 
+def _two_projects_with_an_expired_lease(storage: Storage) -> list[str | None]:
+    """Project A's lease (1 minute) ends while project B's (60 minutes) lasts: what next says."""
+    core = Leadcore(storage=storage, clock=ManualClock(T0), ids=SequentialIds())
+    _, admin = core.create_organization("Agency", admin_name="Maya")
+    s = core.session(admin.id)
+    answers: list[str | None] = []
+    projects = []
+    for name, window in (("A", 1), ("B", 60)):
+        rules = ProjectRules(lock_window_minutes=window)
+        project = s.leads.create_project(name, rules=rules, member_ids=[admin.id])
+        s.dispatch.set_pools(project.id, [Pool("hot", PoolKind.PROJECT, "Hot")])
+        s.leads.create(f"Lead of {name}", project_id=project.id, pool_id="hot")
+        projects.append(project.id)
+    for project_id in projects:
+        claim = s.dispatch.next(project_id)
+        answers.append(None if claim is None else claim.lead_id)
+    assert isinstance(core.clock, ManualClock)
+    core.clock.advance(timedelta(minutes=2))
+    for project_id in projects:
+        claim = s.dispatch.next(project_id)
+        answers.append(None if claim is None else claim.lead_id)
+    return answers
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_lead_whose_lease_ended_is_handed_out_again_beside_another_project_s_live_lease(
+    backend: str, make_storage: Callable[[str], SqlStorage]
+) -> None:
+    # On SQL the "any parked lease over?" probe is asked of the organisation, not the
+    # project: the ended lease of A must be found, and B's live one must keep its lead.
+    expected = _two_projects_with_an_expired_lease(MemoryStorage())
+    first_a, first_b, again_a, again_b = expected
+    assert first_a is not None
+    assert first_b is not None
+    assert again_a == first_a
+    assert again_b is None
+    assert _two_projects_with_an_expired_lease(make_storage(backend)) == expected
+
+
 rules_strategy = st.builds(
     ProjectRules,
     allow_multiple_relationships=st.booleans(),
