@@ -80,7 +80,7 @@ def test_unknown_tokens_other_agents_and_missing_claims_are_refused() -> None:
     lease, _ = claim_lead(CHOICE, "dana", rules=RULES, now=T0, previous=None)
     with pytest.raises(LeaseLost, match="never issued"):
         check_token(lease, lead_id="lead-1", agent_id="dana", token=2, now=T0)
-    with pytest.raises(LeaseLost, match="belongs to agent 'dana'"):
+    with pytest.raises(LeaseLost, match="belongs to another agent, not 'omer'"):
         check_token(lease, lead_id="lead-1", agent_id="omer", token=1, now=T0)
     with pytest.raises(LeaseLost, match="has no claim"):
         check_token(None, lead_id="lead-1", agent_id="dana", token=1, now=T0)

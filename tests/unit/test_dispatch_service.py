@@ -716,7 +716,7 @@ def test_another_agents_token_writes_nothing(what: str) -> None:
     lead = c.lead("lead").id
     claim = _claimed(c, "dana")
     before = snapshot(c, lead)
-    with pytest.raises(LeaseLost, match="belongs to agent"):
+    with pytest.raises(LeaseLost, match="belongs to another agent"):
         _write(c.agent("omer"), what, lead, claim.token)
     assert snapshot(c, lead) == before
 
@@ -1106,16 +1106,18 @@ def test_caps_count_the_claims_of_their_own_project_only() -> None:
     assert c.next_id("dana") == lead
 
 
-def test_releasing_an_earlier_token_of_a_window_of_zero_records_nothing() -> None:
+def test_releasing_a_claim_of_a_window_of_zero_ends_only_that_agents_claim() -> None:
     c = call_centre(ProjectRules(lock_window_minutes=0))
     lead = c.lead("lead").id
     first = _claimed(c, "dana")
     second = _claimed(c, "omer")
-    before = snapshot(c, lead)
     c.agent("dana").dispatch.release(lead, first.token)
-    assert snapshot(c, lead) == before
+    with pytest.raises(LeaseLost):
+        c.agent("dana").dispatch.add_note(lead, first.token, "after release")
+    c.agent("omer").dispatch.add_note(lead, second.token, "still mine")
     c.agent("omer").dispatch.release(lead, second.token)
-    assert [e.token for e in c.events(LeaseReleased)] == [second.token]  # type: ignore[attr-defined]
+    released = [e.token for e in c.events(LeaseReleased)]  # type: ignore[attr-defined]
+    assert released == [first.token, second.token]
 
 
 # -- the memory adapter: claims in progress are skipped, as with SKIP LOCKED ----------

@@ -3,8 +3,11 @@
 A lead has at most one current :class:`Lease` record; every claim replaces it
 with a larger fencing ``token``. A write made under a claim presents its
 token, and :func:`check_token` refuses it (:class:`~leadcore.errors.LeaseLost`)
-when the claim expired, was released or was superseded. Nothing here reads
-a clock: every function takes ``now``.
+when the claim expired, was released or was superseded, or when the token is
+not the presenting agent's own. With a lock window of 0 the record keeps
+every agent's live token (:attr:`Lease.holders`), so that several agents may
+work the lead at once, each fenced to their own claim. Nothing here reads a
+clock: every function takes ``now``.
 
 >>> from datetime import datetime, timezone
 >>> from leadcore.dispatch import Choice, OrderRule, ProjectRules, Tier
@@ -19,6 +22,7 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -37,6 +41,7 @@ else:
 
 __all__ = [
     "Claim",
+    "Holder",
     "Lease",
     "check_token",
     "claim_lead",
@@ -46,23 +51,37 @@ __all__ = [
 ]
 
 
+Holder = tuple[str, int]
+"""An agent id and the token of that agent's claim."""
+
+
+def _holders(pairs: Iterable[tuple[str, int]]) -> tuple[Holder, ...]:
+    return tuple((str(agent), int(token)) for agent, token in pairs)
+
+
+def _holders_by_default(lease: Lease) -> tuple[Holder, ...]:
+    if lease.exclusive or lease.released:
+        return ()
+    return ((lease.agent_id, lease.token),)
+
+
 @attrs.frozen
 class Lease:
     """The current claim record of one lead.
 
     ``exclusive`` is false for claims made with a lock window of 0: they are
-    recorded but lock the lead to nobody. ``valid_from_token`` is the oldest
-    token still honoured for writes: the token itself after an exclusive
-    claim; under a window of 0, the first of the run of non-exclusive claims
-    (several agents may work such a lead at once).
+    recorded but lock the lead to nobody, and several agents may hold one at
+    once. ``holders`` lists them: each agent's live token on the lead (one
+    per agent, the latest it claimed), in token order. An exclusive lease has
+    no ``holders``: its one holder is ``agent_id`` with ``token``.
     """
 
     lead_id: str
     """The claimed lead."""
     agent_id: str
-    """The agent who holds the claim."""
+    """The agent who made the latest claim."""
     token: int
-    """The fencing token of the claim; every claim of a lead gets a larger one."""
+    """The fencing token of the latest claim; every claim of a lead gets a larger one."""
     claimed_at: datetime
     """When the lead was claimed."""
     expires_at: datetime
@@ -71,9 +90,27 @@ class Lease:
     """Whether the claim locks the lead to its agent (a lock window above zero)."""
     released: bool = False
     """Whether the agent gave the lead back before it expired."""
-    valid_from_token: int = attrs.field(
-        default=attrs.Factory(lambda self: self.token, takes_self=True)
+    holders: tuple[Holder, ...] = attrs.field(
+        default=attrs.Factory(_holders_by_default, takes_self=True),
+        converter=_holders,
     )
+    """Without a lock window: ``(agent id, token)`` of every claim still honoured."""
+
+    @property
+    def valid_from_token(self) -> int:
+        """The oldest token still honoured for writes (``token`` after an exclusive claim)."""
+        if self.exclusive or not self.holders:
+            return self.token
+        return min(token for _, token in self.holders)
+
+    def holds(self, agent_id: str, token: int) -> bool:
+        """Whether ``token`` is a claim of ``agent_id`` that this record still honours.
+
+        Expiry is not looked at here: :func:`check_token` compares ``now``.
+        """
+        if self.exclusive:
+            return token == self.token and agent_id == self.agent_id and not self.released
+        return (agent_id, token) in self.holders
 
     def is_live(self, now: datetime) -> bool:
         """Whether the lease keeps the lead from every agent at ``now``.
@@ -160,10 +197,13 @@ def claim_lead(
             [f"token: must be a whole number above {floor} for lead {lead_id!r}, got {token!r}"],
         )
     exclusive = rules.exclusive
-    if not exclusive and previous is not None and not previous.exclusive:
-        valid_from = previous.valid_from_token
-    else:
-        valid_from = token
+    holders: tuple[Holder, ...] = ()
+    if not exclusive:
+        # Claims without a lock stay honoured side by side, one per agent: an agent's
+        # new claim supersedes only that agent's earlier one; an exclusive claim, all.
+        kept = {} if previous is None or previous.exclusive else dict(previous.holders)
+        kept[agent_id] = token
+        holders = tuple(sorted(kept.items(), key=lambda holder: holder[1]))
     expires_at = now + rules.lock_window
     lease = Lease(
         lead_id=lead_id,
@@ -172,7 +212,7 @@ def claim_lead(
         claimed_at=now,
         expires_at=expires_at,
         exclusive=exclusive,
-        valid_from_token=valid_from,
+        holders=holders,
     )
     claim = Claim(
         lead_id=lead_id,
@@ -195,11 +235,13 @@ def check_token(
 ) -> Lease:
     """Return the lease when ``token`` may still write to the lead, else raise ``LeaseLost``.
 
-    Refused: a lead with no claim, a token never issued, a token superseded
-    by a later claim, a token of another agent, a released claim, and an
-    exclusive claim whose ``expires_at`` has passed. Under a window of 0
-    nothing expires, and a token is superseded only by a later exclusive
-    claim.
+    A token binds to the agent who claimed it, with every lock window. Refused:
+    a lead with no claim, a token never issued, a token superseded by a later
+    claim, a token of another agent, a released claim, and an exclusive claim
+    whose ``expires_at`` has passed. Under a window of 0 nothing expires: a
+    token is honoured while it is its agent's entry in :attr:`Lease.holders`
+    (until that agent claims the lead again or releases it, or an exclusive
+    claim supersedes every one). Messages name no agent but ``agent_id``.
     """
     if lease is None:
         raise LeaseLost(f"lead {lead_id!r} has no claim, so token {token} is not valid")
@@ -208,29 +250,31 @@ def check_token(
             "check_token: the lease is of another lead",
             [f"lease.lead_id: {lease.lead_id!r}, expected {lead_id!r}"],
         )
-    if token > lease.token:
-        raise LeaseLost(
-            f"token {token} was never issued for lead {lead_id!r} (latest: {lease.token})"
-        )
-    if token < lease.valid_from_token:
-        raise LeaseLost(
-            f"token {token} on lead {lead_id!r} was superseded by token {lease.token} "
-            f"(agent {lease.agent_id!r}, claimed at {lease.claimed_at.isoformat()})"
-        )
-    if token == lease.token:
-        if lease.agent_id != agent_id:
-            raise LeaseLost(
-                f"token {token} on lead {lead_id!r} belongs to agent {lease.agent_id!r}, "
-                f"not {agent_id!r}"
-            )
-        if lease.released:
-            raise LeaseLost(f"the claim with token {token} on lead {lead_id!r} was released")
+    if lease.holds(agent_id, token):
         if lease.exclusive and now >= lease.expires_at:
             raise LeaseLost(
                 f"the claim with token {token} on lead {lead_id!r} expired at "
                 f"{lease.expires_at.isoformat()}"
             )
-    return lease
+        return lease
+    if token > lease.token:
+        raise LeaseLost(
+            f"token {token} was never issued for lead {lead_id!r} (latest: {lease.token})"
+        )
+    if token == lease.token:
+        if lease.agent_id != agent_id:
+            raise LeaseLost(
+                f"token {token} on lead {lead_id!r} belongs to another agent, not {agent_id!r}"
+            )
+        raise LeaseLost(f"the claim with token {token} on lead {lead_id!r} was released")
+    if not lease.exclusive and any(t == token for _, t in lease.holders):
+        raise LeaseLost(
+            f"token {token} on lead {lead_id!r} belongs to another agent, not {agent_id!r}"
+        )
+    raise LeaseLost(
+        f"token {token} on lead {lead_id!r} was superseded by token {lease.token} "
+        f"or released: it is not a live claim of agent {agent_id!r}"
+    )
 
 
 def _extend(
@@ -293,6 +337,9 @@ def release_lease(
     write (see :func:`check_token`).
     """
     current = check_token(lease, lead_id=lead_id, agent_id=agent_id, token=token, now=now)
-    if token != current.token:
-        return current
-    return attrs.evolve(current, released=True)
+    if current.exclusive:
+        return attrs.evolve(current, released=True)
+    holders = tuple(h for h in current.holders if h != (agent_id, token))
+    return attrs.evolve(
+        current, holders=holders, released=current.released or token == current.token
+    )

@@ -1,13 +1,19 @@
 """Use cases of dispatch (``s.dispatch``): pools, filters, "next lead", calls under a claim.
 
-Every write made under a claim checks its fencing token first: an expired or
-superseded token raises :class:`~leadcore.errors.LeaseLost` and writes nothing.
+Every write made under a claim (a call, a status change, a note, a renewal, a
+release) commits only if its fencing token is still a live claim of the acting
+agent *at commit*: the token is checked against the lease, and the lease as
+checked is written back with compare-and-set in the same unit of work. A token
+that is expired, superseded, released or another agent's raises
+:class:`~leadcore.errors.LeaseLost` and writes nothing; a lead the caller may
+not see is answered like a missing one (:class:`~leadcore.errors.NotFound`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import timedelta
+from typing import NamedTuple, TypeVar
 
 import attrs
 
@@ -36,9 +42,15 @@ from leadcore.workflow.service import LEADS
 
 __all__ = ["DispatchService"]
 
+R = TypeVar("R")
+
 # A lost race to the head of a pool costs one more look (the loser is shown the next lead);
 # with many agents on one SQLite file, several such losses in a row happen under load.
 _CLAIM_ATTEMPTS = 32
+# A write under a claim whose commit conflicted runs again: its check then answers
+# LeaseLost if the claim was lost, else (another holder's write under a window of 0
+# touched the lease meanwhile) it commits. Bounded like every retry.
+_FENCE_ATTEMPTS = 8
 _HOUR = timedelta(hours=1)
 _DAY = timedelta(days=1)
 
@@ -277,16 +289,57 @@ class DispatchService:
 
     # -- work under a claim ---------------------------------------------------------
 
-    def _claimed(self, w: Writer, lead_id: str, token: int) -> tuple[Lead, Lease, Project | None]:
-        lead = self._lead(w, lead_id)
-        lease = check_token(
-            w.uow.dispatch.lease(w.org, lead_id),
-            lead_id=lead_id,
-            agent_id=w.actor.user.id,
-            token=token,
-            now=w.now,
-        )
-        return lead, lease, self._rules_of(w, lead)
+    def _fenced(
+        self,
+        permission: Permission,
+        action: str,
+        lead_id: str,
+        token: int,
+        write: Callable[[Writer, _Held], tuple[R, Lease]],
+        *,
+        same_lead: bool = False,
+    ) -> R:
+        """Run ``write`` under the claim ``token`` on ``lead_id``, fenced at commit.
+
+        The one path of every write made under a claim. The lead is looked up as
+        the caller may see it (an invisible lead is answered like a missing one),
+        the token is checked against the lease, and ``write`` stages its changes
+        and says which lease to keep. That lease is then written back with
+        compare-and-set on the record as checked, in the same unit of work: a
+        claim (or any other write of the lease) committed since the check makes
+        the commit conflict and write nothing. The use case then runs again,
+        and its check answers ``LeaseLost`` when the token has gone; with
+        ``same_lead``, a lead changed meanwhile answers ``ConflictError`` instead
+        of being written again from its new state.
+        """
+        seen: list[int] = []
+        for attempt in range(_FENCE_ATTEMPTS):
+            try:
+                with self._work(permission, action) as w:
+                    lead = self._leads._lead(w.uow, w.actor, lead_id)
+                    if same_lead and seen and seen[0] != lead.version:
+                        raise _LeadMoved(
+                            f"lead {lead_id!r} was changed by another unit of work; "
+                            "nothing was written"
+                        )
+                    seen.append(lead.version)
+                    lease = check_token(
+                        w.uow.dispatch.lease(w.org, lead_id),
+                        lead_id=lead_id,
+                        agent_id=w.actor.user.id,
+                        token=token,
+                        now=w.now,
+                    )
+                    result, kept = write(w, _Held(lead, lease, self._rules_of(w, lead)))
+                    w.uow.dispatch.put_lease(w.org, kept, expected_token=lease.token)
+                    w.uow.commit()
+                    return result
+            except _LeadMoved as moved:
+                raise ConflictError(str(moved)) from None
+            except ConflictError:
+                if attempt == _FENCE_ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def lease(self, lead_id: str) -> Lease | None:
         """The lead's current lease record (who holds it and until when)."""
@@ -300,14 +353,15 @@ class DispatchService:
         """Record a call under a claim: history, attempts, last contact; lock for the window again.
 
         Raises :class:`~leadcore.errors.LeaseLost` (writing nothing) when the
-        token is expired or superseded, and :class:`~leadcore.errors.ValidationError`
-        (writing nothing) for a call without a note in a project that forces
-        notes (``force_notes_on_status_change``: no status set and no action
+        token is not a live claim of the acting agent at commit, and
+        :class:`~leadcore.errors.ValidationError` (writing nothing) for a call
+        without a note in a project that forces notes
+        (``force_notes_on_status_change``: no status set and no action
         finished without a note).
         """
-        with self._work(Permission.DISPATCH, "log calls") as w:
-            lead, lease, project = self._claimed(w, lead_id, token)
-            rules = project.rules if project else None
+
+        def write(w: Writer, held: _Held) -> tuple[Lease, Lease]:
+            lead, lease, project = held
             LeadsService._writable(lead)
             forced = project is not None and project.rules.force_notes_on_status_change
             if forced and (note is None or not note.strip()):
@@ -319,16 +373,15 @@ class DispatchService:
                     ],
                 )
             new_lease = lease
-            if rules is not None:
+            if project is not None:
                 new_lease = extend_after_call(
                     lease,
                     lead_id=lead_id,
                     agent_id=w.actor.user.id,
                     token=token,
-                    rules=rules,
+                    rules=project.rules,
                     now=w.now,
                 )
-                w.uow.dispatch.put_lease(w.org, new_lease, expected_token=lease.token)
             moved = w.save(
                 lead, attrs.evolve(lead, attempts=lead.attempts + 1, last_contact_at=w.now)
             )
@@ -345,15 +398,17 @@ class DispatchService:
                 outcome=outcome,
                 expires_at=new_lease.expires_at,
             )
-            w.uow.commit()
-            return new_lease
+            return new_lease, new_lease
+
+        return self._fenced(Permission.DISPATCH, "log calls", lead_id, token, write)
 
     def renew(self, lead_id: str, token: int) -> Lease:
         """Extend a valid claim to now plus the lock window (``LeaseLost`` if it is not valid)."""
-        with self._work(Permission.DISPATCH, "renew claims") as w:
-            lead, lease, project = self._claimed(w, lead_id, token)
+
+        def write(w: Writer, held: _Held) -> tuple[Lease, Lease]:
+            lead, lease, project = held
             if project is None:
-                return lease
+                return lease, lease
             renewed = renew_lease(
                 lease,
                 lead_id=lead.id,
@@ -362,24 +417,26 @@ class DispatchService:
                 rules=project.rules,
                 now=w.now,
             )
-            w.uow.dispatch.put_lease(w.org, renewed, expected_token=lease.token)
-            w.uow.commit()
-            return renewed
+            return renewed, renewed
+
+        return self._fenced(Permission.DISPATCH, "renew claims", lead_id, token, write)
 
     def release(self, lead_id: str, token: int) -> None:
-        """Give the lead back now (``LeaseLost`` if the token is no longer valid)."""
-        with self._work(Permission.DISPATCH, "release claims") as w:
-            lead, lease, _ = self._claimed(w, lead_id, token)
+        """Give the lead back now (``LeaseLost`` if the token is no longer valid).
+
+        With a lock window of 0, only the acting agent's claim ends: other
+        agents' claims on the lead stay valid.
+        """
+
+        def write(w: Writer, held: _Held) -> tuple[None, Lease]:
+            lead, lease, _ = held
             released = release_lease(
                 lease, lead_id=lead.id, agent_id=w.actor.user.id, token=token, now=w.now
             )
-            if released == lease:
-                # An earlier token of a window-0 run: the lead's current claim is not
-                # this one, so there is nothing to release and no event to record.
-                return
-            w.uow.dispatch.put_lease(w.org, released, expected_token=lease.token)
             w.emit(ev.LeaseReleased, lead_id=lead.id, agent_id=w.actor.user.id, token=token)
-            w.uow.commit()
+            return None, released
+
+        self._fenced(Permission.DISPATCH, "release claims", lead_id, token, write)
 
     def change_status(
         self,
@@ -394,10 +451,12 @@ class DispatchService:
 
         The same checks as :meth:`LeadsService.change_status
         <leadcore.leads.service.LeadsService.change_status>` apply, plus the
-        token: ``LeaseLost`` and nothing written when it is expired or superseded.
+        token: ``LeaseLost`` and nothing written when it is not a live claim of
+        the acting agent at commit.
         """
-        with self._work(Permission.CHANGE_STATUS, "change lead statuses") as w:
-            lead, _, project = self._claimed(w, lead_id, token)
+
+        def write(w: Writer, held: _Held) -> tuple[Lead, Lease]:
+            lead, lease, project = held
             moved = change_status(
                 w,
                 lead,
@@ -407,17 +466,38 @@ class DispatchService:
                 task=task,
                 rules=project.rules if project else self._leads._rules(w.uow, lead),
             )
-            w.uow.commit()
-            return moved
+            return moved, lease
+
+        return self._fenced(
+            Permission.CHANGE_STATUS, "change lead statuses", lead_id, token, write, same_lead=True
+        )
 
     def add_note(self, lead_id: str, token: int, text: str) -> Note:
-        """Write a note on a claimed lead, after checking the claim's token."""
+        """Write a note on a claimed lead, after checking the claim's token.
+
+        ``LeaseLost`` and nothing written when the token is not a live claim
+        of the acting agent at commit.
+        """
         if not isinstance(text, str) or not text.strip():
             raise ValidationError("cannot add the note", ["text: must not be blank"])
-        with self._work(Permission.EDIT_LEADS, "add notes") as w:
-            lead, _, _ = self._claimed(w, lead_id, token)
+
+        def write(w: Writer, held: _Held) -> tuple[Note, Lease]:
+            lead, lease, _ = held
             LeadsService._writable(lead)
             note = w.note(lead, text.strip())
             w.history(lead, HistoryKind.NOTE, note_id=note.id, text=note.text)
-            w.uow.commit()
-            return note
+            return note, lease
+
+        return self._fenced(Permission.EDIT_LEADS, "add notes", lead_id, token, write)
+
+
+class _Held(NamedTuple):
+    """A lead under a claim, as one attempt of a fenced write read it."""
+
+    lead: Lead
+    lease: Lease
+    project: Project | None
+
+
+class _LeadMoved(ConflictError):
+    """The lead changed between two attempts of a write that must not re-apply to it."""

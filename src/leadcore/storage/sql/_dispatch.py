@@ -32,6 +32,7 @@ Either way the last word is the lease's compare-and-set at commit
 from __future__ import annotations
 
 import functools
+import json
 import weakref
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
@@ -112,6 +113,7 @@ def _lease_columns(lease: Lease) -> dict[str, Any]:
         "exclusive": lease.exclusive,
         "released": lease.released,
         "valid_from_token": lease.valid_from_token,
+        "holders": None if lease.exclusive else json.dumps(lease.holders),
     }
 
 
@@ -125,7 +127,8 @@ def _lease_of(row: Row[Any]) -> Lease:
         expires_at=from_micros(int(m["expires_us"])),
         exclusive=bool(m["exclusive"]),
         released=bool(m["released"]),
-        valid_from_token=int(m["valid_from_token"]),
+        # NULL: an exclusive lease, or a row written before schema 4 (its latest claim only).
+        **({} if m["holders"] is None else {"holders": json.loads(m["holders"])}),
     )
 
 
@@ -214,7 +217,7 @@ def write_queue(tx: SqlTransaction, connection: Connection) -> None:
 
     A lead whose record or tasks were written gets its row and phone numbers
     rebuilt from what the database now holds; a lead whose lease only was
-    written gets its lock column set.
+    written gets its lock column set, if the lock moved.
     """
     full: dict[str, set[str]] = {}
     staged_leads = tx.staged(LEADS)
@@ -238,8 +241,12 @@ def write_queue(tx: SqlTransaction, connection: Connection) -> None:
         claimed[org] = max(claimed.get(org, 0), micros(lease.claimed_at))
         if lead_id in full.get(org, ()):
             continue
-        tx.scope(connection, org)
         locked = _locked_until(lease)
+        if locked == _locked_until(tx.base(LEASES, key)):
+            # The lock did not move (a write under a claim only fenced itself on the
+            # lease): the row already says so.
+            continue
+        tx.scope(connection, org)
         connection.execute(
             _SET_LOCK, {"org": org, "lead": lead_id, "until": locked, "park": locked is not None}
         )
@@ -989,6 +996,7 @@ def _with_records(picked: Subquery, width: int) -> Select[Any]:
             st.c.exclusive,
             st.c.released,
             st.c.valid_from_token,
+            st.c.holders,
             *(picked.c[f"o{i}"] for i in range(width)),
         )
         .select_from(picked)

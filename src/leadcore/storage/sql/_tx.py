@@ -405,6 +405,11 @@ class SqlTransaction:
                 for key in chunk:
                     self._remember(spec, key, found.get(key))
 
+    def base(self, spec: Spec[T], key: Key) -> T | None:
+        """The committed record under ``key`` as this unit of work first met it (or ``None``)."""
+        found: T | None = self._bases.get(spec, {}).get(key, _ABSENT).record
+        return found
+
     def is_new(self, spec: Spec[Any], key: Key) -> bool:
         """Whether ``key`` had no row when this unit of work first met it."""
         base = self._bases.get(spec, {}).get(key)
