@@ -53,6 +53,11 @@ What it checks:
   positions are kept per consumer and organisation;
 - dispatch (pools, filters, lease compare-and-set, claims, and
   ``next_choice`` equal to :func:`leadcore.dispatch.choose_reference`),
+  and writes under a claim fenced at commit through the dispatch service
+  (:class:`DispatchFencingTests`: a writer parked before its commit loses
+  to a later claim, random agent threads leave no stray write, a token
+  binds to its agent with a lock window of 0, an invisible lead is
+  answered like a missing one),
   the calendar (activities between a window) and forwarding (deliveries,
   terms, routing counters), each behind its capability flag;
 - isolation: two organisations with look-alike data (same names, same
@@ -93,6 +98,7 @@ pytest.register_assert_rewrite(
     "leadcore.testing.conformance._conversions",
     "leadcore.testing.conformance._dispatch",
     "leadcore.testing.conformance._events",
+    "leadcore.testing.conformance._fencing",
     "leadcore.testing.conformance._forwarding",
     "leadcore.testing.conformance._isolation",
     "leadcore.testing.conformance._leads",
@@ -114,6 +120,7 @@ from leadcore.testing.conformance._comparison import (  # noqa: E402
 from leadcore.testing.conformance._conversions import ConversionRepositoryTests  # noqa: E402
 from leadcore.testing.conformance._dispatch import DispatchRepositoryTests  # noqa: E402
 from leadcore.testing.conformance._events import EventRepositoryTests  # noqa: E402
+from leadcore.testing.conformance._fencing import DispatchFencingTests  # noqa: E402
 from leadcore.testing.conformance._forwarding import ForwardingRepositoryTests  # noqa: E402
 from leadcore.testing.conformance._isolation import IsolationTests  # noqa: E402
 from leadcore.testing.conformance._leads import (  # noqa: E402
@@ -142,6 +149,7 @@ __all__ = [
     "CalendarRepositoryTests",
     "ComparisonWithMemory",
     "ConversionRepositoryTests",
+    "DispatchFencingTests",
     "DispatchRepositoryTests",
     "DoNotCallRepositoryTests",
     "EventRepositoryTests",

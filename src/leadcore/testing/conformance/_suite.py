@@ -10,6 +10,7 @@ from leadcore.testing.conformance._comparison import ComparisonWithMemory
 from leadcore.testing.conformance._conversions import ConversionRepositoryTests
 from leadcore.testing.conformance._dispatch import DispatchRepositoryTests
 from leadcore.testing.conformance._events import EventRepositoryTests
+from leadcore.testing.conformance._fencing import DispatchFencingTests
 from leadcore.testing.conformance._forwarding import ForwardingRepositoryTests
 from leadcore.testing.conformance._isolation import IsolationTests
 from leadcore.testing.conformance._leads import (
@@ -55,6 +56,7 @@ class StorageConformance(
     ConversionRepositoryTests[S],
     EventRepositoryTests[S],
     DispatchRepositoryTests[S],
+    DispatchFencingTests[S],
     CalendarRepositoryTests[S],
     ForwardingRepositoryTests[S],
     ComparisonWithMemory[S],
