@@ -3,12 +3,15 @@
 Used by the concurrency tests and handy for measurements: :func:`seed` makes
 an organisation with agents, a project and its pools, and writes many leads
 in a few big units of work; :func:`claim_loop` is one agent process pressing
-"next" through the facade (importable, so that ``spawn`` can start it).
+"next" through the facade, :func:`write_loop` one that also writes under its
+claims while their leases run out (importable, so that ``spawn`` can start
+them).
 """
 
 from __future__ import annotations
 
 import itertools
+import random
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -20,6 +23,7 @@ from sqlalchemy import text
 from leadcore import Leadcore
 from leadcore.clock import Clock, SystemClock
 from leadcore.dispatch import Claim, Pool, PoolKind, ProjectRules
+from leadcore.errors import ConflictError, LeaseLost, TransitionRefused
 from leadcore.leads import Lead
 from leadcore.storage.sql import SqlStorage
 from leadcore.storage.sql._tables import LEADS
@@ -33,6 +37,7 @@ __all__ = [
     "double_claims",
     "open_storage",
     "seed",
+    "write_loop",
 ]
 
 T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
@@ -192,3 +197,68 @@ def claim_and_freeze(centre: CallCentre, agent_id: str, when: str, pipe: Pipe) -
     assert claim is not None
     pipe.send(claim.lead_id)
     time.sleep(600)
+
+
+@attrs.frozen
+class FastClock:
+    """Wall time since ``origin`` (a ``time.time()``), ``speed`` times faster, from ``T0``.
+
+    Every agent process builds one from the same origin, so that they agree
+    (to within their clocks' skew, which fencing must survive anyway) while a
+    lock window of a minute runs out in well under a second.
+    """
+
+    origin: float
+    speed: float
+
+    def now(self) -> datetime:
+        """The fast time now."""
+        return T0 + timedelta(seconds=(time.time() - self.origin) * self.speed)
+
+
+@attrs.frozen
+class WriteTally:
+    """What one writing agent process did."""
+
+    claims: int
+    writes: int
+    refused: int
+
+
+def write_loop(
+    centre: CallCentre, agent_id: str, steps: int, clock: FastClock, seed: int
+) -> WriteTally:
+    """Claim and write notes and status changes under the claim, pausing between steps.
+
+    Pauses let leases run out and other agents claim the lead while this one
+    still writes with its token: every such write must be refused
+    (``LeaseLost``). Returns what was claimed, written and refused.
+    """
+    rng = random.Random(seed)
+    storage = open_storage(centre.url, row_level_security=centre.row_level_security)
+    core = Leadcore(storage=storage, clock=clock)
+    claims = writes = refused = 0
+    try:
+        session = core.session(agent_id)
+        claim: Claim | None = None
+        for _ in range(steps):
+            try:
+                if claim is None:
+                    claim = session.dispatch.next(centre.project_id)
+                    claims += claim is not None
+                elif rng.random() < 0.7:
+                    session.dispatch.add_note(claim.lead_id, claim.token, "called")
+                    writes += 1
+                else:
+                    status = rng.choice(("new", "no_answer"))
+                    session.dispatch.change_status(claim.lead_id, claim.token, status)
+                    writes += 1
+            except LeaseLost:
+                claim = None
+                refused += 1
+            except (ConflictError, TransitionRefused):
+                pass
+            time.sleep(rng.random() / 20)
+        return WriteTally(claims, writes, refused)
+    finally:
+        core.close()

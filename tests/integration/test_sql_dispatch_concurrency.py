@@ -8,6 +8,10 @@
   the lead goes to another agent; one killed after its claim committed
   keeps the lead until the lease expires, then another agent gets it.
 - SQLite (a file): agent threads drain a pool; every lead exactly once.
+- PostgreSQL and MariaDB: agent processes write notes and status changes
+  under their claims on a few leads while a fast clock lets leases run out;
+  no write commits after another agent claimed its lead (counted in the
+  event log, which is in commit order: 0 stray writes).
 
 The pool holds ``LEADCORE_DISPATCH_LOAD_LEADS`` leads (100,000 unless set),
 written 5,000 to a unit of work.
@@ -30,17 +34,21 @@ from tests.integration.conftest import ScratchDatabase, scratch
 from tests.integration.dispatch_load import (
     CallCentre,
     ClaimRecord,
+    FastClock,
     claim_and_freeze,
     claim_loop,
     double_claims,
     open_storage,
     seed,
+    write_loop,
 )
 
 from leadcore import Leadcore
 from leadcore.clock import ManualClock
 from leadcore.dispatch import ProjectRules
+from leadcore.events import LeadClaimed
 from leadcore.storage.sql import SqlStorage
+from leadcore.testing.conformance._fencing import stray_writes
 
 AGENTS = 16
 LEADS = int(os.environ.get("LEADCORE_DISPATCH_LOAD_LEADS", "100000"))
@@ -237,3 +245,39 @@ def test_agent_threads_on_a_sqlite_file_hand_out_every_lead_exactly_once(
         _stored_leases_are_the_claims(centre, records)
     finally:
         storage.close()
+
+
+# -- writes under claims from several processes --------------------------------------------------
+
+WRITERS = 6
+
+
+@pytest.mark.parametrize("database", SERVERS, indirect=True)
+def test_agent_processes_never_write_under_a_claim_another_agent_took_over(
+    database: ScratchDatabase,
+) -> None:
+    # A minute of lock window lasts half a second of wall time.
+    clock = FastClock(origin=time.time(), speed=120.0)
+    storage = _storage(database)
+    try:
+        centre = seed(
+            storage, leads=3, agents=WRITERS, rules=ProjectRules(lock_window_minutes=1), clock=clock
+        )
+    finally:
+        storage.close()
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(WRITERS) as pool:
+        tallies = pool.starmap(
+            write_loop,
+            [(centre, agent_id, 60, clock, n) for n, agent_id in enumerate(centre.agent_ids)],
+        )
+    storage = _storage(database)
+    try:
+        events = [e.event for e in Leadcore(storage=storage).events.read(centre.organization_id)]
+    finally:
+        storage.close()
+    claims = [e for e in events if isinstance(e, LeadClaimed)]
+    # Leads changed hands while their former holders kept writing: the race happened.
+    assert max(c.token for c in claims) > 1
+    assert sum(t.writes for t in tallies) > 0
+    assert stray_writes(events) == []
