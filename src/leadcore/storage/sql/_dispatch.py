@@ -720,8 +720,13 @@ class SqlDispatch:
         return out
 
     def put_lease(self, organization_id: str, lease: Lease, *, expected_token: int | None) -> None:
-        """Compare-and-set the lead's lease record (and on its row's revision at commit)."""
-        stored = self.lease(organization_id, lease.lead_id)
+        """Compare-and-set the lead's lease record (and on its row's revision at commit).
+
+        The record compared is the one this unit of work met (read again only if
+        it never did): the commit compares the row's revision with that one, so
+        a claim committed since then makes the commit conflict either way.
+        """
+        stored = self._tx.known(LEASES, (organization_id, lease.lead_id))
         token = None if stored is None else stored.token
         if token != expected_token:
             raise ConflictError(

@@ -405,6 +405,21 @@ class SqlTransaction:
                 for key in chunk:
                     self._remember(spec, key, found.get(key))
 
+    def known(self, spec: Spec[T], key: Key) -> T | None:
+        """This unit of work's write under ``key``, else the record as it first met it.
+
+        Reads the row only if the unit of work never met it (then as :meth:`get`).
+        """
+        staged = self._staged.get(spec)
+        if staged is not None and key in staged:
+            value = staged[key]
+            return None if isinstance(value, Deleted) else value
+        base = self._bases.get(spec, {}).get(key)
+        if base is not None:
+            found: T | None = base.record
+            return found
+        return self.get(spec, key)
+
     def base(self, spec: Spec[T], key: Key) -> T | None:
         """The committed record under ``key`` as this unit of work first met it (or ``None``)."""
         found: T | None = self._bases.get(spec, {}).get(key, _ABSENT).record
