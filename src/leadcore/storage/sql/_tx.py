@@ -406,7 +406,7 @@ class SqlTransaction:
                     self._remember(spec, key, found.get(key))
 
     def known(self, spec: Spec[T], key: Key) -> T | None:
-        """This unit of work's write under ``key``, else the record as it first met it.
+        """The record under ``key`` as this unit of work wrote it, else as it first met it.
 
         Reads the row only if the unit of work never met it (then as :meth:`get`).
         """
