@@ -312,6 +312,10 @@ class DispatchService:
         ``same_lead``, a lead changed meanwhile answers ``ConflictError`` instead
         of being written again from its new state.
         """
+        if isinstance(token, bool) or not isinstance(token, int):
+            raise ValidationError(
+                f"cannot {action}", [f"token: must be a whole number, got {token!r}"]
+            )
         seen: list[int] = []
         for attempt in range(_FENCE_ATTEMPTS):
             try:
