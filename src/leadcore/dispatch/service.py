@@ -12,6 +12,7 @@ from datetime import timedelta
 import attrs
 
 from leadcore import events as ev
+from leadcore._arguments import checked_arguments
 from leadcore._service import ServiceContext, retry_on_conflict
 from leadcore.dispatch._agent import Agent, AgentLoad
 from leadcore.dispatch._explain import Explanation, explain
@@ -43,6 +44,7 @@ _HOUR = timedelta(hours=1)
 _DAY = timedelta(days=1)
 
 
+@checked_arguments
 class DispatchService:
     """The call-centre "next lead" engine of the acting user's organisation (``s.dispatch``)."""
 

@@ -27,6 +27,7 @@ from typing import TypeVar
 import attrs
 
 from leadcore import events as ev
+from leadcore._arguments import checked_arguments
 from leadcore._service import ServiceContext, record_event, retry_on_conflict
 from leadcore.errors import ConflictError, NotFound, ValidationError
 from leadcore.leads._forwarding import (
@@ -374,6 +375,7 @@ _FEEDBACK_EVENTS: dict[DeliveryState, type[ev.Event]] = {
 }
 
 
+@checked_arguments
 class DeliveriesService:
     """Leads sent to and received from partners (``s.deliveries``).
 
@@ -681,6 +683,7 @@ def _enum(cls: type[E], value: E | str | None, path: str, problems: list[str]) -
 # -- routing ----------------------------------------------------------------------------------
 
 
+@checked_arguments
 class RoutingService:
     """Routing rules and routing leads by them (``s.routing``).
 

@@ -17,6 +17,7 @@ from typing import Any, Literal, TypeAlias, TypeVar
 import attrs
 
 from leadcore import events as ev
+from leadcore._arguments import checked_arguments
 from leadcore._service import Actor, ServiceContext, retry_on_conflict
 from leadcore.dispatch._rules import ProjectRules
 from leadcore.errors import (
@@ -238,6 +239,7 @@ class Lineage:
     """The opportunities its conversions created."""
 
 
+@checked_arguments
 class LeadsService:
     """The lead lifecycle of the acting user's organisation (``s.leads``)."""
 
@@ -964,7 +966,7 @@ class LeadsService:
             return task
 
     def assign(
-        self, lead_id: str, user_ids: Sequence[str], *, expected_version: int | None = None
+        self, lead_id: str, user_ids: Sequence[str] | str, *, expected_version: int | None = None
     ) -> Lead:
         """Assign (route) a lead to users, replacing its assignees (needs ``assign_leads``).
 
