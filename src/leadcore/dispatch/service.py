@@ -93,17 +93,20 @@ class DispatchService:
         project_id: str,
         pools: Iterable[Pool],
         *,
-        order: Iterable[str] = (),
+        order: Iterable[str] | None = None,
         agent_orders: Mapping[str, Iterable[str]] | None = None,
     ) -> ProjectPools:
         """Set a project's pools and their priority order, per project and per agent.
 
         Needs ``manage_dispatch``. Private pools must belong to agents of the
-        project.
+        project. ``order`` lists pool ids, highest priority first; pools it
+        omits follow in the order of ``pools``, so ``None`` (or nothing) means
+        the order of ``pools``. ``agent_orders`` (``None``: none) replaces
+        ``order`` for the agents it names.
         """
         with self._work(Permission.MANAGE_DISPATCH, "manage dispatch") as w:
             project = self._project(w, project_id)
-            value = ProjectPools(tuple(pools), tuple(order), dict(agent_orders or {}))
+            value = ProjectPools(tuple(pools), tuple(order or ()), dict(agent_orders or {}))
             problems = [
                 f"pools[{i}].owner_id: {p.owner_id!r} is not an agent of the project"
                 for i, p in enumerate(value.pools)
