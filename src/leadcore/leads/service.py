@@ -40,7 +40,7 @@ from leadcore.leads._model import (
     TaskDraft,
 )
 from leadcore.leads._project import Project
-from leadcore.leads._query import Cursor, LeadQuery, Page, Scope
+from leadcore.leads._query import Cursor, LeadQuery, Page, Scope, hidden_done
 from leadcore.leads._rows import (
     ImportOutcome,
     ImportReport,
@@ -662,6 +662,7 @@ class LeadsService:
                     [f"status: {s!r} is not a status of the current workflow" for s in unknown],
                 )
             status_ids = set(wanted)
+        chosen: set[Category] | None = None
         if category is not None:
             cats = [category] if isinstance(category, str) else list(category)
             try:
@@ -671,13 +672,16 @@ class LeadsService:
                     "invalid lead filter",
                     [f"category: {cats!r} must name todo, in_progress or done"],
                 ) from None
+        exclude = hidden_done(
+            wf,
+            include_done=include_done,
+            status_ids=status_ids,
+            categories=chosen,
+            converted=converted,
+        )
+        if chosen is not None:
             in_cats: set[str | None] = {s.id for s in wf.statuses if s.category in chosen}
             status_ids = in_cats if status_ids is None else status_ids & in_cats
-            if Category.DONE in chosen:
-                include_done = True
-        exclude: frozenset[str | None] = (
-            frozenset() if include_done else frozenset(wf.done_statuses())
-        )
         if limit is not None and (not isinstance(limit, int) or limit < 1):
             raise ValidationError("invalid lead filter", ["limit: must be 1 or more"])
         naive = _naive(created_from=created_from, created_until=created_until)
@@ -720,8 +724,10 @@ class LeadsService:
     ) -> Page:
         """A page of the leads the acting user may see, newest first.
 
-        Leads in ``done`` statuses are hidden unless ``include_done=True`` (or
-        a done status or category is asked for). ``status=None`` asks for leads
+        Leads in ``done`` statuses are hidden unless ``include_done=True``, or
+        another filter asks for done leads: a done status in ``status``, the
+        done category, or ``converted=True`` (see
+        :func:`~leadcore.leads.hidden_done`). ``status=None`` asks for leads
         with no status. Pass ``page.next`` as ``after`` for the next page;
         pages stay stable while new leads arrive.
         """
@@ -743,7 +749,7 @@ class LeadsService:
                 created_until=created_until,
                 text=text,
                 converted=converted,
-                include_done=include_done or _asks_done(status, w, self),
+                include_done=include_done,
                 after=after,
                 limit=limit + 1,
             )
@@ -765,13 +771,15 @@ class LeadsService:
         created_from: datetime | None = None,
         created_until: datetime | None = None,
         text: str | None = None,
+        converted: bool | None = None,
         include_done: bool = False,
     ) -> dict[str | None, int]:
         """How many visible leads sit in each status: the status tabs of a leads table.
 
         Every status of the current workflow appears (with 0 when empty), in
-        status order, after ``None`` (no status); done statuses only with
-        ``include_done=True``.
+        status order, after ``None`` (no status). Done statuses are left out
+        as :meth:`list` hides them: unless ``include_done=True``, the done
+        category or ``converted=True`` is asked for.
         """
         with self._writer(None, "") as w:
             query = self._query(
@@ -786,7 +794,7 @@ class LeadsService:
                 created_from=created_from,
                 created_until=created_until,
                 text=text,
-                converted=None,
+                converted=converted,
                 include_done=include_done,
             )
             counts = w.uow.leads.count_by_status(w.org, query)
@@ -1367,11 +1375,3 @@ def _naive(**values: datetime | None) -> builtins.list[str]:
 def _whole(value: object, *, minimum: int) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= minimum
 
-
-def _asks_done(status: StatusFilter, w: Writer, service: LeadsService) -> bool:
-    """Whether a status filter names a done status (then done leads are not hidden)."""
-    if status is _Any.ANY or status is None:
-        return False
-    wanted = [status] if isinstance(status, str) else list(status)
-    wf = service._workflow(w.uow, w.org)
-    return any(s in wf and wf.is_done(s) for s in wanted if s is not None)
