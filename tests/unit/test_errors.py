@@ -126,11 +126,13 @@ def test_plain_errors_carry_their_message(cls: type[LeadcoreError]) -> None:
 
 
 def _leadcore_errors() -> list[type[LeadcoreError]]:
-    """Every error class defined in ``leadcore.errors``, listed in ``__all__`` or not."""
+    """Every public error class defined in ``leadcore.errors``, listed in ``__all__`` or not."""
     return [
         obj
         for _, obj in inspect.getmembers(errors, inspect.isclass)
-        if issubclass(obj, LeadcoreError) and obj.__module__ == errors.__name__
+        if issubclass(obj, LeadcoreError)
+        and obj.__module__ == errors.__name__
+        and not obj.__name__.startswith("_")
     ]
 
 

@@ -276,9 +276,21 @@ class DispatchService:
             workflow = self._leads._workflow(w.uow, w.org, LEADS)
             candidates = w.uow.dispatch.candidates(w.org, project.id, workflow)
             leases = w.uow.dispatch.leases(w.org, [c.lead_id for c in candidates])
-            return explain(
-                candidates, dict(leases), agent, project.rules, pools, now=w.now, load=load
+            why = explain(
+                candidates,
+                dict(leases),
+                agent,
+                project.rules,
+                pools,
+                now=w.now,
+                load=load,
+                agent_name=w.actor.user.name,
             )
+            if why.choice is None:
+                return why
+            # The lead's name for the text; the lead itself is the agent's to see once claimed.
+            lead = w.uow.leads.get(w.org, why.choice.lead_id)
+            return attrs.evolve(why, lead_name=None if lead is None else lead.name)
 
     # -- work under a claim ---------------------------------------------------------
 
@@ -316,12 +328,14 @@ class DispatchService:
             LeadsService._writable(lead)
             forced = project is not None and project.rules.force_notes_on_status_change
             if forced and (note is None or not note.strip()):
+                assert project is not None
                 raise ValidationError(
                     "a note is required",
                     [
-                        f"note: project {lead.project_id!r} forces notes "
+                        f"note: project {project.name!r} forces notes "
                         "(force_notes_on_status_change): log the call with a note"
                     ],
+                    ids={"project_id": project.id, "lead_id": lead.id},
                 )
             new_lease = lease
             if rules is not None:

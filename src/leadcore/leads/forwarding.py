@@ -184,9 +184,10 @@ def forward_lead(w: Writer, lead: Lead, to_org_id: str, *, rule_id: str | None =
         raise ValidationError(
             "cannot forward the lead",
             [
-                f"lead_id: lead {lead.id!r} was already sent to {mine.partner_name!r} "
+                f"lead_id: lead {lead.name!r} was already sent to {mine.partner_name!r} "
                 f"(delivery {earlier.id!r}); a lead goes to each partner once"
             ],
+            ids={"lead_id": lead.id, "delivery_id": earlier.id},
         )
     theirs = _receiver_record(w.uow, mine)
     receiver = to_org_id

@@ -168,6 +168,11 @@ class Writer:
         return new
 
 
+def read_only(lead: Lead) -> LeadConverted:
+    """The error that a change to a converted lead raises (it names the lead by name)."""
+    return LeadConverted(f"lead {lead.name!r} is converted and read-only", ids={"lead_id": lead.id})
+
+
 def change_status(
     w: Writer,
     lead: Lead,
@@ -186,7 +191,7 @@ def change_status(
     and a required task is created in the same unit of work.
     """
     if lead.converted:
-        raise LeadConverted(f"lead {lead.id!r} is converted and read-only")
+        raise read_only(lead)
     decision = workflow.decide(
         lead.status_id,
         target,
@@ -196,7 +201,7 @@ def change_status(
         force_notes=rules.force_notes_on_status_change,
     )
     if not decision.allowed:
-        raise TransitionRefused(lead.id, decision)
+        raise TransitionRefused(lead.id, decision, lead_name=lead.name)
     text = note.strip() if note and not note.isspace() else None
     note_id = w.note(lead, text).id if text else None
     task_id = w.task(lead, task, for_status=target).id if task is not None else None
@@ -296,8 +301,9 @@ class LeadsService:
     def _check_version(lead: Lead, expected_version: int | None) -> None:
         if expected_version is not None and lead.version != expected_version:
             raise ConflictError(
-                f"lead {lead.id!r} is at version {lead.version}, not {expected_version}: "
-                "it was changed meanwhile"
+                f"lead {lead.name!r} is at version {lead.version}, not {expected_version}: "
+                "it was changed meanwhile",
+                ids={"lead_id": lead.id},
             )
 
     # -- projects ---------------------------------------------------------------------
@@ -1046,7 +1052,9 @@ class LeadsService:
                 locked = touched - settings.editable_when_converted
                 if locked:
                     raise LeadConverted(
-                        f"lead {lead.id!r} is converted: {', '.join(sorted(locked))} may not change"
+                        f"lead {lead.name!r} is converted: "
+                        f"{', '.join(sorted(locked))} may not change",
+                        ids={"lead_id": lead.id},
                     )
             if not touched:
                 return lead
@@ -1082,7 +1090,7 @@ class LeadsService:
     @staticmethod
     def _writable(lead: Lead) -> None:
         if lead.converted:
-            raise LeadConverted(f"lead {lead.id!r} is converted and read-only")
+            raise read_only(lead)
 
     # -- conversion ----------------------------------------------------------------
 
@@ -1263,7 +1271,11 @@ class LeadsService:
         with self._writer(Permission.UNCONVERT, "un-convert leads") as w:
             lead = self._lead(w.uow, w.actor, lead_id)
             if lead.conversion_id is None:
-                raise ValidationError("cannot un-convert", [f"lead {lead_id!r} is not converted"])
+                raise ValidationError(
+                    "cannot un-convert",
+                    [f"lead {lead.name!r} is not converted"],
+                    ids={"lead_id": lead.id},
+                )
             conversion = w.uow.conversions.get(w.org, lead.conversion_id)
             if conversion is None:  # pragma: no cover - written with the lead
                 raise NotFound("conversion", lead.conversion_id)
@@ -1374,4 +1386,3 @@ def _naive(**values: datetime | None) -> builtins.list[str]:
 
 def _whole(value: object, *, minimum: int) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= minimum
-
