@@ -22,6 +22,7 @@ from leadcore.errors import (
     LeaseLost,
     MigrationInvalid,
     NotFound,
+    TransitionRefused,
     ValidationError,
     WorkflowInvalid,
 )
@@ -65,6 +66,7 @@ __all__ = [
     "Session",
     "Status",
     "SystemClock",
+    "TransitionRefused",
     "User",
     "ValidationError",
     "Workflow",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Self
 
+from leadcore._arguments import checked_arguments
 from leadcore._service import ServiceContext
 from leadcore.calendar.service import CalendarService
 from leadcore.clock import Clock, SystemClock
@@ -27,6 +28,7 @@ __all__ = ["Leadcore", "Session"]
 _SQL_FAMILIES = frozenset({"sqlite", "postgresql", "mysql", "mariadb"})
 
 
+@checked_arguments
 class Leadcore:
     """The entry point: one per application, shared by all its threads.
 

@@ -13,7 +13,8 @@ Validation errors carry *every* finding at once, never only the first.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -33,8 +34,36 @@ __all__ = [
 ]
 
 
+_NO_IDS: Mapping[str, str] = MappingProxyType({})
+
+
 class LeadcoreError(Exception):
-    """Base class of every error raised by leadcore."""
+    """Base class of every error raised by leadcore.
+
+    The message is for people: it names leads, users and projects by their
+    names. ``ids`` keeps, for programs, the ids of the records the message
+    names, by role (``{"lead_id": "lead-7", "project_id": "project-2"}``).
+
+    >>> err = LeadConverted("lead 'Yossi Cohen' is converted and read-only",
+    ...                     ids={"lead_id": "lead-7"})
+    >>> str(err), err.ids["lead_id"]
+    ("lead 'Yossi Cohen' is converted and read-only", 'lead-7')
+    """
+
+    ids: Mapping[str, str] = _NO_IDS
+    """The ids of the records the message names, by role; empty when it names none."""
+
+
+def _ids(ids: Mapping[str, str] | None) -> Mapping[str, str]:
+    return _NO_IDS if not ids else MappingProxyType(dict(ids))
+
+
+class _Message(LeadcoreError):
+    """An error that is one message for people, and the ids of what it names."""
+
+    def __init__(self, message: str, *, ids: Mapping[str, str] | None = None) -> None:
+        self.ids = _ids(ids)
+        super().__init__(message)
 
 
 class ValidationError(LeadcoreError, ValueError):
@@ -46,9 +75,16 @@ class ValidationError(LeadcoreError, ValueError):
       phones[0]: not a phone number
     """
 
-    def __init__(self, summary: str, problems: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        summary: str,
+        problems: Sequence[str] = (),
+        *,
+        ids: Mapping[str, str] | None = None,
+    ) -> None:
         self.summary = summary
         self.problems: tuple[str, ...] = tuple(problems)
+        self.ids = _ids(ids)
         super().__init__(summary, self.problems)
 
     def __str__(self) -> str:
@@ -132,15 +168,15 @@ class Forbidden(LeadcoreError, PermissionError):
         return str(self.args[0])
 
 
-class ConflictError(LeadcoreError, RuntimeError):
+class ConflictError(_Message, RuntimeError):
     """A write lost an optimistic-concurrency race (stale ``expected_version``)."""
 
 
-class LeadConverted(LeadcoreError, PermissionError):
-    """The lead is converted and therefore read-only by policy."""
+class LeadConverted(_Message, PermissionError):
+    """The lead is converted and therefore read-only by policy; ``ids["lead_id"]`` names it."""
 
 
-class LeaseLost(LeadcoreError, RuntimeError):
+class LeaseLost(_Message, RuntimeError):
     """A write was made under an expired or superseded dispatch claim."""
 
 
@@ -150,9 +186,13 @@ class TransitionRefused(LeadcoreError, ValueError):
     ``codes`` lists the stable reason codes (``note-required``, ``not-next-stage``, ...).
     """
 
-    def __init__(self, lead_id: str, decision: Decision) -> None:
+    def __init__(self, lead_id: str, decision: Decision, *, lead_name: str | None = None) -> None:
         self.lead_id = lead_id
+        """The id of the lead that was to move."""
+        self.lead_name = lead_name
+        """Its name, which the message shows (the id when not given)."""
         self.decision = decision
+        self.ids = _ids({"lead_id": lead_id})
         super().__init__(lead_id, decision)
 
     @property
@@ -161,4 +201,5 @@ class TransitionRefused(LeadcoreError, ValueError):
         return tuple(str(r.code) for r in self.decision.reasons)
 
     def __str__(self) -> str:
-        return f"lead {self.lead_id!r}: {self.decision.explain()}"
+        name = self.lead_id if self.lead_name is None else self.lead_name
+        return f"lead {name!r}: {self.decision.explain()}"

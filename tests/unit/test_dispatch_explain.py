@@ -79,11 +79,11 @@ def test_why_this_lead() -> None:
     assert e.pool_tiers == (("dana-book",), ("hot",), ("cold",))
     assert e.empty_pools == ("dana-book", "cold")
     assert e.text().splitlines() == [
-        "dana gets c: from pool hot, tier 2 of 3; oldest first.",
+        "dana gets c: from pool Hot, tier 2 of 3; oldest first.",
         "Excluded: 1 lead done; 1 lead waiting for a callback (the first falls due at "
         "2026-03-02T09:30:00+00:00); 2 leads leased by other agents (the first frees up at "
         "2026-03-02T09:04:00+00:00).",
-        "Empty pools: dana-book, cold.",
+        "Empty pools: Dana's book, Cold.",
     ]
 
 
@@ -121,7 +121,7 @@ def test_why_none_when_project_pools_are_off() -> None:
     assert e.unavailable_pools["hot"] is PoolExclusion.PROJECT_POOLS_OFF
     lines = e.text().splitlines()
     assert lines[0] == "No lead for omer: there is no pool to draw from."
-    assert lines[-1] == "Project pools are not included (rule include_project_pools): cold, hot."
+    assert lines[-1] == "Project pools are not included (rule include_project_pools): Cold, Hot."
 
 
 def test_callbacks_and_grace_are_explained() -> None:

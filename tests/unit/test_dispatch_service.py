@@ -207,7 +207,7 @@ def test_without_project_pools_each_agent_works_only_their_own_book() -> None:
     assert c.drain("dana") == [danas]
     assert c.drain("omer") == []
     text = c.agent("omer").dispatch.explain(c.project.id).text()
-    assert "Project pools are not included (rule include_project_pools): cold, hot." in text
+    assert "Project pools are not included (rule include_project_pools): Cold, Hot." in text
 
 
 def test_an_agent_order_replaces_the_project_order_for_that_agent_only() -> None:
@@ -1039,8 +1039,10 @@ def test_explain_says_which_rule_and_tier_chose_the_lead() -> None:
     )
     assert (why.candidates, why.eligible) == (2, 2)
     assert why.pool_tiers == (("hot",), ("cold",))
+    # People read names; programs keep the ids.
+    assert (why.agent_id, why.agent_name, why.lead_name) == (c.user_ids["dana"], "Dana", "fresh")
     assert why.text() == (
-        f"{c.user_ids['dana']} gets {fresh}: from pool hot, tier 1 of 2; "
+        "Dana gets fresh: from pool Hot, tier 1 of 2; "
         "no-status leads first, then oldest first.\n"
         "1 other lead is eligible."
     )
@@ -1053,9 +1055,7 @@ def test_explain_says_why_none_when_the_pools_are_empty() -> None:
     why = c.agent("dana").dispatch.explain(c.project.id)
     assert not why.found
     assert why.empty_pools == ("hot", "cold")
-    assert why.text() == (
-        f"No lead for {c.user_ids['dana']}: none of 0 is eligible.\nEmpty pools: hot, cold."
-    )
+    assert why.text() == ("No lead for Dana: none of 0 is eligible.\nEmpty pools: Hot, Cold.")
 
 
 def test_explain_says_why_none_when_there_are_no_pools() -> None:

@@ -7,6 +7,7 @@ import inspect
 
 import pytest
 
+import leadcore
 from leadcore import errors
 from leadcore.errors import (
     ConflictError,
@@ -122,3 +123,34 @@ def test_forbidden_keeps_the_permission() -> None:
 def test_plain_errors_carry_their_message(cls: type[LeadcoreError]) -> None:
     with pytest.raises(LeadcoreError, match="stale version 3"):
         raise cls("stale version 3")
+
+
+def _leadcore_errors() -> list[type[LeadcoreError]]:
+    """Every public error class defined in ``leadcore.errors``, listed in ``__all__`` or not."""
+    return [
+        obj
+        for _, obj in inspect.getmembers(errors, inspect.isclass)
+        if issubclass(obj, LeadcoreError)
+        and obj.__module__ == errors.__name__
+        and not obj.__name__.startswith("_")
+    ]
+
+
+def test_the_errors_module_defines_the_errors_this_test_knows() -> None:
+    names = {cls.__name__ for cls in _leadcore_errors()}
+    assert {"LeadcoreError", "TransitionRefused", "ValidationError", "NotFound"} <= names
+
+
+@pytest.mark.parametrize("cls", _leadcore_errors(), ids=lambda c: c.__name__)
+def test_every_public_error_is_importable_from_the_package(cls: type[LeadcoreError]) -> None:
+    # A new error is public by being in leadcore.errors: it must not be forgotten in the
+    # package's names (which also make the re-export table of the API reference).
+    assert cls.__name__ in errors.__all__
+    assert cls.__name__ in leadcore.__all__
+    assert getattr(leadcore, cls.__name__) is cls
+
+
+def test_transition_refused_is_importable_from_the_package() -> None:
+    from leadcore import TransitionRefused
+
+    assert issubclass(TransitionRefused, LeadcoreError)

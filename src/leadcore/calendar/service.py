@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 import attrs
 
 from leadcore import events as ev
+from leadcore._arguments import checked_arguments
 from leadcore._service import ServiceContext, retry_on_conflict
 from leadcore.calendar._availability import (
     Conflict,
@@ -390,6 +391,7 @@ def _conflict_key(c: Conflict) -> tuple[object, ...]:
     return (c.user_id, c.start, c.end, key_of(other.start), key_of(other.end))
 
 
+@checked_arguments
 class CalendarService:
     """The calendar of the acting user's organisation (``s.calendar``).
 

@@ -103,6 +103,12 @@ class Explanation:
     """The project's order inside a tier."""
     lock_window_minutes: int
     """The project's lock window."""
+    agent_name: str | None = None
+    """The agent's name, which :meth:`text` shows (the id when ``None``)."""
+    lead_name: str | None = None
+    """The name of the chosen lead, which :meth:`text` shows (the id when ``None``)."""
+    pool_names: dict[str, str] = attrs.field(factory=dict, hash=False)
+    """The name of each pool by id, which :meth:`text` shows (the id when missing)."""
 
     @property
     def found(self) -> bool:
@@ -113,25 +119,27 @@ class Explanation:
         """The explanation as a few readable sentences."""
         lines: list[str] = []
         choice = self.choice
+        agent = self.agent_name or self.agent_id
         if choice is not None:
-            lines.append(f"{self.agent_id} gets {choice.lead_id}: {self._why(choice)}.")
+            lead = self.lead_name or choice.lead_id
+            lines.append(f"{agent} gets {lead}: {self._why(choice)}.")
             others = self.eligible - 1
             if others:
                 lines.append(
                     f"{others} other {'lead is' if others == 1 else 'leads are'} eligible."
                 )
         elif self.cap is not None:
-            lines.append(f"No lead for {self.agent_id}: cap reached ({self.cap}).")
+            lines.append(f"No lead for {agent}: cap reached ({self.cap}).")
         elif not self.pool_tiers:
-            lines.append(f"No lead for {self.agent_id}: there is no pool to draw from.")
+            lines.append(f"No lead for {agent}: there is no pool to draw from.")
         else:
-            lines.append(f"No lead for {self.agent_id}: none of {self.candidates} is eligible.")
+            lines.append(f"No lead for {agent}: none of {self.candidates} is eligible.")
         if self.excluded:
             lines.append("Excluded: " + "; ".join(str(e) for e in self.excluded) + ".")
         if self.empty_pools:
-            lines.append("Empty pools: " + ", ".join(self.empty_pools) + ".")
+            lines.append("Empty pools: " + ", ".join(map(self._pool, self.empty_pools)) + ".")
         if self.unavailable_pools and (choice is None or self.candidates == 0):
-            off = sorted(p for p, r in self.unavailable_pools.items() if r is _OFF)
+            off = sorted(self._pool(p) for p, r in self.unavailable_pools.items() if r is _OFF)
             if off:
                 lines.append(
                     "Project pools are not included (rule include_project_pools): "
@@ -145,17 +153,21 @@ class Explanation:
     def __str__(self) -> str:
         return self.text()
 
+    def _pool(self, pool_id: str) -> str:
+        return self.pool_names.get(pool_id, pool_id)
+
     def _why(self, choice: Choice) -> str:
+        pool = self._pool(choice.pool_id)
         if choice.tier is Tier.OWN_CALLBACK:
-            return f"their callback is due (pool {choice.pool_id})"
+            return f"their callback is due (pool {pool})"
         if choice.tier is Tier.OPEN_CALLBACK:
-            return f"another agent's callback is past its grace period (pool {choice.pool_id})"
+            return f"another agent's callback is past its grace period (pool {pool})"
         rank = choice.pool_rank or 0
         tier = self.pool_tiers[rank] if rank < len(self.pool_tiers) else (choice.pool_id,)
         where = (
-            f"pool {choice.pool_id}"
+            f"pool {pool}"
             if len(tier) == 1
-            else f"pool {choice.pool_id} (all pools of tier {', '.join(tier)} merged)"
+            else f"pool {pool} (all pools of tier {', '.join(map(self._pool, tier))} merged)"
         )
         order = _ORDER_TEXT[self.secondary_order]
         if choice.rule is OrderRule.NO_STATUS_FIRST:
@@ -177,8 +189,12 @@ def explain(
     *,
     now: datetime,
     load: AgentLoad | None = None,
+    agent_name: str | None = None,
 ) -> Explanation:
     """Explain the policy's answer for ``agent`` at ``now`` (the same answer as the reference).
+
+    The text names the agent by ``agent_name`` and the pools by their names;
+    the ids stay in the structured fields.
 
     >>> from datetime import datetime, timezone
     >>> from leadcore.dispatch import Candidate, Pool, PoolKind
@@ -189,7 +205,7 @@ def explain(
     >>> print(explain(leads, {}, Agent("dana"), ProjectRules(), pools, now=t).text())
     No lead for dana: none of 1 is eligible.
     Excluded: 1 lead done.
-    Empty pools: q.
+    Empty pools: Q.
     """
     plan = plan_pools(pools, agent.id, rules)
     cap = None if load is None else cap_reached(rules, load)
@@ -241,4 +257,6 @@ def explain(
         cap=cap,
         secondary_order=rules.secondary_order,
         lock_window_minutes=rules.lock_window_minutes,
+        agent_name=agent_name,
+        pool_names={p.id: p.name for p in pools.pools},
     )

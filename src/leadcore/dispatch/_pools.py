@@ -78,8 +78,8 @@ def _pool_tuple(value: Iterable[Pool]) -> tuple[Pool, ...]:
     return tuple(value)
 
 
-def _id_tuple(value: Iterable[str]) -> tuple[str, ...]:
-    return tuple(value)
+def _id_tuple(value: Iterable[str] | None) -> tuple[str, ...]:
+    return () if value is None else tuple(value)
 
 
 def _agent_orders(value: Mapping[str, Iterable[str]]) -> dict[str, tuple[str, ...]]:
@@ -91,8 +91,9 @@ class ProjectPools:
     """The pools of a project and their priority order, per project and, where set, per agent.
 
     ``order`` lists pool ids, highest priority first; pools it omits follow
-    in the order of ``pools``. ``agent_orders`` replaces ``order`` for the
-    agents it names, with the same fall-back. Pool ids are unique and every
+    in the order of ``pools`` (``None`` is no order: the order of ``pools``).
+    ``agent_orders`` replaces ``order`` for the agents it names, with the same
+    fall-back. Pool ids are unique and every
     order names known pools, or :class:`~leadcore.errors.ValidationError`
     lists each problem.
 

@@ -18,6 +18,7 @@ from typing import NamedTuple, TypeVar
 import attrs
 
 from leadcore import events as ev
+from leadcore._arguments import checked_arguments
 from leadcore._service import ServiceContext, retry_on_conflict
 from leadcore.dispatch._agent import Agent, AgentLoad
 from leadcore.dispatch._explain import Explanation, explain
@@ -55,6 +56,7 @@ _HOUR = timedelta(hours=1)
 _DAY = timedelta(days=1)
 
 
+@checked_arguments
 class DispatchService:
     """The call-centre "next lead" engine of the acting user's organisation (``s.dispatch``)."""
 
@@ -103,17 +105,20 @@ class DispatchService:
         project_id: str,
         pools: Iterable[Pool],
         *,
-        order: Iterable[str] = (),
+        order: Iterable[str] | None = None,
         agent_orders: Mapping[str, Iterable[str]] | None = None,
     ) -> ProjectPools:
         """Set a project's pools and their priority order, per project and per agent.
 
         Needs ``manage_dispatch``. Private pools must belong to agents of the
-        project.
+        project. ``order`` lists pool ids, highest priority first; pools it
+        omits follow in the order of ``pools``, so ``None`` (or nothing) means
+        the order of ``pools``. ``agent_orders`` (``None``: none) replaces
+        ``order`` for the agents it names.
         """
         with self._work(Permission.MANAGE_DISPATCH, "manage dispatch") as w:
             project = self._project(w, project_id)
-            value = ProjectPools(tuple(pools), tuple(order), dict(agent_orders or {}))
+            value = ProjectPools(tuple(pools), tuple(order or ()), dict(agent_orders or {}))
             problems = [
                 f"pools[{i}].owner_id: {p.owner_id!r} is not an agent of the project"
                 for i, p in enumerate(value.pools)
@@ -283,9 +288,21 @@ class DispatchService:
             workflow = self._leads._workflow(w.uow, w.org, LEADS)
             candidates = w.uow.dispatch.candidates(w.org, project.id, workflow)
             leases = w.uow.dispatch.leases(w.org, [c.lead_id for c in candidates])
-            return explain(
-                candidates, dict(leases), agent, project.rules, pools, now=w.now, load=load
+            why = explain(
+                candidates,
+                dict(leases),
+                agent,
+                project.rules,
+                pools,
+                now=w.now,
+                load=load,
+                agent_name=w.actor.user.name,
             )
+            if why.choice is None:
+                return why
+            # The lead's name for the text; the lead itself is the agent's to see once claimed.
+            lead = w.uow.leads.get(w.org, why.choice.lead_id)
+            return attrs.evolve(why, lead_name=None if lead is None else lead.name)
 
     # -- work under a claim ---------------------------------------------------------
 
@@ -369,12 +386,14 @@ class DispatchService:
             LeadsService._writable(lead)
             forced = project is not None and project.rules.force_notes_on_status_change
             if forced and (note is None or not note.strip()):
+                assert project is not None
                 raise ValidationError(
                     "a note is required",
                     [
-                        f"note: project {lead.project_id!r} forces notes "
+                        f"note: project {project.name!r} forces notes "
                         "(force_notes_on_status_change): log the call with a note"
                     ],
+                    ids={"project_id": project.id, "lead_id": lead.id},
                 )
             new_lease = lease
             if project is not None:

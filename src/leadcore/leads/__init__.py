@@ -32,7 +32,7 @@ from leadcore.leads._model import (
     TaskKind,
 )
 from leadcore.leads._project import Project
-from leadcore.leads._query import Cursor, LeadQuery, Page, Scope
+from leadcore.leads._query import Cursor, LeadQuery, Page, Scope, hidden_done
 from leadcore.leads._reports import FunnelRow, StatusTime, TransitionRate
 from leadcore.leads._rows import ImportOutcome, ImportReport, ImportRow
 from leadcore.leads._serde import register as _register_serde
@@ -66,6 +66,7 @@ __all__ = [
     "TaskDraft",
     "TaskKind",
     "TransitionRate",
+    "hidden_done",
     "is_duplicate",
     "normalize_email",
     "normalize_phone",

@@ -9,14 +9,15 @@ new leads arrive.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime
 
 import attrs
 
 from leadcore.leads._model import Lead
+from leadcore.workflow import Category, Workflow
 
-__all__ = ["Cursor", "LeadQuery", "Page", "Scope"]
+__all__ = ["Cursor", "LeadQuery", "Page", "Scope", "hidden_done"]
 
 
 def _optional_set(value: Iterable[str | None] | None) -> frozenset[str | None] | None:
@@ -133,3 +134,40 @@ class Page:
     """The leads of this page, newest first."""
     next: Cursor | None
     """Pass it as ``after`` for the next page; ``None`` on the last page."""
+
+
+def hidden_done(
+    workflow: Workflow,
+    *,
+    include_done: bool,
+    status_ids: Collection[str | None] | None,
+    categories: Collection[Category] | None,
+    converted: bool | None,
+) -> frozenset[str | None]:
+    """The done statuses a lead list hides: all by default, none when asked for done leads.
+
+    A lead that has finished its way need not be seen every day, so a list
+    hides the leads in done statuses, unless ``include_done`` is true or
+    another filter names done leads: a done status in ``status_ids``, the
+    done category in ``categories``, or ``converted=True`` (conversion moves
+    a lead to a done status). An explicit filter always wins over the
+    default; ``converted=False`` names no done lead, so the default stays.
+
+    >>> from leadcore.workflow import sample_workflow
+    >>> wf = sample_workflow()
+    >>> sorted(hidden_done(wf, include_done=False, status_ids=None, categories=None,
+    ...                    converted=None))
+    ['do_not_call', 'lost', 'not_relevant', 'won']
+    >>> hidden_done(wf, include_done=False, status_ids=None, categories=None, converted=True)
+    frozenset()
+    """
+    asks_done = (
+        include_done
+        or converted is True
+        or (categories is not None and Category.DONE in categories)
+        or (
+            status_ids is not None
+            and any(s is not None and s in workflow and workflow.is_done(s) for s in status_ids)
+        )
+    )
+    return frozenset() if asks_done else frozenset(workflow.done_statuses())

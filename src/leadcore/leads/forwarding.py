@@ -27,6 +27,7 @@ from typing import TypeVar
 import attrs
 
 from leadcore import events as ev
+from leadcore._arguments import checked_arguments
 from leadcore._service import ServiceContext, record_event, retry_on_conflict
 from leadcore.errors import ConflictError, NotFound, ValidationError
 from leadcore.leads._forwarding import (
@@ -183,9 +184,10 @@ def forward_lead(w: Writer, lead: Lead, to_org_id: str, *, rule_id: str | None =
         raise ValidationError(
             "cannot forward the lead",
             [
-                f"lead_id: lead {lead.id!r} was already sent to {mine.partner_name!r} "
+                f"lead_id: lead {lead.name!r} was already sent to {mine.partner_name!r} "
                 f"(delivery {earlier.id!r}); a lead goes to each partner once"
             ],
+            ids={"lead_id": lead.id, "delivery_id": earlier.id},
         )
     theirs = _receiver_record(w.uow, mine)
     receiver = to_org_id
@@ -374,6 +376,7 @@ _FEEDBACK_EVENTS: dict[DeliveryState, type[ev.Event]] = {
 }
 
 
+@checked_arguments
 class DeliveriesService:
     """Leads sent to and received from partners (``s.deliveries``).
 
@@ -681,6 +684,7 @@ def _enum(cls: type[E], value: E | str | None, path: str, problems: list[str]) -
 # -- routing ----------------------------------------------------------------------------------
 
 
+@checked_arguments
 class RoutingService:
     """Routing rules and routing leads by them (``s.routing``).
 

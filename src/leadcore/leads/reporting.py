@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Literal
 
+from leadcore._arguments import checked_arguments
 from leadcore._service import ServiceContext
 from leadcore.errors import ValidationError
 from leadcore.leads._model import Lead
@@ -36,6 +37,7 @@ _KEYS: dict[str, Callable[[Lead], str | None]] = {
 }
 
 
+@checked_arguments
 class ReportsService:
     """Reports over the whole organisation (needs ``see_reports``)."""
 

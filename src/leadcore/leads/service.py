@@ -17,6 +17,7 @@ from typing import Any, Literal, TypeAlias, TypeVar
 import attrs
 
 from leadcore import events as ev
+from leadcore._arguments import checked_arguments
 from leadcore._service import Actor, ServiceContext, retry_on_conflict
 from leadcore.dispatch._rules import ProjectRules
 from leadcore.errors import (
@@ -39,7 +40,7 @@ from leadcore.leads._model import (
     TaskDraft,
 )
 from leadcore.leads._project import Project
-from leadcore.leads._query import Cursor, LeadQuery, Page, Scope
+from leadcore.leads._query import Cursor, LeadQuery, Page, Scope, hidden_done
 from leadcore.leads._rows import (
     ImportOutcome,
     ImportReport,
@@ -167,6 +168,11 @@ class Writer:
         return new
 
 
+def read_only(lead: Lead) -> LeadConverted:
+    """The error that a change to a converted lead raises (it names the lead by name)."""
+    return LeadConverted(f"lead {lead.name!r} is converted and read-only", ids={"lead_id": lead.id})
+
+
 def change_status(
     w: Writer,
     lead: Lead,
@@ -185,7 +191,7 @@ def change_status(
     and a required task is created in the same unit of work.
     """
     if lead.converted:
-        raise LeadConverted(f"lead {lead.id!r} is converted and read-only")
+        raise read_only(lead)
     decision = workflow.decide(
         lead.status_id,
         target,
@@ -195,7 +201,7 @@ def change_status(
         force_notes=rules.force_notes_on_status_change,
     )
     if not decision.allowed:
-        raise TransitionRefused(lead.id, decision)
+        raise TransitionRefused(lead.id, decision, lead_name=lead.name)
     text = note.strip() if note and not note.isspace() else None
     note_id = w.note(lead, text).id if text else None
     task_id = w.task(lead, task, for_status=target).id if task is not None else None
@@ -238,6 +244,7 @@ class Lineage:
     """The opportunities its conversions created."""
 
 
+@checked_arguments
 class LeadsService:
     """The lead lifecycle of the acting user's organisation (``s.leads``)."""
 
@@ -294,8 +301,9 @@ class LeadsService:
     def _check_version(lead: Lead, expected_version: int | None) -> None:
         if expected_version is not None and lead.version != expected_version:
             raise ConflictError(
-                f"lead {lead.id!r} is at version {lead.version}, not {expected_version}: "
-                "it was changed meanwhile"
+                f"lead {lead.name!r} is at version {lead.version}, not {expected_version}: "
+                "it was changed meanwhile",
+                ids={"lead_id": lead.id},
             )
 
     # -- projects ---------------------------------------------------------------------
@@ -660,6 +668,7 @@ class LeadsService:
                     [f"status: {s!r} is not a status of the current workflow" for s in unknown],
                 )
             status_ids = set(wanted)
+        chosen: set[Category] | None = None
         if category is not None:
             cats = [category] if isinstance(category, str) else list(category)
             try:
@@ -669,13 +678,16 @@ class LeadsService:
                     "invalid lead filter",
                     [f"category: {cats!r} must name todo, in_progress or done"],
                 ) from None
+        exclude = hidden_done(
+            wf,
+            include_done=include_done,
+            status_ids=status_ids,
+            categories=chosen,
+            converted=converted,
+        )
+        if chosen is not None:
             in_cats: set[str | None] = {s.id for s in wf.statuses if s.category in chosen}
             status_ids = in_cats if status_ids is None else status_ids & in_cats
-            if Category.DONE in chosen:
-                include_done = True
-        exclude: frozenset[str | None] = (
-            frozenset() if include_done else frozenset(wf.done_statuses())
-        )
         if limit is not None and (not isinstance(limit, int) or limit < 1):
             raise ValidationError("invalid lead filter", ["limit: must be 1 or more"])
         naive = _naive(created_from=created_from, created_until=created_until)
@@ -718,8 +730,10 @@ class LeadsService:
     ) -> Page:
         """A page of the leads the acting user may see, newest first.
 
-        Leads in ``done`` statuses are hidden unless ``include_done=True`` (or
-        a done status or category is asked for). ``status=None`` asks for leads
+        Leads in ``done`` statuses are hidden unless ``include_done=True``, or
+        another filter asks for done leads: a done status in ``status``, the
+        done category, or ``converted=True`` (see
+        :func:`~leadcore.leads.hidden_done`). ``status=None`` asks for leads
         with no status. Pass ``page.next`` as ``after`` for the next page;
         pages stay stable while new leads arrive.
         """
@@ -741,7 +755,7 @@ class LeadsService:
                 created_until=created_until,
                 text=text,
                 converted=converted,
-                include_done=include_done or _asks_done(status, w, self),
+                include_done=include_done,
                 after=after,
                 limit=limit + 1,
             )
@@ -763,13 +777,15 @@ class LeadsService:
         created_from: datetime | None = None,
         created_until: datetime | None = None,
         text: str | None = None,
+        converted: bool | None = None,
         include_done: bool = False,
     ) -> dict[str | None, int]:
         """How many visible leads sit in each status: the status tabs of a leads table.
 
         Every status of the current workflow appears (with 0 when empty), in
-        status order, after ``None`` (no status); done statuses only with
-        ``include_done=True``.
+        status order, after ``None`` (no status). Done statuses are left out
+        as :meth:`list` hides them: unless ``include_done=True``, the done
+        category or ``converted=True`` is asked for.
         """
         with self._writer(None, "") as w:
             query = self._query(
@@ -784,7 +800,7 @@ class LeadsService:
                 created_from=created_from,
                 created_until=created_until,
                 text=text,
-                converted=None,
+                converted=converted,
                 include_done=include_done,
             )
             counts = w.uow.leads.count_by_status(w.org, query)
@@ -964,7 +980,7 @@ class LeadsService:
             return task
 
     def assign(
-        self, lead_id: str, user_ids: Sequence[str], *, expected_version: int | None = None
+        self, lead_id: str, user_ids: Sequence[str] | str, *, expected_version: int | None = None
     ) -> Lead:
         """Assign (route) a lead to users, replacing its assignees (needs ``assign_leads``).
 
@@ -1036,7 +1052,9 @@ class LeadsService:
                 locked = touched - settings.editable_when_converted
                 if locked:
                     raise LeadConverted(
-                        f"lead {lead.id!r} is converted: {', '.join(sorted(locked))} may not change"
+                        f"lead {lead.name!r} is converted: "
+                        f"{', '.join(sorted(locked))} may not change",
+                        ids={"lead_id": lead.id},
                     )
             if not touched:
                 return lead
@@ -1072,7 +1090,7 @@ class LeadsService:
     @staticmethod
     def _writable(lead: Lead) -> None:
         if lead.converted:
-            raise LeadConverted(f"lead {lead.id!r} is converted and read-only")
+            raise read_only(lead)
 
     # -- conversion ----------------------------------------------------------------
 
@@ -1253,7 +1271,11 @@ class LeadsService:
         with self._writer(Permission.UNCONVERT, "un-convert leads") as w:
             lead = self._lead(w.uow, w.actor, lead_id)
             if lead.conversion_id is None:
-                raise ValidationError("cannot un-convert", [f"lead {lead_id!r} is not converted"])
+                raise ValidationError(
+                    "cannot un-convert",
+                    [f"lead {lead.name!r} is not converted"],
+                    ids={"lead_id": lead.id},
+                )
             conversion = w.uow.conversions.get(w.org, lead.conversion_id)
             if conversion is None:  # pragma: no cover - written with the lead
                 raise NotFound("conversion", lead.conversion_id)
@@ -1364,12 +1386,3 @@ def _naive(**values: datetime | None) -> builtins.list[str]:
 
 def _whole(value: object, *, minimum: int) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= minimum
-
-
-def _asks_done(status: StatusFilter, w: Writer, service: LeadsService) -> bool:
-    """Whether a status filter names a done status (then done leads are not hidden)."""
-    if status is _Any.ANY or status is None:
-        return False
-    wanted = [status] if isinstance(status, str) else list(status)
-    wf = service._workflow(w.uow, w.org)
-    return any(s in wf and wf.is_done(s) for s in wanted if s is not None)

@@ -75,8 +75,9 @@ class MemoryLeads(Repo[Lead]):
             raise NotFound(self.kind, lead.id)
         if stored.version != expected_version:
             raise ConflictError(
-                f"lead {lead.id!r} is at version {stored.version}, not {expected_version}: "
-                "it was changed meanwhile"
+                f"lead {stored.name!r} is at version {stored.version}, not {expected_version}: "
+                "it was changed meanwhile",
+                ids={"lead_id": lead.id},
             )
         old_keys, new_keys = _contact_keys(stored), _contact_keys(lead)
         if old_keys != new_keys:

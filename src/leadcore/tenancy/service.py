@@ -8,6 +8,7 @@ from datetime import datetime
 
 import attrs
 
+from leadcore._arguments import checked_arguments
 from leadcore._checks import bad_region, bad_timezone, blank
 from leadcore._service import Actor, ServiceContext, record_event
 from leadcore.errors import ConflictError, NotFound, ValidationError
@@ -136,6 +137,7 @@ def new_organization(
     return org, admin
 
 
+@checked_arguments
 class UsersService:
     """Users, groups and role permissions of the acting user's organisation (``s.users``)."""
 
@@ -418,6 +420,7 @@ class UsersService:
             return user
 
 
+@checked_arguments
 class PartnersService:
     """Suppliers and advertisers of the acting user's organisation (``s.partners``).
 

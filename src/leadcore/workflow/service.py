@@ -7,6 +7,7 @@ from typing import Any
 
 import attrs
 
+from leadcore._arguments import checked_arguments
 from leadcore._service import Actor, ServiceContext
 from leadcore.errors import MigrationInvalid, NotFound
 from leadcore.events import StatusChanged, WorkflowPublished
@@ -22,6 +23,7 @@ __all__ = ["LEADS", "WorkflowService"]
 LEADS = "leads"
 
 
+@checked_arguments
 class WorkflowService:
     """The acting user's organisation's workflows, one versioned slot per kind.
 

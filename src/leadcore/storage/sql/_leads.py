@@ -140,8 +140,9 @@ class SqlLeads(Table[Lead]):
             raise NotFound(self.spec.kind, lead.id)
         if stored.version != expected_version:
             raise ConflictError(
-                f"lead {lead.id!r} is at version {stored.version}, not {expected_version}: "
-                "it was changed meanwhile"
+                f"lead {stored.name!r} is at version {stored.version}, not {expected_version}: "
+                "it was changed meanwhile",
+                ids={"lead_id": lead.id},
             )
         self._stage(stored, lead)
 
