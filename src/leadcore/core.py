@@ -6,6 +6,7 @@ from types import TracebackType
 from typing import Self
 
 from leadcore._service import ServiceContext
+from leadcore._text import checks_text
 from leadcore.calendar.service import CalendarService
 from leadcore.clock import Clock, SystemClock
 from leadcore.dispatch.service import DispatchService
@@ -27,6 +28,7 @@ __all__ = ["Leadcore", "Session"]
 _SQL_FAMILIES = frozenset({"sqlite", "postgresql", "mysql", "mariadb"})
 
 
+@checks_text
 class Leadcore:
     """The entry point: one per application, shared by all its threads.
 

@@ -30,6 +30,7 @@ import attrs
 
 from leadcore import events as ev
 from leadcore._service import ServiceContext, retry_on_conflict
+from leadcore._text import MAX_DOCUMENT, MAX_SEARCH_TEXT, checks_text, text_limits
 from leadcore.calendar._availability import (
     Conflict,
     Slot,
@@ -390,6 +391,7 @@ def _conflict_key(c: Conflict) -> tuple[object, ...]:
     return (c.user_id, c.start, c.end, key_of(other.start), key_of(other.end))
 
 
+@checks_text
 class CalendarService:
     """The calendar of the acting user's organisation (``s.calendar``).
 
@@ -1504,6 +1506,7 @@ class CalendarService:
 
         return at(start, -1), at(end, 1)
 
+    @text_limits(text=MAX_SEARCH_TEXT)
     def search(
         self,
         *,
@@ -1695,6 +1698,7 @@ class CalendarService:
                 name=name,
             )
 
+    @text_limits(text=MAX_DOCUMENT)
     def import_ics(
         self,
         text: str | bytes,

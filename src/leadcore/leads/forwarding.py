@@ -28,6 +28,7 @@ import attrs
 
 from leadcore import events as ev
 from leadcore._service import ServiceContext, record_event, retry_on_conflict
+from leadcore._text import checks_text
 from leadcore.errors import ConflictError, NotFound, ValidationError
 from leadcore.leads._forwarding import (
     DEFAULT_REASONS,
@@ -374,6 +375,7 @@ _FEEDBACK_EVENTS: dict[DeliveryState, type[ev.Event]] = {
 }
 
 
+@checks_text
 class DeliveriesService:
     """Leads sent to and received from partners (``s.deliveries``).
 
@@ -681,6 +683,7 @@ def _enum(cls: type[E], value: E | str | None, path: str, problems: list[str]) -
 # -- routing ----------------------------------------------------------------------------------
 
 
+@checks_text
 class RoutingService:
     """Routing rules and routing leads by them (``s.routing``).
 

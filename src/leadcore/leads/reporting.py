@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Literal
 
 from leadcore._service import ServiceContext
+from leadcore._text import checks_text
 from leadcore.errors import ValidationError
 from leadcore.leads._model import Lead
 from leadcore.leads._query import LeadQuery
@@ -36,6 +37,7 @@ _KEYS: dict[str, Callable[[Lead], str | None]] = {
 }
 
 
+@checks_text
 class ReportsService:
     """Reports over the whole organisation (needs ``see_reports``)."""
 

@@ -18,6 +18,7 @@ import attrs
 
 from leadcore import events as ev
 from leadcore._service import Actor, ServiceContext, retry_on_conflict
+from leadcore._text import MAX_SEARCH_TEXT, checks_text, text_limits
 from leadcore.dispatch._rules import ProjectRules
 from leadcore.errors import (
     ConflictError,
@@ -238,6 +239,7 @@ class Lineage:
     """The opportunities its conversions created."""
 
 
+@checks_text
 class LeadsService:
     """The lead lifecycle of the acting user's organisation (``s.leads``)."""
 
@@ -485,6 +487,7 @@ class LeadsService:
         # A concurrent intake of the same contact: run again to see it.
         return retry_on_conflict(run, _INTAKE_ATTEMPTS)
 
+    @text_limits(rows=None)  # a bad row is reported as invalid, the others imported
     def import_many(self, rows: Iterable[object]) -> ImportReport:
         """Import rows of lead data (mappings); report what became of each (needs ``create_leads``).
 
@@ -698,6 +701,7 @@ class LeadsService:
             limit=limit,
         )
 
+    @text_limits(text=MAX_SEARCH_TEXT)
     def list(
         self,
         *,
@@ -751,6 +755,7 @@ class LeadsService:
         nxt = Cursor(items[-1].created_at, items[-1].id) if more and items else None
         return Page(items, nxt)
 
+    @text_limits(text=MAX_SEARCH_TEXT)
     def status_counts(
         self,
         *,

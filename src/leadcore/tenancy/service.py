@@ -10,6 +10,7 @@ import attrs
 
 from leadcore._checks import bad_region, bad_timezone, blank
 from leadcore._service import Actor, ServiceContext, record_event
+from leadcore._text import checks_text
 from leadcore.errors import ConflictError, NotFound, ValidationError
 from leadcore.events import (
     GroupChanged,
@@ -136,6 +137,7 @@ def new_organization(
     return org, admin
 
 
+@checks_text
 class UsersService:
     """Users, groups and role permissions of the acting user's organisation (``s.users``)."""
 
@@ -418,6 +420,7 @@ class UsersService:
             return user
 
 
+@checks_text
 class PartnersService:
     """Suppliers and advertisers of the acting user's organisation (``s.partners``).
 

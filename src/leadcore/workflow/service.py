@@ -8,6 +8,7 @@ from typing import Any
 import attrs
 
 from leadcore._service import Actor, ServiceContext
+from leadcore._text import checks_text
 from leadcore.errors import MigrationInvalid, NotFound
 from leadcore.events import StatusChanged, WorkflowPublished
 from leadcore.leads._model import HistoryKind
@@ -22,6 +23,7 @@ __all__ = ["LEADS", "WorkflowService"]
 LEADS = "leads"
 
 
+@checks_text
 class WorkflowService:
     """The acting user's organisation's workflows, one versioned slot per kind.
 
