@@ -166,6 +166,13 @@ def _is_id(name: str) -> bool:
     return name == "id" or name.endswith(("_id", "_ids"))
 
 
+def _plain(value: object) -> bool:
+    """Whether ``value`` is obviously acceptable: nothing, a number, or short ASCII without NUL."""
+    if value is None or type(value) is int or type(value) is bool:
+        return True
+    return type(value) is str and value.isascii() and len(value) <= MAX_TEXT and "\x00" not in value
+
+
 @attrs.frozen
 class _Parameters:
     """How a method's arguments map to parameter names, computed once per method."""
@@ -187,6 +194,8 @@ class _Parameters:
 
     def check(self, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> None:
         """Raise ``ValidationError`` naming every bad value, else ``NotFound`` for a bad id."""
+        if not self.limits and all(map(_plain, args)) and all(map(_plain, kwargs.values())):
+            return  # the hot path (an id, a short name): no walking, no lists
         problems: list[str] = []
         missing: list[NotFound] = []
         for name, value in zip(self.positional, args, strict=False):
@@ -215,6 +224,8 @@ class _Parameters:
         limit = self.limits.get(name, MAX_TEXT)
         if limit is None:
             return
+        if isinstance(value, str) and text_problem(value, path, limit) is None:
+            return  # the common case, without walking
         bad = [
             (text, problem)
             for where, text in _walk(value, path)
