@@ -522,6 +522,7 @@ PUBLIC_MODULES = (
     "leadcore.tenancy.service",
     "leadcore.testing",
     "leadcore.testing.conformance",
+    "leadcore.testing.hostile",
     "leadcore.testing.pytest_plugin",
     "leadcore.testing.strategies",
     "leadcore.workflow",

@@ -7,6 +7,7 @@ from typing import Self
 
 from leadcore._arguments import checked_arguments
 from leadcore._service import ServiceContext
+from leadcore._text import checks_text
 from leadcore.calendar.service import CalendarService
 from leadcore.clock import Clock, SystemClock
 from leadcore.dispatch.service import DispatchService
@@ -29,6 +30,7 @@ _SQL_FAMILIES = frozenset({"sqlite", "postgresql", "mysql", "mariadb"})
 
 
 @checked_arguments
+@checks_text
 class Leadcore:
     """The entry point: one per application, shared by all its threads.
 

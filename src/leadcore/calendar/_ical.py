@@ -129,7 +129,7 @@ def to_ics(
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     if name:
-        cal.add("x-wr-calname", name)
+        cal.add("x-wr-calname", ical.vText(name))  # escaped like any text property
     zones: dict[str, list[int]] = {}
     events: list[Any] = []
     for activity in activities:

@@ -31,6 +31,7 @@ import attrs
 from leadcore import events as ev
 from leadcore._arguments import checked_arguments
 from leadcore._service import ServiceContext, retry_on_conflict
+from leadcore._text import MAX_DOCUMENT, MAX_SEARCH_TEXT, checks_text, text_limits
 from leadcore.calendar._availability import (
     Conflict,
     Slot,
@@ -392,6 +393,7 @@ def _conflict_key(c: Conflict) -> tuple[object, ...]:
 
 
 @checked_arguments
+@checks_text
 class CalendarService:
     """The calendar of the acting user's organisation (``s.calendar``).
 
@@ -1506,6 +1508,7 @@ class CalendarService:
 
         return at(start, -1), at(end, 1)
 
+    @text_limits(text=MAX_SEARCH_TEXT)
     def search(
         self,
         *,
@@ -1697,6 +1700,7 @@ class CalendarService:
                 name=name,
             )
 
+    @text_limits(text=MAX_DOCUMENT)
     def import_ics(
         self,
         text: str | bytes,

@@ -20,6 +20,7 @@ import attrs
 from leadcore import events as ev
 from leadcore._arguments import checked_arguments
 from leadcore._service import ServiceContext, retry_on_conflict
+from leadcore._text import checks_text
 from leadcore.dispatch._agent import Agent, AgentLoad
 from leadcore.dispatch._explain import Explanation, explain
 from leadcore.dispatch._filters import AgentFilter, validate_filter
@@ -57,6 +58,7 @@ _DAY = timedelta(days=1)
 
 
 @checked_arguments
+@checks_text
 class DispatchService:
     """The call-centre "next lead" engine of the acting user's organisation (``s.dispatch``)."""
 

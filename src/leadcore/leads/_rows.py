@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import attrs
 
+from leadcore._text import MAX_CHANNEL, MAX_NAME, text_problem, text_problems
 from leadcore.leads._intake import LeadSettings, check_fields, normalize_email, normalize_phone
 from leadcore.leads._model import FieldValue, Source
 
@@ -72,8 +73,8 @@ def read_input(
         problems.append(f"{path}.name: required text, got {type(name).__name__}")
     elif not name.strip():
         problems.append(f"{path}.name: must not be blank")
-    elif len(name) > 200:
-        problems.append(f"{path}.name: has {len(name)} characters; at most 200 are allowed")
+    elif len(name) > MAX_NAME:
+        problems.append(f"{path}.name: has {len(name)} characters; at most {MAX_NAME} are allowed")
     normal_phones: list[str] = []
     for i, raw in enumerate(_strings(phones, f"{path}.phones", problems)):
         try:
@@ -102,9 +103,12 @@ def read_input(
     else:
         _, field_problems = check_fields(settings.custom_fields, {}, f"{path}.fields")
         problems.extend(field_problems)
+    label = _optional_str(channel, f"{path}.channel", problems)
+    if label is not None and (problem := text_problem(label, f"{path}.channel", MAX_CHANNEL)):
+        problems.append(problem)
     source = Source(
         supplier_id=_optional_str(supplier_id, f"{path}.supplier_id", problems),
-        channel=_optional_str(channel, f"{path}.channel", problems),
+        channel=label,
     )
     project = _optional_str(project_id, f"{path}.project_id", problems)
     pool = _optional_str(pool_id, f"{path}.pool_id", problems)
@@ -150,7 +154,9 @@ def read_row(
     if not isinstance(row, Mapping):
         return None, [f"{path}: expected a mapping of column to value, got {type(row).__name__}"]
     custom_keys = {d.key for d in settings.custom_fields}
-    problems: list[str] = []
+    problems: list[str] = text_problems(row, path)
+    if problems:  # text no storage keeps: the row is refused before it is read
+        return None, problems
     fields: dict[str, object] = {}
     raw_fields = row.get("fields")
     if isinstance(raw_fields, Mapping):

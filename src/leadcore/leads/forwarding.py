@@ -29,6 +29,7 @@ import attrs
 from leadcore import events as ev
 from leadcore._arguments import checked_arguments
 from leadcore._service import ServiceContext, record_event, retry_on_conflict
+from leadcore._text import checks_text
 from leadcore.errors import ConflictError, NotFound, ValidationError
 from leadcore.leads._forwarding import (
     DEFAULT_REASONS,
@@ -377,6 +378,7 @@ _FEEDBACK_EVENTS: dict[DeliveryState, type[ev.Event]] = {
 
 
 @checked_arguments
+@checks_text
 class DeliveriesService:
     """Leads sent to and received from partners (``s.deliveries``).
 
@@ -685,6 +687,7 @@ def _enum(cls: type[E], value: E | str | None, path: str, problems: list[str]) -
 
 
 @checked_arguments
+@checks_text
 class RoutingService:
     """Routing rules and routing leads by them (``s.routing``).
 

@@ -8,6 +8,7 @@ from typing import Literal
 
 from leadcore._arguments import checked_arguments
 from leadcore._service import ServiceContext
+from leadcore._text import checks_text
 from leadcore.errors import ValidationError
 from leadcore.leads._model import Lead
 from leadcore.leads._query import LeadQuery
@@ -38,6 +39,7 @@ _KEYS: dict[str, Callable[[Lead], str | None]] = {
 
 
 @checked_arguments
+@checks_text
 class ReportsService:
     """Reports over the whole organisation (needs ``see_reports``)."""
 

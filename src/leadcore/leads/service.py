@@ -19,6 +19,7 @@ import attrs
 from leadcore import events as ev
 from leadcore._arguments import checked_arguments
 from leadcore._service import Actor, ServiceContext, retry_on_conflict
+from leadcore._text import MAX_SEARCH_TEXT, checks_text, text_limits
 from leadcore.dispatch._rules import ProjectRules
 from leadcore.errors import (
     ConflictError,
@@ -245,6 +246,7 @@ class Lineage:
 
 
 @checked_arguments
+@checks_text
 class LeadsService:
     """The lead lifecycle of the acting user's organisation (``s.leads``)."""
 
@@ -493,6 +495,7 @@ class LeadsService:
         # A concurrent intake of the same contact: run again to see it.
         return retry_on_conflict(run, _INTAKE_ATTEMPTS)
 
+    @text_limits(rows=None)  # a bad row is reported as invalid, the others imported
     def import_many(self, rows: Iterable[object]) -> ImportReport:
         """Import rows of lead data (mappings); report what became of each (needs ``create_leads``).
 
@@ -710,6 +713,7 @@ class LeadsService:
             limit=limit,
         )
 
+    @text_limits(text=MAX_SEARCH_TEXT)
     def list(
         self,
         *,
@@ -765,6 +769,7 @@ class LeadsService:
         nxt = Cursor(items[-1].created_at, items[-1].id) if more and items else None
         return Page(items, nxt)
 
+    @text_limits(text=MAX_SEARCH_TEXT)
     def status_counts(
         self,
         *,

@@ -11,6 +11,7 @@ import attrs
 from leadcore._arguments import checked_arguments
 from leadcore._checks import bad_region, bad_timezone, blank
 from leadcore._service import Actor, ServiceContext, record_event
+from leadcore._text import checks_text
 from leadcore.errors import ConflictError, NotFound, ValidationError
 from leadcore.events import (
     GroupChanged,
@@ -138,6 +139,7 @@ def new_organization(
 
 
 @checked_arguments
+@checks_text
 class UsersService:
     """Users, groups and role permissions of the acting user's organisation (``s.users``)."""
 
@@ -421,6 +423,7 @@ class UsersService:
 
 
 @checked_arguments
+@checks_text
 class PartnersService:
     """Suppliers and advertisers of the acting user's organisation (``s.partners``).
 

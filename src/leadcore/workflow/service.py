@@ -9,6 +9,7 @@ import attrs
 
 from leadcore._arguments import checked_arguments
 from leadcore._service import Actor, ServiceContext
+from leadcore._text import checks_text
 from leadcore.errors import MigrationInvalid, NotFound
 from leadcore.events import StatusChanged, WorkflowPublished
 from leadcore.leads._model import HistoryKind
@@ -24,6 +25,7 @@ LEADS = "leads"
 
 
 @checked_arguments
+@checks_text
 class WorkflowService:
     """The acting user's organisation's workflows, one versioned slot per kind.
 
