@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 
 import attrs
 
+from leadcore._limits import load_zone
 from leadcore.calendar._model import (
     Activity,
     ActivityStatus,
@@ -37,7 +38,6 @@ from leadcore.calendar._model import (
     When,
 )
 from leadcore.calendar._recurrence import expand
-from leadcore.calendar._series import load_zone
 from leadcore.calendar._visibility import Visibility, can_see
 from leadcore.errors import LeadcoreError, ValidationError
 
