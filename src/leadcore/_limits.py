@@ -17,7 +17,7 @@ True
 >>> print(date_problem(date(9999, 12, 31), "day"))
 day: 9999-12-31 is outside the supported range of years 1900 to 9000
 >>> print(zone_problem("A" * 300, "tz"))
-tz: expected an IANA time zone name such as 'Asia/Jerusalem', got 'AAAAAAAAAAAAAAAAAAAAAAAA...
+tz: 'AAAAAAAAAAAAAAAAAAAAAAAA... is not a known IANA time zone (such as 'Europe/London')
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ __all__ = [
     "datetime_problem",
     "duration_problem",
     "load_zone",
+    "safe_repr",
     "shown",
     "whole_problem",
     "zone_problem",
@@ -57,12 +58,17 @@ _LATEST = datetime(MAX_YEAR + 1, 1, 1, tzinfo=UTC)
 _ZONE_NAME = re.compile(r"[A-Za-z0-9_+\-][A-Za-z0-9_+\-.]*(/[A-Za-z0-9_+\-][A-Za-z0-9_+\-.]*)*")
 
 
-def shown(value: object) -> str:
-    """``repr(value)``, cut to about 40 characters; safe for integers of any size."""
+def safe_repr(value: object) -> str:
+    """``repr(value)``, except for an integer too long to write out (the digit limit)."""
     if isinstance(value, int) and value.bit_length() > 128:
-        # repr() of a very long integer raises ValueError (the digit limit).
+        # repr() of a very long integer raises ValueError past 4,300 digits.
         return f"an integer of {value.bit_length()} bits"
-    text = repr(value)
+    return repr(value)
+
+
+def shown(value: object) -> str:
+    """:func:`safe_repr` of ``value``, cut to about 40 characters."""
+    text = safe_repr(value)
     return text if len(text) <= 40 else text[:25] + "..."
 
 
@@ -77,21 +83,18 @@ def load_zone(name: object) -> tuple[ZoneInfo | None, str | None]:
     >>> load_zone("Europe/London")[0]
     zoneinfo.ZoneInfo(key='Europe/London')
     >>> print(load_zone("../etc")[1])
-    expected an IANA time zone name such as 'Asia/Jerusalem', got '../etc'
+    '../etc' is not a known IANA time zone (such as 'Europe/London')
     """
-    if (
-        not isinstance(name, str)
-        or not 0 < len(name) <= ZONE_NAME_LENGTH
-        or _ZONE_NAME.fullmatch(name) is None
-    ):
-        return None, (
-            f"expected an IANA time zone name such as 'Asia/Jerusalem', got {shown(name)}"
-        )
+    if not isinstance(name, str) or not name:
+        return None, f"expected an IANA time zone name such as 'Asia/Jerusalem', got {shown(name)}"
+    unknown = f"{shown(name)} is not a known IANA time zone (such as 'Europe/London')"
+    if len(name) > ZONE_NAME_LENGTH or _ZONE_NAME.fullmatch(name) is None:
+        return None, unknown
     try:
         return ZoneInfo(name), None
     except (ZoneInfoNotFoundError, ValueError, OSError):
         # OSError: a folder of the zone database ("America") or an unreadable file.
-        return None, f"{name!r} is not a known IANA time zone (such as 'Europe/London')"
+        return None, unknown
 
 
 def zone_problem(value: object, path: str) -> str | None:
