@@ -18,6 +18,7 @@ from leadcore import Leadcore, Session
 from leadcore.calendar.service import CalendarSettings
 from leadcore.clock import ManualClock
 from leadcore.dispatch import Pool, PoolKind, ProjectRules
+from leadcore.errors import ValidationError
 from leadcore.ids import SequentialIds
 from leadcore.leads import LeadSettings, TaskDraft
 from leadcore.leads.forwarding import Caps, PartnerTerms, RoutingRule, Target
@@ -339,3 +340,89 @@ def answer(w: World, case: Case) -> tuple[str, str]:
     except Exception as exc:
         return type(exc).__name__, str(exc)
     return "ok", repr(result)[:200]
+
+
+# -- outcomes the property tests compare between storages -------------------------------------
+
+Outcome = tuple[str, ...]
+"""``("ok", ...)`` or the error's type name and its problems."""
+
+RULE_FIELDS = tuple(ProjectRules.BOUNDS)
+
+
+def _outcome(call: Callable[[], object], ok: Callable[[object], tuple[str, ...]]) -> Outcome:
+    try:
+        result = call()
+    except ValidationError as exc:
+        return (type(exc).__name__, *exc.problems)
+    return ("ok", *ok(result))
+
+
+def rule_outcome(w: World, field: str, value: int) -> Outcome:
+    """Set one numeric rule to ``value``; if accepted, the agent's next claim must still work.
+
+    A refusal must leave everything as it was. The clock moves on a week and a
+    day first, so that earlier claims and caps have run out.
+    """
+    w.clock.advance(timedelta(days=8))
+    before = w.written()
+    answer = _outcome(lambda: ProjectRules(**{field: value}), lambda _: ())  # type: ignore[arg-type]
+    if answer[0] != "ok":
+        assert w.written() == before
+        return answer
+    w.manager.leads.update_project(w.project_id, rules=ProjectRules(**{field: value}))  # type: ignore[arg-type]
+    claim = w.agent.dispatch.next(w.project_id)
+    assert claim is not None
+    assert claim.lead_id == w.lead_id
+    assert claim.expires_at >= claim.claimed_at
+    return ("ok", claim.expires_at.isoformat(), claim.alert_at.isoformat())
+
+
+def calendar_outcomes(w: World, day: date, when: datetime) -> list[Outcome]:
+    """Every calendar call with an edge ``day`` or instant: each answers success or a refusal."""
+    c = w.manager.calendar
+    me = [w.manager.user_id]
+    hour = timedelta(hours=1)
+    calls: list[Callable[[], object]] = [
+        lambda: c.day(me, day),
+        lambda: c.week(day),
+        lambda: c.month(day.year, day.month),
+        lambda: c.search(start=day, end=when),
+        lambda: c.report(when, when + hour) if when < _LAST else c.report(when - hour, when),
+        lambda: c.free_slots(me, hour, (when, when + hour) if when < _LAST else (when, when)),
+        lambda: c.client_timeline(w.lead_id, start=when - hour if when > _FIRST else when),
+        lambda: c.export_ics(start=when),
+        lambda: w.manager.leads.list(created_from=when),
+        lambda: w.manager.leads.add_task(w.lead_id, TaskDraft("call", due_at=when)),
+        lambda: c.reschedule(w.activity_id, when) if when < _LAST else c.get(w.activity_id),
+    ]
+    if day < date.max:
+        calls.append(lambda: c.schedule("X", start=day, end=day + timedelta(days=1)))
+    if when < _LAST:
+        calls.append(lambda: c.schedule("X", start=when, end=when + hour))
+    return [_outcome(call, lambda _: ()) for call in calls]
+
+
+_FIRST = datetime(1, 1, 2, tzinfo=UTC)
+_LAST = datetime(9999, 12, 30, tzinfo=UTC)
+
+
+def zone_outcomes(w: World, zone: object) -> list[Outcome]:
+    """Every call that takes a time zone, given ``zone``: success or a refusal naming it."""
+    c = w.manager.calendar
+    day = date(2026, 3, 2)
+    z: str = zone  # type: ignore[assignment]
+    calls: list[tuple[str, Callable[[], object]]] = [
+        ("tz", lambda: c.week(day, tz=z)),
+        ("tz", lambda: c.day([w.manager.user_id], day, tz=z)),
+        ("tz", lambda: c.month(2026, 3, tz=z)),
+        ("tz", lambda: c.schedule("X", start=T0, end=T0 + timedelta(hours=1), tz=z)),
+        ("timezone", lambda: w.manager.users.add("Zed", "qualifier", timezone=z)),
+        ("timezone", lambda: w.core.create_organization("X", admin_name="Y", timezone=z)),
+    ]
+    out: list[Outcome] = []
+    for name, call in calls:
+        answer = _outcome(call, lambda _: ())
+        assert answer[0] == "ok" or any(p.startswith(f"{name}: ") for p in answer[1:]), answer
+        out.append(answer)
+    return out
