@@ -135,6 +135,20 @@ def _target_rule(**values: object) -> Callable[[World], object]:
     return call
 
 
+def _ics(*lines: str) -> str:
+    body = "\r\n".join(("UID:u1", "DTSTAMP:20260301T000000Z", *lines, "SUMMARY:x"))
+    head = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VEVENT\r\n"
+    return f"{head}{body}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+
+
+#: Events whose dates overflow ``datetime`` once their end is computed: each is a problem
+#: of the import, and nothing is created.
+OVERFLOWING_EVENTS: tuple[str, ...] = (
+    _ics("DTSTART:99991231T230000Z", "DURATION:P3D"),
+    _ics("DTSTART;VALUE=DATE:99991231"),
+    _ics("DTSTART:20260301T100000Z", "DURATION:P99999999W"),
+)
+
 _SLOT_START = datetime(2026, 3, 2, tzinfo=UTC)
 _SLOT_END = datetime(2026, 3, 3, tzinfo=UTC)
 
@@ -250,6 +264,25 @@ CASES: tuple[Case, ...] = (
         "free_slots(step=timedelta.max)",
         _slots(timedelta(hours=1), _SLOT_START, _SLOT_END, step=timedelta.max),
         "step",
+    ),
+    Case(
+        "schedule(recurrence INTERVAL=10**30)",
+        lambda w: w.manager.calendar.schedule(
+            "X", start=T0, end=T0 + timedelta(hours=1), recurrence="FREQ=DAILY;INTERVAL=" + "9" * 30
+        ),
+        "recurrence.rule",
+    ),
+    Case(
+        "schedule(recurrence COUNT of 5000 digits)",
+        lambda w: w.manager.calendar.schedule(
+            "X", start=T0, end=T0 + timedelta(hours=1), recurrence="FREQ=DAILY;COUNT=" + "9" * 5000
+        ),
+        "recurrence.rule",
+    ),
+    Case(
+        "import_ics(TZID of 300 characters)",
+        lambda w: w.manager.calendar.import_ics(_ics(f"DTSTART;TZID={LONG_ZONE}:20260301T100000")),
+        "TZID",
     ),
     # -- lead dates and durations
     Case(

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.bounds_world import CASES, Case, World, world
+from tests.bounds_world import CASES, OVERFLOWING_EVENTS, Case, World, world
 
 from leadcore import Leadcore
 from leadcore.errors import ValidationError, WorkflowInvalid
@@ -42,6 +42,17 @@ def test_an_out_of_bounds_value_is_refused_by_name_and_writes_nothing(w: World, 
     with pytest.raises(ValidationError) as err:
         case.call(w)
     assert any(p.startswith(f"{case.names}: ") for p in err.value.problems), err.value
+    assert w.written() == before
+
+
+@pytest.mark.parametrize("text", OVERFLOWING_EVENTS, ids=["9999+P3D", "all-day 9999", "P99999999W"])
+def test_an_imported_event_past_the_supported_years_is_a_problem_of_the_import(
+    w: World, text: str
+) -> None:
+    before = w.written()
+    result = w.manager.calendar.import_ics(text)
+    assert result.created == ()
+    assert len(result.problems) == 1
     assert w.written() == before
 
 
