@@ -498,6 +498,19 @@ def test_the_dispatch_page_documents_every_project_rule_with_its_default() -> No
         assert expected in default_cell, f"{field.name}: default {default!r} not in {row!r}"
 
 
+def test_the_dispatch_page_states_the_bounds_of_every_numeric_rule() -> None:
+    text = (DOCS / "dispatch.md").read_text(encoding="utf-8")
+    section = text.split("## Project rules", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("|")]
+    header = [cell.strip() for cell in rows[0].strip("|").split("|")]
+    column = header.index("Bounds")
+    for name, bound in ProjectRules.BOUNDS.items():
+        row = next(r for r in rows if f"`{name}`" in r)
+        cell = row.strip("|").split("|")[column]
+        for number in (bound.minimum, bound.maximum):
+            assert f"{number:,}" in cell, f"{name}: bound {number:,} not in {cell!r}"
+
+
 # -- the API reference: docstring examples ---------------------------------------------
 
 PUBLIC_MODULES = (

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import zoneinfo
-
 import phonenumbers
+
+from leadcore._limits import zone_problem
 
 __all__ = ["bad_region", "bad_timezone", "blank"]
 
@@ -24,13 +24,7 @@ def blank(value: object, path: str) -> str | None:
 
 def bad_timezone(value: object, path: str) -> str | None:
     """A problem if ``value`` is not an IANA time zone name known to this system."""
-    if not isinstance(value, str) or not value:
-        return f"{path}: expected an IANA time zone name such as 'Asia/Jerusalem'"
-    try:
-        zoneinfo.ZoneInfo(value)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return f"{path}: {value!r} is not a known IANA time zone (e.g. 'Europe/London')"
-    return None
+    return zone_problem(value, path)
 
 
 def bad_region(value: object, path: str) -> str | None:

@@ -68,9 +68,18 @@ class Leadcore:
         ``sqlite:///crm.db`` (``sqlite://`` in memory), ``postgresql+psycopg://...``
         and ``mysql+pymysql://...`` give :class:`~leadcore.storage.sql.SqlStorage`
         (extra ``sql``), with the tables created or migrated to the current schema.
+
+        A URL that cannot be opened as given (an unknown scheme, a driver that
+        is not installed, a SQLite file in a folder that does not exist) raises
+        :class:`~leadcore.errors.ValidationError` naming the URL to use.
         """
         if url is None or url == "memory://":
             return cls(MemoryStorage(), clock, ids)
+        if not isinstance(url, str):
+            raise ValidationError(
+                "unsupported storage URL",
+                [f"url: expected text such as 'sqlite:///crm.db', got {type(url).__name__}"],
+            )
         scheme = url.split(":", 1)[0]
         family = scheme.split("+", 1)[0]
         if family in _SQL_FAMILIES:

@@ -93,7 +93,7 @@ def test_every_problem_is_reported_at_once() -> None:
         ("FREQ=WEEKLY;BYMONTHDAY=32", "BYMONTHDAY='32': 32 is out of range (1 to 31 or -31 to -1)"),
         ("FREQ=WEEKLY;BYDAY=1MO", "BYDAY with a number (such as 1MO) needs FREQ=MONTHLY"),
         ("FREQ=MONTHLY;BYWEEKNO=3", "BYWEEKNO needs FREQ=YEARLY"),
-        ("FREQ=DAILY;INTERVAL=0", "INTERVAL='0' must be a whole number of at least 1"),
+        ("FREQ=DAILY;INTERVAL=0", "INTERVAL='0' must be a whole number from 1 to 1000"),
         ("FREQ=DAILY;UNTIL=2026-04-01", "UNTIL='2026-04-01' is not a date"),
         ("FREQ=DAILY;FOO=1", "unknown part 'FOO'"),
         ("FREQ=DAILY;FREQ=WEEKLY", "FREQ is given more than once"),

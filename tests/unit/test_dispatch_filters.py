@@ -122,7 +122,7 @@ def test_naive_times_and_negative_attempts_are_refused() -> None:
         AgentFilter(created_from=datetime(2026, 1, 1), min_attempts=-1)
     assert err.value.problems == (
         "created_from: must be a timezone-aware datetime or None",
-        "min_attempts: must be a whole number, 0 or more, or None, got -1",
+        "min_attempts: must be a whole number from 0 to 1000000, or None, got -1",
     )
 
 

@@ -47,7 +47,8 @@ def test_negative_window_is_refused_with_what_is_accepted() -> None:
     with pytest.raises(ValidationError) as err:
         ProjectRules(lock_window_minutes=-1)
     assert err.value.problems == (
-        "lock_window_minutes: must be whole minutes, 0 or more (0 = no exclusive lock), got -1",
+        "lock_window_minutes: must be whole minutes from 0 to 10080 (0 = no exclusive lock), "
+        "got -1",
     )
     assert isinstance(err.value, ValueError)
 

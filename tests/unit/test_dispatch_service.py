@@ -894,7 +894,7 @@ def test_private_pools_and_agent_orders_must_name_agents_and_pools_of_the_projec
 
 
 def test_a_negative_lock_window_is_refused_with_what_is_accepted() -> None:
-    with pytest.raises(ValidationError, match=r"lock_window_minutes: must be whole minutes, 0"):
+    with pytest.raises(ValidationError, match=r"lock_window_minutes: must be whole minutes from 0"):
         ProjectRules(lock_window_minutes=-1)
     with pytest.raises(ValidationError, match="lock_window_minutes"):
         ProjectRules.from_dict({"lock_window_minutes": -5})

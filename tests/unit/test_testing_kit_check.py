@@ -31,6 +31,9 @@ class Budget(TypedDict):
 
 
 FAST: Budget = {"max_examples": 30, "max_steps": 10, "seed": 7}
+# Hypothesis also draws constants from the project's own modules, so what one seed finds
+# changes with the code; 100 runs find the stuck status whatever the code holds.
+STUCK_BUDGET: Budget = {"max_examples": 100, "max_steps": 10, "seed": 7}
 
 
 def _status(sid: str, category: str, *nxt: str, requires: str = "none") -> dict[str, object]:
@@ -70,7 +73,7 @@ def test_the_bundled_sales_workflow_keeps_every_property() -> None:
 
 @pytest.fixture(scope="module")
 def stuck_report() -> PropertyReport:
-    return check_workflow(STUCK, **FAST)
+    return check_workflow(STUCK, **STUCK_BUDGET)
 
 
 def test_a_status_with_no_way_to_done_is_reported_with_a_shrunk_counterexample(
@@ -97,7 +100,7 @@ def test_the_report_prints_the_counterexample_as_numbered_steps_not_a_traceback(
     text = str(stuck_report)
     lines = text.splitlines()
     assert lines[0] == (
-        "workflow 'stuck' version 1: 1 property broken (seed 7; up to 30 runs of up to 10 steps)"
+        "workflow 'stuck' version 1: 1 property broken (seed 7; up to 100 runs of up to 10 steps)"
     )
     assert f"reach-done: {PROPERTIES['reach-done']}" in lines
     assert any(re.fullmatch(r"  counterexample \([23] steps\):", line) for line in lines)
@@ -158,7 +161,7 @@ category = "done"
 
 
 def test_the_same_seed_gives_the_same_report(stuck_report: PropertyReport) -> None:
-    assert check_workflow(STUCK, **FAST) == stuck_report
+    assert check_workflow(STUCK, **STUCK_BUDGET) == stuck_report
 
 
 def test_without_a_seed_the_report_names_the_seed_it_used() -> None:

@@ -557,5 +557,6 @@ def test_workflow_invalid_separates_errors_from_warnings() -> None:
     assert [f.code for f in err.errors] == [LintCode.BAD_VERSION]
     assert str(err) == (
         "workflow 'sales' is invalid (1 error):\n"
-        "  version: bad-version error: version must be a whole number >= 1, got -1"
+        "  version: bad-version error: version must be a whole number from 1 to 2147483647, "
+        "got -1"
     )

@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 
 import attrs
 
+from leadcore._limits import MAX_YEAR, MIN_YEAR, load_zone
 from leadcore.calendar._model import (
     Activity,
     ActivityStatus,
@@ -37,7 +38,6 @@ from leadcore.calendar._model import (
     When,
 )
 from leadcore.calendar._recurrence import expand
-from leadcore.calendar._series import load_zone
 from leadcore.calendar._visibility import Visibility, can_see
 from leadcore.errors import LeadcoreError, ValidationError
 
@@ -415,8 +415,13 @@ def from_ics(
     ical = _icalendar()
     try:
         cal = ical.Calendar.from_ical(text)
-    except (ValueError, IndexError, KeyError) as exc:
+    except (ValueError, IndexError, KeyError, OverflowError) as exc:
         raise ValidationError("the file is not iCalendar", [str(exc)]) from None
+    except OSError:  # the parser looked up a TZID such as a 300-character name as a file
+        raise ValidationError(
+            "the file is not iCalendar",
+            ["TZID: a time zone identifier of the file is not a time zone name"],
+        ) from None
     status_list = list(statuses)
     reverse = {v.strip().lower(): k for k, v in (addresses or {}).items()}
     fallback_tz = _text(cal, "X-WR-TIMEZONE") or default_tz
@@ -460,9 +465,17 @@ def from_ics(
         except ValidationError as exc:
             problems.extend(IcsProblem(index, uid, p) for p in (exc.problems or (exc.summary,)))
             continue
+        except OverflowError:  # an end or duration past what datetime holds
+            problems.append(IcsProblem(index, uid, _OUT_OF_RANGE))
+            continue
         problems.extend(IcsProblem(i, uid, n) for i, n in notes)
         activities.append(activity)
     return IcsImport(tuple(activities), tuple(problems))
+
+
+_OUT_OF_RANGE = (
+    f"DTEND, DURATION: a time outside the supported range of years {MIN_YEAR} to {MAX_YEAR}"
+)
 
 
 def _read(

@@ -21,8 +21,9 @@ from zoneinfo import ZoneInfo
 
 import attrs
 
+from leadcore._limits import date_problem, load_zone
 from leadcore.calendar._rule import Rule, parse_rule
-from leadcore.calendar._series import Key, Series, key_of, load_zone, sorted_keys
+from leadcore.calendar._series import Key, Series, key_of, sorted_keys
 from leadcore.errors import ValidationError
 from leadcore.ids import ID_PATTERN, is_valid_id
 
@@ -464,7 +465,7 @@ def _check(a: Activity) -> list[str]:
     all_day = not isinstance(a.start, datetime) and isinstance(a.start, date)
     times_ok = True
     for path, value in (("start", a.start), ("end", a.end)):
-        problem = _aware_problem(value, path, all_day)
+        problem = _aware_problem(value, path, all_day) or date_problem(value, path)
         if problem is not None:
             problems.append(problem)
             times_ok = False

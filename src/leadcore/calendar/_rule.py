@@ -14,6 +14,8 @@ from datetime import UTC, date, datetime
 
 import attrs
 
+from leadcore._limits import shown
+
 __all__ = ["FREQUENCIES", "WEEKDAYS", "ByDay", "Rule", "parse_rule"]
 
 FREQUENCIES = ("YEARLY", "MONTHLY", "WEEKLY", "DAILY", "HOURLY", "MINUTELY", "SECONDLY")
@@ -150,9 +152,16 @@ def _parse_until(raw: str, problems: list[str], where: str) -> datetime | date |
     return value
 
 
-def _positive(name: str, raw: str, problems: list[str], where: str) -> int | None:
-    if not raw.isdigit() or int(raw) < 1:
-        problems.append(f"{where}: {name}={raw!r} must be a whole number of at least 1")
+_MAX_COUNT_READ = 999_999_999
+"""The largest COUNT read (a compiled series has its own, lower limit)."""
+_MAX_INTERVAL = 1_000
+"""The largest INTERVAL: every period of a series starting in a supported year stays a date."""
+
+
+def _positive(name: str, raw: str, maximum: int, problems: list[str], where: str) -> int | None:
+    # Digits are checked before int(): a number past Python's digit limit raises ValueError.
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9 or not 1 <= int(raw) <= maximum:
+        problems.append(f"{where}: {name}={shown(raw)} must be a whole number from 1 to {maximum}")
         return None
     return int(raw)
 
@@ -201,9 +210,11 @@ def parse_rule(text: str, where: str = "rule") -> tuple[Rule | None, list[str]]:
 
     kwargs: dict[str, object] = {}
     if "INTERVAL" in raw_parts:
-        kwargs["interval"] = _positive("INTERVAL", raw_parts["INTERVAL"], problems, where)
+        kwargs["interval"] = _positive(
+            "INTERVAL", raw_parts["INTERVAL"], _MAX_INTERVAL, problems, where
+        )
     if "COUNT" in raw_parts:
-        kwargs["count"] = _positive("COUNT", raw_parts["COUNT"], problems, where)
+        kwargs["count"] = _positive("COUNT", raw_parts["COUNT"], _MAX_COUNT_READ, problems, where)
     if "UNTIL" in raw_parts:
         kwargs["until"] = _parse_until(raw_parts["UNTIL"], problems, where)
         if "COUNT" in raw_parts:

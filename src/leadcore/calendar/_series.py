@@ -21,10 +21,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Literal, TypeAlias
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from dateutil import rrule as du
 
+from leadcore._limits import load_zone
 from leadcore.calendar._rule import Rule
 
 if TYPE_CHECKING:
@@ -74,16 +75,6 @@ _LATEST = datetime(9998, 12, 31)
 # 20,871 weeks), so a rule moved by a multiple of 400 years behaves the same.
 _CYCLE_YEARS = 400
 _PROBE_LAST_START_YEAR = 9999 - _CYCLE_YEARS
-
-
-def load_zone(name: object) -> tuple[ZoneInfo | None, str | None]:
-    """Return the zone named ``name`` or a problem saying why there is none."""
-    if not isinstance(name, str) or not name:
-        return None, f"must be an IANA time zone name such as 'Asia/Jerusalem', got {name!r}"
-    try:
-        return ZoneInfo(name), None
-    except (ZoneInfoNotFoundError, ValueError):
-        return None, f"{name!r} is not a known IANA time zone (such as 'Europe/London')"
 
 
 def wall_to_utc(wall: datetime, zone: tzinfo) -> datetime | None:

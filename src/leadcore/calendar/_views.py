@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING, TypeAlias
 
 import attrs
 
+from leadcore._limits import load_zone
 from leadcore.calendar._model import Activity, BusyBlock, ClientRef, Occurrence, When, instant
 from leadcore.calendar._recurrence import DEFAULT_LIMIT, expand, expand_all
-from leadcore.calendar._series import load_zone
 from leadcore.calendar._visibility import Visibility, can_see
 from leadcore.errors import ValidationError
 

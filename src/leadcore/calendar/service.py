@@ -30,6 +30,16 @@ import attrs
 
 from leadcore import events as ev
 from leadcore._arguments import checked_arguments
+from leadcore._limits import (
+    MAX_YEAR,
+    MIN_YEAR,
+    date_problem,
+    datetime_problem,
+    duration_problem,
+    load_zone,
+    shown,
+    whole_problem,
+)
 from leadcore._service import ServiceContext, retry_on_conflict
 from leadcore._text import MAX_DOCUMENT, MAX_SEARCH_TEXT, checks_text, text_limits
 from leadcore.calendar._availability import (
@@ -58,7 +68,7 @@ from leadcore.calendar._model import (
 from leadcore.calendar._recurrence import expand, split_series
 from leadcore.calendar._reports import ActivityReport
 from leadcore.calendar._reports import report as build_report
-from leadcore.calendar._series import key_of, load_zone
+from leadcore.calendar._series import key_of
 from leadcore.calendar._views import (
     ActivityQuery,
     DayView,
@@ -214,7 +224,7 @@ class CalendarSettings:
                 problems.extend(f"default_hours: {p}" for p in exc.problems)
         fw = self.first_weekday
         if not isinstance(fw, int) or isinstance(fw, bool) or not 0 <= fw <= 6:
-            problems.append(f"first_weekday: {fw!r} is not 0 (Monday) to 6 (Sunday)")
+            problems.append(f"first_weekday: {shown(fw)} is not 0 (Monday) to 6 (Sunday)")
         return problems
 
     def hours_for(self, user_id: str, tz: str) -> WorkingHours | None:
@@ -327,8 +337,14 @@ def _utc(value: When, activity: Activity) -> datetime:
 
 def _aware_problem(name: str, value: object) -> str | None:
     if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
-        return f"{name}: must be a timezone-aware datetime, got {value!r}"
-    return None
+        return f"{name}: must be a timezone-aware datetime, got {shown(value)}"
+    return datetime_problem(value, name)
+
+
+def _day_problem(name: str, value: object) -> str | None:
+    if not isinstance(value, date):
+        return f"{name}: must be a date, got {shown(value)}"
+    return date_problem(value, name)
 
 
 def _zone_of(value: object) -> str | None:
@@ -1393,6 +1409,9 @@ class CalendarService:
         ``tz`` defaults to the acting user's zone (else the organisation's).
         What the acting user may not see comes back as busy blocks.
         """
+        problem = _day_problem("day", day)
+        if problem is not None:
+            raise ValidationError("the view is invalid", [problem])
         with self._work() as w:
             cat = self._catalogue(w.uow, w.org)
             users = self._users(w, user_ids)
@@ -1414,6 +1433,9 @@ class CalendarService:
 
         Weeks start on ``first_weekday`` (default: the organisation's setting).
         """
+        problem = _day_problem("day", day)
+        if problem is not None:
+            raise ValidationError("the view is invalid", [problem])
         with self._work() as w:
             cat = self._catalogue(w.uow, w.org)
             users = self._users(w, w.actor.user.id if user_ids is None else user_ids)
@@ -1421,7 +1443,7 @@ class CalendarService:
             weekday = cat.settings.first_weekday if first_weekday is None else first_weekday
             if not isinstance(weekday, int) or not 0 <= weekday <= 6:
                 raise ValidationError(
-                    "the view is invalid", [f"first_weekday: {weekday!r} is not 0 to 6"]
+                    "the view is invalid", [f"first_weekday: {shown(weekday)} is not 0 to 6"]
                 )
             first = day - timedelta(days=(day.weekday() - weekday) % 7)
             lo = datetime.combine(first, time(), tzinfo=zone)
@@ -1444,8 +1466,16 @@ class CalendarService:
         tz: str | None = None,
     ) -> PeriodView:
         """Every day of ``month`` of ``year`` of ``user_ids`` (default: the acting user)."""
-        if not isinstance(month, int) or not 1 <= month <= 12:
-            raise ValidationError("the view is invalid", [f"month: {month!r} is not 1 to 12"])
+        problems = [
+            p
+            for p in (
+                whole_problem(year, "year", minimum=MIN_YEAR, maximum=MAX_YEAR, unit="years"),
+                whole_problem(month, "month", minimum=1, maximum=12, unit="months"),
+            )
+            if p
+        ]
+        if problems:
+            raise ValidationError("the view is invalid", problems)
         with self._work() as w:
             cat = self._catalogue(w.uow, w.org)
             users = self._users(w, w.actor.user.id if user_ids is None else user_ids)
@@ -1506,6 +1536,13 @@ class CalendarService:
                 return value
             return datetime.combine(value, time(), tzinfo=UTC) + sign * _DAY_MARGIN
 
+        problems = [
+            p
+            for name, value in (("start", start), ("end", end))
+            if value is not None and (p := _day_problem(name, value)) is not None
+        ]
+        if problems:
+            raise ValidationError("the range is invalid", problems)
         return at(start, -1), at(end, 1)
 
     @text_limits(text=MAX_SEARCH_TEXT)
@@ -1606,7 +1643,12 @@ class CalendarService:
         start, end = window
         problems = [p for p in (_aware_problem("start", start), _aware_problem("end", end)) if p]
         if not isinstance(buffer, timedelta) or buffer < timedelta(0):
-            problems.append(f"buffer: must be a timedelta of zero or more, got {buffer!r}")
+            problems.append(f"buffer: must be a timedelta of zero or more, got {shown(buffer)}")
+        problems.extend(
+            p
+            for name, value in (("duration", duration), ("buffer", buffer), ("step", step))
+            if (p := duration_problem(value, name)) is not None
+        )
         if problems:
             raise ValidationError("the free-slot search is invalid", problems)
         with self._work() as w:

@@ -8,12 +8,16 @@ from datetime import datetime
 
 import attrs
 
+from leadcore._limits import datetime_problem, shown
 from leadcore.dispatch._candidate import Candidate, FieldValue
 from leadcore.dispatch._plain import from_plain, to_plain
 from leadcore.errors import ValidationError
 from leadcore.workflow import Category, Workflow
 
 __all__ = ["AgentFilter", "FieldEquals", "FieldIn", "FieldRange", "validate_filter"]
+
+MAX_ATTEMPTS = 1_000_000
+"""The largest ``min_attempts`` / ``max_attempts`` a filter accepts."""
 
 
 def _kind(value: object) -> str | None:
@@ -298,6 +302,8 @@ def _shape_problems(f: AgentFilter) -> list[str]:
     for name in ("created_from", "created_before"):
         if not _aware(getattr(f, name)):
             problems.append(f"{name}: must be a timezone-aware datetime or None")
+        elif (out := datetime_problem(getattr(f, name), name)) is not None:
+            problems.append(out)
     if (
         f.created_from is not None
         and f.created_before is not None
@@ -313,9 +319,12 @@ def _shape_problems(f: AgentFilter) -> list[str]:
     for name in ("min_attempts", "max_attempts"):
         value = getattr(f, name)
         if value is not None and (
-            not isinstance(value, int) or isinstance(value, bool) or value < 0
+            not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_ATTEMPTS
         ):
-            problems.append(f"{name}: must be a whole number, 0 or more, or None, got {value!r}")
+            problems.append(
+                f"{name}: must be a whole number from 0 to {MAX_ATTEMPTS}, or None, "
+                f"got {shown(value)}"
+            )
             counts_ok = False
     if (
         counts_ok

@@ -5,13 +5,16 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from datetime import timedelta
+from types import MappingProxyType
+from typing import ClassVar
 
 import attrs
 
+from leadcore._limits import shown, whole_problem
 from leadcore.dispatch._plain import from_plain, to_plain
 from leadcore.errors import ValidationError
 
-__all__ = ["ProjectRules", "SecondaryOrder"]
+__all__ = ["ProjectRules", "RuleBound", "SecondaryOrder"]
 
 
 class SecondaryOrder(enum.StrEnum):
@@ -34,6 +37,32 @@ def _secondary_order(value: SecondaryOrder | str) -> SecondaryOrder:
     except ValueError:
         return value  # type: ignore[return-value]
 
+
+@attrs.frozen
+class RuleBound:
+    """The whole numbers a numeric project rule accepts: ``minimum`` to ``maximum``, in ``unit``.
+
+    ``None`` (where the rule allows it) is always accepted besides; see
+    :attr:`ProjectRules.BOUNDS`.
+    """
+
+    minimum: int
+    maximum: int
+    unit: str
+    """What the number counts: ``minutes``, ``seconds``, ``claims``."""
+
+
+_BOUNDS: Mapping[str, RuleBound] = MappingProxyType(
+    {
+        # Long enough for any dialer, short enough that a claim's expiry and
+        # alert stay dates on every adapter (and in a database integer).
+        "lock_window_minutes": RuleBound(0, 10_080, "minutes"),
+        "wait_before_alert_seconds": RuleBound(0, 86_400, "seconds"),
+        "callback_grace_minutes": RuleBound(0, 525_600, "minutes"),
+        "max_claims_per_hour": RuleBound(1, 100_000, "claims"),
+        "max_claims_per_day": RuleBound(1, 1_000_000, "claims"),
+    }
+)
 
 _FLAGS = (
     "force_notes_on_status_change",
@@ -88,8 +117,11 @@ class ProjectRules:
     - ``max_claims_per_hour`` / ``max_claims_per_day`` (``None``): per-agent
       caps over the last 60 minutes / 24 hours; ``None`` means no cap.
 
-    Invalid values raise :class:`~leadcore.errors.ValidationError` listing
-    every problem:
+    Every number has bounds (:attr:`BOUNDS`): the alert wait at most a day
+    (86,400 seconds), the lock window at most a week (10,080 minutes), the
+    callback grace at most a year (525,600 minutes), the caps at most 100,000
+    claims an hour and 1,000,000 a day. Invalid values raise
+    :class:`~leadcore.errors.ValidationError` listing every problem:
 
     >>> rules = ProjectRules(no_status_first=True)
     >>> rules.lock_window
@@ -98,8 +130,11 @@ class ProjectRules:
     Traceback (most recent call last):
     ...
     leadcore.errors.ValidationError: project rules are invalid (1 problem):
-      lock_window_minutes: must be whole minutes, 0 or more (0 = no exclusive lock), got -1
+      lock_window_minutes: must be whole minutes from 0 to 10080 (0 = no exclusive lock), got -1
     """
+
+    BOUNDS: ClassVar[Mapping[str, RuleBound]] = _BOUNDS
+    """The bounds of every numeric rule, by field name."""
 
     force_notes_on_status_change: bool = False
     show_only_own_history: bool = False
@@ -121,39 +156,30 @@ class ProjectRules:
 
     def __attrs_post_init__(self) -> None:
         problems = [
-            f"{name}: must be true or false, got {getattr(self, name)!r}"
+            f"{name}: must be true or false, got {shown(getattr(self, name))}"
             for name in _FLAGS
             if not isinstance(getattr(self, name), bool)
         ]
-        if not _whole(self.lock_window_minutes, minimum=0):
-            problems.append(
-                "lock_window_minutes: must be whole minutes, 0 or more "
-                f"(0 = no exclusive lock), got {self.lock_window_minutes!r}"
-            )
-        if not _whole(self.wait_before_alert_seconds, minimum=0):
-            problems.append(
-                "wait_before_alert_seconds: must be whole seconds, 0 or more, "
-                f"got {self.wait_before_alert_seconds!r}"
-            )
+        problems.extend(self._number_problems("lock_window_minutes", "wait_before_alert_seconds"))
         if not isinstance(self.secondary_order, SecondaryOrder):
             accepted = ", ".join(o.value for o in SecondaryOrder)
             problems.append(
-                f"secondary_order: must be one of {accepted}, got {self.secondary_order!r}"
+                f"secondary_order: must be one of {accepted}, got {shown(self.secondary_order)}"
             )
-        grace = self.callback_grace_minutes
-        if grace is not None and not _whole(grace, minimum=0):
-            problems.append(
-                "callback_grace_minutes: must be whole minutes, 0 or more, "
-                f"or None (callbacks stay with their owner), got {grace!r}"
+        problems.extend(
+            self._number_problems(
+                "callback_grace_minutes", "max_claims_per_hour", "max_claims_per_day"
             )
-        for name in ("max_claims_per_hour", "max_claims_per_day"):
-            cap = getattr(self, name)
-            if cap is not None and not _whole(cap, minimum=1):
-                problems.append(
-                    f"{name}: must be a whole number, 1 or more, or None (no cap), got {cap!r}"
-                )
+        )
         if problems:
             raise ValidationError("project rules are invalid", problems)
+
+    def _number_problems(self, *names: str) -> list[str]:
+        return [
+            p
+            for name in names
+            if (p := _bound_problem(name, getattr(self, name), _BOUNDS[name])) is not None
+        ]
 
     @classmethod
     def from_dict(cls, data: Mapping[str, object]) -> ProjectRules:
@@ -190,5 +216,22 @@ class ProjectRules:
         return timedelta(minutes=self.callback_grace_minutes)
 
 
-def _whole(value: object, *, minimum: int) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= minimum
+_MEANING = {
+    "lock_window_minutes": "0 = no exclusive lock",
+    "callback_grace_minutes": "or None: callbacks stay with their owner",
+    "max_claims_per_hour": "or None: no cap",
+    "max_claims_per_day": "or None: no cap",
+}
+_OPTIONAL = frozenset({"callback_grace_minutes", "max_claims_per_hour", "max_claims_per_day"})
+
+
+def _bound_problem(name: str, value: object, bound: RuleBound) -> str | None:
+    if value is None and name in _OPTIONAL:
+        return None
+    problem = whole_problem(
+        value, name, minimum=bound.minimum, maximum=bound.maximum, unit=bound.unit
+    )
+    if problem is None or name not in _MEANING:
+        return problem
+    head, got = problem.rsplit(", got ", 1)
+    return f"{head} ({_MEANING[name]}), got {got}"

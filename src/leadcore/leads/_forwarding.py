@@ -26,6 +26,7 @@ from typing import Literal, TypeAlias
 
 import attrs
 
+from leadcore._limits import duration_problem, whole_problem
 from leadcore.ids import is_valid_id
 from leadcore.leads._model import FieldValue, Lead
 from leadcore.serde import converter
@@ -430,6 +431,8 @@ class PartnerTerms:
         out = self.mapping.problems()
         if self.return_window is not None and self.return_window <= timedelta(0):
             out.append("return_window: must be positive, or None for no limit")
+        elif (too_long := duration_problem(self.return_window, "return_window")) is not None:
+            out.append(too_long)
         return out
 
     def returnable_until(self, delivered_at: datetime) -> datetime | None:
@@ -459,6 +462,11 @@ class Strategy(enum.StrEnum):
     CASCADE = "cascade"
     """The first target in order that takes the lead (partners only)."""
 
+
+_MAX_WEIGHT = 1_000_000
+"""The largest share a routing target may have."""
+_MAX_CAP = 1_000_000
+"""The largest cap a routing target may have, per hour, day or month."""
 
 _STRATEGIES: Mapping[TargetKind, frozenset[Strategy]] = {
     TargetKind.USERS: frozenset({Strategy.ROUND_ROBIN, Strategy.WEIGHTED, Strategy.BY_LOAD}),
@@ -742,11 +750,25 @@ class RoutingRule:
             if t.id in seen:
                 out.append(f"{where}.id: {t.id!r} is listed twice")
             seen.add(t.id)
-            if not isinstance(t.weight, int) or isinstance(t.weight, bool) or t.weight < 1:
-                out.append(f"{where}.weight: must be a whole number of 1 or more")
-            for period, limit in t.caps.limits():
-                if not isinstance(limit, int) or isinstance(limit, bool) or limit < 0:
-                    out.append(f"{where}.caps.per_{period.value}: must be 0 or more")
+            out.extend(
+                p
+                for p in (
+                    whole_problem(
+                        t.weight, f"{where}.weight", minimum=1, maximum=_MAX_WEIGHT, unit="shares"
+                    ),
+                    *(
+                        whole_problem(
+                            limit,
+                            f"{where}.caps.per_{period.value}",
+                            minimum=0,
+                            maximum=_MAX_CAP,
+                            unit="leads",
+                        )
+                        for period, limit in t.caps.limits()
+                    ),
+                )
+                if p is not None
+            )
         for i, c in enumerate(self.conditions):
             out.extend(c.problems(f"{path}.conditions[{i}]"))
         return out

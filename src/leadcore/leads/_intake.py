@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 import attrs
 import phonenumbers
 
+from leadcore._limits import duration_problem
 from leadcore.leads._model import FieldValue, Lead
 from leadcore.workflow import name_key
 
@@ -207,6 +208,8 @@ class LeadSettings:
             )
         if self.duplicate_window is not None and self.duplicate_window <= timedelta(0):
             out.append("duplicate_window: must be positive, or None for no limit")
+        elif (too_long := duration_problem(self.duplicate_window, "duplicate_window")) is not None:
+            out.append(too_long)
         seen: set[str] = set()
         for i, d in enumerate(self.custom_fields):
             if not _FIELD_KEY.fullmatch(d.key):

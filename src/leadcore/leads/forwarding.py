@@ -28,6 +28,7 @@ import attrs
 
 from leadcore import events as ev
 from leadcore._arguments import checked_arguments
+from leadcore._limits import aware_problem
 from leadcore._service import ServiceContext, record_event, retry_on_conflict
 from leadcore._text import checks_text
 from leadcore.errors import ConflictError, NotFound, ValidationError
@@ -119,9 +120,9 @@ _PERIODS: tuple[ReportPeriod, ...] = ("day", "week", "month", "all")
 
 def _naive(**values: datetime | None) -> list[str]:
     return [
-        f"{name}: must be timezone-aware, got {value.isoformat()}"
+        problem
         for name, value in values.items()
-        if value is not None and value.utcoffset() is None
+        if (problem := aware_problem(value, name)) is not None
     ]
 
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Literal
 
 from leadcore._arguments import checked_arguments
+from leadcore._limits import aware_problem
 from leadcore._service import ServiceContext
 from leadcore._text import checks_text
 from leadcore.errors import ValidationError
@@ -109,9 +110,9 @@ class ReportsService:
 def _period_problems(start: datetime | None, end: datetime | None) -> list[str]:
     # Stored times are aware; a naive bound could not be compared with them.
     return [
-        f"{name}: must be timezone-aware, got {value.isoformat()}"
+        problem
         for name, value in (("start", start), ("end", end))
-        if value is not None and value.utcoffset() is None
+        if (problem := aware_problem(value, name)) is not None
     ]
 
 

@@ -18,6 +18,7 @@ import attrs
 
 from leadcore import events as ev
 from leadcore._arguments import checked_arguments
+from leadcore._limits import aware_problem, datetime_problem, duration_problem
 from leadcore._service import Actor, ServiceContext, retry_on_conflict
 from leadcore._text import MAX_SEARCH_TEXT, checks_text, text_limits
 from leadcore.dispatch._rules import ProjectRules
@@ -116,6 +117,14 @@ class Writer:
             problems.append("task: give due_at or due_in, not both")
         if draft.due_at is not None and draft.due_at.tzinfo is None:
             problems.append("task.due_at: must be timezone-aware")
+        problems.extend(
+            p
+            for p in (
+                datetime_problem(draft.due_at, "task.due_at"),
+                duration_problem(draft.due_in, "task.due_in"),
+            )
+            if p is not None
+        )
         if problems:
             raise ValidationError("invalid task", problems)
         assignee = draft.assignee_id or self.actor.user.id
@@ -1383,9 +1392,9 @@ class Work:
 def _naive(**values: datetime | None) -> builtins.list[str]:
     """A problem for each naive datetime: they cannot be compared with stored times."""
     return [
-        f"{name}: must be timezone-aware, got {value.isoformat()}"
+        problem
         for name, value in values.items()
-        if value is not None and value.utcoffset() is None
+        if (problem := aware_problem(value, name)) is not None
     ]
 
 

@@ -60,13 +60,13 @@ __all__ = [
 def read_definition(path: str | Path) -> object:
     """Read a definition file as plain data: ``.json`` as JSON, anything else as TOML.
 
-    Raises ``OSError`` when the file cannot be read, ``UnicodeDecodeError``
-    when it is not UTF-8, and :class:`~leadcore.errors.WorkflowInvalid` (code
-    ``syntax``) when it does not parse.
+    Raises ``OSError`` when the file cannot be read, and
+    :class:`~leadcore.errors.WorkflowInvalid` (code ``syntax``) when it is not
+    UTF-8 text or does not parse (a number too long for Python included).
     """
     p = Path(path)
-    text = p.read_text(encoding="utf-8")
-    return load_json(text) if p.suffix.lower() == ".json" else load_toml(text)
+    data = p.read_bytes()
+    return load_json(data) if p.suffix.lower() == ".json" else load_toml(data)
 
 
 def load_workflow(path: str | Path) -> Workflow:

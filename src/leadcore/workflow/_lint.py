@@ -12,6 +12,7 @@ from __future__ import annotations
 import enum
 import json
 import re
+import sys
 import tomllib
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
+from leadcore._limits import safe_repr
 from leadcore.errors import WorkflowInvalid
 from leadcore.ids import is_valid_id
 from leadcore.workflow._status import Category, Requirement, Status
@@ -26,7 +28,10 @@ from leadcore.workflow._status import Category, Requirement, Status
 if TYPE_CHECKING:
     from leadcore.workflow._model import Workflow
 
-__all__ = ["CODES", "Finding", "LintCode", "Severity", "lint"]
+__all__ = ["CODES", "MAX_VERSION", "Finding", "LintCode", "Severity", "lint"]
+
+MAX_VERSION = 2**31 - 1
+"""The largest workflow ``version`` a definition may give."""
 
 W = TypeVar("W", bound="Workflow")
 
@@ -302,7 +307,7 @@ def _read_enum(
         except ValueError:
             pass
     accepted = ", ".join(m.value for m in enum_type)
-    findings.append(_f(code, path, f"{what} {value!r} is not one of: {accepted}"))
+    findings.append(_f(code, path, f"{what} {safe_repr(value)} is not one of: {accepted}"))
     return None
 
 
@@ -358,10 +363,14 @@ def _read_definition(
 
 
 def _read_version(value: object, findings: list[Finding]) -> int | None:
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_VERSION:
         return value
     findings.append(
-        _f(LintCode.BAD_VERSION, "version", f"version must be a whole number >= 1, got {value!r}")
+        _f(
+            LintCode.BAD_VERSION,
+            "version",
+            f"version must be a whole number from 1 to {MAX_VERSION}, got {safe_repr(value)}",
+        )
     )
     return None
 
@@ -717,28 +726,65 @@ def _source(workflow_id: str | None) -> str:
     return f"workflow {workflow_id!r}" if workflow_id else "workflow"
 
 
-def load_toml(text: str) -> dict[str, Any]:
-    """Parse TOML text; a syntax error becomes a ``WorkflowInvalid`` with the line."""
+def load_toml(text: str | bytes) -> dict[str, Any]:
+    """Parse TOML text (or UTF-8 bytes); a syntax error becomes a ``WorkflowInvalid``."""
+    source = _text(text, "TOML")
     try:
-        return tomllib.loads(text)
+        return tomllib.loads(source)
     except tomllib.TOMLDecodeError as exc:
         raise WorkflowInvalid(
             [_f(LintCode.SYNTAX, "", f"not valid TOML: {exc}")], source="workflow"
         ) from None
     except RecursionError:
         raise WorkflowInvalid([_too_deep("TOML")], source="workflow") from None
+    except ValueError as exc:  # an integer past Python's digit limit, an impossible date
+        raise WorkflowInvalid([_unreadable(source, "TOML", exc)], source="workflow") from None
 
 
-def load_json(text: str) -> Any:
-    """Parse JSON text; a syntax error becomes a ``WorkflowInvalid`` with the position."""
+def load_json(text: str | bytes) -> Any:
+    """Parse JSON text (or UTF-8 bytes); a syntax error becomes a ``WorkflowInvalid``."""
+    source = _text(text, "JSON")
     try:
-        return json.loads(text)
+        return json.loads(source)
     except json.JSONDecodeError as exc:
         raise WorkflowInvalid(
             [_f(LintCode.SYNTAX, "", f"not valid JSON: {exc}")], source="workflow"
         ) from None
     except RecursionError:
         raise WorkflowInvalid([_too_deep("JSON")], source="workflow") from None
+    except ValueError as exc:  # an integer past Python's digit limit
+        raise WorkflowInvalid([_unreadable(source, "JSON", exc)], source="workflow") from None
+
+
+def _text(text: object, language: str) -> str:
+    """Definition text as ``str``: UTF-8 bytes are decoded, anything else is a syntax error."""
+    if isinstance(text, bytes | bytearray):
+        try:
+            return bytes(text).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            message = f"not UTF-8 text: byte {exc.start} is {text[exc.start]:#04x}"
+            raise WorkflowInvalid([_f(LintCode.SYNTAX, "", message)], source="workflow") from None
+    if not isinstance(text, str):
+        message = f"not valid {language}: expected text, got {type(text).__name__}"
+        raise WorkflowInvalid([_f(LintCode.SYNTAX, "", message)], source="workflow")
+    return text
+
+
+_LONG_NUMBER = re.compile(r"\d[\d_]{" + str(sys.get_int_max_str_digits()) + ",}")
+
+
+def _unreadable(text: str, language: str, error: ValueError) -> Finding:
+    found = _LONG_NUMBER.search(text)
+    if found is None:
+        return _f(LintCode.SYNTAX, "", f"not valid {language}: {error}")
+    line = text.count("\n", 0, found.start()) + 1
+    column = found.start() - text.rfind("\n", 0, found.start())
+    limit = sys.get_int_max_str_digits()
+    message = (
+        f"not valid {language}: the number at line {line}, column {column} "
+        f"has more than {limit} digits"
+    )
+    return _f(LintCode.SYNTAX, "", message)
 
 
 def _too_deep(language: str) -> Finding:

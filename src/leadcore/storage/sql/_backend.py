@@ -36,12 +36,13 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects import mysql, postgresql, sqlite
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.pool import StaticPool
 
 from leadcore.errors import ValidationError
 from leadcore.storage.sql._rls import SETTING
+from leadcore.storage.sql._url import read_url
 
 __all__ = ["Backend", "backend_for"]
 
@@ -359,7 +360,7 @@ def _mysql_code(error: DBAPIError) -> object:
 
 def backend_for(url: str | URL, *, row_level_security: bool, timeout: float) -> Backend:
     """The backend of a database URL; ``ValidationError`` if it is not supported."""
-    parsed = make_url(url)
+    parsed = read_url(url)
     family = parsed.get_backend_name()
     kinds: dict[str, type[Backend]] = {
         "sqlite": SqliteBackend,
