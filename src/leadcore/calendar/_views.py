@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, TypeAlias
 
 import attrs
 
+from leadcore.calendar._instants import is_after, utc
 from leadcore.calendar._model import Activity, BusyBlock, ClientRef, Occurrence, When, instant
 from leadcore.calendar._recurrence import DEFAULT_LIMIT, expand, expand_all
 from leadcore.calendar._series import load_zone
@@ -64,9 +65,10 @@ def _entry(occ: Occurrence, visible: Visibility) -> Entry:
 
 
 def _entry_bounds(entry: Entry, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """Start and end as UTC instants, so that they compare whatever their ``fold``."""
     if isinstance(entry, Occurrence):
         return entry.starts_at, entry.ends_at
-    return instant(entry.start, zone), instant(entry.end, zone)
+    return utc(instant(entry.start, zone)), utc(instant(entry.end, zone))
 
 
 def _on_day(entry: Entry, day: date, start: datetime, end: datetime, zone: ZoneInfo) -> bool:
@@ -418,7 +420,7 @@ def search(
                     "mix a date and a datetime; give both as dates or both as aware datetimes"
                 ],
             )
-        if not query.end > query.start:
+        if not is_after(query.end, query.start):
             raise ValidationError("the search is invalid", ["end: is not after start"])
     floor = _decode(after) if after is not None else None
     hits = sorted(
