@@ -39,6 +39,7 @@ __all__ = [
     "all_day_occurrences",
     "exists",
     "first_instant",
+    "generated_walls",
     "occurrences",
     "parse",
     "timed_occurrences",
@@ -350,6 +351,21 @@ def occurrences(
     instants |= {x.astimezone(UTC) for x in rdates if isinstance(x, datetime)}
     instants -= {x.astimezone(UTC) for x in exdates if isinstance(x, datetime)}
     return sorted(i for i in instants if i <= horizon)
+
+
+def generated_walls(start: datetime, rule_text: str, horizon: datetime) -> Iterator[datetime]:
+    """Wall times the rule generates from naive ``start`` on, up to ``horizon``.
+
+    Before COUNT and UNTIL, and whether or not they exist in any zone: what a
+    series starting at ``start`` would be made of.
+    """
+    rule = parse(rule_text)
+    k = 0
+    while (first := _period_start(rule, start, k)) <= horizon:
+        k += 1
+        for wall in _period_set(rule, first, start):
+            if start <= wall <= horizon:
+                yield wall
 
 
 def timed_occurrences(
