@@ -197,7 +197,9 @@ def cases(draw: st.DrawFn) -> Case:
         hi = lo + timedelta(minutes=draw(st.integers(1, (3 if sub_daily else 70) * 24 * 60)))
         horizon = start.astimezone(UTC) + reach
     plain = rfc5545.occurrences(start, rule, zone, horizon)
-    exdates = tuple(draw(st.lists(st.sampled_from(plain[:40]), max_size=3, unique=True)))
+    exdates: tuple[datetime | date, ...] = ()
+    if plain:
+        exdates = tuple(draw(st.lists(st.sampled_from(plain[:40]), max_size=3, unique=True)))
     activity = Activity(
         id="a1",
         organization_id="org",
@@ -302,7 +304,7 @@ def test_an_edit_is_accepted_exactly_for_the_occurrences_of_rfc5545(
         return  # excluded and edited at once is refused for its own reason
     if is_occurrence:
         edited = attrs.evolve(activity, recurrence=recurrence)
-        found = expand(edited, candidate, candidate + near, limit=10).occurrences
+        found = expand(edited, candidate, candidate + near, limit=100_000).occurrences
         assert [o.title for o in found if o.original_start == candidate] == ["Edited"]
     else:
         with pytest.raises(ValidationError, match="not an occurrence of the series"):
