@@ -161,3 +161,9 @@ def test_a_split_series_continues_with_the_same_occurrences() -> None:
         *expand(tail, _utc(2026, 3, 1), _utc(2026, 6, 1)).occurrences,
     ]
     assert [o.starts_at for o in both] == [o.starts_at for o in whole]
+
+
+def test_a_weekly_series_whose_first_week_began_before_year_one_still_expands() -> None:
+    series = _series(WEEKLY_SETPOS + ";WKST=SU", date(1, 1, 2))
+    found = expand(series, date(1, 1, 2), date(1, 1, 20)).occurrences
+    assert [o.start for o in found] == [date(1, 1, 2), date(1, 1, 9), date(1, 1, 16)]

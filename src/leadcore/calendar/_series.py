@@ -289,7 +289,10 @@ class Series:
             year, month0 = divmod(_months(ws) + steps, 12)
             return datetime(year, month0 + 1, 1)
         if rule.freq == "WEEKLY":
-            first = datetime(ws.year, ws.month, ws.day) - (ws.weekday() - rule.wkst) % 7 * _ONE_DAY
+            day = datetime(ws.year, ws.month, ws.day)
+            back = (ws.weekday() - rule.wkst) % 7 * _ONE_DAY
+            # In the first days of year 1 the week began before the calendar did.
+            first = day - back if day - datetime.min >= back else datetime.min
         elif rule.freq == "DAILY":
             first = datetime(ws.year, ws.month, ws.day)
         elif rule.freq == "HOURLY":
