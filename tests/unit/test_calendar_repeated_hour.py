@@ -32,6 +32,7 @@ from leadcore.calendar import (
 )
 from leadcore.clock import ManualClock
 from leadcore.core import Session
+from leadcore.errors import ValidationError
 from leadcore.ids import SequentialIds
 
 # (zone, the wall day of the repeated hour, start wall and end wall inside it,
@@ -253,3 +254,15 @@ def test_every_activity_lasts_the_time_between_its_instants(
     assert activity.duration == timedelta(minutes=minutes)
     (occ,) = expand(activity, first, last).occurrences
     assert (occ.starts_at, occ.ends_at) == (first, last)
+
+
+def test_an_end_not_after_a_skipped_start_is_refused_saying_the_start_is_skipped() -> None:
+    zone = ZoneInfo("America/New_York")
+    skipped = datetime(2026, 3, 8, 2, 30, tzinfo=zone)  # 02:30 EST: 03:30 EDT
+    with pytest.raises(ValidationError) as refused:
+        _activity(skipped, datetime(2026, 3, 8, 3, 0, tzinfo=zone), "America/New_York")
+    assert refused.value.problems == (
+        "end: 2026-03-08T03:00:00-04:00 is not after start 2026-03-08T02:30:00-05:00; "
+        "start 02:30 does not exist on 2026-03-08 in America/New_York (the clocks skip it): "
+        "it is the instant 2026-03-08T03:30:00-04:00",
+    )

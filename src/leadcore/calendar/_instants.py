@@ -24,7 +24,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import TypeVar
 
-__all__ = ["elapsed", "is_after", "later", "utc"]
+__all__ = ["elapsed", "is_after", "later", "skipped_note", "utc"]
 
 _D = TypeVar("_D", bound=date)
 
@@ -61,3 +61,26 @@ def later(value: _D, delta: timedelta) -> _D:
     if isinstance(value, datetime) and value.tzinfo is not None:
         return (value.astimezone(UTC) + delta).astimezone(value.tzinfo)
     return value + timedelta(days=delta.days)
+
+
+def skipped_note(name: str, value: date) -> str:
+    """A note that the wall time of aware ``value`` is skipped by its zone, else ``""``.
+
+    Such a time (02:30 on the night New York's clocks go from 02:00 to 03:00)
+    is read as an instant by its offset before the change (RFC 5545 section
+    3.3.5 reads it so too), which a reader of the wall time does not expect.
+
+    >>> from datetime import datetime
+    >>> from zoneinfo import ZoneInfo
+    >>> skipped_note("start", datetime(2026, 3, 8, 2, 30, tzinfo=ZoneInfo("America/New_York")))
+    '; start 02:30 does not exist on 2026-03-08 in America/New_York (the clocks skip it): it is the instant 2026-03-08T03:30:00-04:00'
+    """  # noqa: E501
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        return ""
+    shown = value.astimezone(UTC).astimezone(value.tzinfo)
+    if shown.replace(tzinfo=None) == value.replace(tzinfo=None, fold=0):
+        return ""
+    return (
+        f"; {name} {value:%H:%M} does not exist on {value.date().isoformat()} in {value.tzinfo} "
+        f"(the clocks skip it): it is the instant {shown.isoformat()}"
+    )

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 import attrs
 
-from leadcore.calendar._instants import is_after
+from leadcore.calendar._instants import is_after, skipped_note
 from leadcore.calendar._rule import Rule, parse_rule
 from leadcore.calendar._series import Key, Series, key_of, load_zone, sorted_keys
 from leadcore.errors import ValidationError
@@ -473,6 +473,8 @@ def _check(a: Activity) -> list[str]:
         problems.append(
             f"end: {a.end.isoformat()} is not after start {a.start.isoformat()}"
             + ("; an all-day end is exclusive (a one-day activity ends the next day)" * all_day)
+            + skipped_note("start", a.start)
+            + skipped_note("end", a.end)
         )
         times_ok = False
     if zone is None or not times_ok:
