@@ -173,7 +173,7 @@ def script(core: Leadcore, clock: ManualClock) -> list[Answer]:
     ask(
         "a booking in the hour the clocks skip",
         lambda: maya.calendar.schedule(
-            "Early call", start=skipped, end=skipped + timedelta(hours=1), tz="Europe/London"
+            "Early call", start=skipped, end=skipped + timedelta(hours=2), tz="Europe/London"
         ),
     )
     ask(

@@ -16,6 +16,7 @@ from typing import TypeAlias
 import attrs
 
 from leadcore._limits import load_zone
+from leadcore.calendar._instants import is_after
 from leadcore.calendar._model import Activity, BusyBlock, Occurrence
 from leadcore.calendar._recurrence import DEFAULT_LIMIT, expand, expand_all
 from leadcore.calendar._visibility import Visibility, can_see
@@ -320,7 +321,7 @@ def free_slots(
     for name, value in (("start", start), ("end", end)):
         if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
             problems.append(f"{name}: must be a timezone-aware datetime, got {value!r}")
-    if not problems and not end > start:
+    if not problems and not is_after(end, start):
         problems.append(f"end: {end} is not after start {start}")
     if not isinstance(duration, timedelta) or duration <= timedelta(0):
         problems.append(f"duration: must be a positive timedelta, got {duration!r}")

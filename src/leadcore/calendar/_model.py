@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 import attrs
 
 from leadcore._limits import date_problem, load_zone
+from leadcore.calendar._instants import is_after, skipped_note
 from leadcore.calendar._rule import Rule, parse_rule
 from leadcore.calendar._series import Key, Series, key_of, sorted_keys
 from leadcore.errors import ValidationError
@@ -469,10 +470,12 @@ def _check(a: Activity) -> list[str]:
         if problem is not None:
             problems.append(problem)
             times_ok = False
-    if times_ok and not a.end > a.start:
+    if times_ok and not is_after(a.end, a.start):
         problems.append(
             f"end: {a.end.isoformat()} is not after start {a.start.isoformat()}"
             + ("; an all-day end is exclusive (a one-day activity ends the next day)" * all_day)
+            + skipped_note("start", a.start)
+            + skipped_note("end", a.end)
         )
         times_ok = False
     if zone is None or not times_ok:
@@ -658,7 +661,7 @@ def _overrides(
         new_start = _in_zone(o.start, zone) if o.start is not None else None
         new_end = _in_zone(o.end, zone) if o.end is not None else None
         first = new_start if new_start is not None else _in_zone(o.original_start, zone)
-        if new_end is not None and not new_end > first:
+        if new_end is not None and not is_after(new_end, first):
             problems.append(f"{path}.end: {new_end} is not after the occurrence's start {first}")
             continue
         result[key] = attrs.evolve(

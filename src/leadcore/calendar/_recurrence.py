@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 import attrs
 
+from leadcore.calendar._instants import is_after
 from leadcore.calendar._model import Activity, Occurrence, OccurrenceOverride, Recurrence, When
 from leadcore.calendar._rule import parse_rule
 from leadcore.calendar._series import Key, Series, day_offset, key_of, local
@@ -71,7 +72,7 @@ def _window_problems(start: object, end: object) -> list[str]:
             problems.append(f"window {name}: must be a datetime or a date, got {value!r}")
     if len(kinds) == 2 and kinds[0] != kinds[1]:
         problems.append("window: start and end must both be datetimes or both be dates")
-    elif not problems and not end > start:  # type: ignore[operator]
+    elif not problems and not is_after(end, start):  # type: ignore[arg-type]
         problems.append(f"window: end {end} is not after start {start}")
     return problems
 

@@ -14,6 +14,14 @@ is restarted a whole number of periods before the window (its implicit parts,
 such as the weekday of a weekly rule, made explicit first so the restart
 cannot change them), and the common shapes (daily, weekly by weekday) are
 computed arithmetically without dateutil at all.
+
+Every run of dateutil starts at the *beginning of a period* (the first day of
+a year or month, the WKST day of a week, midnight, the top of an hour), never
+mid-period: dateutil builds its first weekly period from its start on, so
+``BYSETPOS`` would pick among part of a week only. Starting at the period's
+beginning gives every period the whole set RFC 5545 section 3.3.10 applies
+``BYSETPOS`` to, and instances before the series' start are dropped after
+that choice. So what comes out never depends on where a window falls.
 """
 
 from __future__ import annotations
@@ -210,7 +218,7 @@ class Series:
             self._fast = _fast_shape(rule, wall_start)
             if self._fast is None:
                 try:
-                    self._du = self._make_rrule(wall_start)
+                    self._du = self._make_rrule(self._period_start(0))
                 except ValueError:
                     # dateutil proves some hour/minute/second combinations empty
                     # (FREQ=HOURLY;INTERVAL=2;BYHOUR=1 from an even hour).
@@ -254,6 +262,37 @@ class Series:
             byminute=byminute or None,
             bysecond=bysecond or None,
         )
+
+    def _period_start(self, k: int) -> datetime:
+        """The beginning of the ``k``-th active period of the rule (0: the start's).
+
+        Periods are whole years, months, weeks (from the WKST day), days,
+        hours, minutes or seconds of wall time; a rule with ``INTERVAL=n``
+        is active in every ``n``-th one, counted from the start's.
+        """
+        rule = self.rule
+        assert rule is not None
+        ws = self.wall_start
+        steps = k * rule.interval
+        if rule.freq == "YEARLY":
+            return datetime(ws.year + steps, 1, 1)
+        if rule.freq == "MONTHLY":
+            year, month0 = divmod(_months(ws) + steps, 12)
+            return datetime(year, month0 + 1, 1)
+        if rule.freq == "WEEKLY":
+            day = datetime(ws.year, ws.month, ws.day)
+            back = (ws.weekday() - rule.wkst) % 7 * _ONE_DAY
+            # In the first days of year 1 the week began before the calendar did.
+            first = day - back if day - datetime.min >= back else datetime.min
+        elif rule.freq == "DAILY":
+            first = datetime(ws.year, ws.month, ws.day)
+        elif rule.freq == "HOURLY":
+            first = ws.replace(minute=0, second=0, microsecond=0)
+        elif rule.freq == "MINUTELY":
+            first = ws.replace(second=0, microsecond=0)
+        else:
+            first = ws.replace(microsecond=0)
+        return first + _UNIT[rule.freq] * steps
 
     # -- checks used by validation --------------------------------------------
 
@@ -305,8 +344,9 @@ class Series:
             if next(iter(probe_days), None) is None:
                 return None
         try:
-            probe = self._du.replace(dtstart=ws.replace(year=ws.year + shift))
-            if next(iter(probe), None) is None:
+            first = self._period_start(0)
+            probe = self._du.replace(dtstart=first.replace(year=first.year + shift))
+            if next(probe.xafter(ws.replace(year=ws.year + shift), inc=True), None) is None:
                 return None
         except ValueError:
             # dateutil proves some impossible hour/minute/second combinations itself.
@@ -364,20 +404,13 @@ class Series:
         elif rule.freq == "MONTHLY":
             k = (_months(lo) - _months(ws)) // n
         else:
-            k = (lo - ws) // (_UNIT[rule.freq] * n)
+            k = (lo - self._period_start(0)) // (_UNIT[rule.freq] * n)
         if k <= 0:
             return self._du
         cached = self._jumps.get(k)
         if cached is not None:
             return cached
-        if rule.freq == "YEARLY":
-            dtstart = datetime(ws.year + k * n, 1, 1)
-        elif rule.freq == "MONTHLY":
-            year, month0 = divmod(_months(ws) + k * n, 12)
-            dtstart = datetime(year, month0 + 1, 1)
-        else:
-            dtstart = ws + _UNIT[rule.freq] * (k * n)
-        restarted = self._make_rrule(dtstart)
+        restarted = self._make_rrule(self._period_start(k))
         if len(self._jumps) > 8:
             self._jumps.clear()
         self._jumps[k] = restarted

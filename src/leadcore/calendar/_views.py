@@ -21,7 +21,8 @@ import attrs
 
 from leadcore._limits import load_zone
 from leadcore.calendar._model import Activity, BusyBlock, ClientRef, Occurrence, When, instant
-from leadcore.calendar._recurrence import DEFAULT_LIMIT, expand, expand_all
+from leadcore.calendar._instants import is_after, utc
+from leadcore.calendar._recurrence import DEFAULT_LIMIT, Expansion, expand, expand_all
 from leadcore.calendar._visibility import Visibility, can_see
 from leadcore.errors import ValidationError
 
@@ -64,9 +65,10 @@ def _entry(occ: Occurrence, visible: Visibility) -> Entry:
 
 
 def _entry_bounds(entry: Entry, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """Start and end as UTC instants, so that they compare whatever their ``fold``."""
     if isinstance(entry, Occurrence):
         return entry.starts_at, entry.ends_at
-    return instant(entry.start, zone), instant(entry.end, zone)
+    return utc(instant(entry.start, zone)), utc(instant(entry.end, zone))
 
 
 def _on_day(entry: Entry, day: date, start: datetime, end: datetime, zone: ZoneInfo) -> bool:
@@ -149,6 +151,26 @@ def _involving(activities: Iterable[Activity], users: Set[str] | None) -> list[A
     return [a for a in activities if any(p in users for p in a.participant_ids)]
 
 
+def _days_of(
+    activities: Iterable[Activity], first: date, last: date, zone: ZoneInfo, limit: int
+) -> tuple[Expansion, Expansion]:
+    """Timed, then all-day occurrences of the days ``[first, last)`` read in ``zone``.
+
+    Timed activities are taken by instants (the viewer's midnights); all-day
+    ones by their dates, which are the same for every viewer (floating, as
+    RFC 5545 section 3.3.4 has DATE values): an all-day activity on 2 March
+    shows on 2 March in every zone, in every view.
+    """
+    timed: list[Activity] = []
+    whole: list[Activity] = []
+    for activity in activities:
+        (whole if activity.all_day else timed).append(activity)
+    return (
+        expand_all(timed, _midnight(first, zone), _midnight(last, zone), limit=limit),
+        expand_all(whole, first, last, limit=limit),
+    )
+
+
 def _order(entry: Entry, zone: ZoneInfo) -> tuple[bool, datetime]:
     return (not entry.all_day, _entry_bounds(entry, zone)[0])
 
@@ -170,17 +192,20 @@ def day_view(
     zone = _zone(tz)
     start, end = _midnight(day, zone), _midnight(day + timedelta(days=1), zone)
     wanted = set(user_ids)
-    expansion = expand_all(_involving(activities, wanted), start, end, limit=limit)
+    timed, whole = _days_of(
+        _involving(activities, wanted), day, day + timedelta(days=1), zone, limit
+    )
+    found = (*whole.occurrences, *timed.occurrences)
     columns = []
     for user in user_ids:
         entries = [
             _entry(occ, visible)
-            for occ in expansion.occurrences
+            for occ in found
             if user in occ.activity.participant_ids and _on_day(occ, day, start, end, zone)
         ]
         entries.sort(key=lambda e: _order(e, zone))
         columns.append(DayColumn(user, tuple(entries)))
-    return DayView(day, tz, tuple(columns), expansion.is_truncated)
+    return DayView(day, tz, tuple(columns), timed.is_truncated or whole.is_truncated)
 
 
 def _period(
@@ -195,16 +220,16 @@ def _period(
     zone = _zone(tz)
     last = first + timedelta(days=days)
     users = None if user_ids is None else set(user_ids)
-    expansion = expand_all(
-        _involving(activities, users), _midnight(first, zone), _midnight(last, zone), limit=limit
+    timed_expansion, whole_expansion = _days_of(
+        _involving(activities, users), first, last, zone, limit
     )
-    # The expansion is in start order already: filling each day in that order, all-day
+    # Each expansion is in start order already: filling each day in that order, all-day
     # entries apart, keeps every day sorted without sorting it again.
     whole_days: list[list[Entry]] = [[] for _ in range(days)]
     timed: list[list[Entry]] = [[] for _ in range(days)]
     first_ordinal = first.toordinal()
     tick = timedelta(microseconds=1)
-    for occ in expansion.occurrences:
+    for occ in (*whole_expansion.occurrences, *timed_expansion.occurrences):
         entry = _entry(occ, visible)
         start, end = occ.start, occ.end
         if isinstance(start, datetime):
@@ -221,7 +246,8 @@ def _period(
     result = tuple(
         CalendarDay(first + timedelta(days=i), (*whole_days[i], *timed[i])) for i in range(days)
     )
-    return PeriodView(first, last, tz, result, expansion.is_truncated)
+    truncated = timed_expansion.is_truncated or whole_expansion.is_truncated
+    return PeriodView(first, last, tz, result, truncated)
 
 
 def week_view(
@@ -418,7 +444,7 @@ def search(
                     "mix a date and a datetime; give both as dates or both as aware datetimes"
                 ],
             )
-        if not query.end > query.start:
+        if not is_after(query.end, query.start):
             raise ValidationError("the search is invalid", ["end: is not after start"])
     floor = _decode(after) if after is not None else None
     hits = sorted(

@@ -51,6 +51,7 @@ from leadcore.calendar._availability import (
 from leadcore.calendar._availability import conflicts as find_conflicts
 from leadcore.calendar._availability import free_slots as find_free_slots
 from leadcore.calendar._ical import from_ics, to_ics
+from leadcore.calendar._instants import later, utc
 from leadcore.calendar._model import (
     Activity,
     ActivityStatus,
@@ -329,6 +330,10 @@ class _Catalogue:
 
 
 Rule: TypeAlias = Callable[[Activity], bool]
+
+
+def _is_aware(value: object) -> bool:
+    return isinstance(value, datetime) and value.utcoffset() is not None
 
 
 def _utc(value: When, activity: Activity) -> datetime:
@@ -1138,10 +1143,12 @@ class CalendarService:
                         f"activity {old.id!r}: cannot move one occurrence",
                         ["recurrence, tz: change them for the series, or pass following=True"],
                     )
-                same = start == occurrence or (
-                    isinstance(start, datetime)
-                    and isinstance(occurrence, datetime)
-                    and key_of(start) == key_of(occurrence)
+                # As instants: ``==`` would take 01:30 of the repeated hour's second
+                # run for the first one's, and drop the move.
+                same = (
+                    key_of(start) == key_of(occurrence)
+                    if _is_aware(start) and _is_aware(occurrence)
+                    else start == occurrence
                 )
                 new = self._edit(
                     old, occurrence, start=None if same and end is None else start, end=end
@@ -1215,7 +1222,7 @@ class CalendarService:
                     where, ["end: give the end when changing between all-day and timed"]
                 )
             if isinstance(start, datetime) and isinstance(activity.start, datetime):
-                end = start + activity.duration
+                end = later(start, activity.duration)
             elif isinstance(start, date):
                 end = start + timedelta(days=activity.duration.days)
         rec: Recurrence | None
@@ -1655,7 +1662,7 @@ class CalendarService:
             cat = self._catalogue(w.uow, w.org)
             users = [self._user(w, u) for u in self._users(w, user_ids)]
             ids = [u.id for u in users]
-            lo, hi = start - buffer, end + buffer
+            lo, hi = utc(start) - buffer, utc(end) + buffer
             busy: Mapping[str, Iterable[tuple[datetime, datetime]]] = dict.fromkeys(ids, ())
             if hi > lo:  # otherwise free_slots below names every problem of the input
                 activities = self._shown(w, cat, lo, hi, ids)
