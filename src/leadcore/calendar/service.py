@@ -38,7 +38,8 @@ from leadcore.calendar._availability import (
 )
 from leadcore.calendar._availability import conflicts as find_conflicts
 from leadcore.calendar._availability import free_slots as find_free_slots
-from leadcore.calendar._ical import from_ics, to_ics
+from leadcore.calendar._ical import IcsImport, from_ics, to_ics
+from leadcore.calendar._ical_import import same_instants
 from leadcore.calendar._model import (
     Activity,
     ActivityStatus,
@@ -275,10 +276,15 @@ class ScheduleConflict(ValidationError):
 class CalendarImport:
     """What an iCalendar import did.
 
-    An event whose UID is an activity of the organisation the user may see
-    updates it (``updated``, or ``unchanged`` if nothing differs); every other
-    event becomes a new activity with a new id (``created``). Events that
-    could not be imported are in ``problems``, each naming the event and why.
+    A file's UID is the file's identity, never an id of ours: an event whose
+    UID an earlier import of the organisation kept
+    (:attr:`Activity.ical_uid <leadcore.calendar.Activity.ical_uid>`), or
+    that this organisation exported itself, updates that activity if the
+    user may see it (``updated``, or ``unchanged`` if nothing differs); every
+    other event becomes a new activity with a new id (``created``). Events
+    that could not be imported are in ``problems``, each naming the event and
+    why; ``mapped`` says how the users and zones the file did not give as
+    ours were found.
     """
 
     created: tuple[Activity, ...] = ()
@@ -287,6 +293,9 @@ class CalendarImport:
     problems: tuple[str, ...] = ()
     conflicts: tuple[Conflict, ...] = ()
     """The clashes the imported activities introduced."""
+    mapped: tuple[str, ...] = ()
+    """How users and zones were found: ``VEVENT #0 (UID 'x'): responsible_user_id
+    'user-2' from ORGANIZER mailto:avi@example.com``."""
 
 
 #: A client given to the calendar: a reference, ``"kind:id"`` text, or a bare id.
@@ -1730,6 +1739,8 @@ class CalendarService:
                 statuses=cat.statuses,
                 responsible_user_id=responsible_user_id or w.actor.user.id,
                 addresses=self._addresses(w),
+                user_ids=[u.id for u in w.uow.users.list(w.org)],
+                type_ids=[t.id for t in cat.types],
                 default_tz=default_tz or self._home_tz(w),
             )
             problems = [str(p) for p in parsed.problems]
@@ -1738,9 +1749,11 @@ class CalendarService:
             unchanged: list[str] = []
             clashes: list[Conflict] = []
             added: list[Activity] = []
+            known = w.uow.calendar.by_ical_uid(w.org, [a.id for a in parsed.activities])
             for incoming in parsed.activities:
                 try:
-                    outcome = self._import_one(w, cat, rule, incoming, added)
+                    target = known.get(incoming.id) or self._exported_here(w, incoming, parsed)
+                    outcome = self._import_one(w, cat, rule, incoming, target, added)
                 except (ValidationError, NotFound, Forbidden) as exc:
                     problems.append(f"UID {incoming.id!r}: {exc}")
                     continue
@@ -1757,8 +1770,23 @@ class CalendarService:
                 self._seed(w, cat)
             w.uow.commit()
         return CalendarImport(
-            tuple(created), tuple(updated), tuple(unchanged), tuple(problems), tuple(clashes)
+            tuple(created),
+            tuple(updated),
+            tuple(unchanged),
+            tuple(problems),
+            tuple(clashes),
+            tuple(str(m) for m in parsed.mapped),
         )
+
+    @staticmethod
+    def _exported_here(w: Writer, incoming: Activity, parsed: IcsImport) -> Activity | None:
+        """The activity of ours an event of this organisation's own export was written from."""
+        if incoming.id not in parsed.exported_here or not is_valid_id(incoming.id):
+            return None
+        found = w.uow.calendar.get(w.org, incoming.id)
+        # Only an activity made here exports its id as UID; one imported (this one
+        # included) exports its file's UID, which ``by_ical_uid`` finds.
+        return found if found is not None and found.ical_uid is None else None
 
     def _import_one(
         self,
@@ -1766,12 +1794,17 @@ class CalendarService:
         cat: _Catalogue,
         rule: Rule,
         incoming: Activity,
+        existing: Activity | None,
         added: Sequence[Activity],
     ) -> tuple[str, Activity, tuple[Conflict, ...]]:
-        existing = w.uow.calendar.get(w.org, incoming.id) if is_valid_id(incoming.id) else None
-        if existing is not None and rule(existing):
-            same = attrs.evolve(incoming, version=existing.version)
-            if same == existing:
+        if existing is not None and not rule(existing):
+            raise Forbidden(
+                "this event was imported before as an activity you may not see; not imported"
+            )
+        if existing is not None:
+            same = attrs.evolve(incoming, id=existing.id, version=existing.version)
+            same = attrs.evolve(same, ical_uid=existing.ical_uid)
+            if same == existing and same_instants(same, existing):
                 return "unchanged", existing, ()
             self._check_refs(w, cat, same, existing)
             self._may_hold(w, rule, same)

@@ -11,7 +11,7 @@ the linked clients.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Protocol
 
@@ -151,6 +151,15 @@ class CalendarRepository(Protocol):
         self, organization_id: str, *, type_id: str | None = None, status_id: str | None = None
     ) -> bool:
         """Whether some activity (or edited occurrence) has this type or this status."""
+        ...
+
+    def by_ical_uid(self, organization_id: str, uids: Collection[str]) -> Mapping[str, Activity]:
+        """The activities imported from these iCalendar UIDs, by UID (those found only).
+
+        Matches :attr:`Activity.ical_uid <leadcore.calendar.Activity.ical_uid>`
+        exactly (case and spaces count), in ``organization_id`` only. When
+        several activities hold one UID, the one with the smallest id.
+        """
         ...
 
     def types(self, organization_id: str) -> Sequence[ActivityType] | None:

@@ -106,6 +106,18 @@ class MemoryCalendar(Repo[_Row]):
                     return True
         return False
 
+    def by_ical_uid(self, organization_id: str, uids: Collection[str]) -> dict[str, Activity]:
+        """The activities imported from these UIDs, by UID (the smallest id when several)."""
+        wanted = frozenset(uids)
+        found: dict[str, Activity] = {}
+        if not wanted:
+            return found
+        for row in self._tx.scan(self.table, organization_id):
+            uid = row.activity.ical_uid
+            if uid in wanted and (uid not in found or row.activity.id < found[uid].id):
+                found[uid] = row.activity
+        return found
+
     def types(self, organization_id: str) -> Sequence[ActivityType] | None:
         """The stored types, or ``None``."""
         found: tuple[ActivityType, ...] | None = self._tx.read(

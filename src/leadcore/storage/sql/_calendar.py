@@ -46,6 +46,7 @@ from leadcore.storage.protocols import CalendarRepository
 from leadcore.storage.sql._calendar_schema import NEVER
 from leadcore.storage.sql._codec import encode, micros
 from leadcore.storage.sql._migrations import metadata
+from leadcore.storage.sql._schema_v4 import ical_key
 from leadcore.storage.sql._tables import bounded
 from leadcore.storage.sql._tenancy import Table
 from leadcore.storage.sql._tx import CHUNK, Deleted, Key, Spec, SqlTransaction
@@ -149,6 +150,7 @@ def _activity_columns(activity: Activity) -> dict[str, Any]:
         "type_id": activity.type_id,
         "status_id": activity.status_id,
         "status_edited": bool(_override_statuses(activity)),
+        "ical_key": None if activity.ical_uid is None else ical_key(activity.ical_uid),
         "record": encode(activity),
     }
 
@@ -492,6 +494,30 @@ class SqlCalendar(Table[Activity]):
             row.id not in staged and status_id in _override_statuses(_activity(row.record))
             for row in self._tx.rows(edited, organization_id)
         )
+
+    def by_ical_uid(self, organization_id: str, uids: Collection[str]) -> dict[str, Activity]:
+        """The activities imported from these UIDs, by UID (the smallest id when several)."""
+        org = organization_id
+        wanted = frozenset(uids)
+        staged = self._staged(org)
+        candidates: dict[str, Activity] = {
+            a.id: a for a in staged.values() if a.ical_uid is not None and a.ical_uid in wanted
+        }
+        keys = sorted({ical_key(uid) for uid in wanted})
+        for chunk in _chunks(keys):
+            statement = select(_A.id, _A.record).where(
+                _A.organization_id == org, _A.ical_key.in_(chunk)
+            )
+            for row in self._tx.rows(statement, org):
+                if row.id not in staged:
+                    candidates[row.id] = _activity(row.record)
+        found: dict[str, Activity] = {}
+        for activity_id in sorted(candidates):
+            uid = candidates[activity_id].ical_uid
+            # The key is a hash: the record says whether the UID is really the one asked for.
+            if uid is not None and uid in wanted and uid not in found:
+                found[uid] = candidates[activity_id]
+        return found
 
     # -- types, statuses, settings ------------------------------------------------------------
 

@@ -29,6 +29,7 @@ from leadcore.errors import ValidationError
 from leadcore.storage.sql._schema import define_v1, schema_version_table
 from leadcore.storage.sql._schema_v2 import define_v2, upgrade_v2
 from leadcore.storage.sql._schema_v3 import define_v3, upgrade_v3
+from leadcore.storage.sql._schema_v4 import define_v4, upgrade_v4
 
 __all__ = ["STEPS", "Step", "build_metadata", "current_version", "metadata", "migrate"]
 
@@ -58,6 +59,7 @@ STEPS: Final[tuple[Step, ...]] = (
     Step(1, "leadcore tables", define_v1, _create_new_tables),
     Step(2, "dispatch, calendar and forwarding tables", define_v2, upgrade_v2),
     Step(3, "index for the status counts of a project", define_v3, upgrade_v3),
+    Step(4, "iCalendar UID of imported activities", define_v4, upgrade_v4),
 )
 
 
