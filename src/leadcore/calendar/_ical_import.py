@@ -353,7 +353,10 @@ def from_ics(
         responsible_user_id,
     )
     fallback_tz = _text(cal, "X-WR-TIMEZONE") or default_tz
-    zones = ZoneFinder(fallback_tz if load_zone(fallback_tz)[0] is not None else default_tz)
+    zones = ZoneFinder(
+        fallback_tz if load_zone(fallback_tz)[0] is not None else default_tz,
+        {str(z.get("TZID")): z.to_ical().decode() for z in cal.walk("VTIMEZONE")},
+    )
     masters: dict[str, tuple[int, Any]] = {}
     children: dict[str, list[tuple[int, Any]]] = {}
     problems: list[IcsProblem] = []

@@ -14,7 +14,7 @@ agree with the ``VTIMEZONE``'s around the event.
 from __future__ import annotations
 
 import zoneinfo
-from collections.abc import Iterator
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -25,10 +25,13 @@ from leadcore.calendar._series import load_zone
 
 __all__ = ["ZoneFinder"]
 
-# Offsets are compared twice a day over these years around the event: enough to
-# see both summer time changes of each year, and rules that changed recently.
-_YEARS_BEFORE, _YEARS_AFTER = 1, 2
-_QUICK = tuple((month, 15) for month in (1, 3, 4, 6, 7, 9, 10, 12))
+# A zone the file names (IANA or Windows) is taken if its offsets agree with the
+# file's VTIMEZONE in the event's year; a zone known only by its VTIMEZONE is the
+# IANA zone whose offsets agree in the years around it too (the rules Outlook writes
+# are simplified: they may differ from the real ones some years away).
+_YEARS_AROUND = 1
+_FINE = timedelta(minutes=15)
+_STEP = timedelta(days=10)
 
 
 def _windows_names() -> dict[str, str]:
@@ -41,25 +44,72 @@ def _windows_names() -> dict[str, str]:
 
 @lru_cache(maxsize=1)
 def _all_zones() -> tuple[ZoneInfo, ...]:
-    return tuple(ZoneInfo(name) for name in sorted(zoneinfo.available_timezones()))
+    """Every IANA zone: first those Windows maps its zones to (in the order of its names)."""
+    known = zoneinfo.available_timezones()
+    main = [name for name in dict.fromkeys(_windows_names().values()) if name in known]
+    rest = sorted(known - set(main))
+    return tuple(ZoneInfo(name) for name in (*main, *rest))
 
 
-def _instants(year: int) -> Iterator[datetime]:
-    at = datetime(year - _YEARS_BEFORE, 1, 1, tzinfo=UTC)
-    end = datetime(year + _YEARS_AFTER + 1, 1, 1, tzinfo=UTC)
-    while at < end:
-        yield at
-        at += timedelta(hours=12)
+#: Offsets of a zone at instants: every ``_STEP`` over the years compared, and the
+#: two instants ``_FINE`` apart between which it changes, wherever it does.
+Profile = tuple[tuple[datetime, timedelta | None], ...]
+
+# A zone from a VTIMEZONE is slow to ask (dateutil runs its rules from 1601 each
+# time): a profile asks it about a hundred times, and is kept for the next file.
+_PROFILES: dict[tuple[object, ...], Profile] = {}
+_PROFILES_KEPT = 256
 
 
-def _agrees(candidate: tzinfo, theirs: tzinfo, year: int) -> bool:
-    quick = (datetime(year, m, d, 12, tzinfo=UTC) for m, d in _QUICK)
-    if any(i.astimezone(candidate).utcoffset() != i.astimezone(theirs).utcoffset() for i in quick):
-        return False
-    return all(
-        i.astimezone(candidate).utcoffset() == i.astimezone(theirs).utcoffset()
-        for i in _instants(year)
-    )
+def _profile(theirs: tzinfo, year: int, around: int, key: tuple[object, ...] | None) -> Profile:
+    full_key = None if key is None else (*key, year, around)
+    if full_key is not None and full_key in _PROFILES:
+        return _PROFILES[full_key]
+
+    def offset(i: datetime) -> timedelta | None:
+        return i.astimezone(theirs).utcoffset()
+
+    found: list[tuple[datetime, timedelta | None]] = []
+    at = datetime(year - around, 1, 1, tzinfo=UTC)
+    end = datetime(year + around + 1, 1, 1, tzinfo=UTC)
+    before = (at, offset(at))
+    found.append(before)
+    while before[0] < end:
+        now_at = before[0] + _STEP
+        now = (now_at, offset(now_at))
+        lo, hi = before, now
+        while lo[1] != hi[1] and hi[0] - lo[0] > _FINE:
+            # Bisect to the change (one per interval: zones change at most monthly).
+            mid_at = lo[0] + (hi[0] - lo[0]) / 2
+            mid = (mid_at, offset(mid_at))
+            if mid[1] == lo[1]:
+                lo = mid
+            else:
+                hi = mid
+        if lo[1] != hi[1]:
+            found.extend((lo, hi))
+        found.append(now)
+        before = now
+    profile = tuple(found)
+    if full_key is not None:
+        if len(_PROFILES) >= _PROFILES_KEPT:
+            _PROFILES.clear()
+        _PROFILES[full_key] = profile
+    return profile
+
+
+def _agrees(candidate: tzinfo, profile: Profile) -> bool:
+    return all(i.astimezone(candidate).utcoffset() == off for i, off in profile)
+
+
+@lru_cache(maxsize=64)
+def _matching(profile: Profile, preferred: str) -> str | None:
+    """The first IANA zone (``preferred`` first) with the offsets of ``profile``."""
+    first = load_zone(preferred)[0]
+    for zone in (*([first] if first is not None else []), *_all_zones()):
+        if _agrees(zone, profile):
+            return str(zone.key)
+    return None
 
 
 @attrs.define
@@ -71,6 +121,8 @@ class ZoneFinder:
     """
 
     fallback: str
+    vtimezones: Mapping[str, str] = attrs.field(factory=dict)
+    """The text of each VTIMEZONE of the file by TZID (what its zone is remembered by)."""
     _found: dict[tuple[str | None, int, int], tuple[str | None, str | None]] = attrs.field(
         factory=dict, init=False
     )
@@ -101,26 +153,25 @@ class ZoneFinder:
             named.append(tzid)
             parts = tzid.strip("/").split("/")
             named.extend("/".join(parts[i:]) for i in range(1, len(parts)))
+        key = None if tzid is None or tzid not in self.vtimezones else (self.vtimezones[tzid],)
+        exact = None if tz is None else _profile(tz, value.year, 0, key)
         for name in named:
             zone = load_zone(name)[0]
-            if zone is None:
-                continue
-            if tz is None or _agrees(zone, tz, value.year):
+            if zone is not None and (exact is None or _agrees(zone, exact)):
                 note = None if name == tzid else f"TZID {tzid!r} read as {name!r}"
                 return name, note
         if tz is not None:
             # A zone known only by its VTIMEZONE: the IANA zone with the same offsets.
-            preferred = load_zone(self.fallback)[0]
-            candidates = [*([preferred] if preferred is not None else []), *_all_zones()]
-            for zone in candidates:
-                if _agrees(zone, tz, value.year):
-                    return (
-                        zone.key,
-                        f"TZID {tzid!r}: its VTIMEZONE has the offsets of {zone.key!r}",
-                    )
+            match = _matching(_profile(tz, value.year, _YEARS_AROUND, key), self.fallback)
+            if match is not None:
+                return match, f"TZID {tzid!r}: its VTIMEZONE has the offsets of {match!r}"
+            for name in named:
+                # The file's rules differ from the zone it names: its name wins.
+                if load_zone(name)[0] is not None:
+                    return name, f"TZID {tzid!r} read as {name!r} (its VTIMEZONE differs)"
             return None, (
                 f"time zone {tzid!r}: its VTIMEZONE matches no IANA time zone "
-                f"in {value.year - _YEARS_BEFORE}-{value.year + _YEARS_AFTER}"
+                f"in {value.year - _YEARS_AROUND}-{value.year + _YEARS_AROUND}"
             )
         return None, (
             f"time zone {tzid!r} is not known (an IANA or Windows name, or one "
