@@ -38,7 +38,15 @@ from leadcore.calendar._model import (
 from leadcore.calendar._visibility import Visibility, can_see
 from leadcore.errors import LeadcoreError, ValidationError
 
-__all__ = ["IcalUnavailable", "IcsImport", "IcsMapping", "IcsProblem", "from_ics", "to_ics"]
+__all__ = [
+    "IcalUnavailable",
+    "IcsImport",
+    "IcsMapping",
+    "IcsProblem",
+    "export_source",
+    "from_ics",
+    "to_ics",
+]
 
 _PRODID = "-//leadcore//calendar//EN"
 _X = "X-LEADCORE-"
@@ -57,6 +65,20 @@ def _icalendar() -> ModuleType:
         raise IcalUnavailable(
             "iCalendar support needs the 'icalendar' package: pip install 'leadcore[ical]'"
         ) from exc
+
+
+def export_source(organization_id: str, created_at: datetime) -> str:
+    """What an organisation's exports are recognised by: a digest of its id and creation time.
+
+    Ids alone repeat across deployments (``SequentialIds`` count from 1 in
+    each); with the instant the organisation was created they do not.
+
+    >>> from datetime import datetime, timezone
+    >>> export_source("org-1", datetime(2026, 3, 1, tzinfo=timezone.utc))
+    '68ad9954615029c6f2ed7bd8'
+    """
+    digest = hashlib.sha256(f"{organization_id}\n{created_at.isoformat()}".encode())
+    return digest.hexdigest()[:24]
 
 
 def default_address(user_id: str) -> str:
@@ -110,11 +132,14 @@ def to_ics(
     visible: Visibility = None,
     addresses: Mapping[str, str] | None = None,
     name: str | None = None,
+    source: str | None = None,
 ) -> str:
     """Export ``activities`` (a user's calendar, a client's timeline, or one) as iCalendar text.
 
     ``now`` is written as DTSTAMP; ``addresses`` maps user ids to calendar
     addresses (``mailto:dana@example.com``), others get :func:`default_address`.
+    ``source`` (see :func:`export_source`) is written as ``X-LEADCORE-SOURCE``:
+    an import into the same organisation recognises its own export by it.
     Activities the viewer may not see are exported as busy time only: their
     times and recurrence, titled "Busy", with an opaque UID and nothing else.
 
@@ -146,7 +171,7 @@ def to_ics(
     events: list[Any] = []
     for activity in activities:
         shown = can_see(visible, activity)
-        events.extend(_events(ical, activity, shown, meanings, stamp, addr))
+        events.extend(_events(ical, activity, shown, meanings, stamp, addr, source))
         if not activity.all_day and activity.tz != "UTC":
             years = zones.setdefault(activity.tz, [activity.start.year, activity.start.year])
             years[0] = min(years[0], activity.start.year)
@@ -166,6 +191,7 @@ def _events(
     meanings: Mapping[str, StatusMeaning],
     stamp: datetime,
     addresses: Mapping[str, str],
+    source: str | None,
 ) -> list[Any]:
     own = a.ical_uid or a.id
     uid = own if shown else "busy-" + hashlib.sha256(own.encode()).hexdigest()[:24]
@@ -217,6 +243,8 @@ def _events(
         attendee.params["ROLE"] = "REQ-PARTICIPANT"
         master.add("attendee", attendee)
     master.add(_X + "ORGANIZATION", a.organization_id)
+    if source is not None:
+        master.add(_X + "SOURCE", source)
     master.add(_X + "TZ", a.tz)
     master.add(_X + "TYPE", a.type_id)
     master.add(_X + "STATUS", a.status_id)

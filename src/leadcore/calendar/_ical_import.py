@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 
 import attrs
 
-from leadcore.calendar._ical_text import as_text, plus, same_instant
+from leadcore.calendar._ical_text import as_text, plus, same_instant, structure_problems
 from leadcore.calendar._ical_zones import ZoneFinder
 from leadcore.calendar._model import (
     Activity,
@@ -239,10 +239,14 @@ class _People:
     """The organisation's users; ``None``: not known (ids of its own export are trusted)."""
     importer: str | None
     """The user events without a known organizer are given to."""
+    source: str | None
+    """What this organisation's exports carry as ``X-LEADCORE-SOURCE``, if known."""
 
     def own(self, event: Any) -> bool:
         """Whether ``event`` comes from an export of this organisation."""
-        return _text(event, _X + "ORGANIZATION") == self.organization_id
+        if _text(event, _X + "ORGANIZATION") != self.organization_id:
+            return False
+        return self.source is None or _text(event, _X + "SOURCE") == self.source
 
     def known(self, user_id: str) -> bool:
         return self.user_ids is None or user_id in self.user_ids
@@ -317,6 +321,7 @@ def from_ics(
     type_ids: Collection[str] | None = None,
     default_tz: str = "UTC",
     default_duration: timedelta = timedelta(minutes=30),
+    source: str | None = None,
 ) -> IcsImport:
     """Read the events of an iCalendar file into activities of ``organization_id``.
 
@@ -328,17 +333,23 @@ def from_ics(
     compared without case), else ``responsible_user_id``; as other users
     those of their ATTENDEE addresses; ``default_tz`` for floating times.
     ``user_ids`` (the organisation's users) limits the user ids an export of
-    this organisation may name. Each activity has the event's UID as ``id``
-    and ``ical_uid``.
+    this organisation may name. An event is this organisation's export if
+    its ``X-LEADCORE-ORGANIZATION`` is ``organization_id`` and, when
+    ``source`` is given, its ``X-LEADCORE-SOURCE`` is ``source`` (ids repeat
+    across deployments). Each activity has the event's UID as ``id`` and
+    ``ical_uid``.
 
     Each event that cannot be read becomes an :class:`IcsProblem`; the file
     as a whole fails with a :class:`~leadcore.errors.ValidationError` only if
     it is not UTF-8 or not iCalendar at all.
     """
     ical = _icalendar()
-    source = as_text(text)
+    content = as_text(text)
+    broken = structure_problems(content)
+    if broken:
+        raise ValidationError("the file is not iCalendar", broken)
     try:
-        cal = ical.Calendar.from_ical(source)
+        cal = ical.Calendar.from_ical(content)
     except _UNREADABLE as exc:
         raise ValidationError(
             "the file is not iCalendar", [str(exc) or type(exc).__name__]
@@ -351,6 +362,7 @@ def from_ics(
         {v.strip().lower(): k for k, v in (addresses or {}).items()},
         None if user_ids is None else frozenset(user_ids),
         responsible_user_id,
+        source,
     )
     fallback_tz = _text(cal, "X-WR-TIMEZONE") or default_tz
     zones = ZoneFinder(

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from leadcore.errors import ValidationError
 
-__all__ = ["as_text", "misread", "plus", "same_instant", "written"]
+__all__ = ["as_text", "misread", "plus", "same_instant", "structure_problems", "written"]
 
 _BOM = b"\xef\xbb\xbf"
 
@@ -102,3 +102,43 @@ def plus(start: date, duration: timedelta, zone: ZoneInfo) -> date:
     local = start.astimezone(zone)
     moved = (local.replace(tzinfo=None) + days).replace(tzinfo=zone, fold=local.fold)
     return (moved.astimezone(UTC) + rest).astimezone(zone)
+
+
+def structure_problems(text: str) -> list[str]:
+    r"""Where the BEGIN/END lines of a file do not nest into one VCALENDAR, by line.
+
+    A file cut short, or with a component left open, would otherwise lose what
+    follows the break without a word.
+
+    >>> structure_problems("BEGIN:VCALENDAR\nBEGIN:VEVENT\nUID:1\nEND:VCALENDAR\n")
+    ['line 4: END:VCALENDAR closes BEGIN:VEVENT of line 2', 'line 1: BEGIN:VCALENDAR has no END']
+    """
+    problems: list[str] = []
+    stack: list[tuple[str, int]] = []
+    closed = False
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip() or line[0] in " \t":
+            continue
+        name, _, value = line.partition(":")
+        kind, value = name.strip().upper(), value.strip().upper()
+        if kind == "BEGIN":
+            if closed or (not stack and value != "VCALENDAR"):
+                problems.append(f"line {number}: BEGIN:{value} outside the VCALENDAR")
+            stack.append((value, number))
+        elif kind == "END":
+            if not stack:
+                problems.append(f"line {number}: END:{value} without its BEGIN")
+                continue
+            opened, at = stack.pop()
+            if opened != value:
+                problems.append(f"line {number}: END:{value} closes BEGIN:{opened} of line {at}")
+            if not stack:
+                closed = True
+        elif not stack:
+            problems.append(f"line {number}: a property outside the VCALENDAR")
+        if len(problems) >= 10:
+            break
+    problems.extend(f"line {at}: BEGIN:{name} has no END" for name, at in reversed(stack))
+    if not closed and not problems:
+        problems.append("no VCALENDAR")
+    return problems

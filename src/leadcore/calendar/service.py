@@ -38,7 +38,7 @@ from leadcore.calendar._availability import (
 )
 from leadcore.calendar._availability import conflicts as find_conflicts
 from leadcore.calendar._availability import free_slots as find_free_slots
-from leadcore.calendar._ical import IcsImport, from_ics, to_ics
+from leadcore.calendar._ical import IcsImport, export_source, from_ics, to_ics
 from leadcore.calendar._ical_import import same_instants
 from leadcore.calendar._model import (
     Activity,
@@ -1642,6 +1642,11 @@ class CalendarService:
     # -- iCalendar -----------------------------------------------------------------------
 
     @staticmethod
+    def _source(w: Writer) -> str | None:
+        org = w.uow.organizations.get(w.org)
+        return None if org is None else export_source(org.id, org.created_at)
+
+    @staticmethod
     def _addresses(w: Writer) -> dict[str, str]:
         return {u.id: f"mailto:{u.email}" for u in w.uow.users.list(w.org) if u.email}
 
@@ -1702,6 +1707,7 @@ class CalendarService:
                 visible=rule,
                 addresses=self._addresses(w),
                 name=name,
+                source=self._source(w),
             )
 
     def import_ics(
@@ -1742,6 +1748,7 @@ class CalendarService:
                 user_ids=[u.id for u in w.uow.users.list(w.org)],
                 type_ids=[t.id for t in cat.types],
                 default_tz=default_tz or self._home_tz(w),
+                source=self._source(w),
             )
             problems = [str(p) for p in parsed.problems]
             created: list[Activity] = []
