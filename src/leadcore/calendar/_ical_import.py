@@ -51,6 +51,10 @@ _X = "X-LEADCORE-"
 _USER_URN = "urn:x-leadcore:user:"
 _MAX_UID = 500
 _MAX_SEQUENCE = 2**31 - 1
+# Properties a VEVENT has at most once (RFC 5545 §3.6.1): given twice, the times and
+# the identity are ambiguous and the event is not imported; the texts keep the first.
+_ONCE = ("UID", "DTSTART", "DTEND", "DURATION", "RECURRENCE-ID")
+_ONCE_KEEP_FIRST = ("SUMMARY", "DESCRIPTION", "LOCATION", "STATUS", "CLASS", "ORGANIZER")
 # What a value a dependency could not make sense of raises, once icalendar has parsed
 # the file: turned into a problem of the event, never passed on.
 _UNREADABLE = (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError)
@@ -381,9 +385,24 @@ def from_ics(
             problems.append(IcsProblem(index, uid[:40] + "...", f"UID: longer than {_MAX_UID}"))
             continue
         broken = _broken(event)
-        if broken:
+        twice = [n for n in _ONCE if isinstance(event.get(n), list)]
+        if broken or twice:
             problems.extend(IcsProblem(index, uid, f"unreadable value: {b}") for b in broken)
+            problems.extend(
+                IcsProblem(
+                    index,
+                    uid,
+                    f"{n}: given more than once (RFC 5545 allows one): "
+                    + ", ".join(repr(str(v)) for v in event.get(n)),
+                )
+                for n in twice
+            )
             continue
+        problems.extend(
+            IcsProblem(index, uid, f"{n}: given more than once; the first was kept")
+            for n in _ONCE_KEEP_FIRST
+            if isinstance(event.get(n), list)
+        )
         if event.get("RECURRENCE-ID") is not None:
             children.setdefault(uid, []).append((index, event))
         elif uid in masters:

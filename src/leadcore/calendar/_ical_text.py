@@ -115,7 +115,7 @@ def structure_problems(text: str) -> list[str]:
     """
     problems: list[str] = []
     stack: list[tuple[str, int]] = []
-    closed = False
+    closed = outside = False
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip() or line[0] in " \t":
             continue
@@ -134,8 +134,9 @@ def structure_problems(text: str) -> list[str]:
                 problems.append(f"line {number}: END:{value} closes BEGIN:{opened} of line {at}")
             if not stack:
                 closed = True
-        elif not stack:
+        elif not stack and not outside:
             problems.append(f"line {number}: a property outside the VCALENDAR")
+            outside = True
         if len(problems) >= 10:
             break
     problems.extend(f"line {at}: BEGIN:{name} has no END" for name, at in reversed(stack))
