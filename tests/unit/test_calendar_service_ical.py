@@ -225,7 +225,8 @@ def test_imported_events_are_checked_like_scheduled_ones(w: World) -> None:
     # A type the organisation does not have is another organisation's: the default is taken.
     assert unknown.created == ()
     assert any("clashes" in p for p in unknown.problems)
-    assert any("type_id 'sales_meeting' from X-LEADCORE-TYPE 'nothing'" in m for m in unknown.mapped)
+    mapped = "type_id 'sales_meeting' from X-LEADCORE-TYPE 'nothing'"
+    assert any(mapped in m for m in unknown.mapped)
     with pytest.raises(ValidationError, match="not iCalendar"):
         w.s.calendar.import_ics("hello")
 
