@@ -10,6 +10,7 @@ touching what was there. Every answer must be the memory adapter's
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -105,3 +106,38 @@ def test_the_import_answers_on_sql_as_on_memory(
         f"Supplier {d}" for d in (2, 3, 4, 5)
     ]
     assert answers["import google.ics again"].created == ()  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("backend", ["memory", *BACKENDS])
+def test_one_file_imported_by_threads_at_once_makes_each_activity_once(
+    backend: str, make_storage: Callable[[str], SqlStorage]
+) -> None:
+    storage: Storage = MemoryStorage() if backend == "memory" else make_storage(backend)
+    core = Leadcore(storage=storage, clock=ManualClock(START), ids=SequentialIds())
+    _, dana = core.create_organization(
+        "Agency", admin_name="Dana", admin_email="dana@example.com", timezone="Asia/Jerusalem"
+    )
+    data = (FIXTURES / "outlook.ics").read_bytes()
+    threads = 4
+    start = threading.Barrier(threads)
+    results: list[object] = [None] * threads
+
+    def run(i: int) -> None:
+        start.wait()
+        try:
+            results[i] = core.session(dana.id).calendar.import_ics(data)
+        except Exception as exc:  # the test looks at every outcome
+            results[i] = exc
+
+    workers = [threading.Thread(target=run, args=(i,)) for i in range(threads)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(timeout=120)
+    assert not [r for r in results if isinstance(r, BaseException)]
+    stored = core.session(dana.id).calendar.search(page_size=100).items
+    assert len(stored) == 3
+    assert len({a.ical_uid for a in stored}) == 3
+    created = [a.id for r in results for a in r.created]  # type: ignore[attr-defined]
+    assert sorted(created) == sorted(a.id for a in stored)
+    core.close()

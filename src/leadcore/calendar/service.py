@@ -1720,15 +1720,34 @@ class CalendarService:
     ) -> CalendarImport:
         """Import the events of an iCalendar file (needs the ``ical`` extra).
 
-        Events leadcore exported keep their type, status, users and clients;
-        others take ``type_id`` (default: the first type), a status from
-        their STATUS, the user their ORGANIZER's e-mail address belongs to or
-        ``responsible_user_id`` (default: the acting user), and
+        ``text`` is UTF-8 (bytes may start with a byte-order mark). Events
+        this organisation exported keep their type, status, users and
+        clients; others take ``type_id`` (default: the first type), a status
+        from their STATUS, as responsible user the one whose e-mail address
+        is their ORGANIZER's (else an ATTENDEE's, else
+        ``responsible_user_id``, default: the acting user), and
         ``default_tz`` for floating times (default: the acting user's zone).
-        Each event is checked as :meth:`schedule` checks an activity,
-        conflicts included; one that fails is reported and the others are
-        still imported.
+        A UID imported before updates the activity it made (see
+        :class:`CalendarImport`). Each event is checked as :meth:`schedule`
+        checks an activity, conflicts included; one that fails is reported
+        and the others are still imported. A file that is not UTF-8 or not
+        iCalendar raises :class:`~leadcore.errors.ValidationError` and
+        imports nothing. Two imports of one file at once make its activities
+        once: the later one runs again and finds them.
         """
+
+        def run() -> CalendarImport:
+            return self._import(text, type_id, responsible_user_id, default_tz)
+
+        return retry_on_conflict(run, _ATTEMPTS)
+
+    def _import(
+        self,
+        text: str | bytes,
+        type_id: str | None,
+        responsible_user_id: str | None,
+        default_tz: str | None,
+    ) -> CalendarImport:
         with self._work() as w:
             cat = self._catalogue(w.uow, w.org)
             rule = self._rule(w, cat.settings)

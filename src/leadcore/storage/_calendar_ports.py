@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
     from leadcore.calendar.service import CalendarSettings
 
-__all__ = ["ActivitySpan", "CalendarRepository", "activity_span"]
+__all__ = ["ActivitySpan", "CalendarRepository", "activity_span", "duplicate_uid"]
 
 # All-day activities are whole days of their own zone, and views read days in
 # the viewer's zone: two days either side cover any pair of zones.
@@ -56,6 +56,11 @@ def _instant(key: Key, zone: ZoneInfo) -> datetime:
         return key.replace(tzinfo=UTC)
     assert isinstance(key, date)
     return datetime.combine(key, time(), tzinfo=zone).astimezone(UTC)
+
+
+def duplicate_uid(uid: str) -> str:
+    """The message of the ``ConflictError`` for a UID another activity holds."""
+    return f"an activity with iCalendar UID {uid!r} already exists"
 
 
 def activity_span(activity: Activity) -> ActivitySpan:
@@ -157,8 +162,12 @@ class CalendarRepository(Protocol):
         """The activities imported from these iCalendar UIDs, by UID (those found only).
 
         Matches :attr:`Activity.ical_uid <leadcore.calendar.Activity.ical_uid>`
-        exactly (case and spaces count), in ``organization_id`` only. When
-        several activities hold one UID, the one with the smallest id.
+        exactly (case and spaces count), in ``organization_id`` only. A UID is
+        held by one activity of an organisation at most: :meth:`add` and
+        :meth:`update` raise ``ConflictError`` (:func:`duplicate_uid`) for a
+        UID another activity holds, and of two units of work that give one UID
+        to two activities, the second to commit is refused with
+        ``ConflictError``.
         """
         ...
 

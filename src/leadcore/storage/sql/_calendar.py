@@ -41,7 +41,7 @@ from leadcore.calendar._model import Activity, ActivityStatus, ActivityType, Cli
 from leadcore.calendar.service import CalendarSettings
 from leadcore.errors import ConflictError, NotFound, ValidationError
 from leadcore.serde import converter
-from leadcore.storage._calendar_ports import ActivitySpan, activity_span
+from leadcore.storage._calendar_ports import ActivitySpan, activity_span, duplicate_uid
 from leadcore.storage.protocols import CalendarRepository
 from leadcore.storage.sql._calendar_schema import NEVER
 from leadcore.storage.sql._codec import encode, micros
@@ -358,8 +358,18 @@ class SqlCalendar(Table[Activity]):
 
     # -- activities ------------------------------------------------------------------------
 
+    def _check_uid(self, activity: Activity, old: Activity | None) -> None:
+        uid = activity.ical_uid
+        if uid is None or (old is not None and old.ical_uid == uid):
+            return
+        holder = self.by_ical_uid(activity.organization_id, [uid]).get(uid)
+        if holder is not None and holder.id != activity.id:
+            raise ConflictError(duplicate_uid(uid))
+
     def add(self, activity: Activity) -> None:
-        """Store a new activity; ``ConflictError`` if its id is taken in its organisation."""
+        """Store a new activity; ``ConflictError`` if its id or its ``ical_uid`` is taken."""
+        if self.get(activity.organization_id, activity.id) is None:
+            self._check_uid(activity, None)
         self._add(self._key(activity.organization_id, activity.id), _checked(activity))
 
     def get(self, organization_id: str, activity_id: str) -> Activity | None:
@@ -377,6 +387,7 @@ class SqlCalendar(Table[Activity]):
                 f"activity {activity.id!r} is at version {stored.version}, "
                 f"not {expected_version}: it was changed meanwhile"
             )
+        self._check_uid(activity, stored)
         self._tx.put(self.spec, key, _checked(activity))
 
     def activities_between(
@@ -496,7 +507,7 @@ class SqlCalendar(Table[Activity]):
         )
 
     def by_ical_uid(self, organization_id: str, uids: Collection[str]) -> dict[str, Activity]:
-        """The activities imported from these UIDs, by UID (the smallest id when several)."""
+        """The activities imported from these UIDs, by UID."""
         org = organization_id
         wanted = frozenset(uids)
         staged = self._staged(org)
@@ -512,11 +523,10 @@ class SqlCalendar(Table[Activity]):
                 if row.id not in staged:
                     candidates[row.id] = _activity(row.record)
         found: dict[str, Activity] = {}
-        for activity_id in sorted(candidates):
-            uid = candidates[activity_id].ical_uid
+        for activity in candidates.values():
             # The key is a hash: the record says whether the UID is really the one asked for.
-            if uid is not None and uid in wanted and uid not in found:
-                found[uid] = candidates[activity_id]
+            if activity.ical_uid is not None and activity.ical_uid in wanted:
+                found[activity.ical_uid] = activity
         return found
 
     # -- types, statuses, settings ------------------------------------------------------------

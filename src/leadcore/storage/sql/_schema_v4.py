@@ -5,8 +5,10 @@ An imported event keeps the UID its file gave it
 importing the file again updates the same activities. The UID is in the
 activity's record; ``ical_key``, the SHA-256 of the UID in hex (UIDs are
 free text of any length, a hash fits an index on every backend), finds it,
-``NULL`` for activities made here. The index is ``(organization_id,
-ical_key)``: an import looks up the UIDs of its file in one query per chunk.
+``NULL`` for activities made here. The unique index ``(organization_id,
+ical_key)`` keeps one activity per UID in an organisation (two imports of
+one file at once: the second commit is refused), and an import looks up the
+UIDs of its file in one query per chunk.
 
 This module is version 4 as released: a later change is a new step.
 """
@@ -42,7 +44,7 @@ def define_v4(metadata: MetaData) -> None:
     """Add the ``ical_key`` column and its index of version 4 to ``metadata``."""
     table = metadata.tables[_TABLE]
     table.append_column(_column())
-    Index(ICAL_KEY_INDEX, table.c.organization_id, table.c.ical_key)
+    Index(ICAL_KEY_INDEX, table.c.organization_id, table.c.ical_key, unique=True)
 
 
 def upgrade_v4(connection: Connection, before: MetaData, after: MetaData) -> None:

@@ -200,3 +200,32 @@ class CalendarRepositoryTests(StorageFixtures[S]):
             assert uow.calendar.by_ical_uid(ids.org, [long_uid, ids("new-uid")]) == {
                 ids("new-uid"): moved
             }
+            # One activity per UID in an organisation.
+            with pytest.raises(ConflictError, match="iCalendar UID"):
+                uow.calendar.add(
+                    attrs.evolve(_activity(ids, "twin", 9, 10), ical_uid=ids("new-uid"))
+                )
+            with pytest.raises(ConflictError, match="iCalendar UID"):
+                uow.calendar.update(
+                    attrs.evolve(upper, ical_uid=ids("new-uid"), version=2), expected_version=1
+                )
+            # The UID given up is free again.
+            uow.calendar.add(attrs.evolve(_activity(ids, "heir", 9, 10), ical_uid=long_uid))
+            uow.commit()
+
+    def test_two_units_of_work_giving_one_ical_uid_to_two_activities_commit_one(
+        self, storage: S, records: Records
+    ) -> None:
+        require_capability(storage, "calendar")
+        ids = Ids(records)
+        uid = ids("same-event@google.com")
+        first, second = storage.unit_of_work(), storage.unit_of_work()
+        with first, second:
+            first.calendar.add(attrs.evolve(_activity(ids, "one", 9, 10), ical_uid=uid))
+            second.calendar.add(attrs.evolve(_activity(ids, "two", 9, 10), ical_uid=uid))
+            first.commit()
+            with pytest.raises(ConflictError):
+                second.commit()
+        with storage.unit_of_work() as uow:
+            assert ids.names(uow.calendar.by_ical_uid(ids.org, [uid]).values()) == ["one"]
+            assert uow.calendar.get(ids.org, ids("two")) is None
