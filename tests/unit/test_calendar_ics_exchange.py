@@ -388,3 +388,21 @@ def test_a_month_view_shows_an_imported_custom_zone_series_at_its_instants() -> 
         if isinstance(e, Occurrence)
     ]
     assert starts == [utc(2026, 3, d, 7) for d in (2, 9, 16, 23)] + [utc(2026, 3, 30, 6)]
+
+
+def test_two_files_with_one_custom_zone_name_and_different_rules_each_keep_their_own() -> None:
+    # icalendar keeps a VTIMEZONE's zone under its TZID for the whole process.
+    new_york = (
+        CUSTOM_ZONE.replace("+0300", "-0400")
+        .replace("+0200", "-0500")
+        .replace("-1SU;BYMONTH=10", "1SU;BYMONTH=11")
+        .replace("-1FR;BYMONTH=3", "2SU;BYMONTH=3")
+    )
+    event = (
+        "UID:c3\nDTSTART;TZID=Customized Time Zone:20260701T090000\n"
+        "DTEND;TZID=Customized Time Zone:20260701T100000\nSUMMARY:x"
+    )
+    (israel,) = read(calendar(event, extra=CUSTOM_ZONE)).activities
+    (america,) = read(calendar(event, extra=new_york)).activities
+    assert (israel.tz, israel.start.astimezone(UTC)) == ("Asia/Jerusalem", utc(2026, 7, 1, 6))
+    assert (america.tz, america.start.astimezone(UTC)) == ("America/New_York", utc(2026, 7, 1, 13))

@@ -22,7 +22,7 @@ others are still read.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from types import ModuleType
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -165,6 +165,38 @@ def _broken(component: Any) -> list[str]:
     for sub in getattr(component, "subcomponents", ()):
         found.extend(f"{sub.name}.{p}" for p in _broken(sub))
     return found
+
+
+_TIMES = ("DTSTART", "DTEND", "RECURRENCE-ID", "EXDATE", "RDATE")
+
+
+def _use_own_zones(cal: Any) -> None:
+    """Give every time of the file the zone its own VTIMEZONE defines.
+
+    ``icalendar`` keeps a zone it built from a VTIMEZONE under its TZID for
+    the whole process, so that a second file with another ``Customized Time
+    Zone`` would get the first file's rules. Each zone is built anew from
+    this file's VTIMEZONE, and the wall times of the file are put in it.
+    """
+    own: dict[str, tzinfo] = {}
+    for vtz in cal.walk("VTIMEZONE"):
+        tzid = str(vtz.get("TZID", ""))
+        if tzid and load_zone(tzid)[0] is None:
+            own[tzid] = vtz.to_tz(lookup_tzid=False)
+    if not own:
+        return
+    for event in cal.walk("VEVENT"):
+        for name in _TIMES:
+            value = event.get(name)
+            for prop in value if isinstance(value, list) else [value]:
+                param = None if prop is None else prop.params.get("TZID")
+                if param is None or str(param) not in own:
+                    continue
+                tz = own[str(param)]
+                for entry in getattr(prop, "dts", [prop]):
+                    dt = entry.dt
+                    if isinstance(dt, datetime) and dt.tzinfo is not None:
+                        entry.dt = dt.replace(tzinfo=tz, fold=0)
 
 
 def _point(prop: Any, zone: ZoneInfo, all_day: bool) -> When:
@@ -360,6 +392,10 @@ def from_ics(
         ) from None
     if not hasattr(cal, "walk") or getattr(cal, "name", "") != "VCALENDAR":
         raise ValidationError("the file is not iCalendar", ["no VCALENDAR"])
+    try:
+        _use_own_zones(cal)
+    except _UNREADABLE as exc:
+        raise ValidationError("the file is not iCalendar", [f"VTIMEZONE: {exc}"]) from None
     status_list = list(statuses)
     people = _People(
         organization_id,
