@@ -406,3 +406,18 @@ def test_two_files_with_one_custom_zone_name_and_different_rules_each_keep_their
     (america,) = read(calendar(event, extra=new_york)).activities
     assert (israel.tz, israel.start.astimezone(UTC)) == ("Asia/Jerusalem", utc(2026, 7, 1, 6))
     assert (america.tz, america.start.astimezone(UTC)) == ("America/New_York", utc(2026, 7, 1, 13))
+
+
+def test_a_zone_name_that_is_a_directory_of_the_zone_database_is_a_problem_not_a_crash() -> None:
+    d = Deployment.open()
+    text = calendar(
+        GOOD,
+        "UID:z1\nDTSTART;TZID=Asia:20260302T090000\nSUMMARY:Dir",
+        "UID:z2\nDTSTART:20260302T090000Z\nX-LEADCORE-TZ:Asia\nSUMMARY:Own tz",
+        extra="BEGIN:VTIMEZONE\nTZID:Asia\nBEGIN:STANDARD\nDTSTART:16010101T000000\n"
+        "TZOFFSETFROM:+0200\nTZOFFSETTO:+0200\nEND:STANDARD\nEND:VTIMEZONE\n",
+    )
+    result = d.s.calendar.import_ics(text)
+    assert sorted(a.title for a in result.created) == ["Dir", "Good", "Own tz"]
+    with pytest.raises(ValidationError, match="default_tz: 'Asia'"):
+        d.s.calendar.import_ics(text, default_tz="Asia")

@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 import attrs
 
 from leadcore.calendar._ical_text import as_text, plus, same_instant, structure_problems
-from leadcore.calendar._ical_zones import ZoneFinder
+from leadcore.calendar._ical_zones import ZoneFinder, iana_zone
 from leadcore.calendar._model import (
     Activity,
     ActivityStatus,
@@ -42,7 +42,6 @@ from leadcore.calendar._model import (
     When,
 )
 from leadcore.calendar._recurrence import expand
-from leadcore.calendar._series import load_zone
 from leadcore.errors import LeadcoreError, ValidationError
 
 __all__ = ["IcsImport", "IcsMapping", "IcsProblem", "from_ics", "same_instants"]
@@ -181,7 +180,7 @@ def _use_own_zones(cal: Any) -> None:
     own: dict[str, tzinfo] = {}
     for vtz in cal.walk("VTIMEZONE"):
         tzid = str(vtz.get("TZID", ""))
-        if tzid and load_zone(tzid)[0] is None:
+        if tzid and iana_zone(tzid) is None:
             own[tzid] = vtz.to_tz(lookup_tzid=False)
     if not own:
         return
@@ -406,7 +405,7 @@ def from_ics(
     )
     fallback_tz = _text(cal, "X-WR-TIMEZONE") or default_tz
     zones = ZoneFinder(
-        fallback_tz if load_zone(fallback_tz)[0] is not None else default_tz,
+        fallback_tz if iana_zone(fallback_tz) is not None else default_tz,
         {str(z.get("TZID")): z.to_ical().decode() for z in cal.walk("VTIMEZONE")},
     )
     masters: dict[str, tuple[int, Any]] = {}
@@ -488,7 +487,7 @@ def from_ics(
 def _zone(event: Any, all_day: bool, zones: ZoneFinder, mapped: _Mapped) -> str:
     dtstart = event["DTSTART"]
     own_tz = _text(event, _X + "TZ")
-    if own_tz is not None and load_zone(own_tz)[0] is not None:
+    if own_tz is not None and iana_zone(own_tz) is not None:
         return own_tz
     if all_day:
         return zones.fallback

@@ -23,7 +23,20 @@ import attrs
 
 from leadcore.calendar._series import load_zone
 
-__all__ = ["ZoneFinder"]
+__all__ = ["ZoneFinder", "iana_zone"]
+
+
+def iana_zone(name: str) -> ZoneInfo | None:
+    """The IANA zone ``name``, or ``None``; never an error, whatever a file says.
+
+    ``ZoneInfo("Asia")`` raises ``IsADirectoryError`` (a directory of the zone
+    database is not a zone): a file's TZID must not reach it unguarded.
+    """
+    try:
+        return load_zone(name)[0]
+    except OSError:
+        return None
+
 
 # A zone the file names (IANA or Windows) is taken if its offsets agree with the
 # file's VTIMEZONE in the event's year; a zone known only by its VTIMEZONE is the
@@ -105,7 +118,7 @@ def _agrees(candidate: tzinfo, profile: Profile) -> bool:
 @lru_cache(maxsize=64)
 def _matching(profile: Profile, preferred: str) -> str | None:
     """The first IANA zone (``preferred`` first) with the offsets of ``profile``."""
-    first = load_zone(preferred)[0]
+    first = iana_zone(preferred)
     for zone in (*([first] if first is not None else []), *_all_zones()):
         if _agrees(zone, profile):
             return str(zone.key)
@@ -134,10 +147,10 @@ class ZoneFinder:
         file named the zone by its IANA name or the time was UTC or floating.
         """
         tz = value.tzinfo
-        if isinstance(tz, ZoneInfo) and tz.key and load_zone(tz.key)[0] is not None:
+        if isinstance(tz, ZoneInfo) and tz.key and iana_zone(tz.key) is not None:
             return str(tz.key), None
         if tzid is None and (tz is None or value.utcoffset() == timedelta(0)):
-            return (self.fallback if load_zone(self.fallback)[0] is not None else "UTC"), None
+            return (self.fallback if iana_zone(self.fallback) is not None else "UTC"), None
         key = (tzid, id(tz), value.year)
         if key not in self._found:
             self._found[key] = self._search(value, tzid)
@@ -156,7 +169,7 @@ class ZoneFinder:
         key = None if tzid is None or tzid not in self.vtimezones else (self.vtimezones[tzid],)
         exact = None if tz is None else _profile(tz, value.year, 0, key)
         for name in named:
-            zone = load_zone(name)[0]
+            zone = iana_zone(name)
             if zone is not None and (exact is None or _agrees(zone, exact)):
                 note = None if name == tzid else f"TZID {tzid!r} read as {name!r}"
                 return name, note
@@ -167,7 +180,7 @@ class ZoneFinder:
                 return match, f"TZID {tzid!r}: its VTIMEZONE has the offsets of {match!r}"
             for name in named:
                 # The file's rules differ from the zone it names: its name wins.
-                if load_zone(name)[0] is not None:
+                if iana_zone(name) is not None:
                     return name, f"TZID {tzid!r} read as {name!r} (its VTIMEZONE differs)"
             return None, (
                 f"time zone {tzid!r}: its VTIMEZONE matches no IANA time zone "

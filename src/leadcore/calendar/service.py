@@ -40,6 +40,7 @@ from leadcore.calendar._availability import conflicts as find_conflicts
 from leadcore.calendar._availability import free_slots as find_free_slots
 from leadcore.calendar._ical import IcsImport, export_source, from_ics, to_ics
 from leadcore.calendar._ical_import import same_instants
+from leadcore.calendar._ical_zones import iana_zone
 from leadcore.calendar._model import (
     Activity,
     ActivityStatus,
@@ -1757,6 +1758,13 @@ class CalendarService:
                 )
             if responsible_user_id is not None:
                 self._user(w, responsible_user_id)
+            if default_tz is not None and iana_zone(default_tz) is None:
+                raise ValidationError(
+                    "the import is invalid",
+                    [
+                        f"default_tz: {default_tz!r} is not an IANA time zone (such as 'Europe/London')"
+                    ],
+                )
             parsed = from_ics(
                 text,
                 organization_id=w.org,
