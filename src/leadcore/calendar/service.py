@@ -1762,7 +1762,8 @@ class CalendarService:
                 raise ValidationError(
                     "the import is invalid",
                     [
-                        f"default_tz: {default_tz!r} is not an IANA time zone (such as 'Europe/London')"
+                        f"default_tz: {default_tz!r} is not an IANA time zone "
+                        "(such as 'Europe/London')"
                     ],
                 )
             parsed = from_ics(
