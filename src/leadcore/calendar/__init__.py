@@ -40,7 +40,14 @@ from leadcore.calendar._availability import (
     conflicts,
     free_slots,
 )
-from leadcore.calendar._ical import IcalUnavailable, IcsImport, IcsProblem, from_ics, to_ics
+from leadcore.calendar._ical import (
+    IcalUnavailable,
+    IcsImport,
+    IcsMapping,
+    IcsProblem,
+    from_ics,
+    to_ics,
+)
 from leadcore.calendar._model import (
     Activity,
     ActivityStatus,
@@ -104,6 +111,7 @@ __all__ = [
     "Expansion",
     "IcalUnavailable",
     "IcsImport",
+    "IcsMapping",
     "IcsProblem",
     "Interval",
     "Occurrence",

@@ -7,10 +7,11 @@ VALARM reminders), one more per edited occurrence (RECURRENCE-ID), and the
 status, clients) travels in ``X-LEADCORE-*`` properties, so importing an
 export gives the same activities back.
 
-Import takes what real clients send: Windows zone names (``Israel Standard
-Time``), a local or date-only UNTIL, date-only EXDATE on timed series, UTC
-or floating times. An event that cannot be read is reported with the reason,
-and the others are still imported.
+A time that RFC 5545 §3.3.5 would read as another instant in local time
+(01:30 in the second run of the repeated hour) is written in UTC. An activity
+imported from another tool exports with that tool's UID.
+
+Import lives in :mod:`leadcore.calendar._ical_import` and is re-exported here.
 """
 
 from __future__ import annotations
@@ -18,30 +19,34 @@ from __future__ import annotations
 import hashlib
 import importlib
 from collections.abc import Iterable, Mapping
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from types import ModuleType
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import attrs
-
-from leadcore._limits import MAX_YEAR, MIN_YEAR, load_zone
+from leadcore.calendar._ical_import import IcsImport, IcsMapping, IcsProblem, from_ics
+from leadcore.calendar._ical_text import misread, written
 from leadcore.calendar._model import (
     Activity,
     ActivityStatus,
-    ClientRef,
     OccurrenceOverride,
     Privacy,
-    Recurrence,
     StatusMeaning,
     When,
 )
-from leadcore.calendar._recurrence import expand
 from leadcore.calendar._visibility import Visibility, can_see
 from leadcore.errors import LeadcoreError, ValidationError
 
-__all__ = ["IcalUnavailable", "IcsImport", "IcsProblem", "from_ics", "to_ics"]
+__all__ = [
+    "IcalUnavailable",
+    "IcsImport",
+    "IcsMapping",
+    "IcsProblem",
+    "export_source",
+    "from_ics",
+    "to_ics",
+]
 
 _PRODID = "-//leadcore//calendar//EN"
 _X = "X-LEADCORE-"
@@ -62,6 +67,20 @@ def _icalendar() -> ModuleType:
         ) from exc
 
 
+def export_source(organization_id: str, created_at: datetime) -> str:
+    """What an organisation's exports are recognised by: a digest of its id and creation time.
+
+    Ids alone repeat across deployments (``SequentialIds`` count from 1 in
+    each); with the instant the organisation was created they do not.
+
+    >>> from datetime import datetime, timezone
+    >>> export_source("org-1", datetime(2026, 3, 1, tzinfo=timezone.utc))
+    '68ad9954615029c6f2ed7bd8'
+    """
+    digest = hashlib.sha256(f"{organization_id}\n{created_at.isoformat()}".encode())
+    return digest.hexdigest()[:24]
+
+
 def default_address(user_id: str) -> str:
     """The calendar address of a user when none is given: ``urn:x-leadcore:user:<id>``."""
     return f"urn:x-leadcore:user:{user_id}"
@@ -80,14 +99,29 @@ def _status_of(meanings: Mapping[str, StatusMeaning], status_id: str) -> str:
     return "CANCELLED" if meaning is StatusMeaning.CANCELLED else "CONFIRMED"
 
 
-def _add_times(event: Any, start: When, end: When) -> None:
-    event.add("dtstart", start)
-    event.add("dtend", end)
+def _add_times(event: Any, start: When, end: When, zone: ZoneInfo) -> None:
+    event.add("dtstart", written(start, zone))
+    event.add("dtend", written(end, zone))
 
 
-def _add_points(event: Any, name: str, values: tuple[When, ...]) -> None:
-    if values:
-        event.add(name, list(values))
+def _add_points(event: Any, name: str, values: tuple[When, ...], zone: ZoneInfo) -> None:
+    if not values:
+        return
+    if any(misread(v, zone) for v in values):
+        # One list has one TZID: if one point must be written in UTC, all are.
+        event.add(name, [v.astimezone(UTC) if isinstance(v, datetime) else v for v in values])
+    else:
+        event.add(name, [written(v, zone) for v in values])
+
+
+def _end_of(o: OccurrenceOverride, a: Activity) -> tuple[When, When]:
+    """Start and end of an edited occurrence; an unchanged end keeps the exact duration."""
+    start = o.start if o.start is not None else o.original_start
+    if o.end is not None:
+        return start, o.end
+    if isinstance(start, datetime):
+        return start, (start.astimezone(UTC) + a.duration).astimezone(a.zone)
+    return start, start + timedelta(days=a.duration.days)
 
 
 def to_ics(
@@ -98,11 +132,14 @@ def to_ics(
     visible: Visibility = None,
     addresses: Mapping[str, str] | None = None,
     name: str | None = None,
+    source: str | None = None,
 ) -> str:
     """Export ``activities`` (a user's calendar, a client's timeline, or one) as iCalendar text.
 
     ``now`` is written as DTSTAMP; ``addresses`` maps user ids to calendar
     addresses (``mailto:dana@example.com``), others get :func:`default_address`.
+    ``source`` (see :func:`export_source`) is written as ``X-LEADCORE-SOURCE``:
+    an import into the same organisation recognises its own export by it.
     Activities the viewer may not see are exported as busy time only: their
     times and recurrence, titled "Busy", with an opaque UID and nothing else.
 
@@ -134,7 +171,7 @@ def to_ics(
     events: list[Any] = []
     for activity in activities:
         shown = can_see(visible, activity)
-        events.extend(_events(ical, activity, shown, meanings, stamp, addr))
+        events.extend(_events(ical, activity, shown, meanings, stamp, addr, source))
         if not activity.all_day and activity.tz != "UTC":
             years = zones.setdefault(activity.tz, [activity.start.year, activity.start.year])
             years[0] = min(years[0], activity.start.year)
@@ -154,18 +191,21 @@ def _events(
     meanings: Mapping[str, StatusMeaning],
     stamp: datetime,
     addresses: Mapping[str, str],
+    source: str | None,
 ) -> list[Any]:
-    uid = a.id if shown else "busy-" + hashlib.sha256(a.id.encode()).hexdigest()[:24]
+    own = a.ical_uid or a.id
+    uid = own if shown else "busy-" + hashlib.sha256(own.encode()).hexdigest()[:24]
+    zone = a.zone
     master = ical.Event()
     master.add("uid", uid)
     master.add("dtstamp", stamp)
-    _add_times(master, a.start, a.end)
+    _add_times(master, a.start, a.end, zone)
     rec = a.recurrence
     if rec is not None:
         if rec.rule is not None:
             master.add("rrule", ical.vRecur.from_ical(rec.rule))
-        _add_points(master, "exdate", rec.exdates)
-        _add_points(master, "rdate", rec.rdates)
+        _add_points(master, "exdate", rec.exdates, zone)
+        _add_points(master, "rdate", rec.rdates, zone)
     master.add("transp", "OPAQUE")
     if not shown:
         master.add("summary", _BUSY)
@@ -175,10 +215,8 @@ def _events(
             child = ical.Event()
             child.add("uid", uid)
             child.add("dtstamp", stamp)
-            child.add("recurrence-id", o.original_start)
-            start = o.start if o.start is not None else o.original_start
-            end = o.end if o.end is not None else start + a.duration
-            _add_times(child, start, end)
+            child.add("recurrence-id", written(o.original_start, zone))
+            _add_times(child, *_end_of(o, a), zone)
             child.add("summary", _BUSY)
             child.add("class", "CONFIDENTIAL")
             if o.cancelled:
@@ -205,6 +243,8 @@ def _events(
         attendee.params["ROLE"] = "REQ-PARTICIPANT"
         master.add("attendee", attendee)
     master.add(_X + "ORGANIZATION", a.organization_id)
+    if source is not None:
+        master.add(_X + "SOURCE", source)
     master.add(_X + "TZ", a.tz)
     master.add(_X + "TYPE", a.type_id)
     master.add(_X + "STATUS", a.status_id)
@@ -229,10 +269,8 @@ def _events(
         child.add("uid", uid)
         child.add("dtstamp", stamp)
         child.add("sequence", a.version)
-        child.add("recurrence-id", o.original_start)
-        start = o.start if o.start is not None else o.original_start
-        end = o.end if o.end is not None else start + a.duration
-        _add_times(child, start, end)
+        child.add("recurrence-id", written(o.original_start, zone))
+        _add_times(child, *_end_of(o, a), zone)
         child.add("summary", o.title if o.title is not None else a.title)
         notes = o.notes if o.notes is not None else a.notes
         if notes:
@@ -251,421 +289,3 @@ def _events(
         child.add(_X + "OVERRIDES", " ".join(changed) if changed else "none")
         events.append(child)
     return events
-
-
-# -- import -------------------------------------------------------------------------
-
-
-@attrs.frozen
-class IcsProblem:
-    """Why one event of a file was not imported, or was imported in part."""
-
-    #: The position of the VEVENT in the file (0-based), and its UID if it has one.
-    index: int
-    uid: str | None
-    """The event's UID, if it has one."""
-    message: str
-    """What was wrong."""
-
-    def __str__(self) -> str:
-        return f"VEVENT #{self.index} (UID {self.uid!r}): {self.message}"
-
-
-@attrs.frozen
-class IcsImport:
-    """Activities read from a file, and every problem met on the way."""
-
-    activities: tuple[Activity, ...]
-    """The activities read, checked like scheduled ones."""
-    problems: tuple[IcsProblem, ...] = ()
-    """Every event not imported, or imported in part, with why."""
-
-
-def _text(component: Any, name: str) -> str | None:
-    value = component.get(name)
-    if value is None:
-        return None
-    if isinstance(value, list):
-        value = value[0]
-    return str(value)
-
-
-def _texts(component: Any, name: str) -> list[str]:
-    value = component.get(name)
-    if value is None:
-        return []
-    values = value if isinstance(value, list) else [value]
-    return [str(v) for v in values]
-
-
-def _zone_name(value: datetime, tzid: str | None, fallback: str) -> str | None:
-    """The IANA name of the zone of ``value``, whatever the file called it."""
-    tz: tzinfo | None = value.tzinfo
-    if isinstance(tz, ZoneInfo) and tz.key:
-        return str(tz.key)
-    if tzid is None and (tz is None or value.utcoffset() == timedelta(0)):
-        # Floating or UTC times: the calendar's own zone, or the one asked for.
-        return fallback if load_zone(fallback)[0] is not None else "UTC"
-    candidates = []
-    if tzid:
-        candidates.append(tzid)
-        parts = tzid.strip("/").split("/")
-        candidates.extend("/".join(parts[i:]) for i in range(1, len(parts)))
-        try:
-            from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
-
-            if tzid in WINDOWS_TO_OLSON:
-                candidates.insert(0, WINDOWS_TO_OLSON[tzid])
-        except ImportError:  # pragma: no cover - older icalendar
-            pass
-    for name in candidates:
-        if load_zone(name)[0] is not None:
-            return name
-    return None
-
-
-def _point(prop: Any, zone: ZoneInfo, all_day: bool) -> When:
-    value: When = prop.dt if hasattr(prop, "dt") else prop
-    if all_day:
-        return value.date() if isinstance(value, datetime) else value
-    if isinstance(value, datetime):
-        if value.tzinfo is None or not isinstance(value.tzinfo, ZoneInfo):
-            # Floating or an unnamed zone: read as wall time of the series' zone.
-            if value.tzinfo is not None and value.utcoffset() == timedelta(0):
-                return value.astimezone(zone)
-            return value.replace(tzinfo=zone)
-        return value.astimezone(zone)
-    return value
-
-
-def _points(component: Any, name: str) -> list[Any]:
-    value = component.get(name)
-    if value is None:
-        return []
-    lists = value if isinstance(value, list) else [value]
-    found = []
-    for item in lists:
-        for entry in getattr(item, "dts", [item]):
-            dt = entry.dt
-            found.append(dt[0] if isinstance(dt, tuple) else dt)
-    return found
-
-
-def _status_for(component: Any, statuses: list[ActivityStatus], fallback: str | None) -> str | None:
-    own = _text(component, _X + "STATUS")
-    ids = {s.id for s in statuses}
-    if own is not None and own in ids:
-        return own
-    if (_text(component, "STATUS") or "").upper() == "CANCELLED":
-        for s in statuses:
-            if s.meaning is StatusMeaning.CANCELLED:
-                return s.id
-    if fallback is not None:
-        return fallback
-    for s in statuses:
-        if s.meaning is StatusMeaning.OPEN:
-            return s.id
-    return None
-
-
-def _user_of(address: str, reverse: Mapping[str, str]) -> str | None:
-    key = address.strip()
-    if key.lower() in reverse:
-        return reverse[key.lower()]
-    prefix = default_address("")
-    if key.startswith(prefix):
-        return key[len(prefix) :]
-    return None
-
-
-def _rule_text(component: Any) -> tuple[str | None, list[str]]:
-    rules = component.get("RRULE")
-    if rules is None:
-        return None, []
-    notes = []
-    if isinstance(rules, list):
-        if len(rules) > 1:
-            notes.append("more than one RRULE; only the first was kept")
-        rules = rules[0]
-    parts = [p for p in rules.to_ical().decode().split(";") if p and not p.upper().startswith("X-")]
-    return ";".join(parts), notes
-
-
-def from_ics(
-    text: str | bytes,
-    *,
-    organization_id: str,
-    type_id: str,
-    statuses: Iterable[ActivityStatus],
-    responsible_user_id: str | None = None,
-    addresses: Mapping[str, str] | None = None,
-    default_tz: str = "UTC",
-    default_duration: timedelta = timedelta(minutes=30),
-) -> IcsImport:
-    """Read the events of an iCalendar file into activities of ``organization_id``.
-
-    Events leadcore exported keep their type, status, users and clients.
-    Others take ``type_id``, a status by their STATUS (cancelled or the first
-    open one), the user their ORGANIZER maps to through ``addresses`` (user
-    id to address) or else ``responsible_user_id``, and ``default_tz`` for
-    floating times. Each event that cannot be read becomes an
-    :class:`IcsProblem`; the file as a whole fails only if it is not
-    iCalendar at all.
-    """
-    ical = _icalendar()
-    try:
-        cal = ical.Calendar.from_ical(text)
-    except (ValueError, IndexError, KeyError, OverflowError) as exc:
-        raise ValidationError("the file is not iCalendar", [str(exc)]) from None
-    except OSError:  # the parser looked up a TZID such as a 300-character name as a file
-        raise ValidationError(
-            "the file is not iCalendar",
-            ["TZID: a time zone identifier of the file is not a time zone name"],
-        ) from None
-    status_list = list(statuses)
-    reverse = {v.strip().lower(): k for k, v in (addresses or {}).items()}
-    fallback_tz = _text(cal, "X-WR-TIMEZONE") or default_tz
-    masters: dict[str, tuple[int, Any]] = {}
-    children: dict[str, list[tuple[int, Any]]] = {}
-    problems: list[IcsProblem] = []
-    for index, event in enumerate(cal.walk("VEVENT")):
-        uid = _text(event, "UID")
-        if not uid:
-            problems.append(IcsProblem(index, None, "no UID"))
-            continue
-        if event.get("RECURRENCE-ID") is not None:
-            children.setdefault(uid, []).append((index, event))
-        elif uid in masters:
-            problems.append(IcsProblem(index, uid, "a second event with the same UID; skipped"))
-        else:
-            masters[uid] = (index, event)
-    for uid, items in children.items():
-        if uid not in masters:
-            for index, _ in items:
-                problems.append(
-                    IcsProblem(index, uid, "an edited occurrence without its series; skipped")
-                )
-    activities: list[Activity] = []
-    for uid, (index, event) in masters.items():
-        try:
-            activity, notes = _read(
-                ical,
-                index,
-                uid,
-                event,
-                children.get(uid, []),
-                organization_id=organization_id,
-                type_id=type_id,
-                statuses=status_list,
-                responsible_user_id=responsible_user_id,
-                reverse=reverse,
-                fallback_tz=fallback_tz,
-                default_duration=default_duration,
-            )
-        except ValidationError as exc:
-            problems.extend(IcsProblem(index, uid, p) for p in (exc.problems or (exc.summary,)))
-            continue
-        except OverflowError:  # an end or duration past what datetime holds
-            problems.append(IcsProblem(index, uid, _OUT_OF_RANGE))
-            continue
-        problems.extend(IcsProblem(i, uid, n) for i, n in notes)
-        activities.append(activity)
-    return IcsImport(tuple(activities), tuple(problems))
-
-
-_OUT_OF_RANGE = (
-    f"DTEND, DURATION: a time outside the supported range of years {MIN_YEAR} to {MAX_YEAR}"
-)
-
-
-def _read(
-    ical: ModuleType,
-    index: int,
-    uid: str,
-    event: Any,
-    children: list[tuple[int, Any]],
-    *,
-    organization_id: str,
-    type_id: str,
-    statuses: list[ActivityStatus],
-    responsible_user_id: str | None,
-    reverse: Mapping[str, str],
-    fallback_tz: str,
-    default_duration: timedelta,
-) -> tuple[Activity, list[tuple[int, str]]]:
-    notes: list[tuple[int, str]] = []
-    problems: list[str] = []
-    dtstart = event.get("DTSTART")
-    if dtstart is None:
-        raise ValidationError("unreadable event", ["no DTSTART"])
-    raw_start = dtstart.dt
-    all_day = not isinstance(raw_start, datetime)
-    own_tz = _text(event, _X + "TZ")
-    if own_tz is not None and load_zone(own_tz)[0] is not None:
-        tz = own_tz
-    elif all_day:
-        tz = fallback_tz if load_zone(fallback_tz)[0] is not None else "UTC"
-    else:
-        found = _zone_name(raw_start, dtstart.params.get("TZID"), fallback_tz)
-        if found is None:
-            raise ValidationError(
-                "unreadable event",
-                [f"DTSTART: time zone {dtstart.params.get('TZID')!r} is not known"],
-            )
-        tz = found
-    zone = ZoneInfo(tz)
-    start = _point(dtstart, zone, all_day)
-    if event.get("DTEND") is not None:
-        end = _point(event["DTEND"], zone, all_day)
-    elif event.get("DURATION") is not None:
-        end = start + event["DURATION"].dt
-    else:
-        end = start + (timedelta(days=1) if all_day else default_duration)
-
-    responsible = _text(event, _X + "RESPONSIBLE")
-    if responsible is None:
-        organizer = _text(event, "ORGANIZER")
-        responsible = _user_of(organizer, reverse) if organizer else None
-    responsible = responsible or responsible_user_id
-    if responsible is None:
-        problems.append("ORGANIZER: not a known user, and no responsible_user_id was given")
-    users = _texts(event, _X + "USER")
-    if not users:
-        for address in _texts(event, "ATTENDEE"):
-            user = _user_of(address, reverse)
-            if user is not None and user != responsible and user not in users:
-                users.append(user)
-    status_id = _status_for(event, statuses, None)
-    if status_id is None:
-        problems.append("STATUS: no activity status given to import it with")
-    client = _text(event, _X + "CLIENT")
-    privacy = (
-        Privacy.PRIVATE
-        if (_text(event, "CLASS") or "").upper() in ("PRIVATE", "CONFIDENTIAL")
-        else Privacy.PUBLIC
-    )
-    reminders = []
-    for alarm in event.walk("VALARM"):
-        trigger = alarm.get("TRIGGER")
-        value = getattr(trigger, "dt", None)
-        if isinstance(value, timedelta) and value <= timedelta(0):
-            reminders.append(-value)
-    if problems:
-        raise ValidationError("unreadable event", problems)
-    assert responsible is not None
-    assert status_id is not None
-
-    rule, rule_notes = _rule_text(event)
-    notes.extend((index, n) for n in rule_notes)
-    recurrence: Recurrence | None = None
-    if rule is not None or event.get("RDATE") is not None:
-        exdates: list[When] = []
-        day_exdates: list[date] = []
-        for value in _points(event, "EXDATE"):
-            if not all_day and not isinstance(value, datetime):
-                day_exdates.append(value)
-            else:
-                exdates.append(_point(value, zone, all_day))
-        rdates = [_point(v, zone, all_day) for v in _points(event, "RDATE")]
-        recurrence = Recurrence(rule, exdates=exdates, rdates=rdates)
-    base = Activity(
-        id=uid,
-        organization_id=organization_id,
-        type_id=_text(event, _X + "TYPE") or type_id,
-        status_id=status_id,
-        title=(_text(event, "SUMMARY") or "").strip() or "(no title)",
-        notes=_text(event, "DESCRIPTION") or "",
-        location=_text(event, "LOCATION") or "",
-        responsible_user_id=responsible,
-        user_ids=users,
-        client=ClientRef.parse(client) if client else None,
-        contact_id=_text(event, _X + "CONTACT"),
-        more_clients=[ClientRef.parse(c) for c in _texts(event, _X + "MORE-CLIENT")],
-        start=start,
-        end=end,
-        tz=tz,
-        privacy=privacy,
-        reminders=reminders,
-        recurrence=recurrence,
-        version=max(1, int(event.get("SEQUENCE", 1))),
-    )
-    if recurrence is not None and day_exdates:
-        # A date-only EXDATE on a timed series: exclude whatever starts that local day.
-        more = [
-            occ.original_start
-            for day in day_exdates
-            for occ in expand(base, day, day + timedelta(days=1)).occurrences
-            if isinstance(occ.original_start, datetime)
-            and occ.original_start.astimezone(zone).date() == day
-        ]
-        base = attrs.evolve(
-            base, recurrence=attrs.evolve(recurrence, exdates=[*recurrence.exdates, *more])
-        )
-    if not children:
-        return base, notes
-    if base.recurrence is None:
-        notes.extend(
-            (i, "an edited occurrence of an event that does not repeat; skipped")
-            for i, _ in children
-        )
-        return base, notes
-    overrides: list[tuple[int, OccurrenceOverride]] = []
-    for i, child in children:
-        try:
-            overrides.append((i, _override(child, base, zone, all_day, statuses)))
-        except (ValidationError, ValueError) as exc:
-            notes.append((i, f"edited occurrence skipped: {exc}"))
-    good = []
-    for i, o in overrides:
-        try:
-            attrs.evolve(base, recurrence=attrs.evolve(base.recurrence, overrides=[o]))
-        except ValidationError as exc:
-            notes.append((i, f"edited occurrence skipped: {'; '.join(exc.problems)}"))
-        else:
-            good.append(o)
-    return attrs.evolve(base, recurrence=attrs.evolve(base.recurrence, overrides=good)), notes
-
-
-def _override(
-    child: Any, base: Activity, zone: ZoneInfo, all_day: bool, statuses: list[ActivityStatus]
-) -> OccurrenceOverride:
-    rid = child["RECURRENCE-ID"]
-    if str(rid.params.get("RANGE", "")).upper() == "THISANDFUTURE":
-        raise ValidationError("RANGE=THISANDFUTURE is not supported; split the series instead")
-    original = _point(rid, zone, all_day)
-    start = _point(child["DTSTART"], zone, all_day) if child.get("DTSTART") is not None else None
-    end = _point(child["DTEND"], zone, all_day) if child.get("DTEND") is not None else None
-    cancelled = (_text(child, _X + "CANCELLED") or "").upper() == "TRUE"
-    title = _text(child, "SUMMARY")
-    notes = _text(child, "DESCRIPTION") or ""
-    location = _text(child, "LOCATION") or ""
-    status_id = _status_for(child, statuses, base.status_id)
-    listed = _text(child, _X + "OVERRIDES")
-    if listed is not None:
-        fields = set(listed.split()) - {"none"}
-        return OccurrenceOverride(
-            original_start=original,
-            cancelled=cancelled,
-            start=start if "start" in fields else None,
-            end=end if "end" in fields else None,
-            title=title if "title" in fields else None,
-            notes=notes if "notes" in fields else None,
-            location=location if "location" in fields else None,
-            status_id=status_id if "status_id" in fields else None,
-        )
-    if (_text(child, "STATUS") or "").upper() == "CANCELLED" and _text(
-        child, _X + "STATUS"
-    ) is None:
-        cancelled = True
-    moved = start is not None and start != original
-    natural_end = (start if start is not None else original) + base.duration
-    return OccurrenceOverride(
-        original_start=original,
-        cancelled=cancelled,
-        start=start if moved else None,
-        end=end if end is not None and end != natural_end else None,
-        title=title if title is not None and title != base.title else None,
-        notes=notes if notes != base.notes else None,
-        location=location if location != base.location else None,
-        status_id=status_id if status_id != base.status_id else None,
-    )

@@ -331,6 +331,10 @@ class Activity:
     """The repeat rule with its exceptions, or ``None`` for a single activity."""
     version: int = 1
     """Counts every change, for compare-and-set updates."""
+    ical_uid: str | None = None
+    """The UID of the iCalendar event it was imported from (the file's identity, kept
+    per organisation: importing that event again updates this activity); ``None``
+    for an activity made here, which exports with its ``id`` as UID."""
 
     _series: Series = attrs.field(init=False, eq=False, hash=False, repr=False)
 
@@ -419,6 +423,12 @@ def _text_problems(a: Activity, problems: list[str]) -> None:
         problems.append(f"privacy: {a.privacy!r} is not one of public, private")
     if not isinstance(a.version, int) or isinstance(a.version, bool) or a.version < 1:
         problems.append(f"version: must be a whole number of at least 1, got {a.version!r}")
+    if a.ical_uid is not None and (
+        not isinstance(a.ical_uid, str) or not a.ical_uid.strip() or len(a.ical_uid) > _MAX_TEXT
+    ):
+        problems.append(
+            f"ical_uid: must be a non-empty text of at most {_MAX_TEXT} characters or None"
+        )
 
 
 def _people_problems(a: Activity, problems: list[str]) -> None:

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, TypeAlias
 import attrs
 
 from leadcore._limits import load_zone
-from leadcore.calendar._model import Activity, BusyBlock, ClientRef, Occurrence, When, instant
 from leadcore.calendar._instants import is_after, utc
+from leadcore.calendar._model import Activity, BusyBlock, ClientRef, Occurrence, When, instant
 from leadcore.calendar._recurrence import DEFAULT_LIMIT, Expansion, expand, expand_all
 from leadcore.calendar._visibility import Visibility, can_see
 from leadcore.errors import ValidationError

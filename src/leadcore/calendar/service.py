@@ -50,7 +50,9 @@ from leadcore.calendar._availability import (
 )
 from leadcore.calendar._availability import conflicts as find_conflicts
 from leadcore.calendar._availability import free_slots as find_free_slots
-from leadcore.calendar._ical import from_ics, to_ics
+from leadcore.calendar._ical import IcsImport, export_source, from_ics, to_ics
+from leadcore.calendar._ical_import import same_instants
+from leadcore.calendar._ical_zones import iana_zone
 from leadcore.calendar._instants import later, utc
 from leadcore.calendar._model import (
     Activity,
@@ -288,10 +290,15 @@ class ScheduleConflict(ValidationError):
 class CalendarImport:
     """What an iCalendar import did.
 
-    An event whose UID is an activity of the organisation the user may see
-    updates it (``updated``, or ``unchanged`` if nothing differs); every other
-    event becomes a new activity with a new id (``created``). Events that
-    could not be imported are in ``problems``, each naming the event and why.
+    A file's UID is the file's identity, never an id of ours: an event whose
+    UID an earlier import of the organisation kept
+    (:attr:`Activity.ical_uid <leadcore.calendar.Activity.ical_uid>`), or
+    that this organisation exported itself, updates that activity if the
+    user may see it (``updated``, or ``unchanged`` if nothing differs); every
+    other event becomes a new activity with a new id (``created``). Events
+    that could not be imported are in ``problems``, each naming the event and
+    why; ``mapped`` says how the users and zones the file did not give as
+    ours were found.
     """
 
     created: tuple[Activity, ...] = ()
@@ -300,6 +307,9 @@ class CalendarImport:
     problems: tuple[str, ...] = ()
     conflicts: tuple[Conflict, ...] = ()
     """The clashes the imported activities introduced."""
+    mapped: tuple[str, ...] = ()
+    """How users and zones were found: ``VEVENT #0 (UID 'x'): responsible_user_id
+    'user-2' from ORGANIZER mailto:avi@example.com``."""
 
 
 #: A client given to the calendar: a reference, ``"kind:id"`` text, or a bare id.
@@ -1687,6 +1697,11 @@ class CalendarService:
     # -- iCalendar -----------------------------------------------------------------------
 
     @staticmethod
+    def _source(w: Writer) -> str | None:
+        org = w.uow.organizations.get(w.org)
+        return None if org is None else export_source(org.id, org.created_at)
+
+    @staticmethod
     def _addresses(w: Writer) -> dict[str, str]:
         return {u.id: f"mailto:{u.email}" for u in w.uow.users.list(w.org) if u.email}
 
@@ -1747,6 +1762,7 @@ class CalendarService:
                 visible=rule,
                 addresses=self._addresses(w),
                 name=name,
+                source=self._source(w),
             )
 
     @text_limits(text=MAX_DOCUMENT)
@@ -1760,15 +1776,34 @@ class CalendarService:
     ) -> CalendarImport:
         """Import the events of an iCalendar file (needs the ``ical`` extra).
 
-        Events leadcore exported keep their type, status, users and clients;
-        others take ``type_id`` (default: the first type), a status from
-        their STATUS, the user their ORGANIZER's e-mail address belongs to or
-        ``responsible_user_id`` (default: the acting user), and
+        ``text`` is UTF-8 (bytes may start with a byte-order mark). Events
+        this organisation exported keep their type, status, users and
+        clients; others take ``type_id`` (default: the first type), a status
+        from their STATUS, as responsible user the one whose e-mail address
+        is their ORGANIZER's (else an ATTENDEE's, else
+        ``responsible_user_id``, default: the acting user), and
         ``default_tz`` for floating times (default: the acting user's zone).
-        Each event is checked as :meth:`schedule` checks an activity,
-        conflicts included; one that fails is reported and the others are
-        still imported.
+        A UID imported before updates the activity it made (see
+        :class:`CalendarImport`). Each event is checked as :meth:`schedule`
+        checks an activity, conflicts included; one that fails is reported
+        and the others are still imported. A file that is not UTF-8 or not
+        iCalendar raises :class:`~leadcore.errors.ValidationError` and
+        imports nothing. Two imports of one file at once make its activities
+        once: the later one runs again and finds them.
         """
+
+        def run() -> CalendarImport:
+            return self._import(text, type_id, responsible_user_id, default_tz)
+
+        return retry_on_conflict(run, _ATTEMPTS)
+
+    def _import(
+        self,
+        text: str | bytes,
+        type_id: str | None,
+        responsible_user_id: str | None,
+        default_tz: str | None,
+    ) -> CalendarImport:
         with self._work() as w:
             cat = self._catalogue(w.uow, w.org)
             rule = self._rule(w, cat.settings)
@@ -1778,6 +1813,14 @@ class CalendarService:
                 )
             if responsible_user_id is not None:
                 self._user(w, responsible_user_id)
+            if default_tz is not None and iana_zone(default_tz) is None:
+                raise ValidationError(
+                    "the import is invalid",
+                    [
+                        f"default_tz: {default_tz!r} is not an IANA time zone "
+                        "(such as 'Europe/London')"
+                    ],
+                )
             parsed = from_ics(
                 text,
                 organization_id=w.org,
@@ -1785,7 +1828,10 @@ class CalendarService:
                 statuses=cat.statuses,
                 responsible_user_id=responsible_user_id or w.actor.user.id,
                 addresses=self._addresses(w),
+                user_ids=[u.id for u in w.uow.users.list(w.org)],
+                type_ids=[t.id for t in cat.types],
                 default_tz=default_tz or self._home_tz(w),
+                source=self._source(w),
             )
             problems = [str(p) for p in parsed.problems]
             created: list[Activity] = []
@@ -1793,9 +1839,11 @@ class CalendarService:
             unchanged: list[str] = []
             clashes: list[Conflict] = []
             added: list[Activity] = []
+            known = w.uow.calendar.by_ical_uid(w.org, [a.id for a in parsed.activities])
             for incoming in parsed.activities:
                 try:
-                    outcome = self._import_one(w, cat, rule, incoming, added)
+                    target = known.get(incoming.id) or self._exported_here(w, incoming, parsed)
+                    outcome = self._import_one(w, cat, rule, incoming, target, added)
                 except (ValidationError, NotFound, Forbidden) as exc:
                     problems.append(f"UID {incoming.id!r}: {exc}")
                     continue
@@ -1812,8 +1860,23 @@ class CalendarService:
                 self._seed(w, cat)
             w.uow.commit()
         return CalendarImport(
-            tuple(created), tuple(updated), tuple(unchanged), tuple(problems), tuple(clashes)
+            tuple(created),
+            tuple(updated),
+            tuple(unchanged),
+            tuple(problems),
+            tuple(clashes),
+            tuple(str(m) for m in parsed.mapped),
         )
+
+    @staticmethod
+    def _exported_here(w: Writer, incoming: Activity, parsed: IcsImport) -> Activity | None:
+        """The activity of ours an event of this organisation's own export was written from."""
+        if incoming.id not in parsed.exported_here or not is_valid_id(incoming.id):
+            return None
+        found = w.uow.calendar.get(w.org, incoming.id)
+        # Only an activity made here exports its id as UID; one imported (this one
+        # included) exports its file's UID, which ``by_ical_uid`` finds.
+        return found if found is not None and found.ical_uid is None else None
 
     def _import_one(
         self,
@@ -1821,12 +1884,17 @@ class CalendarService:
         cat: _Catalogue,
         rule: Rule,
         incoming: Activity,
+        existing: Activity | None,
         added: Sequence[Activity],
     ) -> tuple[str, Activity, tuple[Conflict, ...]]:
-        existing = w.uow.calendar.get(w.org, incoming.id) if is_valid_id(incoming.id) else None
-        if existing is not None and rule(existing):
-            same = attrs.evolve(incoming, version=existing.version)
-            if same == existing:
+        if existing is not None and not rule(existing):
+            raise Forbidden(
+                "this event was imported before as an activity you may not see; not imported"
+            )
+        if existing is not None:
+            same = attrs.evolve(incoming, id=existing.id, version=existing.version)
+            same = attrs.evolve(same, ical_uid=existing.ical_uid)
+            if same == existing and same_instants(same, existing):
                 return "unchanged", existing, ()
             self._check_refs(w, cat, same, existing)
             self._may_hold(w, rule, same)

@@ -11,7 +11,7 @@ the linked clients.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Protocol
 
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
     from leadcore.calendar.service import CalendarSettings
 
-__all__ = ["ActivitySpan", "CalendarRepository", "activity_span"]
+__all__ = ["ActivitySpan", "CalendarRepository", "activity_span", "duplicate_uid"]
 
 # All-day activities are whole days of their own zone, and views read days in
 # the viewer's zone: two days either side cover any pair of zones.
@@ -56,6 +56,11 @@ def _instant(key: Key, zone: ZoneInfo) -> datetime:
         return key.replace(tzinfo=UTC)
     assert isinstance(key, date)
     return datetime.combine(key, time(), tzinfo=zone).astimezone(UTC)
+
+
+def duplicate_uid(uid: str) -> str:
+    """The message of the ``ConflictError`` for a UID another activity holds."""
+    return f"an activity with iCalendar UID {uid!r} already exists"
 
 
 def activity_span(activity: Activity) -> ActivitySpan:
@@ -151,6 +156,19 @@ class CalendarRepository(Protocol):
         self, organization_id: str, *, type_id: str | None = None, status_id: str | None = None
     ) -> bool:
         """Whether some activity (or edited occurrence) has this type or this status."""
+        ...
+
+    def by_ical_uid(self, organization_id: str, uids: Collection[str]) -> Mapping[str, Activity]:
+        """The activities imported from these iCalendar UIDs, by UID (those found only).
+
+        Matches :attr:`Activity.ical_uid <leadcore.calendar.Activity.ical_uid>`
+        exactly (case and spaces count), in ``organization_id`` only. A UID is
+        held by one activity of an organisation at most: :meth:`add` and
+        :meth:`update` raise ``ConflictError`` (:func:`duplicate_uid`) for a
+        UID another activity holds, and of two units of work that give one UID
+        to two activities, the second to commit is refused with
+        ``ConflictError``.
+        """
         ...
 
     def types(self, organization_id: str) -> Sequence[ActivityType] | None:

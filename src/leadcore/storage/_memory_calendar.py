@@ -16,7 +16,7 @@ import attrs
 
 from leadcore.calendar._model import Activity, ActivityStatus, ActivityType, ClientRef
 from leadcore.errors import ConflictError, NotFound
-from leadcore.storage._calendar_ports import ActivitySpan, activity_span
+from leadcore.storage._calendar_ports import ActivitySpan, activity_span, duplicate_uid
 from leadcore.storage._memory_tx import Repo
 
 if TYPE_CHECKING:
@@ -45,9 +45,27 @@ class MemoryCalendar(Repo[_Row]):
 
     table, kind = "calendar_activities", "activity"
     _CATALOGUE = "calendar_catalogue"
+    # iCalendar UID -> activity id, per organisation: one activity per UID. Two units of
+    # work claiming one UID both write its row, and the second commit is refused.
+    _UIDS = "calendar_ical_uids"
+
+    def _claim(self, activity: Activity, old: Activity | None) -> None:
+        org, uid = activity.organization_id, activity.ical_uid
+        before = None if old is None else old.ical_uid
+        if uid == before:
+            return
+        if uid is not None:
+            holder = self._tx.read(self._UIDS, org, uid)
+            if holder is not None and holder != activity.id:
+                raise ConflictError(duplicate_uid(uid))
+            self._tx.write(self._UIDS, org, uid, activity.id)
+        if before is not None:
+            self._tx.delete(self._UIDS, org, before)
 
     def add(self, activity: Activity) -> None:
-        """Store a new activity."""
+        """Store a new activity; ``ConflictError`` if its id or its ``ical_uid`` is taken."""
+        if self._get(activity.organization_id, activity.id) is None:
+            self._claim(activity, None)
         self._add(activity.organization_id, activity.id, _row(activity))
 
     def get(self, organization_id: str, activity_id: str) -> Activity | None:
@@ -66,6 +84,7 @@ class MemoryCalendar(Repo[_Row]):
                 f"activity {activity.id!r} is at version {stored.activity.version}, "
                 f"not {expected_version}: it was changed meanwhile"
             )
+        self._claim(activity, stored.activity)
         self._tx.write(self.table, org, activity.id, _row(activity))
 
     def activities_between(
@@ -105,6 +124,16 @@ class MemoryCalendar(Repo[_Row]):
                 if any(o.status_id == status_id for o in overrides):
                     return True
         return False
+
+    def by_ical_uid(self, organization_id: str, uids: Collection[str]) -> dict[str, Activity]:
+        """The activities imported from these UIDs, by UID."""
+        found: dict[str, Activity] = {}
+        for uid in dict.fromkeys(uids):
+            activity_id = self._tx.read(self._UIDS, organization_id, uid)
+            row = None if activity_id is None else self._get(organization_id, activity_id)
+            if row is not None:
+                found[uid] = row.activity
+        return found
 
     def types(self, organization_id: str) -> Sequence[ActivityType] | None:
         """The stored types, or ``None``."""

@@ -41,11 +41,12 @@ from leadcore.calendar._model import Activity, ActivityStatus, ActivityType, Cli
 from leadcore.calendar.service import CalendarSettings
 from leadcore.errors import ConflictError, NotFound, ValidationError
 from leadcore.serde import converter
-from leadcore.storage._calendar_ports import ActivitySpan, activity_span
+from leadcore.storage._calendar_ports import ActivitySpan, activity_span, duplicate_uid
 from leadcore.storage.protocols import CalendarRepository
 from leadcore.storage.sql._calendar_schema import NEVER
 from leadcore.storage.sql._codec import encode, micros
 from leadcore.storage.sql._migrations import metadata
+from leadcore.storage.sql._schema_v5 import ical_key
 from leadcore.storage.sql._tables import bounded
 from leadcore.storage.sql._tenancy import Table
 from leadcore.storage.sql._tx import CHUNK, Deleted, Key, Spec, SqlTransaction
@@ -149,6 +150,7 @@ def _activity_columns(activity: Activity) -> dict[str, Any]:
         "type_id": activity.type_id,
         "status_id": activity.status_id,
         "status_edited": bool(_override_statuses(activity)),
+        "ical_key": None if activity.ical_uid is None else ical_key(activity.ical_uid),
         "record": encode(activity),
     }
 
@@ -356,8 +358,18 @@ class SqlCalendar(Table[Activity]):
 
     # -- activities ------------------------------------------------------------------------
 
+    def _check_uid(self, activity: Activity, old: Activity | None) -> None:
+        uid = activity.ical_uid
+        if uid is None or (old is not None and old.ical_uid == uid):
+            return
+        holder = self.by_ical_uid(activity.organization_id, [uid]).get(uid)
+        if holder is not None and holder.id != activity.id:
+            raise ConflictError(duplicate_uid(uid))
+
     def add(self, activity: Activity) -> None:
-        """Store a new activity; ``ConflictError`` if its id is taken in its organisation."""
+        """Store a new activity; ``ConflictError`` if its id or its ``ical_uid`` is taken."""
+        if self.get(activity.organization_id, activity.id) is None:
+            self._check_uid(activity, None)
         self._add(self._key(activity.organization_id, activity.id), _checked(activity))
 
     def get(self, organization_id: str, activity_id: str) -> Activity | None:
@@ -375,6 +387,7 @@ class SqlCalendar(Table[Activity]):
                 f"activity {activity.id!r} is at version {stored.version}, "
                 f"not {expected_version}: it was changed meanwhile"
             )
+        self._check_uid(activity, stored)
         self._tx.put(self.spec, key, _checked(activity))
 
     def activities_between(
@@ -492,6 +505,29 @@ class SqlCalendar(Table[Activity]):
             row.id not in staged and status_id in _override_statuses(_activity(row.record))
             for row in self._tx.rows(edited, organization_id)
         )
+
+    def by_ical_uid(self, organization_id: str, uids: Collection[str]) -> dict[str, Activity]:
+        """The activities imported from these UIDs, by UID."""
+        org = organization_id
+        wanted = frozenset(uids)
+        staged = self._staged(org)
+        candidates: dict[str, Activity] = {
+            a.id: a for a in staged.values() if a.ical_uid is not None and a.ical_uid in wanted
+        }
+        keys = sorted({ical_key(uid) for uid in wanted})
+        for chunk in _chunks(keys):
+            statement = select(_A.id, _A.record).where(
+                _A.organization_id == org, _A.ical_key.in_(chunk)
+            )
+            for row in self._tx.rows(statement, org):
+                if row.id not in staged:
+                    candidates[row.id] = _activity(row.record)
+        found: dict[str, Activity] = {}
+        for activity in candidates.values():
+            # The key is a hash: the record says whether the UID is really the one asked for.
+            if activity.ical_uid is not None and activity.ical_uid in wanted:
+                found[activity.ical_uid] = activity
+        return found
 
     # -- types, statuses, settings ------------------------------------------------------------
 

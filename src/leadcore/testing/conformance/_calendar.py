@@ -160,3 +160,72 @@ class CalendarRepositoryTests(StorageFixtures[S]):
             assert uow.calendar.types(ids.other) is None
             assert uow.calendar.statuses(ids.other) is None
             assert uow.calendar.settings(ids.other) is None
+
+    def test_activities_are_found_by_the_ical_uid_they_were_imported_from(
+        self, storage: S, records: Records
+    ) -> None:
+        require_capability(storage, "calendar")
+        ids = Ids(records)
+        # A UID is free text of any length; it is matched exactly, case and spaces counting.
+        long_uid = "040000008200E00074C5B7101A82E008" * 6 + ids("@outlook")
+        imported = attrs.evolve(_activity(ids, "imported", 9, 10), ical_uid=long_uid)
+        upper = attrs.evolve(_activity(ids, "upper", 9, 10), ical_uid=long_uid.upper())
+        native = _activity(ids, "native", 9, 10)
+        foreign = attrs.evolve(_activity(ids, "foreign", 9, 10, other=True), ical_uid=long_uid)
+        with storage.unit_of_work() as uow:
+            for a in (imported, upper, native, foreign):
+                uow.calendar.add(a)
+            staged = attrs.evolve(_activity(ids, "staged", 9, 10), ical_uid=ids("g@google.com"))
+            uow.calendar.add(staged)
+            # What this unit of work wrote is found before it commits.
+            assert uow.calendar.by_ical_uid(ids.org, [ids("g@google.com")]) == {
+                ids("g@google.com"): staged
+            }
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            found = uow.calendar.by_ical_uid(
+                ids.org, [long_uid, long_uid.upper(), native.id, ids("missing")]
+            )
+            assert found == {long_uid: imported, long_uid.upper(): upper}
+            assert uow.calendar.by_ical_uid(ids.org, []) == {}
+            assert uow.calendar.by_ical_uid(ids.other, [long_uid]) == {long_uid: foreign}
+            # A change of the UID moves what it finds; the old UID then finds nothing.
+            moved = attrs.evolve(imported, ical_uid=ids("new-uid"), version=2)
+            uow.calendar.update(moved, expected_version=1)
+            assert uow.calendar.by_ical_uid(ids.org, [long_uid, ids("new-uid")]) == {
+                ids("new-uid"): moved
+            }
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert uow.calendar.by_ical_uid(ids.org, [long_uid, ids("new-uid")]) == {
+                ids("new-uid"): moved
+            }
+            # One activity per UID in an organisation.
+            with pytest.raises(ConflictError, match="iCalendar UID"):
+                uow.calendar.add(
+                    attrs.evolve(_activity(ids, "twin", 9, 10), ical_uid=ids("new-uid"))
+                )
+            with pytest.raises(ConflictError, match="iCalendar UID"):
+                uow.calendar.update(
+                    attrs.evolve(upper, ical_uid=ids("new-uid"), version=2), expected_version=1
+                )
+            # The UID given up is free again.
+            uow.calendar.add(attrs.evolve(_activity(ids, "heir", 9, 10), ical_uid=long_uid))
+            uow.commit()
+
+    def test_two_units_of_work_giving_one_ical_uid_to_two_activities_commit_one(
+        self, storage: S, records: Records
+    ) -> None:
+        require_capability(storage, "calendar")
+        ids = Ids(records)
+        uid = ids("same-event@google.com")
+        first, second = storage.unit_of_work(), storage.unit_of_work()
+        with first, second:
+            first.calendar.add(attrs.evolve(_activity(ids, "one", 9, 10), ical_uid=uid))
+            second.calendar.add(attrs.evolve(_activity(ids, "two", 9, 10), ical_uid=uid))
+            first.commit()
+            with pytest.raises(ConflictError):
+                second.commit()
+        with storage.unit_of_work() as uow:
+            assert ids.names(uow.calendar.by_ical_uid(ids.org, [uid]).values()) == ["one"]
+            assert uow.calendar.get(ids.org, ids("two")) is None
