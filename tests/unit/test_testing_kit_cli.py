@@ -71,8 +71,9 @@ def test_a_broken_property_prints_the_counterexample_and_exits_1(
     lines = out.splitlines()
     assert lines[0].startswith(f"{stuck}:status[1]: dead-end warning:")  # the lint findings
     assert lines[1] == f"{stuck}: 1 property broken (seed 3; up to 100 runs of up to 20 steps)"
-    assert lines[3].startswith("reach-done: ")
-    assert any(line.startswith("  counterexample (") for line in lines)
+    assert lines[3].startswith("role-reach-done: ")
+    assert "  counterexample (3 steps):" in lines
+    assert "    2. the qualifier moves it from 'New' to 'Limbo'" in lines
     assert "Traceback" not in out
 
 
