@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
@@ -67,11 +68,11 @@ def test_no_lead_is_stranded_when_no_role_is_restricted(wf: Workflow) -> None:
 def _versions(draw: st.DrawFn) -> tuple[Workflow, Workflow, dict[str, str]]:
     old = draw(workflows(min_statuses=2, max_statuses=6))
     gone = draw(st.sampled_from(old.status_ids))
-    d = old.to_dict()
-    d["status"] = [s for s in d["status"] if s["id"] != gone]  # type: ignore[union-attr, index]
-    for s in d["status"]:  # type: ignore[union-attr]
-        s["next"] = [n for n in s["next"] if n != gone]  # type: ignore[index]
-    d["entry"] = [e for e in d["entry"] if e != gone] or None  # type: ignore[union-attr]
+    d: dict[str, Any] = dict(old.to_dict())
+    d["status"] = [s for s in d["status"] if s["id"] != gone]
+    for s in d["status"]:
+        s["next"] = [n for n in s["next"] if n != gone]
+    d["entry"] = [e for e in d["entry"] if e != gone] or None
     if d["entry"] is None:
         del d["entry"]
     try:

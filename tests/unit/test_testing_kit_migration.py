@@ -48,7 +48,9 @@ def codes(
 
 def test_the_same_version_has_no_hazard() -> None:
     report = check_migration(OLD, OLD)
-    assert report.ok and report.passes(strict=True) and report.findings == ()
+    assert report.ok
+    assert report.passes(strict=True)
+    assert report.findings == ()
 
 
 def test_a_removed_status_needs_a_mapping_unless_it_is_empty() -> None:
@@ -106,7 +108,8 @@ def test_closing_and_reopening_leads_are_warnings_that_strict_fails() -> None:
     )
     report = check_migration(OLD, new, {"open": "won"})
     assert [f.code for f in report.findings] == ["mapping-closes"]
-    assert report.ok and not report.passes(strict=True)
+    assert report.ok
+    assert not report.passes(strict=True)
     reopened = _wf(
         _status("new", "todo", "open", "lost"),
         _status("open", "in_progress", "lost"),
@@ -156,7 +159,8 @@ def test_changed_entry_statuses_are_a_warning() -> None:
 
 def test_every_code_has_a_severity_and_a_meaning() -> None:
     for severity, meaning in MIGRATION_CODES.values():
-        assert severity in ("error", "warning") and meaning
+        assert severity in ("error", "warning")
+        assert meaning
 
 
 def test_roles_without_restriction_strand_no_lead() -> None:
@@ -231,7 +235,8 @@ def test_an_unreadable_or_invalid_old_version_is_a_usage_error(
     bad.write_text('id = "x"\nname = "X"\n[[status]]\nid = "a"\n', encoding="utf-8")
     assert main(["check", new_path, "--against", str(bad)]) == 2
     err = capsys.readouterr().err
-    assert err.startswith(f"{bad}: workflow is invalid: ") and "Traceback" not in err
+    assert err.startswith(f"{bad}: workflow is invalid: ")
+    assert "Traceback" not in err
     assert len(err.splitlines()) == 1
 
 

@@ -253,7 +253,10 @@ def check_migration(
     old_wf, old_source = _load(old)
     new_wf, new_source = _load(new)
     given = dict(mapping or {})
-    holds = (lambda sid: sid in occupied) if occupied is not None else (lambda sid: True)
+
+    def holds(status_id: str) -> bool:
+        return occupied is None or status_id in occupied
+
     old_roles = role_moves(old_wf, roles)
     new_roles = role_moves(new_wf, roles)
     errors: list[MigrationFinding] = []
