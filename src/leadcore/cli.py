@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TextIO
 
 from leadcore.errors import ValidationError, WorkflowInvalid
+from leadcore.tenancy import Permission, Role, RolePolicy
 from leadcore.workflow import CODES, Finding, Workflow, lint, read_definition
 
 __all__ = ["main"]
@@ -77,6 +78,15 @@ def _build_parser() -> argparse.ArgumentParser:
         metavar="OLD_ID=NEW_ID",
         type=_mapping_pair,
         help="with --against: where leads of a removed status go (repeatable)",
+    )
+    check.add_argument(
+        "--restricted",
+        action="append",
+        metavar="ROLE",
+        choices=[str(r) for r in Role],
+        help="with --properties or --against: a role your organisation restricts to next "
+        "stages (repeatable; default: qualifier and salesperson, as in the default role "
+        "permissions)",
     )
     check.add_argument(
         "--properties",
@@ -157,6 +167,19 @@ def _build_parser() -> argparse.ArgumentParser:
         help="folder for the files the demo writes (default: ./leadcore-demo)",
     )
     return parser
+
+
+def _policy(restricted: Sequence[str] | None) -> RolePolicy | None:
+    """The role permissions in which exactly ``restricted`` are restricted to next stages."""
+    if restricted is None:
+        return None
+    policy = RolePolicy()
+    for role in Role:
+        permissions = policy.permissions_of(role) - {Permission.RESTRICT_TO_NEXT_STAGES}
+        if role in restricted:
+            permissions |= {Permission.RESTRICT_TO_NEXT_STAGES}
+        policy = policy.with_role(role, permissions)
+    return policy
 
 
 def _mapping_pair(text: str) -> tuple[str, str]:
@@ -261,7 +284,7 @@ def _check_migration(
 ) -> int:
     from leadcore.testing._migration_check import check_migration
 
-    report = check_migration(old, new, dict(args.map))
+    report = check_migration(old, new, dict(args.map), roles=_policy(args.restricted))
     for f in report.findings:
         if fmt == "json":
             records.append({"file": str(path), "against": str(args.against), **f.to_dict()})
@@ -288,7 +311,11 @@ def _check_properties(
         return EXIT_USAGE
     try:
         report = check_workflow(
-            path, max_examples=args.max_examples, seed=args.seed, accept=args.accept
+            path,
+            max_examples=args.max_examples,
+            seed=args.seed,
+            accept=args.accept,
+            roles=_policy(args.restricted),
         )
     except ValidationError as exc:
         print(f"{path}: {exc}", file=err)
