@@ -338,7 +338,8 @@ def check_migration(
                 (moved,),
             )
     order = {sid: i for i, sid in enumerate(new_wf.status_ids)}
-    old_by_role = {r.role: r for r in old_roles}
+    old_good = {r.role: r.reach_done() for r in old_roles}
+    new_good = {r.role: r.reach_done() for r in new_roles}
     for sid in old_wf.status_ids:
         if sid not in new_wf or not holds(sid):
             continue
@@ -353,10 +354,10 @@ def check_migration(
                 where,
             )
         for role in sorted(new_roles, key=lambda r: not r.restricted):
-            before = old_by_role.get(role.role)
-            if is_done or before is None or sid not in before.reach_done():
+            before = old_good.get(role.role, frozenset())
+            if is_done or sid not in before:
                 continue
-            if sid not in role.reach_done():
+            if sid not in new_good[role.role]:
                 add(
                     "status-stranded",
                     f"{role.someone} could take leads from {name} to a done status, and in "

@@ -148,14 +148,15 @@ def _unreachable(
     wf: Workflow, roles: Sequence[RoleMoves], exempt: frozenset[str]
 ) -> RoleViolation | None:
     order = _order(wf)
+    reached = {r.role: r.entered() for r in roles}
     for target in wf.status_ids:
         if target in exempt:
             continue
-        group = [r for r in roles if target not in r.entered()]
+        group = [r for r in roles if target not in reached[r.role]]
         if not group:
             continue
         first = group[0]
-        entered = first.entered()
+        entered = reached[first.role]
         # The run shown ends where the role gets closest to the status in status order: the
         # order a team reads its pipeline in.
         before = [s for s in entered if order[s] < order[target]]
@@ -163,10 +164,10 @@ def _unreachable(
         path: tuple[str | None, ...] = entered[last] if last is not None else (None,)
         steps = describe_path(first, path)
         steps.append(describe_refusal(first, last, target, first=not steps))
-        reached = _names(wf, sorted(entered, key=order.__getitem__)) or "no status at all"
+        names = _names(wf, sorted(entered, key=order.__getitem__)) or "no status at all"
         detail = (
             f"{_roles_text(group)} can never bring a lead into {status_label(wf, target)}: "
-            f"from no status their moves reach only {reached}"
+            f"from no status their moves reach only {names}"
         )
         if target not in wf.reachable():
             detail += "; accept the 'unreachable' warning if that is intended"
