@@ -1,8 +1,9 @@
 """The ``leadcore`` command: check and draw workflow files, run the demo.
 
-Exit status: 0 when all is well, 1 when a checked workflow has errors, 2
-when a file cannot be read or parsed or the command line is wrong. Errors
-are one line each, never a traceback.
+Exit status: 0 when all is well, 1 when a checked workflow has errors (or,
+with ``check --strict``, warnings), a property breaks or a migration has a
+hazard, 2 when a file cannot be read or parsed or the command line is wrong.
+Errors are one line each, never a traceback.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import TextIO
 
 from leadcore.errors import ValidationError, WorkflowInvalid
+from leadcore.tenancy import Permission, Role, RolePolicy
 from leadcore.workflow import CODES, Finding, Workflow, lint, read_definition
 
 __all__ = ["main"]
@@ -48,13 +50,43 @@ def _build_parser() -> argparse.ArgumentParser:
         help="validate workflow files and print every finding",
         description=(
             "Validate workflow definition files (.toml, or .json) and print one line per "
-            "finding: FILE:PATH: CODE severity: message. Exit 1 if any file has an error, "
+            "finding: FILE:PATH: CODE severity: message. Exit 1 if any file has an error "
+            "(with --strict, also a warning), a property breaks or a migration has an error, "
             "2 if a file cannot be read or parsed, 0 otherwise."
         ),
     )
     check.add_argument("files", nargs="+", metavar="FILE", type=Path, help="definition files")
     check.add_argument(
         "--format", choices=["text", "json"], default="text", help="output format (default: text)"
+    )
+    check.add_argument(
+        "--strict",
+        action="store_true",
+        help="fail (exit 1) on warnings too: lint warnings and migration warnings",
+    )
+    check.add_argument(
+        "--against",
+        type=Path,
+        metavar="OLD",
+        help="also check moving live leads from the version in OLD to each FILE: removed "
+        "statuses without a mapping, mappings that strand or close leads, entry changes",
+    )
+    check.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="OLD_ID=NEW_ID",
+        type=_mapping_pair,
+        help="with --against: where leads of a removed status go (repeatable)",
+    )
+    check.add_argument(
+        "--restricted",
+        action="append",
+        metavar="ROLE",
+        choices=[str(r) for r in Role],
+        help="with --properties or --against: a role your organisation restricts to next "
+        "stages (repeatable; default: qualifier and salesperson, as in the default role "
+        "permissions)",
     )
     check.add_argument(
         "--properties",
@@ -137,6 +169,28 @@ def _build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _policy(restricted: Sequence[str] | None) -> RolePolicy | None:
+    """The role permissions in which exactly ``restricted`` are restricted to next stages."""
+    if restricted is None:
+        return None
+    policy = RolePolicy()
+    for role in Role:
+        permissions = policy.permissions_of(role) - {Permission.RESTRICT_TO_NEXT_STAGES}
+        if role in restricted:
+            permissions |= {Permission.RESTRICT_TO_NEXT_STAGES}
+        policy = policy.with_role(role, permissions)
+    return policy
+
+
+def _mapping_pair(text: str) -> tuple[str, str]:
+    source, sep, target = text.partition("=")
+    if not sep or not source.strip() or not target.strip():
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not of the form OLD_ID=NEW_ID (e.g. parked=callback)"
+        )
+    return source.strip(), target.strip()
+
+
 def _read(path: Path) -> object:
     """Read a definition; raise ``_Unreadable`` with a one-line reason."""
     try:
@@ -167,6 +221,13 @@ def _check(
 ) -> int:
     status = EXIT_OK
     records: list[dict[str, object]] = []
+    old: Workflow | None = None
+    if args.against is not None:
+        try:
+            old = _build(args.against)
+        except _Unreadable as exc:
+            print(str(exc), file=err)
+            return EXIT_USAGE
     for path in files:
         try:
             data = _read(path)
@@ -175,7 +236,8 @@ def _check(
             status = EXIT_USAGE
             continue
         findings: list[Finding] = lint(data)
-        if any(f.severity == "error" for f in findings) and status == EXIT_OK:
+        failing = ("error", "warning") if args.strict else ("error",)
+        if any(f.severity in failing for f in findings) and status == EXIT_OK:
             status = EXIT_FINDINGS
         for f in findings:
             if fmt == "json":
@@ -183,7 +245,12 @@ def _check(
             else:
                 where = f"{path}:{f.path}" if f.path else str(path)
                 print(f"{where}: {f.code} {f.severity}: {f.message}", file=out)
-        if args.properties and not any(f.severity == "error" for f in findings):
+        valid = not any(f.severity == "error" for f in findings)
+        if old is not None and valid and isinstance(data, dict):
+            hazards = _check_migration(path, Workflow.from_dict(data), old, fmt, out, args, records)
+            if hazards != EXIT_OK and status == EXIT_OK:
+                status = hazards
+        if args.properties and valid:
             broken = _check_properties(path, fmt, out, err, args, records)
             if broken != EXIT_OK and status != EXIT_USAGE:
                 status = broken
@@ -191,6 +258,42 @@ def _check(
         json.dump(records, out, ensure_ascii=False, indent=2)
         out.write("\n")
     return status
+
+
+def _build(path: Path) -> Workflow:
+    """Read and build the workflow in ``path``; raise ``_Unreadable`` if it has errors."""
+    data = _read(path)
+    try:
+        assert isinstance(data, dict)  # _read refuses anything else
+        return Workflow.from_dict(data)
+    except WorkflowInvalid as exc:
+        first = exc.errors[0] if exc.errors else None
+        raise _Unreadable(
+            f"{path}: workflow is invalid: {first}; run 'leadcore check {path}'"
+        ) from None
+
+
+def _check_migration(
+    path: Path,
+    new: Workflow,
+    old: Workflow,
+    fmt: str,
+    out: TextIO,
+    args: argparse.Namespace,
+    records: list[dict[str, object]],
+) -> int:
+    from leadcore.testing._migration_check import check_migration
+
+    report = check_migration(old, new, dict(args.map), roles=_policy(args.restricted))
+    for f in report.findings:
+        if fmt == "json":
+            records.append({"file": str(path), "against": str(args.against), **f.to_dict()})
+        else:
+            where = f"{path}:{f.path}" if f.path else str(path)
+            print(f"{where}: {f.code} {f.severity}: {f.message}", file=out)
+            for i, step in enumerate(f.steps, start=1):
+                print(f"    {i}. {step}", file=out)
+    return EXIT_OK if report.passes(strict=args.strict) else EXIT_FINDINGS
 
 
 def _check_properties(
@@ -208,7 +311,11 @@ def _check_properties(
         return EXIT_USAGE
     try:
         report = check_workflow(
-            path, max_examples=args.max_examples, seed=args.seed, accept=args.accept
+            path,
+            max_examples=args.max_examples,
+            seed=args.seed,
+            accept=args.accept,
+            roles=_policy(args.restricted),
         )
     except ValidationError as exc:
         print(f"{path}: {exc}", file=err)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any, TypedDict
 
@@ -15,6 +14,7 @@ from leadcore.leads import HistoryEntry, HistoryKind, Lead
 from leadcore.leads.service import Writer
 from leadcore.testing import (
     PROPERTIES,
+    ROLE_PROPERTIES,
     PropertyFailure,
     PropertyReport,
     PropertyViolated,
@@ -82,16 +82,16 @@ def test_a_status_with_no_way_to_done_is_reported_with_a_shrunk_counterexample(
     report = stuck_report
     assert not report.ok
     [failure] = report.failures
-    assert failure.name == "reach-done"
-    assert "'limbo'" in failure.detail
+    assert failure.name == "role-reach-done"
+    assert "'Limbo'" in failure.detail
     assert "dead-end" in failure.detail  # says which warning to accept if it is intended
-    # Shrunk: a lead is created, then moved into limbo (perhaps by way of "new").
-    assert len(failure.steps) in (2, 3)
-    assert "creates lead-1" in failure.steps[0]
-    assert "to 'limbo'" in failure.steps[-1]
-    assert failure.steps[-1].endswith("accepted")
-    assert failure.given[0].startswith("Dana (account_manager) opens an organisation")
-    assert failure.replay[0] == "state = WorkflowMachine()"
+    # The way a restricted user gets there, not an unrestricted user's jump into it.
+    assert failure.steps == (
+        "a qualifier (restricted to next stages) gives a lead with no status 'New'",
+        "the qualifier moves it from 'New' to 'Limbo'",
+        "the qualifier tries to move it from 'Limbo' to 'Won': refused (not-next-stage)",
+    )
+    assert failure.given[1] == "restricted to next stages: qualifier, salesperson"
 
 
 def test_the_report_prints_the_counterexample_as_numbered_steps_not_a_traceback(
@@ -102,8 +102,8 @@ def test_the_report_prints_the_counterexample_as_numbered_steps_not_a_traceback(
     assert lines[0] == (
         "workflow 'stuck' version 1: 1 property broken (seed 7; up to 100 runs of up to 10 steps)"
     )
-    assert f"reach-done: {PROPERTIES['reach-done']}" in lines
-    assert any(re.fullmatch(r"  counterexample \([23] steps\):", line) for line in lines)
+    assert f"role-reach-done: {ROLE_PROPERTIES['role-reach-done']}" in lines
+    assert "  counterexample (3 steps):" in lines
     assert any(line.startswith("    1. ") for line in lines)
     assert any(line.startswith("    2. ") for line in lines)
     assert "Traceback" not in text
@@ -155,7 +155,7 @@ category = "done"
     )
     report = check_workflow(path, **FAST)
     assert report.source == str(path)
-    assert [f.name for f in report.failures] == ["reach-done"]
+    assert [f.name for f in report.failures] == ["role-reach-done"]
     assert "no-path-to-done" in report.failures[0].detail
     assert check_workflow(path, accept=["no-path-to-done"], **FAST).ok
 
@@ -205,10 +205,15 @@ def test_a_core_that_skips_requirements_breaks_requirements_or_next_stages(
 
     monkeypatch.setattr(Workflow, "decide", allow_everything)
     report = check_workflow(sample_workflow(), **FAST)
-    names = {f.name for f in report.failures}
-    assert names <= {"requirements-enforced", "restricted-next-stages"}
-    assert names
-    for failure in report.failures:
+    failures = {f.name: f for f in report.failures}
+    # The role properties ask the engine too: a restricted role may now close a new lead.
+    entry = failures.pop("entry-not-done")
+    assert entry.steps == (
+        "a qualifier (restricted to next stages) gives a lead with no status 'Won'",
+    )
+    assert set(failures) <= {"requirements-enforced", "restricted-next-stages"}
+    assert failures
+    for failure in failures.values():
         assert "was accepted, but" in failure.detail
         assert failure.steps[-1].endswith("accepted")
 
@@ -223,8 +228,12 @@ def test_a_core_that_refuses_valid_moves_breaks_valid_moves_accepted(
 
     monkeypatch.setattr(Workflow, "decide", refuse_everything)
     report = check_workflow(sample_workflow(), **FAST)
-    assert [f.name for f in report.failures] == ["valid-moves-accepted"]
-    assert "though it meets every requirement" in report.failures[0].detail
+    assert [f.name for f in report.failures] == ["role-reachable", "valid-moves-accepted"]
+    assert "can never bring a lead into 'New'" in report.failures[0].detail
+    assert report.failures[0].steps == (
+        "an account_manager tries to give a lead with no status 'New': refused (same-status)",
+    )
+    assert "though it meets every requirement" in report.failures[1].detail
 
 
 def test_a_core_that_forgets_history_entries_breaks_history_complete(

@@ -71,8 +71,9 @@ def test_a_broken_property_prints_the_counterexample_and_exits_1(
     lines = out.splitlines()
     assert lines[0].startswith(f"{stuck}:status[1]: dead-end warning:")  # the lint findings
     assert lines[1] == f"{stuck}: 1 property broken (seed 3; up to 100 runs of up to 20 steps)"
-    assert lines[3].startswith("reach-done: ")
-    assert any(line.startswith("  counterexample (") for line in lines)
+    assert lines[3].startswith("role-reach-done: ")
+    assert "  counterexample (3 steps):" in lines
+    assert "    2. the qualifier moves it from 'New' to 'Limbo'" in lines
     assert "Traceback" not in out
 
 
@@ -86,7 +87,12 @@ def test_without_the_option_only_the_lint_runs(
 
 def canned(failures: tuple[PropertyFailure, ...]) -> object:
     def check_workflow(path: Path, **options: object) -> PropertyReport:
-        assert options == {"max_examples": 100, "seed": None, "accept": ["dead-end"]}
+        assert options == {
+            "max_examples": 100,
+            "seed": None,
+            "accept": ["dead-end"],
+            "roles": None,
+        }
         return PropertyReport(str(path), "stuck", 1, 42, 100, 30, failures=failures)
 
     return check_workflow
@@ -165,3 +171,15 @@ def test_without_hypothesis_the_option_says_what_to_install(
     status, _, err = run(capsys, "--properties", str(stuck))
     assert status == 2
     assert err == "leadcore check --properties needs hypothesis: pip install hypothesis\n"
+
+
+def test_restricted_names_the_roles_of_the_organisation_that_are_restricted(
+    capsys: pytest.CaptureFixture[str], stuck: Path
+) -> None:
+    # Only the sales manager is restricted here: the run shown is theirs.
+    args = ["--properties", "--max-examples", "5", "--seed", "1", str(stuck)]
+    status, out, _ = run(capsys, "--restricted", "sales_manager", *args)
+    assert status == 1
+    first = "    1. a sales_manager (restricted to next stages) gives a lead with no status 'New'"
+    assert first in out.splitlines()
+    assert "restricted to next stages: sales_manager" in out

@@ -181,9 +181,9 @@ def test_my_workflow():
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         [
-            "*reach-done: every status a lead enters can still reach a done status*",
-            "*counterexample (* steps):*",
-            "*1. Dana (account_manager) creates lead-1*",
-            "*. Dana (account_manager) moves lead-1 from * to 'limbo'*: accepted",
+            "*role-reach-done: for each role that changes statuses, every status the role*",
+            "*counterexample (3 steps):*",
+            "*1. a qualifier (restricted to next stages) gives a lead with no status 'New'",
+            "*2. the qualifier moves it from 'New' to 'Limbo'",
         ]
     )

@@ -4,7 +4,12 @@
   :class:`~leadcore.workflow.Workflow` or a file) and returns a
   :class:`PropertyReport` with a shrunk counterexample for each property it
   breaks; :class:`WorkflowMachine` is the state machine it runs, to subclass
-  with rules of your own.
+  with rules of your own. Properties that speak about roles
+  (:data:`ROLE_PROPERTIES`) are checked for each role from the decision
+  engine, with the role's own shortest run as the counterexample.
+- :func:`check_migration` compares two versions of a workflow and reports
+  each hazard of moving leads from one to the other, as a
+  :class:`MigrationReport`.
 - :mod:`leadcore.testing.strategies`: hypothesis strategies for workflows,
   leads, dispatch settings, organisations and calendars.
 - :mod:`leadcore.testing.pytest_plugin`: the fixtures ``leadcore_clock``,
@@ -29,6 +34,12 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from leadcore.testing._migration_check import (
+        MIGRATION_CODES,
+        MigrationFinding,
+        MigrationReport,
+        check_migration,
+    )
     from leadcore.testing._organizations import (
         AddPartner,
         AddUser,
@@ -38,14 +49,19 @@ if TYPE_CHECKING:
         StaffedOrganization,
         staff_organization,
     )
+    from leadcore.testing._role_properties import ROLE_PROPERTIES
     from leadcore.testing._workflow_check import PropertyFailure, PropertyReport, check_workflow
     from leadcore.testing.stateful import PROPERTIES, Person, PropertyViolated, WorkflowMachine
 
 __all__ = [
+    "MIGRATION_CODES",
     "PROPERTIES",
+    "ROLE_PROPERTIES",
     "AddPartner",
     "AddUser",
     "CreateOrganization",
+    "MigrationFinding",
+    "MigrationReport",
     "OrganizationPlan",
     "Person",
     "PlanStep",
@@ -54,11 +70,19 @@ __all__ = [
     "PropertyViolated",
     "StaffedOrganization",
     "WorkflowMachine",
+    "check_migration",
     "check_workflow",
     "staff_organization",
 ]
 
 _HOMES = {
+    "leadcore.testing._migration_check": (
+        "MIGRATION_CODES",
+        "MigrationFinding",
+        "MigrationReport",
+        "check_migration",
+    ),
+    "leadcore.testing._role_properties": ("ROLE_PROPERTIES",),
     "leadcore.testing._organizations": (
         "AddPartner",
         "AddUser",

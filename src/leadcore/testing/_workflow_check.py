@@ -27,6 +27,8 @@ from hypothesis.reporting import with_reporter
 from hypothesis.stateful import run_state_machine_as_test
 
 from leadcore.errors import ValidationError
+from leadcore.tenancy import RolePolicy
+from leadcore.testing._role_properties import ROLE_PROPERTIES, RoleViolation, check_roles
 from leadcore.testing.stateful import (
     PROPERTIES,
     STEPS_ATTRIBUTE,
@@ -58,7 +60,7 @@ class PropertyFailure:
     replay: tuple[str, ...] = ()
 
     def __str__(self) -> str:
-        promise = PROPERTIES.get(self.name)
+        promise = ROLE_PROPERTIES.get(self.name) or PROPERTIES.get(self.name)
         lines = [f"{self.name}: {promise}" if promise else self.name, f"  broken: {self.detail}"]
         if self.given:
             lines.append("  given:")
@@ -152,6 +154,7 @@ def check_workflow(
     seed: int | None = None,
     accept: Iterable[LintCode | str] = (),
     machine: type[WorkflowMachine] = WorkflowMachine,
+    roles: RolePolicy | None = None,
 ) -> PropertyReport:
     """Run :class:`WorkflowMachine` on a workflow and report every property it breaks.
 
@@ -166,6 +169,17 @@ def check_workflow(
     (``dead-end`` and ``no-path-to-done`` exempt the statuses they name from
     ``reach-done``). ``machine`` is the state machine class, for a subclass
     with rules of your own; it is called with the workflow and ``accept=``.
+
+    Before the random runs, each role that changes statuses is checked
+    against :data:`~leadcore.testing.ROLE_PROPERTIES`: its moves are asked
+    of :meth:`Workflow.decide <leadcore.workflow.Workflow.decide>` under the
+    role's restriction, and a broken property shows the shortest run of that
+    role's own moves, in status names. ``roles`` is the organisation's
+    :class:`~leadcore.tenancy.RolePolicy` (default: the default role
+    permissions, in which the qualifier and the salesperson are restricted
+    to next stages). ``role-reach-done`` takes the place of the machine's
+    ``reach-done``, whose runs would show an unrestricted user jumping into
+    the status instead of the way a restricted user gets there.
 
     Errors inside a run become failures with their steps, never tracebacks:
     ``unexpected-error`` for an exception, ``assertion`` for an
@@ -188,8 +202,12 @@ def check_workflow(
         raise ValidationError("cannot check the workflow", problems)
     used_seed = seed if seed is not None else int.from_bytes(os.urandom(4), "big")
 
+    violations = check_roles(wf, policy=roles, accept=accepted)
+    # The role properties state reach-done for each role, with the role's own way in.
+    machine_accepts = accepted | {LintCode.DEAD_END, LintCode.NO_PATH_TO_DONE}
+
     def factory() -> WorkflowMachine:
-        return machine(wf, accept=accepted)
+        return machine(wf, accept=machine_accepts)
 
     config = settings(
         max_examples=max_examples,
@@ -203,7 +221,7 @@ def check_workflow(
         phases=(Phase.explicit, Phase.generate, Phase.shrink),
         suppress_health_check=list(HealthCheck),
     )
-    failures: list[PropertyFailure] = []
+    failures: list[PropertyFailure] = [_role_failure(v) for v in violations]
     try:
         with with_reporter(_discard):
             # Any callable returning a machine will do (hypothesis documents it so), and a
@@ -216,7 +234,7 @@ def check_workflow(
         leaves = _leaves(error)
         if any(isinstance(leaf, HypothesisException) for leaf in leaves):
             raise
-        failures = [_failure(leaf) for leaf in leaves]
+        failures.extend(_failure(leaf) for leaf in leaves)
     return PropertyReport(
         source=source,
         workflow_id=wf.id,
@@ -227,6 +245,10 @@ def check_workflow(
         accepted=accepted,
         failures=_one_per_property(failures),
     )
+
+
+def _role_failure(violation: RoleViolation) -> PropertyFailure:
+    return PropertyFailure(violation.name, violation.detail, violation.given, violation.steps)
 
 
 def _one_per_property(failures: Iterable[PropertyFailure]) -> tuple[PropertyFailure, ...]:
