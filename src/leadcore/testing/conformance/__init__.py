@@ -87,6 +87,7 @@ import pytest
 # Before the modules with the checks are imported, so that a failing check
 # shows pytest's detailed assertion message in the adapter author's run.
 pytest.register_assert_rewrite(
+    "leadcore.testing.conformance._atomicity",
     "leadcore.testing.conformance._base",
     "leadcore.testing.conformance._calendar",
     "leadcore.testing.conformance._comparison",
@@ -94,13 +95,17 @@ pytest.register_assert_rewrite(
     "leadcore.testing.conformance._dispatch",
     "leadcore.testing.conformance._events",
     "leadcore.testing.conformance._forwarding",
+    "leadcore.testing.conformance._identity",
     "leadcore.testing.conformance._isolation",
     "leadcore.testing.conformance._leads",
     "leadcore.testing.conformance._tenancy",
+    "leadcore.testing.conformance._text_order",
     "leadcore.testing.conformance._unit_of_work",
+    "leadcore.testing.conformance._values",
     "leadcore.testing.conformance._workflows",
 )
 
+from leadcore.testing.conformance._atomicity import AtomicityTests  # noqa: E402
 from leadcore.testing.conformance._base import (  # noqa: E402
     StorageFixtures,
     require_capability,
@@ -115,6 +120,7 @@ from leadcore.testing.conformance._conversions import ConversionRepositoryTests 
 from leadcore.testing.conformance._dispatch import DispatchRepositoryTests  # noqa: E402
 from leadcore.testing.conformance._events import EventRepositoryTests  # noqa: E402
 from leadcore.testing.conformance._forwarding import ForwardingRepositoryTests  # noqa: E402
+from leadcore.testing.conformance._identity import IdentityTests  # noqa: E402
 from leadcore.testing.conformance._isolation import IsolationTests  # noqa: E402
 from leadcore.testing.conformance._leads import (  # noqa: E402
     DoNotCallRepositoryTests,
@@ -134,11 +140,14 @@ from leadcore.testing.conformance._tenancy import (  # noqa: E402
     RolePolicyRepositoryTests,
     UserRepositoryTests,
 )
+from leadcore.testing.conformance._text_order import TextOrderTests  # noqa: E402
 from leadcore.testing.conformance._unit_of_work import UnitOfWorkTests  # noqa: E402
+from leadcore.testing.conformance._values import ValueTests  # noqa: E402
 from leadcore.testing.conformance._workflows import WorkflowRepositoryTests  # noqa: E402
 
 __all__ = [
     "T0",
+    "AtomicityTests",
     "CalendarRepositoryTests",
     "ComparisonWithMemory",
     "ConversionRepositoryTests",
@@ -148,6 +157,7 @@ __all__ = [
     "ForwardingRepositoryTests",
     "GroupRepositoryTests",
     "HistoryRepositoryTests",
+    "IdentityTests",
     "IsolationTests",
     "LeadRepositoryTests",
     "LeadSettingsRepositoryTests",
@@ -161,8 +171,10 @@ __all__ = [
     "StorageConformance",
     "StorageFixtures",
     "TaskRepositoryTests",
+    "TextOrderTests",
     "UnitOfWorkTests",
     "UserRepositoryTests",
+    "ValueTests",
     "WorkflowRepositoryTests",
     "comparison_machine",
     "require_capability",
