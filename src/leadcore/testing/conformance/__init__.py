@@ -91,6 +91,9 @@ pytest.register_assert_rewrite(
     "leadcore.testing.conformance._base",
     "leadcore.testing.conformance._calendar",
     "leadcore.testing.conformance._comparison",
+    "leadcore.testing.conformance._comparison_calendar",
+    "leadcore.testing.conformance._comparison_forwarding",
+    "leadcore.testing.conformance._comparison_run",
     "leadcore.testing.conformance._conversions",
     "leadcore.testing.conformance._dispatch",
     "leadcore.testing.conformance._events",
@@ -112,9 +115,19 @@ from leadcore.testing.conformance._base import (  # noqa: E402
 )
 from leadcore.testing.conformance._calendar import CalendarRepositoryTests  # noqa: E402
 from leadcore.testing.conformance._comparison import (  # noqa: E402
-    ComparisonWithMemory,
     SameAnswersAsMemory,
     comparison_machine,
+)
+from leadcore.testing.conformance._comparison_calendar import (  # noqa: E402
+    SameCalendarAsMemory,
+    calendar_comparison_machine,
+)
+from leadcore.testing.conformance._comparison_forwarding import (  # noqa: E402
+    ForwardingAnswersAsMemory,
+)
+from leadcore.testing.conformance._comparison_run import (  # noqa: E402
+    ComparisonWithMemory,
+    comparison_budget,
 )
 from leadcore.testing.conformance._conversions import ConversionRepositoryTests  # noqa: E402
 from leadcore.testing.conformance._dispatch import DispatchRepositoryTests  # noqa: E402
@@ -154,6 +167,7 @@ __all__ = [
     "DispatchRepositoryTests",
     "DoNotCallRepositoryTests",
     "EventRepositoryTests",
+    "ForwardingAnswersAsMemory",
     "ForwardingRepositoryTests",
     "GroupRepositoryTests",
     "HistoryRepositoryTests",
@@ -168,6 +182,7 @@ __all__ = [
     "Records",
     "RolePolicyRepositoryTests",
     "SameAnswersAsMemory",
+    "SameCalendarAsMemory",
     "StorageConformance",
     "StorageFixtures",
     "TaskRepositoryTests",
@@ -176,6 +191,8 @@ __all__ = [
     "UserRepositoryTests",
     "ValueTests",
     "WorkflowRepositoryTests",
+    "calendar_comparison_machine",
+    "comparison_budget",
     "comparison_machine",
     "require_capability",
 ]

@@ -7,7 +7,7 @@ from typing import Generic, TypeVar
 from leadcore.storage.protocols import Storage
 from leadcore.testing.conformance._atomicity import AtomicityTests
 from leadcore.testing.conformance._calendar import CalendarRepositoryTests
-from leadcore.testing.conformance._comparison import ComparisonWithMemory
+from leadcore.testing.conformance._comparison_run import ComparisonWithMemory
 from leadcore.testing.conformance._conversions import ConversionRepositoryTests
 from leadcore.testing.conformance._dispatch import DispatchRepositoryTests
 from leadcore.testing.conformance._events import EventRepositoryTests
