@@ -58,14 +58,26 @@ What it checks:
 - isolation: two organisations with look-alike data (same names, same
   status ids) never see each other's records, counts, or existence, not even
   through an error message;
-- the stateful comparison with MemoryStorage (:class:`ComparisonWithMemory`):
-  a hypothesis state machine (:class:`SameAnswersAsMemory`) makes the same
-  random operations through the facade on your adapter and on
-  :class:`~leadcore.storage.memory.MemoryStorage`, and every answer, error
-  and event must be equal. It takes a new storage per example from
-  ``make_storage()`` and runs a few short examples; raise
-  ``comparison_examples`` and ``comparison_steps`` for a deeper search, or
-  run :func:`comparison_machine` with settings of your own.
+- atomicity and races (:class:`AtomicityTests`): writes of several
+  repositories commit together, versions and claims are decided at commit,
+  a unit of work that loses its race leaves no event;
+- values (:class:`ValueTests`): aware datetimes keep their instant, offset
+  and microseconds, long, Hebrew and four-byte text and typed custom fields
+  come back unchanged, an update writes every changed field;
+- text and order (:class:`TextOrderTests`): search folds with ``casefold``,
+  every name list and every tie is in code-point order;
+- identity (:class:`IdentityTests`): every ``add`` with a taken id raises
+  ``ConflictError``;
+- the stateful comparisons with MemoryStorage (:class:`ComparisonWithMemory`):
+  hypothesis state machines (:class:`SameAnswersAsMemory`,
+  :class:`ForwardingAnswersAsMemory`, :class:`SameCalendarAsMemory`) make
+  the same random operations through the facade on your adapter and on
+  :class:`~leadcore.storage.memory.MemoryStorage`, from realistic seeded
+  data, and every answer, error and event must be equal. They take a new
+  storage per example from ``make_storage()``; raise ``comparison_examples``
+  and ``comparison_steps``, or set ``LEADCORE_COMPARISON_EXAMPLES`` and
+  ``LEADCORE_COMPARISON_STEPS``, for a deeper search, or run
+  :func:`comparison_machine` with settings of your own.
 
 Where a backend may legitimately differ, the suite reads its
 :class:`~leadcore.storage.protocols.Capabilities` instead of silently
