@@ -141,8 +141,10 @@ class MemoryHistory(Repo[HistoryEntry]):
     table, kind = "history", "history entry"
 
     def add(self, entry: HistoryEntry) -> None:
-        """Store an entry."""
+        """Store an entry; ``ConflictError`` if its id is taken in the organisation."""
         org = entry.organization_id
+        if self._tx.read(self.table, org, entry.id) is not None:
+            raise ConflictError(f"{self.kind} {entry.id!r} already exists")
         row = (self._tx.next_order(), entry)
         self._tx.write(f"history:{entry.lead_id}", org, entry.id, row)
         self._tx.write(self.table, org, entry.id, row)

@@ -317,8 +317,16 @@ class SqlHistory(Table[HistoryEntry]):
     spec = HISTORY
 
     def add(self, entry: HistoryEntry) -> None:
-        """Store an entry."""
-        self._tx.put(self.spec, self._key(entry.organization_id, entry.id), entry)
+        """Store an entry; ``ConflictError`` if its id is taken.
+
+        An id taken by this unit of work is refused here; one committed before
+        is refused by the primary key when this unit of work commits (no
+        query per entry).
+        """
+        key = self._key(entry.organization_id, entry.id)
+        if key in self._tx.staged(self.spec):
+            raise ConflictError(f"{self.spec.kind} {entry.id!r} already exists")
+        self._tx.put(self.spec, key, entry)
 
     def _rows(
         self, organization_id: str, *where: Any, keep: Any

@@ -63,14 +63,26 @@ What it checks:
 - isolation: two organisations with look-alike data (same names, same
   status ids) never see each other's records, counts, or existence, not even
   through an error message;
-- the stateful comparison with MemoryStorage (:class:`ComparisonWithMemory`):
-  a hypothesis state machine (:class:`SameAnswersAsMemory`) makes the same
-  random operations through the facade on your adapter and on
-  :class:`~leadcore.storage.memory.MemoryStorage`, and every answer, error
-  and event must be equal. It takes a new storage per example from
-  ``make_storage()`` and runs a few short examples; raise
-  ``comparison_examples`` and ``comparison_steps`` for a deeper search, or
-  run :func:`comparison_machine` with settings of your own.
+- atomicity and races (:class:`AtomicityTests`): writes of several
+  repositories commit together, versions and claims are decided at commit,
+  a unit of work that loses its race leaves no event;
+- values (:class:`ValueTests`): aware datetimes keep their instant, offset
+  and microseconds, long, Hebrew and four-byte text and typed custom fields
+  come back unchanged, an update writes every changed field;
+- text and order (:class:`TextOrderTests`): search folds with ``casefold``,
+  every name list and every tie is in code-point order;
+- identity (:class:`IdentityTests`): every ``add`` with a taken id raises
+  ``ConflictError``;
+- the stateful comparisons with MemoryStorage (:class:`ComparisonWithMemory`):
+  hypothesis state machines (:class:`SameAnswersAsMemory`,
+  :class:`ForwardingAnswersAsMemory`, :class:`SameCalendarAsMemory`) make
+  the same random operations through the facade on your adapter and on
+  :class:`~leadcore.storage.memory.MemoryStorage`, from realistic seeded
+  data, and every answer, error and event must be equal. They take a new
+  storage per example from ``make_storage()``; raise ``comparison_examples``
+  and ``comparison_steps``, or set ``LEADCORE_COMPARISON_EXAMPLES`` and
+  ``LEADCORE_COMPARISON_STEPS``, for a deeper search, or run
+  :func:`comparison_machine` with settings of your own.
 
 Where a backend may legitimately differ, the suite reads its
 :class:`~leadcore.storage.protocols.Capabilities` instead of silently
@@ -92,36 +104,55 @@ import pytest
 # Before the modules with the checks are imported, so that a failing check
 # shows pytest's detailed assertion message in the adapter author's run.
 pytest.register_assert_rewrite(
+    "leadcore.testing.conformance._atomicity",
     "leadcore.testing.conformance._base",
     "leadcore.testing.conformance._calendar",
     "leadcore.testing.conformance._comparison",
+    "leadcore.testing.conformance._comparison_calendar",
+    "leadcore.testing.conformance._comparison_forwarding",
+    "leadcore.testing.conformance._comparison_run",
     "leadcore.testing.conformance._conversions",
     "leadcore.testing.conformance._dispatch",
     "leadcore.testing.conformance._events",
     "leadcore.testing.conformance._fencing",
     "leadcore.testing.conformance._forwarding",
+    "leadcore.testing.conformance._identity",
     "leadcore.testing.conformance._isolation",
     "leadcore.testing.conformance._leads",
     "leadcore.testing.conformance._tenancy",
+    "leadcore.testing.conformance._text_order",
     "leadcore.testing.conformance._unit_of_work",
+    "leadcore.testing.conformance._values",
     "leadcore.testing.conformance._workflows",
 )
 
+from leadcore.testing.conformance._atomicity import AtomicityTests  # noqa: E402
 from leadcore.testing.conformance._base import (  # noqa: E402
     StorageFixtures,
     require_capability,
 )
 from leadcore.testing.conformance._calendar import CalendarRepositoryTests  # noqa: E402
 from leadcore.testing.conformance._comparison import (  # noqa: E402
-    ComparisonWithMemory,
     SameAnswersAsMemory,
     comparison_machine,
+)
+from leadcore.testing.conformance._comparison_calendar import (  # noqa: E402
+    SameCalendarAsMemory,
+    calendar_comparison_machine,
+)
+from leadcore.testing.conformance._comparison_forwarding import (  # noqa: E402
+    ForwardingAnswersAsMemory,
+)
+from leadcore.testing.conformance._comparison_run import (  # noqa: E402
+    ComparisonWithMemory,
+    comparison_budget,
 )
 from leadcore.testing.conformance._conversions import ConversionRepositoryTests  # noqa: E402
 from leadcore.testing.conformance._dispatch import DispatchRepositoryTests  # noqa: E402
 from leadcore.testing.conformance._events import EventRepositoryTests  # noqa: E402
 from leadcore.testing.conformance._fencing import DispatchFencingTests  # noqa: E402
 from leadcore.testing.conformance._forwarding import ForwardingRepositoryTests  # noqa: E402
+from leadcore.testing.conformance._identity import IdentityTests  # noqa: E402
 from leadcore.testing.conformance._isolation import IsolationTests  # noqa: E402
 from leadcore.testing.conformance._leads import (  # noqa: E402
     DoNotCallRepositoryTests,
@@ -141,11 +172,14 @@ from leadcore.testing.conformance._tenancy import (  # noqa: E402
     RolePolicyRepositoryTests,
     UserRepositoryTests,
 )
+from leadcore.testing.conformance._text_order import TextOrderTests  # noqa: E402
 from leadcore.testing.conformance._unit_of_work import UnitOfWorkTests  # noqa: E402
+from leadcore.testing.conformance._values import ValueTests  # noqa: E402
 from leadcore.testing.conformance._workflows import WorkflowRepositoryTests  # noqa: E402
 
 __all__ = [
     "T0",
+    "AtomicityTests",
     "CalendarRepositoryTests",
     "ComparisonWithMemory",
     "ConversionRepositoryTests",
@@ -153,9 +187,11 @@ __all__ = [
     "DispatchRepositoryTests",
     "DoNotCallRepositoryTests",
     "EventRepositoryTests",
+    "ForwardingAnswersAsMemory",
     "ForwardingRepositoryTests",
     "GroupRepositoryTests",
     "HistoryRepositoryTests",
+    "IdentityTests",
     "IsolationTests",
     "LeadRepositoryTests",
     "LeadSettingsRepositoryTests",
@@ -166,12 +202,17 @@ __all__ = [
     "Records",
     "RolePolicyRepositoryTests",
     "SameAnswersAsMemory",
+    "SameCalendarAsMemory",
     "StorageConformance",
     "StorageFixtures",
     "TaskRepositoryTests",
+    "TextOrderTests",
     "UnitOfWorkTests",
     "UserRepositoryTests",
+    "ValueTests",
     "WorkflowRepositoryTests",
+    "calendar_comparison_machine",
+    "comparison_budget",
     "comparison_machine",
     "require_capability",
 ]

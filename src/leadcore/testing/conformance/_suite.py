@@ -5,13 +5,15 @@ from __future__ import annotations
 from typing import Generic, TypeVar
 
 from leadcore.storage.protocols import Storage
+from leadcore.testing.conformance._atomicity import AtomicityTests
 from leadcore.testing.conformance._calendar import CalendarRepositoryTests
-from leadcore.testing.conformance._comparison import ComparisonWithMemory
+from leadcore.testing.conformance._comparison_run import ComparisonWithMemory
 from leadcore.testing.conformance._conversions import ConversionRepositoryTests
 from leadcore.testing.conformance._dispatch import DispatchRepositoryTests
 from leadcore.testing.conformance._events import EventRepositoryTests
 from leadcore.testing.conformance._fencing import DispatchFencingTests
 from leadcore.testing.conformance._forwarding import ForwardingRepositoryTests
+from leadcore.testing.conformance._identity import IdentityTests
 from leadcore.testing.conformance._isolation import IsolationTests
 from leadcore.testing.conformance._leads import (
     DoNotCallRepositoryTests,
@@ -29,7 +31,9 @@ from leadcore.testing.conformance._tenancy import (
     RolePolicyRepositoryTests,
     UserRepositoryTests,
 )
+from leadcore.testing.conformance._text_order import TextOrderTests
 from leadcore.testing.conformance._unit_of_work import UnitOfWorkTests
+from leadcore.testing.conformance._values import ValueTests
 from leadcore.testing.conformance._workflows import WorkflowRepositoryTests
 
 __all__ = ["StorageConformance"]
@@ -59,6 +63,10 @@ class StorageConformance(
     DispatchFencingTests[S],
     CalendarRepositoryTests[S],
     ForwardingRepositoryTests[S],
+    AtomicityTests[S],
+    ValueTests[S],
+    TextOrderTests[S],
+    IdentityTests[S],
     ComparisonWithMemory[S],
     Generic[S],
 ):
