@@ -392,4 +392,23 @@ ENTRY_POINTS: tuple[EntryPoint, ...] = (
             f"DTEND:20260302T140000Z\r\nSUMMARY:{v}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
         ),
     ),
+    # -- numbers, dates, durations and time zones (bounds in docs/limits.md)
+    EntryPoint("calendar.month(year)", "integer", lambda w, v: w.session.calendar.month(v, 3)),
+    EntryPoint("calendar.month(month)", "integer", lambda w, v: w.session.calendar.month(2026, v)),
+    EntryPoint("calendar.day(day)", "date", lambda w, v: w.session.calendar.day(w.agent_id, v)),
+    EntryPoint(
+        "leads.add_task(due_at)",
+        "datetime",
+        lambda w, v: w.session.leads.add_task(w.lead_id, TaskDraft("Call", due_at=v)),
+    ),
+    EntryPoint(
+        "leads.add_task(due_in)",
+        "duration",
+        lambda w, v: w.session.leads.add_task(w.lead_id, TaskDraft("Call", due_in=v)),
+    ),
+    EntryPoint(
+        "calendar.day(tz)",
+        "time zone",
+        lambda w, v: w.session.calendar.day(w.agent_id, _DAY, tz=v),
+    ),
 )

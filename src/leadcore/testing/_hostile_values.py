@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from leadcore._limits import MAX_DURATION, MAX_YEAR, MIN_YEAR
 
 __all__ = [
+    "EDGE_DAYS",
     "EDGE_INTEGERS",
     "HOSTILE_TIME_ZONES",
     "edge_dates",
@@ -80,7 +81,7 @@ HOSTILE_TIME_ZONES: tuple[object, ...] = (
 )
 
 _VALID_ZONES = ("UTC", "Asia/Jerusalem", "Europe/London", "Pacific/Kiritimati", "Etc/GMT+12")
-_EDGE_DAYS = (
+EDGE_DAYS = (
     date.min,
     date(1, 1, 2),
     date(MIN_YEAR - 1, 12, 31),
@@ -114,7 +115,7 @@ def hostile_time_zones() -> st.SearchStrategy[object]:
 def edge_dates() -> st.SearchStrategy[date]:
     """Dates at the ends of ``datetime``'s range and of the supported years, and in between."""
     return st.one_of(
-        st.sampled_from(_EDGE_DAYS),
+        st.sampled_from(EDGE_DAYS),
         st.dates(),
         st.dates(min_value=date(MIN_YEAR, 1, 1), max_value=date(MAX_YEAR, 12, 31)),
     )

@@ -35,6 +35,7 @@ Use it against your adapter like the conformance suite::
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, Final, Generic, TypeVar
 
 import attrs
@@ -42,6 +43,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from leadcore._limits import MAX_DURATION, safe_repr
 from leadcore._text import MAX_NAME, MAX_SEARCH_TEXT, MAX_TEXT
 from leadcore.clock import ManualClock
 from leadcore.core import Leadcore
@@ -55,6 +57,16 @@ from leadcore.testing._hostile_calls import (
     EntryPoint,
     HostileWorld,
     build_world,
+)
+from leadcore.testing._hostile_values import (
+    EDGE_DAYS,
+    EDGE_INTEGERS,
+    HOSTILE_TIME_ZONES,
+    edge_dates,
+    edge_datetimes,
+    edge_durations,
+    hostile_time_zones,
+    huge_integers,
 )
 
 __all__ = [
@@ -152,6 +164,11 @@ def hostile_ids() -> st.SearchStrategy[str]:
 HOSTILE_VALUES: dict[str, Callable[[], st.SearchStrategy[Any]]] = {
     "text": hostile_text,
     "id": hostile_ids,
+    "integer": huge_integers,
+    "date": edge_dates,
+    "datetime": edge_datetimes,
+    "duration": edge_durations,
+    "time zone": hostile_time_zones,
 }
 
 #: The named values of each kind that every entry point of that kind is tried with
@@ -168,6 +185,18 @@ NAMED_VALUES: dict[str, Mapping[str, object]] = {
         "whitespace",
     ),
     "id": {k: v for k, v in HOSTILE_IDS.items() if k not in ("lone surrogate", "id with NUL")},
+    "integer": {f"{n.bit_length()}-bit {'minus' if n < 0 else 'plus'}": n for n in EDGE_INTEGERS},
+    "date": {str(d): d for d in EDGE_DAYS},
+    "datetime": {
+        "year 1": datetime(1, 1, 2, tzinfo=UTC),
+        "year 9999": datetime(9999, 12, 30, tzinfo=UTC),
+    },
+    "duration": {
+        "999,999,999 days": timedelta(days=999_999_999),
+        "minus one day": -timedelta(days=1),
+        "just over the bound": MAX_DURATION + timedelta(seconds=1),
+    },
+    "time zone": {repr(z)[:40]: z for z in HOSTILE_TIME_ZONES},
 }
 
 
@@ -231,7 +260,7 @@ def check_entry_point(
 
 
 def _shown(value: object) -> str:
-    text = repr(value)
+    text = safe_repr(value)
     return text if len(text) <= 60 else f"{text[:50]}... ({len(text)} characters)"
 
 
