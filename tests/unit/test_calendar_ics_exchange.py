@@ -165,11 +165,6 @@ def test_a_duration_is_exact_time_across_the_repeated_hour() -> None:
     assert a.end.astimezone(UTC) == utc(2026, 10, 24, 23, 30)
 
 
-@pytest.mark.xfail(
-    reason="the activity model compares an end with its start by wall clock (issue 19, "
-    "finding 2, fixed in the model): the import passes it the right instants",
-    strict=False,
-)
 def test_an_end_in_utc_after_a_local_start_in_the_repeated_hour_is_read_by_instants() -> None:
     # Start 01:00 local (first run, 22:00Z), end 23:00Z (01:00, second run): one hour.
     text = calendar(
