@@ -29,8 +29,8 @@ __all__ = ["Leadcore", "Session"]
 _SQL_FAMILIES = frozenset({"sqlite", "postgresql", "mysql", "mariadb"})
 
 
-@checked_arguments
 @checks_text
+@checked_arguments
 class Leadcore:
     """The entry point: one per application, shared by all its threads.
 

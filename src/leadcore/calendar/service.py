@@ -423,8 +423,8 @@ def _conflict_key(c: Conflict) -> tuple[object, ...]:
     return (c.user_id, c.start, c.end, key_of(other.start), key_of(other.end))
 
 
-@checked_arguments
 @checks_text
+@checked_arguments
 class CalendarService:
     """The calendar of the acting user's organisation (``s.calendar``).
 

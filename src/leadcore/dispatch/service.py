@@ -57,8 +57,8 @@ _HOUR = timedelta(hours=1)
 _DAY = timedelta(days=1)
 
 
-@checked_arguments
 @checks_text
+@checked_arguments
 class DispatchService:
     """The call-centre "next lead" engine of the acting user's organisation (``s.dispatch``)."""
 

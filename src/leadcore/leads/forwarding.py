@@ -378,8 +378,8 @@ _FEEDBACK_EVENTS: dict[DeliveryState, type[ev.Event]] = {
 }
 
 
-@checked_arguments
 @checks_text
+@checked_arguments
 class DeliveriesService:
     """Leads sent to and received from partners (``s.deliveries``).
 
@@ -687,8 +687,8 @@ def _enum(cls: type[E], value: E | str | None, path: str, problems: list[str]) -
 # -- routing ----------------------------------------------------------------------------------
 
 
-@checked_arguments
 @checks_text
+@checked_arguments
 class RoutingService:
     """Routing rules and routing leads by them (``s.routing``).
 

@@ -39,8 +39,8 @@ _KEYS: dict[str, Callable[[Lead], str | None]] = {
 }
 
 
-@checked_arguments
 @checks_text
+@checked_arguments
 class ReportsService:
     """Reports over the whole organisation (needs ``see_reports``)."""
 

@@ -254,8 +254,8 @@ class Lineage:
     """The opportunities its conversions created."""
 
 
-@checked_arguments
 @checks_text
+@checked_arguments
 class LeadsService:
     """The lead lifecycle of the acting user's organisation (``s.leads``)."""
 

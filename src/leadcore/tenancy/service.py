@@ -138,8 +138,8 @@ def new_organization(
     return org, admin
 
 
-@checked_arguments
 @checks_text
+@checked_arguments
 class UsersService:
     """Users, groups and role permissions of the acting user's organisation (``s.users``)."""
 
@@ -422,8 +422,8 @@ class UsersService:
             return user
 
 
-@checked_arguments
 @checks_text
+@checked_arguments
 class PartnersService:
     """Suppliers and advertisers of the acting user's organisation (``s.partners``).
 

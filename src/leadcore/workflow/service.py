@@ -24,8 +24,8 @@ __all__ = ["LEADS", "WorkflowService"]
 LEADS = "leads"
 
 
-@checked_arguments
 @checks_text
+@checked_arguments
 class WorkflowService:
     """The acting user's organisation's workflows, one versioned slot per kind.
 
