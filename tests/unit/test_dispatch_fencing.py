@@ -30,7 +30,7 @@ def test_a_token_that_is_not_a_whole_number_is_a_validation_error(kind: str, tok
     lead = c.lead()
     c.claim("dana")
     before = c.snapshot(lead)
-    with pytest.raises(ValidationError, match="token: (must be|expected) a whole number"):
+    with pytest.raises(ValidationError, match=r"token: (must be|expected) a whole number"):
         _write(c.agents["dana"], kind, lead, token)  # type: ignore[arg-type]
     assert c.snapshot(lead) == before
 

@@ -389,6 +389,11 @@ def from_ics(
         raise ValidationError(
             "the file is not iCalendar", [str(exc) or type(exc).__name__]
         ) from None
+    except OSError:  # the parser looked up a TZID such as a 300-character name as a file
+        raise ValidationError(
+            "the file is not iCalendar",
+            ["TZID: a time zone identifier of the file is not a time zone name"],
+        ) from None
     if not hasattr(cal, "walk") or getattr(cal, "name", "") != "VCALENDAR":
         raise ValidationError("the file is not iCalendar", ["no VCALENDAR"])
     try:
