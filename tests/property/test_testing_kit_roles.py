@@ -34,10 +34,16 @@ _PUBLISH_REFUSES = {
 }
 
 
+def _storable(wf: Workflow) -> bool:
+    # NUL is refused at the public boundary (docs/limits.md); the kit's names may draw it.
+    return "\x00" not in wf.name and all("\x00" not in s.name for s in wf.statuses)
+
+
 @settings(max_examples=15, deadline=None)
 @given(workflows(max_statuses=6))
 def test_every_run_of_a_role_is_accepted_by_a_real_session_of_that_role(wf: Workflow) -> None:
     core = Leadcore.open()
+    assume(_storable(wf))
     _, admin = core.create_organization("Agency", admin_name="Dana", workflow=wf)
     s = core.session(admin.id)
     for moves in role_moves(wf, roles=[Role.QUALIFIER, Role.SALES_MANAGER]):
@@ -92,6 +98,7 @@ def test_check_migration_refuses_what_publish_refuses(
 ) -> None:
     old, new, mapping = versions
     core = Leadcore.open()
+    assume(_storable(old) and _storable(new))
     _, admin = core.create_organization("Agency", admin_name="Dana", workflow=old)
     s = core.session(admin.id)
     for status in old.status_ids:  # a lead in every status: every status holds leads
