@@ -5,10 +5,9 @@ from __future__ import annotations
 import phonenumbers
 
 from leadcore._limits import zone_problem
+from leadcore._text import MAX_NAME
 
 __all__ = ["bad_region", "bad_timezone", "blank"]
-
-_MAX_NAME = 200
 
 
 def blank(value: object, path: str) -> str | None:
@@ -17,8 +16,8 @@ def blank(value: object, path: str) -> str | None:
         return f"{path}: expected text, got {type(value).__name__}"
     if not value.strip():
         return f"{path}: must not be blank"
-    if len(value) > _MAX_NAME:
-        return f"{path}: has {len(value)} characters; at most {_MAX_NAME} are allowed"
+    if len(value) > MAX_NAME:
+        return f"{path}: has {len(value)} characters; at most {MAX_NAME} are allowed"
     return None
 
 
