@@ -30,10 +30,10 @@ from dateutil import rrule
 
 from leadcore import Leadcore
 from leadcore.calendar import Activity, Occurrence, Recurrence, month_view, to_ics
-from leadcore.calendar.service import DEFAULT_STATUSES, CalendarSettings
 from leadcore.clock import ManualClock
 from leadcore.core import Session
 from leadcore.ids import SequentialIds
+from leadcore.services.calendar import DEFAULT_STATUSES, CalendarSettings
 
 TITLE = "Calendar"
 

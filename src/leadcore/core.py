@@ -6,23 +6,23 @@ from types import TracebackType
 from typing import Self
 
 from leadcore._arguments import checked_arguments
-from leadcore._service import ServiceContext
 from leadcore._text import checks_text
-from leadcore.calendar.service import CalendarService
 from leadcore.clock import Clock, SystemClock
-from leadcore.dispatch.service import DispatchService
 from leadcore.errors import Forbidden, NotFound, ValidationError
-from leadcore.events import EventLog
 from leadcore.ids import IdFactory, RandomIds
-from leadcore.leads.forwarding import DeliveriesService, RoutingService
-from leadcore.leads.reporting import ReportsService
-from leadcore.leads.service import LeadsService
+from leadcore.services._shared import ServiceContext
+from leadcore.services.calendar import CalendarService
+from leadcore.services.dispatch import DispatchService
+from leadcore.services.forwarding import DeliveriesService, RoutingService
+from leadcore.services.leads import LeadsService
+from leadcore.services.outbox import EventLog
+from leadcore.services.reports import ReportsService
+from leadcore.services.users import PartnersService, UsersService, new_organization
+from leadcore.services.workflow import WorkflowService
 from leadcore.storage.memory import MemoryStorage
 from leadcore.storage.protocols import Storage
 from leadcore.tenancy import Organization, OrganizationKind, User
-from leadcore.tenancy.service import PartnersService, UsersService, new_organization
 from leadcore.workflow import Workflow
-from leadcore.workflow.service import WorkflowService
 
 __all__ = ["Leadcore", "Session"]
 

@@ -25,8 +25,8 @@ from leadcore.calendar import (
     OccurrenceOverride,
     Recurrence,
 )
-from leadcore.calendar.service import CalendarSettings
 from leadcore.errors import ConflictError
+from leadcore.services.calendar import CalendarSettings
 from leadcore.storage.sql import SETTING, SqlStorage
 
 A, B = "org-cal-a", "org-cal-b"

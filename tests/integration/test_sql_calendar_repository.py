@@ -35,8 +35,8 @@ from leadcore.calendar import (
     WorkingHours,
     expand,
 )
-from leadcore.calendar.service import CalendarSettings
 from leadcore.errors import ValidationError
+from leadcore.services.calendar import CalendarSettings
 from leadcore.storage.memory import MemoryStorage
 from leadcore.storage.sql import SqlStorage
 from leadcore.testing.strategies import activities

@@ -26,8 +26,8 @@ import pytest
 from tests.integration.conftest import scratch, unique
 
 from leadcore import ConflictError, Leadcore, ManualClock, Session
+from leadcore.forwarding import Caps, DeliveryState, RoutingRule, Target
 from leadcore.leads import LeadQuery
-from leadcore.leads.forwarding import Caps, DeliveryState, RoutingRule, Target
 from leadcore.storage.sql import SqlStorage
 
 START: Final = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

@@ -25,8 +25,8 @@ from tests.integration.conftest import BACKENDS, ScratchDatabase, new_storage
 from tests.property.test_forwarding_isolation import ThreeOrganisations
 
 from leadcore import Leadcore, ManualClock
+from leadcore.forwarding import Caps, RoutingRule, Target
 from leadcore.ids import SequentialIds
-from leadcore.leads.forwarding import Caps, RoutingRule, Target
 from leadcore.storage.sql import SETTING, SqlStorage, metadata
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

@@ -22,7 +22,7 @@ from sqlalchemy import event
 from tests.integration.conftest import BACKENDS
 
 from leadcore.errors import ConflictError, ValidationError
-from leadcore.leads.forwarding import (
+from leadcore.forwarding import (
     Caps,
     Condition,
     ConditionOp,

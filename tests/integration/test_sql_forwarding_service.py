@@ -29,9 +29,7 @@ from tests.integration.conftest import BACKENDS, new_storage
 
 from leadcore import Leadcore, ManualClock, Session
 from leadcore.errors import LeadcoreError
-from leadcore.ids import SequentialIds
-from leadcore.leads import FieldDefinition, LeadSettings
-from leadcore.leads.forwarding import (
+from leadcore.forwarding import (
     Caps,
     Condition,
     Delivery,
@@ -44,6 +42,8 @@ from leadcore.leads.forwarding import (
     RoutingRule,
     Target,
 )
+from leadcore.ids import SequentialIds
+from leadcore.leads import FieldDefinition, LeadSettings
 from leadcore.storage.memory import MemoryStorage
 from leadcore.storage.sql import SqlStorage
 from leadcore.testing.conformance import ForwardingAnswersAsMemory

@@ -28,9 +28,10 @@ from leadcore.errors import (
     TransitionRefused,
     ValidationError,
 )
-from leadcore.events import Event, EventLog, StoredEvent
+from leadcore.events import Event, StoredEvent
 from leadcore.ids import SequentialIds
 from leadcore.leads import Lead, TaskDraft
+from leadcore.services.outbox import EventLog
 from leadcore.storage.memory import MemoryStorage, MemoryUnitOfWork
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

@@ -33,8 +33,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 
 from leadcore import Leadcore, ManualClock, NotFound, Session, ValidationError, Workflow
 from leadcore.events import Event, LeadForwarded
-from leadcore.ids import SequentialIds
-from leadcore.leads.forwarding import (
+from leadcore.forwarding import (
     DEFAULT_REASONS,
     DeliveryState,
     Direction,
@@ -43,6 +42,7 @@ from leadcore.leads.forwarding import (
     PartnerTerms,
     ReceivingPolicy,
 )
+from leadcore.ids import SequentialIds
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 TAGS = ("sup", "agy", "adv")

@@ -9,8 +9,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from leadcore.leads import Lead, Source
-from leadcore.leads.forwarding import (
+from leadcore.forwarding import (
     CapPeriod,
     Condition,
     Delivery,
@@ -24,6 +23,7 @@ from leadcore.leads.forwarding import (
     period_key,
     rotate,
 )
+from leadcore.leads import Lead, Source
 
 T = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 ZONES = ["UTC", "Asia/Jerusalem", "Europe/Bucharest", "America/St_Johns", "Pacific/Kiritimati"]

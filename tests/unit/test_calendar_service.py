@@ -24,13 +24,6 @@ from leadcore.calendar import (
     StatusMeaning,
     WorkingHours,
 )
-from leadcore.calendar.service import (
-    DEFAULT_STATUSES,
-    DEFAULT_TYPES,
-    CalendarSettings,
-    ConflictPolicy,
-    ScheduleConflict,
-)
 from leadcore.clock import ManualClock
 from leadcore.core import Session
 from leadcore.errors import ConflictError, Forbidden, NotFound, ValidationError
@@ -44,6 +37,13 @@ from leadcore.events import (
     Event,
 )
 from leadcore.ids import SequentialIds
+from leadcore.services.calendar import (
+    DEFAULT_STATUSES,
+    DEFAULT_TYPES,
+    CalendarSettings,
+    ConflictPolicy,
+    ScheduleConflict,
+)
 
 TZ = "Asia/Jerusalem"
 ZONE = ZoneInfo(TZ)

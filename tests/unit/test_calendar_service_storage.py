@@ -21,8 +21,8 @@ from leadcore.calendar import (
     OccurrenceOverride,
     Recurrence,
 )
-from leadcore.calendar.service import CalendarSettings
 from leadcore.errors import ConflictError, NotFound
+from leadcore.services.calendar import CalendarSettings
 from leadcore.storage._calendar_ports import activity_span
 from leadcore.storage.memory import MemoryStorage
 from leadcore.storage.protocols import Storage

@@ -8,12 +8,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from leadcore import Leadcore
-from leadcore._service import ServiceContext
 from leadcore.clock import ManualClock
 from leadcore.core import Session
 from leadcore.errors import ValidationError
-from leadcore.events import DeliveryFailure, EventLog, StoredEvent
+from leadcore.events import StoredEvent
 from leadcore.ids import SequentialIds
+from leadcore.services._shared import ServiceContext
+from leadcore.services.outbox import DeliveryFailure, EventLog
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 HANG_GUARD = 30.0

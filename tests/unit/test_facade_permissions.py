@@ -15,9 +15,9 @@ import pytest
 
 from leadcore import Forbidden, Leadcore, Permission, Role, Session, User, sample_workflow
 from leadcore.ids import SequentialIds
+from leadcore.services.users import PartnersService, UsersService
+from leadcore.services.workflow import WorkflowService
 from leadcore.tenancy import DEFAULT_ROLE_PERMISSIONS, Group, Partnership
-from leadcore.tenancy.service import PartnersService, UsersService
-from leadcore.workflow.service import WorkflowService
 
 P = Permission
 

@@ -25,9 +25,7 @@ from leadcore.events import (
     LeadCreated,
     LeadForwarded,
 )
-from leadcore.ids import SequentialIds
-from leadcore.leads import FieldDefinition, LeadSettings
-from leadcore.leads.forwarding import (
+from leadcore.forwarding import (
     Delivery,
     DeliveryState,
     Direction,
@@ -38,6 +36,8 @@ from leadcore.leads.forwarding import (
     PartnerTerms,
     ReceivingPolicy,
 )
+from leadcore.ids import SequentialIds
+from leadcore.leads import FieldDefinition, LeadSettings
 from leadcore.tenancy import Organization
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

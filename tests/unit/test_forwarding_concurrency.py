@@ -12,9 +12,9 @@ from datetime import UTC, datetime
 import pytest
 
 from leadcore import ConflictError, Leadcore, ManualClock, Session
+from leadcore.forwarding import Caps, DeliveryState, RoutingOutcome, RoutingRule, Target
 from leadcore.ids import SequentialIds
 from leadcore.leads import LeadQuery
-from leadcore.leads.forwarding import Caps, DeliveryState, RoutingOutcome, RoutingRule, Target
 from leadcore.storage.memory import Transaction
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

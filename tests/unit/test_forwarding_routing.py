@@ -10,9 +10,7 @@ import pytest
 
 from leadcore import Forbidden, Leadcore, ManualClock, Session, ValidationError
 from leadcore.events import ForwardingSettingsChanged, LeadRouted, OrganizationCreated
-from leadcore.ids import SequentialIds
-from leadcore.leads import FieldDefinition, LeadSettings
-from leadcore.leads.forwarding import (
+from leadcore.forwarding import (
     CapPeriod,
     Caps,
     Condition,
@@ -22,6 +20,8 @@ from leadcore.leads.forwarding import (
     Target,
     TargetKind,
 )
+from leadcore.ids import SequentialIds
+from leadcore.leads import FieldDefinition, LeadSettings
 from leadcore.tenancy import Organization
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

@@ -7,8 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from leadcore import serde
-from leadcore.leads import Lead, Source
-from leadcore.leads.forwarding import (
+from leadcore.forwarding import (
     CapPeriod,
     Caps,
     Condition,
@@ -28,6 +27,7 @@ from leadcore.leads.forwarding import (
     period_key,
     rotate,
 )
+from leadcore.leads import Lead, Source
 
 T = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 

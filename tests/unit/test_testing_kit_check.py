@@ -11,7 +11,7 @@ from hypothesis.stateful import invariant, rule
 
 from leadcore.errors import LeadcoreError, ValidationError, WorkflowInvalid
 from leadcore.leads import HistoryEntry, HistoryKind, Lead
-from leadcore.leads.service import Writer
+from leadcore.services._shared import Writer
 from leadcore.testing import (
     PROPERTIES,
     ROLE_PROPERTIES,

@@ -1,15 +1,15 @@
 """Domain events and the transactional outbox.
 
 Every change a service commits records its events in the same unit of work;
-``core.events`` (an :class:`EventLog`) reads them back in commit order per
+``core.events`` (an :class:`~leadcore.services.outbox.EventLog`) reads them back in commit order per
 organisation, lets each consumer acknowledge its position, and calls
 in-process subscribers after each commit, at least once.
 """
 
 from __future__ import annotations
 
+from leadcore._moved import moved_names as _moved_names
 from leadcore.events._codec import event_from_dict, event_to_dict
-from leadcore.events._delivery import DeliveryFailure, EventLog, Handler
 from leadcore.events._model import (
     EVENT_TYPES,
     SCHEMA,
@@ -68,15 +68,12 @@ __all__ = [
     "CalendarSettingsChanged",
     "CallLogged",
     "DeliveryAccepted",
-    "DeliveryFailure",
     "DeliveryRejected",
     "DeliveryReturned",
     "DoNotCallChanged",
     "Event",
-    "EventLog",
     "ForwardingSettingsChanged",
     "GroupChanged",
-    "Handler",
     "LeadAssigned",
     "LeadClaimed",
     "LeadConverted",
@@ -108,3 +105,9 @@ __all__ = [
     "event_to_dict",
     "event_type",
 ]
+
+# The outbox reader moved to the service layer; these names answer from there for one release.
+__getattr__ = _moved_names(
+    "leadcore.events",
+    dict.fromkeys(("DeliveryFailure", "EventLog", "Handler"), "leadcore.services.outbox"),
+)

@@ -1,7 +1,7 @@
 """The lead lifecycle: records, intake rules, queries, conversion and reports.
 
-Pure records and rules; the use cases live in :mod:`leadcore.leads.service`
-(``s.leads``) and :mod:`leadcore.leads.reporting` (``s.reports``).
+Pure records and rules; the use cases live in :mod:`leadcore.services.leads`
+(``s.leads``) and :mod:`leadcore.services.reports` (``s.reports``).
 
 >>> from leadcore.leads import normalize_phone
 >>> normalize_phone("+44 20 7946 0958", None)

@@ -23,7 +23,7 @@ from leadcore.calendar._series import Key, key_of
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
-    from leadcore.calendar.service import CalendarSettings
+    from leadcore.services.calendar import CalendarSettings
 
 __all__ = ["ActivitySpan", "CalendarRepository", "activity_span", "duplicate_uid"]
 

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
-from leadcore.leads._forwarding import (
+from leadcore.forwarding._model import (
     Delivery,
     Direction,
     PartnerTerms,

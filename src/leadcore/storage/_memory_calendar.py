@@ -20,7 +20,7 @@ from leadcore.storage._calendar_ports import ActivitySpan, activity_span, duplic
 from leadcore.storage._memory_tx import Repo
 
 if TYPE_CHECKING:
-    from leadcore.calendar.service import CalendarSettings
+    from leadcore.services.calendar import CalendarSettings
 
 __all__ = ["MemoryCalendar"]
 

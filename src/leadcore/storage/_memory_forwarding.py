@@ -20,7 +20,7 @@ from datetime import datetime
 from types import MappingProxyType
 
 from leadcore.errors import ConflictError
-from leadcore.leads._forwarding import (
+from leadcore.forwarding._model import (
     Delivery,
     Direction,
     PartnerTerms,

@@ -3,7 +3,7 @@
 :func:`check_migration` compares two versions and a mapping of removed
 statuses, and reports every hazard of moving live leads across: a removed
 status left without a mapping, a mapping that :meth:`s.workflow.publish
-<leadcore.workflow.service.WorkflowService.publish>` would refuse, a
+<leadcore.services.workflow.WorkflowService.publish>` would refuse, a
 mapping (or a kept status) that strands leads where a role restricted to
 next stages cannot take them to a done status, leads closed or reopened
 silently, and a change of the statuses new leads start in. Where a role is
@@ -228,7 +228,7 @@ def check_migration(
     ``old`` and ``new`` are :class:`~leadcore.workflow.Workflow` objects or
     ``.toml`` / ``.json`` files. ``mapping`` maps each removed status to a
     status of the new version, as :meth:`s.workflow.publish
-    <leadcore.workflow.service.WorkflowService.publish>` takes it.
+    <leadcore.services.workflow.WorkflowService.publish>` takes it.
     ``occupied`` is the set of statuses that hold leads (say, from
     ``s.reports``); when omitted, every status may hold leads. ``roles`` is
     the organisation's :class:`~leadcore.tenancy.RolePolicy` (default: the

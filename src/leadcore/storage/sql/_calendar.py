@@ -38,9 +38,9 @@ from sqlalchemy.sql.expression import TableClause
 
 from leadcore.calendar._availability import WorkingHours
 from leadcore.calendar._model import Activity, ActivityStatus, ActivityType, ClientRef
-from leadcore.calendar.service import CalendarSettings
 from leadcore.errors import ConflictError, NotFound, ValidationError
 from leadcore.serde import converter
+from leadcore.services.calendar import CalendarSettings
 from leadcore.storage._calendar_ports import ActivitySpan, activity_span, duplicate_uid
 from leadcore.storage.protocols import CalendarRepository
 from leadcore.storage.sql._calendar_schema import NEVER

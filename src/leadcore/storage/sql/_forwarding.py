@@ -31,7 +31,7 @@ import attrs
 from sqlalchemy import ColumnElement
 
 from leadcore.errors import ConflictError
-from leadcore.leads._forwarding import (
+from leadcore.forwarding._model import (
     Delivery,
     Direction,
     PartnerTerms,

@@ -39,7 +39,7 @@ from leadcore.errors import LeadcoreError
 from leadcore.events import StoredEvent
 from leadcore.ids import SequentialIds
 from leadcore.leads import Cursor, FieldDefinition, FieldType, LeadSettings, Page, TaskDraft
-from leadcore.leads.reporting import FunnelKey
+from leadcore.services.reports import FunnelKey
 from leadcore.storage.memory import MemoryStorage
 from leadcore.storage.protocols import Storage
 

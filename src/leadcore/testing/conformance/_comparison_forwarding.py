@@ -15,7 +15,7 @@ from typing import TypeVar
 from hypothesis import strategies as st
 from hypothesis.stateful import initialize, precondition, rule
 
-from leadcore.leads.forwarding import (
+from leadcore.forwarding import (
     Caps,
     DuplicateHandling,
     PartnerTerms,

@@ -12,7 +12,7 @@ import attrs
 import pytest
 
 from leadcore.errors import ConflictError, NotFound
-from leadcore.leads.forwarding import (
+from leadcore.forwarding import (
     Delivery,
     Direction,
     PartnerTerms,

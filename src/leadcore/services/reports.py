@@ -1,0 +1,124 @@
+"""Reports (``s.reports``): the funnel, time in status, transition rates, pile-ups."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Literal
+
+from leadcore._arguments import checked_arguments
+from leadcore._limits import aware_problem
+from leadcore._text import checks_text
+from leadcore.errors import ValidationError
+from leadcore.leads._model import Lead
+from leadcore.leads._query import LeadQuery
+from leadcore.leads._reports import (
+    FunnelRow,
+    StatusTime,
+    TransitionRate,
+    funnel,
+    status_stays,
+    time_in_status,
+    transition_rates,
+)
+from leadcore.services._shared import (
+    LEADS,
+    ServiceContext,
+)
+from leadcore.tenancy import Permission
+
+__all__ = ["FunnelKey", "ReportsService"]
+
+#: What a funnel is grouped by.
+FunnelKey = Literal["source", "channel", "supplier", "project", "all"]
+
+_KEYS: dict[str, Callable[[Lead], str | None]] = {
+    "channel": lambda lead: lead.source.channel,
+    "supplier": lambda lead: lead.source.supplier_id,
+    "project": lambda lead: lead.project_id,
+    "source": lambda lead: lead.source.supplier_id or lead.source.channel,
+    "all": lambda lead: None,
+}
+
+
+@checks_text
+@checked_arguments
+class ReportsService:
+    """Reports over the whole organisation (needs ``see_reports``)."""
+
+    def __init__(self, ctx: ServiceContext) -> None:
+        self._ctx = ctx
+
+    def funnel(
+        self,
+        *,
+        by: FunnelKey = "source",
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> list[FunnelRow]:
+        """Leads created in ``[start, end)`` -> conversions -> accounts -> opportunities.
+
+        Grouped ``by`` source (supplier, else channel), channel, supplier,
+        project, or ``"all"`` for one row.
+        """
+        key = _KEYS.get(by)
+        problems = _period_problems(start, end)
+        if key is None:
+            problems.insert(0, f"by: {by!r} is not one of {', '.join(_KEYS)}")
+        if problems or key is None:
+            raise ValidationError("invalid report", problems)
+        with self._ctx.work(Permission.SEE_REPORTS, "see reports") as (uow, actor):
+            org = actor.organization_id
+            leads = uow.leads.query(org, LeadQuery(created_from=start, created_until=end))
+            conversions = uow.conversions.list(org)
+        return funnel(leads, conversions, key)
+
+    def time_in_status(
+        self, *, start: datetime | None = None, end: datetime | None = None
+    ) -> list[StatusTime]:
+        """How long leads stay in each status, from the history of moves in ``[start, end)``."""
+        _check_period(start, end)
+        with self._ctx.work(Permission.SEE_REPORTS, "see reports") as (uow, actor):
+            org = actor.organization_id
+            entries = uow.history.between(org, start, end)
+            wf = uow.workflows.get(org, LEADS)
+            now = self._ctx.now()
+        order = wf.status_ids if wf is not None else ()
+        return time_in_status(status_stays(entries, min(now, end) if end else now), order)
+
+    def transitions(
+        self, *, start: datetime | None = None, end: datetime | None = None
+    ) -> list[TransitionRate]:
+        """Every move observed in ``[start, end)`` with its share of moves out of its status."""
+        _check_period(start, end)
+        with self._ctx.work(Permission.SEE_REPORTS, "see reports") as (uow, actor):
+            entries = uow.history.between(actor.organization_id, start, end)
+        return transition_rates(entries)
+
+    def pileups(self, *, limit: int = 5) -> list[StatusTime]:
+        """The live statuses where leads pile up: most leads now, then longest mean stay.
+
+        Done statuses are left out: every finished lead rests in one, so they
+        would always top the list without being a bottleneck.
+        """
+        with self._ctx.work(Permission.SEE_REPORTS, "see reports") as (uow, actor):
+            wf = uow.workflows.get(actor.organization_id, LEADS)
+        done = frozenset(wf.done_statuses()) if wf is not None else frozenset()
+        rows = [r for r in self.time_in_status() if r.status_id not in done]
+        rows.sort(key=lambda r: (-r.current, -r.mean.total_seconds(), r.status_id))
+        return rows[:limit]
+
+
+def _period_problems(start: datetime | None, end: datetime | None) -> list[str]:
+    # Stored times are aware; a naive bound could not be compared with them.
+    return [
+        problem
+        for name, value in (("start", start), ("end", end))
+        if (problem := aware_problem(value, name)) is not None
+    ]
+
+
+def _check_period(start: datetime | None, end: datetime | None) -> None:
+    problems = _period_problems(start, end)
+    if problems:
+        raise ValidationError("invalid report", problems)
