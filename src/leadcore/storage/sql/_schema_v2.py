@@ -33,6 +33,6 @@ def upgrade_v2(connection: Connection, before: MetaData, after: MetaData) -> Non
     new = [t for name, t in after.tables.items() if name not in before.tables]
     after.create_all(connection, tables=new, checkfirst=True)
     # Imported here: the dispatch module reads the current schema, built from these steps.
-    from leadcore.storage.sql._dispatch import backfill_queue
+    from leadcore.storage.sql._dispatch_queue import backfill_queue
 
     backfill_queue(connection)
