@@ -3,10 +3,11 @@
 The next lead comes from the dispatch queue (``leadcore_dispatch_queue``, see
 :mod:`leadcore.storage.sql._dispatch_schema`): one row per lead of a project
 that sits in a pool, rewritten by every commit that writes the lead, one of
-its tasks or its lease (:func:`~leadcore.storage.sql._dispatch_queue.write_queue`). Its columns are what the
-ordering policy sorts and excludes by, so :meth:`SqlDispatch.next_choice`
-asks the database, tier by tier, for the first few rows in the policy's
-order that no SQL-expressible rule excludes, and checks those few with the
+its tasks or its lease (:mod:`leadcore.storage.sql._dispatch_queue`). Its
+columns are what the ordering policy sorts and excludes by, so
+:meth:`SqlDispatch.next_choice` asks the database, tier by tier, for the
+first few rows in the policy's order (:mod:`leadcore.storage.sql._dispatch_order`)
+that no SQL-expressible rule excludes, and checks those few with the
 policy itself (:func:`~leadcore.dispatch.exclusion`,
 :func:`~leadcore.dispatch.sort_key`) on the lead record: custom-field
 filters are only checked there. The answer is the reference's
