@@ -184,14 +184,15 @@ def claim_and_freeze(centre: CallCentre, agent_id: str, when: str, pipe: Pipe) -
     written (and locked) and before the database commits them.
     ``when="after"``: hang after the claim committed.
     """
+    storage = open_storage(centre.url, row_level_security=centre.row_level_security)
     if when == "commit":
 
         def freeze(tx: SqlTransaction, connection: object) -> None:
             pipe.send("frozen")
             time.sleep(600)
 
-        SqlTransaction.derived_writers.append(freeze)
-    storage = open_storage(centre.url, row_level_security=centre.row_level_security)
+        # After the storage's own writers: the claim's rows are all written by then.
+        storage._store.writers = (*storage._store.writers, freeze)
     core = Leadcore(storage=storage)
     claim = core.session(agent_id).dispatch.next(centre.project_id)
     assert claim is not None

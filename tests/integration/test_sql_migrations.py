@@ -35,7 +35,6 @@ from leadcore.storage.sql import (
     metadata,
     migrate,
 )
-from leadcore.storage.sql._tx import SqlTransaction
 
 DATABASES = ("sqlite-file", "postgresql", "mariadb")
 
@@ -135,21 +134,21 @@ def test_migrating_an_empty_database_produces_exactly_the_metadata(
 
 
 def test_a_version_1_database_with_data_upgrades_to_exactly_the_metadata(
-    engines: tuple[Engine, Engine], monkeypatch: pytest.MonkeyPatch
+    engines: tuple[Engine, Engine],
 ) -> None:
     upgraded, created = engines
     assert migrate(upgraded, steps=STEPS[:1]) == 1
     # Written as version 1 wrote: no dispatch, calendar or forwarding tables to keep.
-    with monkeypatch.context() as m:
-        m.setattr(SqlTransaction, "derived_writers", [])
-        with Leadcore(storage=SqlStorage(upgraded)) as core:
-            _, admin = core.create_organization("Agency", admin_name="Dana")
-            s = core.session(admin.id)
-            agent = s.users.add("Omer", "qualifier")
-            project = s.leads.create_project("Spring", member_ids=[agent.id])
-            lead = s.leads.create(
-                "Yael Cohen", phones=["+972505551234"], project_id=project.id, pool_id="fresh"
-            )
+    version_1 = SqlStorage(upgraded)
+    version_1._store.writers = ()
+    with Leadcore(storage=version_1) as core:
+        _, admin = core.create_organization("Agency", admin_name="Dana")
+        s = core.session(admin.id)
+        agent = s.users.add("Omer", "qualifier")
+        project = s.leads.create_project("Spring", member_ids=[agent.id])
+        lead = s.leads.create(
+            "Yael Cohen", phones=["+972505551234"], project_id=project.id, pool_id="fresh"
+        )
 
     assert migrate(upgraded) == STEPS[-1].version
     metadata.create_all(created)

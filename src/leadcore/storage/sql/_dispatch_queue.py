@@ -32,9 +32,9 @@ from leadcore.storage.sql._codec import decode, micros
 from leadcore.storage.sql._dispatch_records import LEASES, PHONES, QUEUE, lease_of
 from leadcore.storage.sql._schema import NUMBER_LENGTH
 from leadcore.storage.sql._tables import LEADS, TASKS
-from leadcore.storage.sql._tx import CHUNK, Deleted, Key, SqlTransaction
+from leadcore.storage.sql._tx import CHUNK, Deleted, DerivedWriter, Key, SqlTransaction
 
-__all__ = ["backfill_queue", "want_unpark", "write_queue"]
+__all__ = ["WRITERS", "backfill_queue", "want_unpark", "write_queue"]
 
 # Parked leads a claim's commit puts back when their lease has ended.
 _UNPARK_BATCH: Final = 16
@@ -270,7 +270,8 @@ def _keyed(row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-SqlTransaction.derived_writers.append(write_queue)
+#: The derived writers of this module, for the storage to pass to its units of work.
+WRITERS: Final[tuple[DerivedWriter, ...]] = (write_queue,)
 
 
 def backfill_queue(connection: Connection) -> int:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Final, Self
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.engine import URL, make_url
@@ -19,7 +19,7 @@ from leadcore.storage.protocols import (
     DispatchRepository,
     RoutingRepository,
 )
-from leadcore.storage.sql import _calendar, _dispatch, _forwarding
+from leadcore.storage.sql import _calendar, _dispatch, _dispatch_queue, _forwarding
 from leadcore.storage.sql._backend import Backend, backend_for
 from leadcore.storage.sql._events import SqlEvents
 from leadcore.storage.sql._leads import (
@@ -45,17 +45,29 @@ from leadcore.storage.sql._tenancy import (
     SqlUsers,
     SqlWorkflows,
 )
-from leadcore.storage.sql._tx import ConfigCache, SqlTransaction
+from leadcore.storage.sql._tx import ConfigCache, DerivedWriter, SqlTransaction
 
-__all__ = ["SqlStorage", "SqlUnitOfWork", "Store"]
+__all__ = ["DERIVED_WRITERS", "SqlStorage", "SqlUnitOfWork", "Store"]
+
+#: The writers of derived tables every commit runs, from the modules that define them.
+DERIVED_WRITERS: Final[tuple[DerivedWriter, ...]] = (*_dispatch_queue.WRITERS,)
 
 
 class Store:
     """The engine and connections a storage's units of work share."""
 
-    def __init__(self, backend: Backend, engine: Engine, *, owned: bool) -> None:
+    def __init__(
+        self,
+        backend: Backend,
+        engine: Engine,
+        *,
+        owned: bool,
+        writers: Sequence[DerivedWriter],
+    ) -> None:
         self.backend = backend
         self.engine = engine
+        self.writers: tuple[DerivedWriter, ...] = tuple(writers)
+        """The writers of derived tables its units of work's commits run."""
         self._owned = owned
         self._shared: Connection | None = None
         self.config = ConfigCache()
@@ -97,7 +109,7 @@ class SqlUnitOfWork:
     """
 
     def __init__(self, store: Store) -> None:
-        self.tx = SqlTransaction(store)
+        self.tx = SqlTransaction(store, store.writers)
         tx = self.tx
         self.organizations = SqlOrganizations(tx)
         self.users = SqlUsers(tx)
@@ -208,10 +220,10 @@ class SqlStorage:
         engine: Engine
         if isinstance(url, Engine):
             engine = url.execution_options(isolation_level=backend.isolation_level)
-            self._store = Store(backend, engine, owned=False)
+            self._store = Store(backend, engine, owned=False, writers=DERIVED_WRITERS)
         else:
             engine = backend.create_engine(**dict(engine_options or {}))
-            self._store = Store(backend, engine, owned=True)
+            self._store = Store(backend, engine, owned=True, writers=DERIVED_WRITERS)
         if create:
             try:
                 migrate(engine)

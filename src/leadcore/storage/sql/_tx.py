@@ -26,7 +26,7 @@ import itertools
 import json
 import threading
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, Final, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 
 import attrs
 from sqlalchemy import (
@@ -66,6 +66,7 @@ __all__ = [
     "EVENTS",
     "ConfigCache",
     "Deleted",
+    "DerivedWriter",
     "Key",
     "Spec",
     "SqlTransaction",
@@ -270,15 +271,22 @@ class ConfigCache:
             return entries
 
 
+DerivedWriter = Callable[["SqlTransaction", Connection], None]
+"""Writes the rows of a derived table at commit (``(tx, connection)``)."""
+
+
 class SqlTransaction:
-    """Staged writes and remembered bases of one unit of work (see the module docs)."""
+    """Staged writes and remembered bases of one unit of work (see the module docs).
 
-    #: Writers of derived tables (``(tx, connection)``), run by every commit after the
-    #: staged records are written and before the events: they read what the commit wrote.
-    derived_writers: ClassVar[list[Callable[[SqlTransaction, Connection], None]]] = []
+    ``writers`` write derived tables: every commit runs them, in order, after
+    the staged records are written and before the events, so that they read
+    what the commit wrote. The storage passes the ones its tables need.
+    """
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, writers: Sequence[DerivedWriter] = ()) -> None:
         self._store = store
+        self.writers: tuple[DerivedWriter, ...] = tuple(writers)
+        """The writers of derived tables this unit of work's commits run."""
         self._connection: Connection | None = None
         self._scoped: str | None = None
         self._staged: dict[Spec[Any], dict[Key, Any]] = {}
@@ -570,7 +578,7 @@ class SqlTransaction:
         for org in sorted(configured):
             self.scope(connection, org)
             self._store.backend.advance_counter(connection, COUNTERS, org, CONFIG, 1)
-        for writer in self.derived_writers:
+        for writer in self.writers:
             writer(self, connection)
         self._write_events(connection)
 
