@@ -1,10 +1,22 @@
-"""Agent filters: which leads an agent works on, as structured data (never raw SQL)."""
+"""Agent filters: which leads an agent works on, as structured data (never raw SQL).
+
+A filter states its criteria once, as :class:`Criterion` values (an
+attribute of :class:`~leadcore.dispatch.Candidate`, an operator, a value)
+and :class:`AnyOf` groups of them: the filter checks a lead by evaluating
+them, and a storage adapter compiles the same values into its own query
+language (the SQL adapter into conditions on its dispatch queue), leaving to
+the Python check the criteria it cannot compile.
+"""
 
 from __future__ import annotations
 
+import enum
+import functools
 import math
-from collections.abc import Collection, Iterable, Mapping
+import operator
+from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import datetime
+from typing import Any, TypeAlias
 
 import attrs
 
@@ -14,7 +26,16 @@ from leadcore.dispatch._plain import from_plain, to_plain
 from leadcore.errors import ValidationError
 from leadcore.workflow import Category, Workflow
 
-__all__ = ["AgentFilter", "FieldEquals", "FieldIn", "FieldRange", "validate_filter"]
+__all__ = [
+    "AgentFilter",
+    "AnyOf",
+    "Criterion",
+    "FieldEquals",
+    "FieldIn",
+    "FieldRange",
+    "Op",
+    "validate_filter",
+]
 
 MAX_ATTEMPTS = 1_000_000
 """The largest ``min_attempts`` / ``max_attempts`` a filter accepts."""
@@ -103,6 +124,74 @@ class FieldRange:
         return self.high is None or actual <= self.high  # type: ignore[operator]
 
 
+class Op(enum.Enum):
+    """How a :class:`Criterion` compares a lead's attribute with its value."""
+
+    IN = "in"
+    """The attribute is one of the values (a set)."""
+    IS_NONE = "is_none"
+    """The attribute is ``None`` (no value)."""
+    AT_LEAST = "ge"
+    """The attribute is at least the value."""
+    BELOW = "lt"
+    """The attribute is less than the value."""
+    AT_MOST = "le"
+    """The attribute is at most the value."""
+    MATCHES = "matches"
+    """The attribute (the custom fields) passes the value, a custom-field condition."""
+
+
+_TESTS: dict[Op, Callable[[Any, Any], bool]] = {
+    Op.IN: lambda actual, value: actual in value,
+    Op.IS_NONE: lambda actual, value: actual is None,
+    Op.AT_LEAST: operator.ge,
+    Op.BELOW: operator.lt,
+    Op.AT_MOST: operator.le,
+    Op.MATCHES: lambda actual, value: bool(value.matches(actual)),
+}
+
+
+@attrs.frozen
+class Criterion:
+    """One test of a lead: its attribute ``field``, compared by ``op`` with ``value``.
+
+    ``field`` names an attribute of :class:`~leadcore.dispatch.Candidate`
+    (``status_id``, ``category``, ``source``, ``created_at``, ``attempts``,
+    ``custom_fields``).
+    """
+
+    field: str
+    op: Op
+    value: Any = None
+
+    def holds(self, actual: object) -> bool:
+        """Whether a lead whose attribute is ``actual`` passes."""
+        return _TESTS[self.op](actual, self.value)
+
+    def check(self, value_of: Callable[[str], object]) -> bool:
+        """Whether a lead passes, ``value_of`` giving its attribute of a name."""
+        return self.holds(value_of(self.field))
+
+
+@attrs.frozen
+class AnyOf:
+    """Holds when one of ``criteria`` does."""
+
+    criteria: tuple[Criterion, ...]
+
+    def check(self, value_of: Callable[[str], object]) -> bool:
+        """Whether a lead passes, ``value_of`` giving its attribute of a name."""
+        return any(c.check(value_of) for c in self.criteria)
+
+
+Criteria: TypeAlias = tuple[Criterion | AnyOf, ...]
+"""Criteria that must all hold."""
+
+
+def _all_hold(criteria: Criteria, value_of: Callable[[str], object]) -> bool:
+    return all(c.check(value_of) for c in criteria)
+
+
 def _str_set(value: Iterable[str]) -> frozenset[str]:
     if isinstance(value, str):
         # A lone string would otherwise become a set of its letters.
@@ -146,9 +235,11 @@ class AgentFilter:
     - ``created_from`` (inclusive) and ``created_before`` (exclusive).
     - ``min_attempts`` and ``max_attempts``, both inclusive.
 
-    Each criterion maps to one SQL predicate (``IN``, ``IS NULL``, ``=``,
-    ``BETWEEN``, comparisons), joined with ``AND``; the status criterion is
-    one ``OR`` of three. The filter checks itself when built; check it
+    The criteria are stated once, in :attr:`criteria`: the filter checks a
+    lead with them, and a storage compiles them into its queries (each one a
+    SQL predicate: ``IN``, ``IS NULL``, comparisons, joined with ``AND``;
+    the status criterion is one ``OR`` of three). The filter checks itself
+    when built; check it
     against a workflow and the known custom fields with
     :func:`validate_filter`.
 
@@ -190,6 +281,53 @@ class AgentFilter:
         """The record as plain data (lists, strings, numbers), for JSON or TOML."""
         return to_plain(self)
 
+    # -- the criteria, stated once ---------------------------------------------------
+
+    @property
+    def criteria(self) -> Criteria:
+        """Every criterion of the filter; a lead passes when all of them hold.
+
+        >>> AgentFilter(sources={"facebook"}, max_attempts=3).criteria
+        (Criterion(field='source', op=<Op.IN: 'in'>, value=frozenset({'facebook'})), \
+Criterion(field='attempts', op=<Op.AT_MOST: 'le'>, value=3))
+        """
+        return self._status_criteria + self._source_criteria + self._residual_criteria
+
+    @functools.cached_property
+    def _status_criteria(self) -> Criteria:
+        if not self.selects_statuses:
+            return ()
+        either = []
+        if self.statuses:
+            either.append(Criterion("status_id", Op.IN, self.statuses))
+        if self.categories:
+            either.append(Criterion("category", Op.IN, self.categories))
+        if self.no_status:
+            either.append(Criterion("status_id", Op.IS_NONE))
+        return (AnyOf(tuple(either)),)
+
+    @functools.cached_property
+    def _source_criteria(self) -> Criteria:
+        return (Criterion("source", Op.IN, self.sources),) if self.sources else ()
+
+    @functools.cached_property
+    def _residual_criteria(self) -> Criteria:
+        bounds = (
+            ("created_at", Op.AT_LEAST, self.created_from),
+            ("created_at", Op.BELOW, self.created_before),
+            ("attempts", Op.AT_LEAST, self.min_attempts),
+            ("attempts", Op.AT_MOST, self.max_attempts),
+        )
+        out: list[Criterion | AnyOf] = [
+            Criterion(field, op, value) for field, op, value in bounds if value is not None
+        ]
+        out.extend(
+            Criterion("custom_fields", Op.MATCHES, c)
+            for group in (self.field_equals, self.field_in, self.field_ranges)
+            for c in group
+        )
+        return tuple(out)
+
     # -- the parts an index can partition by, and the rest -------------------------
 
     @property
@@ -205,54 +343,29 @@ class AgentFilter:
     @property
     def has_residual(self) -> bool:
         """Whether the filter has criteria beyond status and source (fields, dates, attempts)."""
-        return bool(
-            self.field_equals
-            or self.field_in
-            or self.field_ranges
-            or self.created_from is not None
-            or self.created_before is not None
-            or self.min_attempts is not None
-            or self.max_attempts is not None
-        )
+        return bool(self._residual_criteria)
 
     def matches_status(self, status_id: str | None, category: Category | None) -> bool:
         """Whether a lead with this status (``None``: no status) and category passes."""
-        if not self.selects_statuses:
-            return True
-        if status_id is None:
-            return self.no_status
-        return status_id in self.statuses or category in self.categories
+        values = {"status_id": status_id, "category": category}
+        return _all_hold(self._status_criteria, values.__getitem__)
 
     def matches_lane(
         self, status_id: str | None, category: Category | None, source: str | None
     ) -> bool:
         """Whether leads of this status and source pass the status and source criteria."""
-        if self.sources and source not in self.sources:
-            return False
-        return self.matches_status(status_id, category)
+        values = {"status_id": status_id, "category": category, "source": source}
+        return _all_hold(self._source_criteria, values.__getitem__) and _all_hold(
+            self._status_criteria, values.__getitem__
+        )
 
     def matches_residual(self, lead: Candidate) -> bool:
         """Whether the lead passes the custom-field, creation-time and attempts criteria."""
-        if self.created_from is not None and lead.created_at < self.created_from:
-            return False
-        if self.created_before is not None and lead.created_at >= self.created_before:
-            return False
-        if self.min_attempts is not None and lead.attempts < self.min_attempts:
-            return False
-        if self.max_attempts is not None and lead.attempts > self.max_attempts:
-            return False
-        fields = lead.custom_fields
-        return (
-            all(c.matches(fields) for c in self.field_equals)
-            and all(c.matches(fields) for c in self.field_in)
-            and all(c.matches(fields) for c in self.field_ranges)
-        )
+        return _all_hold(self._residual_criteria, functools.partial(getattr, lead))
 
     def matches(self, lead: Candidate) -> bool:
         """Whether the lead passes every criterion."""
-        return self.matches_lane(lead.status_id, lead.category, lead.source) and (
-            not self.has_residual or self.matches_residual(lead)
-        )
+        return _all_hold(self.criteria, functools.partial(getattr, lead))
 
     @property
     def field_names(self) -> frozenset[str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any, Final
 
 import attrs
@@ -16,7 +16,6 @@ from sqlalchemy import (
     bindparam,
     exists,
     false,
-    literal,
     literal_column,
     or_,
     select,
@@ -25,7 +24,7 @@ from sqlalchemy import (
 
 from leadcore.dispatch._filters import AgentFilter
 from leadcore.dispatch._rules import SecondaryOrder
-from leadcore.storage.sql._codec import micros
+from leadcore.storage.sql._dispatch_filters import among, filter_conditions
 from leadcore.storage.sql._dispatch_records import CLAIM_HEADS, LEASES, PHONES, QUEUE
 from leadcore.storage.sql._migrations import metadata
 from leadcore.storage.sql._tables import DO_NOT_CALL, LEADS
@@ -78,45 +77,6 @@ class Statements:
     """Per tier, the lookups whose best answer is the tier's (pool tiers: unparked first)."""
 
 
-def _among(column: ColumnElement[Any], values: Sequence[Any]) -> ColumnElement[bool]:
-    """``column IN (...)`` with one bound value each, fixed in the compiled statement.
-
-    Not ``in_(values)``: that is an *expanding* parameter, and SQLAlchemy renders
-    the statement's SQL again on every execution to spell it out (a tenth of a
-    claim's time in Python). The lookups are built once per set of values anyway.
-    """
-    if not values:
-        return false()
-    return column.in_([literal(value, column.type) for value in values])
-
-
-def _filter_conditions(
-    flt: AgentFilter | None, statuses: tuple[tuple[str, Category], ...]
-) -> list[ColumnElement[bool]]:
-    if flt is None:
-        return []
-    q = QUEUE.c
-    out: list[ColumnElement[bool]] = []
-    if flt.selects_statuses:
-        named = set(flt.statuses)
-        named.update(status for status, category in statuses if category in flt.categories)
-        either = [_among(q.status_id, sorted(named))]
-        if flt.no_status:
-            either.append(q.status_id.is_(None))
-        out.append(or_(*either))
-    if flt.sources:
-        out.append(_among(q.source, sorted(flt.sources)))
-    if flt.created_from is not None:
-        out.append(q.created_us >= micros(flt.created_from))
-    if flt.created_before is not None:
-        out.append(q.created_us < micros(flt.created_before))
-    if flt.min_attempts is not None:
-        out.append(q.attempts >= flt.min_attempts)
-    if flt.max_attempts is not None:
-        out.append(q.attempts <= flt.max_attempts)
-    return out
-
-
 def _secondary(order: SecondaryOrder) -> Any:
     q = QUEUE.c
     if order is SecondaryOrder.OLDEST_FIRST:
@@ -153,8 +113,8 @@ def statements_for(
     )
     base = (
         *scope,
-        _among(q.pool_id, sorted(pool_ids)),
-        or_(q.status_id.is_(None), _among(q.status_id, live)),
+        among(q.pool_id, sorted(pool_ids)),
+        or_(q.status_id.is_(None), among(q.status_id, live)),
         q.converted == false(),
         q.do_not_call == false(),
         or_(q.locked_until_us.is_(None), q.locked_until_us <= _NOW),
@@ -193,8 +153,7 @@ def statements_for(
     labels.append(select(h.count).where(*head).scalar_subquery().label("head_count"))
     probe: Select[Any] = select(*labels)
 
-    filtered = _filter_conditions(flt, statuses)
-    checked = flt is not None and bool(flt.field_equals or flt.field_in or flt.field_ranges)
+    filtered, checked = filter_conditions(flt, statuses)
     batch = (_CHECKED_BATCH if checked else _EXACT_BATCH) if lock else _BROWSE_BATCH
     of = QUEUE if dialect == "postgresql" else None
 
@@ -255,7 +214,7 @@ def statements_for(
     if not no_status_first:
         order = order[1:]
     for tier in tiers:
-        conditions = (_among(q.pool_id, tier), *in_pool)
+        conditions = (among(q.pool_id, tier), *in_pool)
         looked.append(
             (
                 lookup("pool", (*conditions, q.parked == false()), order, checked),
