@@ -391,7 +391,7 @@ class SqlNotes(Table[Note]):
 
     def add(self, note: Note) -> None:
         """Store a note."""
-        self._add(self._key(note.organization_id, note.id), note)
+        self._add_record(note)
 
     def get(self, organization_id: str, note_id: str) -> Note | None:
         """The note, or ``None``."""
@@ -399,12 +399,7 @@ class SqlNotes(Table[Note]):
 
     def for_lead(self, organization_id: str, lead_id: str) -> list[Note]:
         """A lead's notes, oldest first."""
-        t = self.spec.table
-        rows = self._tx.scan(
-            self.spec, organization_id, [t.c.lead_id == lead_id], lambda _, n: n.lead_id == lead_id
-        )
-        rows.sort(key=lambda n: (n.created_at, n.id))
-        return rows
+        return self._having(organization_id, "lead_id", lead_id, lambda n: (n.created_at, n.id))
 
 
 class SqlTasks(Table[Task]):
@@ -414,7 +409,7 @@ class SqlTasks(Table[Task]):
 
     def add(self, task: Task) -> None:
         """Store a task."""
-        self._add(self._key(task.organization_id, task.id), task)
+        self._add_record(task)
 
     def get(self, organization_id: str, task_id: str) -> Task | None:
         """The task, or ``None``."""
@@ -422,16 +417,11 @@ class SqlTasks(Table[Task]):
 
     def update(self, task: Task) -> None:
         """Replace a task."""
-        self._update((task.organization_id, task.id), task)
+        self._update_record(task)
 
     def for_lead(self, organization_id: str, lead_id: str) -> list[Task]:
         """A lead's tasks by due time."""
-        t = self.spec.table
-        rows = self._tx.scan(
-            self.spec, organization_id, [t.c.lead_id == lead_id], lambda _, x: x.lead_id == lead_id
-        )
-        rows.sort(key=lambda x: (x.due_at, x.id))
-        return rows
+        return self._having(organization_id, "lead_id", lead_id, lambda x: (x.due_at, x.id))
 
     def open_for(
         self, organization_id: str, assignee_ids: Collection[str], due_until: datetime | None
@@ -467,7 +457,7 @@ class SqlProjects(Table[Project]):
 
     def add(self, project: Project) -> None:
         """Store a project."""
-        self._add(self._key(project.organization_id, project.id), project)
+        self._add_record(project)
 
     def get(self, organization_id: str, project_id: str) -> Project | None:
         """The project, or ``None``."""
@@ -479,7 +469,7 @@ class SqlProjects(Table[Project]):
 
     def update(self, project: Project) -> None:
         """Replace a project."""
-        self._update((project.organization_id, project.id), project)
+        self._update_record(project)
 
 
 class SqlDoNotCall(Table[str]):
@@ -526,7 +516,7 @@ class SqlAccounts(Table[Account]):
 
     def add(self, account: Account) -> None:
         """Store an account."""
-        self._add(self._key(account.organization_id, account.id), account)
+        self._add_record(account)
 
     def get(self, organization_id: str, account_id: str) -> Account | None:
         """The account, or ``None``."""
@@ -544,7 +534,7 @@ class SqlContacts(Table[Contact]):
 
     def add(self, contact: Contact) -> None:
         """Store a contact."""
-        self._add(self._key(contact.organization_id, contact.id), contact)
+        self._add_record(contact)
 
     def get(self, organization_id: str, contact_id: str) -> Contact | None:
         """The contact, or ``None``."""
@@ -552,15 +542,7 @@ class SqlContacts(Table[Contact]):
 
     def for_account(self, organization_id: str, account_id: str) -> list[Contact]:
         """An account's contacts by name."""
-        t = self.spec.table
-        rows = self._tx.scan(
-            self.spec,
-            organization_id,
-            [t.c.account_id == account_id],
-            lambda _, c: c.account_id == account_id,
-        )
-        rows.sort(key=lambda c: (c.name, c.id))
-        return rows
+        return self._having(organization_id, "account_id", account_id, lambda c: (c.name, c.id))
 
 
 class SqlOpportunities(Table[Opportunity]):
@@ -570,7 +552,7 @@ class SqlOpportunities(Table[Opportunity]):
 
     def add(self, opportunity: Opportunity) -> None:
         """Store an opportunity."""
-        self._add(self._key(opportunity.organization_id, opportunity.id), opportunity)
+        self._add_record(opportunity)
 
     def get(self, organization_id: str, opportunity_id: str) -> Opportunity | None:
         """The opportunity, or ``None``."""
@@ -578,19 +560,13 @@ class SqlOpportunities(Table[Opportunity]):
 
     def update(self, opportunity: Opportunity) -> None:
         """Replace an opportunity."""
-        self._update((opportunity.organization_id, opportunity.id), opportunity)
+        self._update_record(opportunity)
 
     def for_account(self, organization_id: str, account_id: str) -> list[Opportunity]:
         """An account's opportunities by creation time."""
-        t = self.spec.table
-        rows = self._tx.scan(
-            self.spec,
-            organization_id,
-            [t.c.account_id == account_id],
-            lambda _, o: o.account_id == account_id,
+        return self._having(
+            organization_id, "account_id", account_id, lambda o: (o.created_at, o.id)
         )
-        rows.sort(key=lambda o: (o.created_at, o.id))
-        return rows
 
 
 class SqlConversions(Table[Conversion]):
@@ -600,7 +576,7 @@ class SqlConversions(Table[Conversion]):
 
     def add(self, conversion: Conversion) -> None:
         """Store a record."""
-        self._add(self._key(conversion.organization_id, conversion.id), conversion)
+        self._add_record(conversion)
 
     def get(self, organization_id: str, conversion_id: str) -> Conversion | None:
         """The record, or ``None``."""
@@ -608,7 +584,7 @@ class SqlConversions(Table[Conversion]):
 
     def update(self, conversion: Conversion) -> None:
         """Replace a record."""
-        self._update((conversion.organization_id, conversion.id), conversion)
+        self._update_record(conversion)
 
     def list(self, organization_id: str) -> builtins.list[Conversion]:
         """Records by conversion time."""
@@ -616,21 +592,10 @@ class SqlConversions(Table[Conversion]):
 
     def for_lead(self, organization_id: str, lead_id: str) -> builtins.list[Conversion]:
         """A lead's records, oldest first."""
-        t = self.spec.table
-        rows = self._tx.scan(
-            self.spec, organization_id, [t.c.lead_id == lead_id], lambda _, c: c.lead_id == lead_id
-        )
-        rows.sort(key=lambda c: (c.converted_at, c.id))
-        return rows
+        return self._having(organization_id, "lead_id", lead_id, lambda c: (c.converted_at, c.id))
 
     def for_account(self, organization_id: str, account_id: str) -> builtins.list[Conversion]:
         """Records that used an account, oldest first."""
-        t = self.spec.table
-        rows = self._tx.scan(
-            self.spec,
-            organization_id,
-            [t.c.account_id == account_id],
-            lambda _, c: c.account_id == account_id,
+        return self._having(
+            organization_id, "account_id", account_id, lambda c: (c.converted_at, c.id)
         )
-        rows.sort(key=lambda c: (c.converted_at, c.id))
-        return rows

@@ -260,8 +260,18 @@ def _history_columns(entry: HistoryEntry) -> dict[str, Any]:
     }
 
 
-def _note_columns(note: Note) -> dict[str, Any]:
-    return {"lead_id": bounded(note.lead_id, "note.lead_id"), "record": encode(note)}
+def _ids_and_record(prefix: str, *names: str) -> Callable[[Any], dict[str, Any]]:
+    """The columns of a record: the ids ``names`` it refers to, then the JSON record.
+
+    Each id is checked to fit its column; a message names it ``prefix + name``.
+    """
+
+    def columns(record: Any) -> dict[str, Any]:
+        out = {name: bounded(getattr(record, name), f"{prefix}{name}") for name in names}
+        out["record"] = encode(record)
+        return out
+
+    return columns
 
 
 def _task_columns(task: Task) -> dict[str, Any]:
@@ -271,18 +281,6 @@ def _task_columns(task: Task) -> dict[str, Any]:
         "due_us": micros(task.due_at),
         "done": task.done,
         "record": encode(task),
-    }
-
-
-def _account_of(record: Contact | Opportunity) -> dict[str, Any]:
-    return {"account_id": bounded(record.account_id, "account_id"), "record": encode(record)}
-
-
-def _conversion_columns(conversion: Conversion) -> dict[str, Any]:
-    return {
-        "lead_id": bounded(conversion.lead_id, "conversion.lead_id"),
-        "account_id": bounded(conversion.account_id, "conversion.account_id"),
-        "record": encode(conversion),
     }
 
 
@@ -296,17 +294,32 @@ HISTORY: Final = _spec(
     versioned=False,
     sequence="history",
 )
-NOTES: Final = _spec("note", 13, "leadcore_notes", _ORG_ID, Note, _note_columns, versioned=False)
+NOTES: Final = _spec(
+    "note",
+    13,
+    "leadcore_notes",
+    _ORG_ID,
+    Note,
+    _ids_and_record("note.", "lead_id"),
+    versioned=False,
+)
 TASKS: Final = _spec("task", 14, "leadcore_tasks", _ORG_ID, Task, _task_columns)
 ACCOUNTS: Final = _spec("account", 15, "leadcore_accounts", _ORG_ID, Account, versioned=False)
+# Contacts and opportunities name the column alone in their messages.
+_OF_ACCOUNT: Final = _ids_and_record("", "account_id")
 CONTACTS: Final = _spec(
-    "contact", 16, "leadcore_contacts", _ORG_ID, Contact, _account_of, versioned=False
+    "contact", 16, "leadcore_contacts", _ORG_ID, Contact, _OF_ACCOUNT, versioned=False
 )
 OPPORTUNITIES: Final = _spec(
-    "opportunity", 17, "leadcore_opportunities", _ORG_ID, Opportunity, _account_of
+    "opportunity", 17, "leadcore_opportunities", _ORG_ID, Opportunity, _OF_ACCOUNT
 )
 CONVERSIONS: Final = _spec(
-    "conversion", 18, "leadcore_conversions", _ORG_ID, Conversion, _conversion_columns
+    "conversion",
+    18,
+    "leadcore_conversions",
+    _ORG_ID,
+    Conversion,
+    _ids_and_record("conversion.", "lead_id", "account_id"),
 )
 EVENT_POSITIONS: Final[Spec[int]] = Spec(
     "event position",

@@ -8,7 +8,7 @@ the very keys the memory adapter sorts by).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar, cast
 
 from sqlalchemy import func, select
 
@@ -40,6 +40,16 @@ __all__ = [
 R = TypeVar("R")
 
 
+class _Owned(Protocol):
+    """A record keyed by its organisation and its id."""
+
+    @property
+    def organization_id(self) -> str: ...
+
+    @property
+    def id(self) -> str: ...
+
+
 class Table(Generic[R]):
     """Records of one kind keyed by ``(organisation, id)``: the shared moves of a repository."""
 
@@ -66,8 +76,32 @@ class Table(Generic[R]):
             raise NotFound(self.spec.kind, key[-1])
         self._tx.put(self.spec, key, record)
 
+    def _add_record(self, record: R) -> None:
+        """Store a new record under its organisation and id."""
+        owned = cast(_Owned, record)
+        self._add(self._key(owned.organization_id, owned.id), record)
+
+    def _update_record(self, record: R) -> None:
+        """Replace the record stored under its organisation and id."""
+        owned = cast(_Owned, record)
+        self._update((owned.organization_id, owned.id), record)
+
     def _list(self, organization_id: str, order: Callable[[R], Any]) -> list[R]:
         rows = self._tx.scan(self.spec, organization_id)
+        rows.sort(key=order)
+        return rows
+
+    def _having(
+        self, organization_id: str, name: str, value: str, order: Callable[[R], Any]
+    ) -> list[R]:
+        """The organisation's records whose column and attribute ``name`` is ``value``, sorted."""
+        column = self.spec.table.c[name]
+        rows = self._tx.scan(
+            self.spec,
+            organization_id,
+            [column == value],
+            lambda _, record: bool(getattr(record, name) == value),
+        )
         rows.sort(key=order)
         return rows
 
