@@ -30,29 +30,29 @@ from leadcore._arguments import checked_arguments
 from leadcore._limits import aware_problem
 from leadcore._text import checks_text
 from leadcore.errors import ConflictError, NotFound, ValidationError
-from leadcore.forwarding._model import (
+from leadcore.forwarding._deliveries import (
     INVALID_DATA_REASON,
-    CapUsage,
     Delivery,
-    DeliveryReportRow,
     DeliveryState,
     DeliveryTrail,
     Direction,
     DuplicateHandling,
-    PartnerTerms,
     ReceivingPolicy,
-    ReportPeriod,
+    feedback_problems,
+)
+from leadcore.forwarding._reports import DeliveryReportRow, ReportPeriod, delivery_report
+from leadcore.forwarding._routing import (
+    CapUsage,
     RoutingOutcome,
     RoutingRule,
     Strategy,
     Target,
     TargetKind,
-    delivery_report,
-    feedback_problems,
     order_targets,
     period_key,
     rotate,
 )
+from leadcore.forwarding._terms import PartnerTerms
 from leadcore.leads._intake import LeadSettings, is_duplicate
 from leadcore.leads._model import HistoryKind, Lead, Source
 from leadcore.leads._query import LeadQuery
