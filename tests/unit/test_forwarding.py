@@ -356,6 +356,28 @@ def test_a_receiver_may_keep_duplicates_flagged(w: World) -> None:
     assert copy.duplicate_of == first.id
 
 
+def test_a_duplicate_delivery_names_the_original_of_the_receivers_chain(w: World) -> None:
+    # Leads made in one instant come back from the duplicate search in id order, in
+    # which lead-10 sorts before lead-5: either match must name the same original.
+    for n in range(4):
+        w.a.leads.create(f"Other {n}", phones=[f"+97252345680{n}"])
+    first = w.a.leads.create("Already here", phones=[PHONE])
+    for n in range(4, 8):
+        w.a.leads.create(f"Other {n}", phones=[f"+97252345680{n}"])
+    again = w.a.leads.create("Here again", phones=[PHONE])
+    assert again.duplicate_of == first.id
+    assert (first.id, again.id) == ("lead-5", "lead-10")
+
+    w.supplier_to_agency()
+    (received,) = w.a.deliveries.list(state="duplicate")
+    assert received.duplicate_of == first.id
+
+    w.a.deliveries.set_policy(ReceivingPolicy(duplicates=DuplicateHandling.KEEP))
+    w.supplier_to_agency("Noa 2")
+    copy = w.a.leads.get(_incoming(w.a).lead_id or "")
+    assert copy.duplicate_of == first.id
+
+
 def test_duplicate_detection_never_looks_into_another_organisation(w: World) -> None:
     held = w.a.leads.create("Agency's own", phones=[PHONE])
     assert held.duplicate_of is None

@@ -92,7 +92,9 @@ class Delivery:
     what the receiver's policy discloses. ``returnable_until`` is the end of
     the return window the sender set (``None``: no limit). ``rule_id`` names
     the routing rule that sent it (sender side); ``duplicate_of`` the
-    receiver's own earlier lead a duplicate matched (receiver side only).
+    receiver's own lead that a duplicate matched (receiver side only): the
+    original of its duplicate chain, the lead a kept copy's ``duplicate_of``
+    would name.
     """
 
     id: str

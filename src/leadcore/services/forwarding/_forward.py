@@ -129,7 +129,7 @@ def forward_lead(w: Writer, lead: Lead, to_org_id: str, *, rule_id: str | None =
     link = ids.new("link")
     until = terms.returnable_until(now)
     new_lead: Lead | None = None
-    original: Lead | None = None
+    duplicate_of: str | None = None
     if checked is None:
         truth = shown = DeliveryState.FAILED
         truth_reason: tuple[str | None, str | None] = (INVALID_DATA_REASON, "; ".join(problems))
@@ -146,8 +146,8 @@ def forward_lead(w: Writer, lead: Lead, to_org_id: str, *, rule_id: str | None =
             source=Source(supplier_id=w.org, channel=checked.source.channel),
             fields=checked.fields,
         )
-        original = _duplicate_in(uow, candidate, settings, now)
-        if original is not None and policy.duplicates is DuplicateHandling.REJECT:
+        duplicate_of = _duplicate_in(uow, candidate, settings, now)
+        if duplicate_of is not None and policy.duplicates is DuplicateHandling.REJECT:
             truth = DeliveryState.DUPLICATE
             truth_reason = (None, None)
             shown, shown_id, shown_label = policy.disclose_duplicate()
@@ -155,7 +155,7 @@ def forward_lead(w: Writer, lead: Lead, to_org_id: str, *, rule_id: str | None =
         else:
             truth = shown = DeliveryState.DELIVERED
             truth_reason = shown_reason = (None, None)
-            new_lead = _receive(w, candidate, original)
+            new_lead = _receive(w, candidate, duplicate_of)
     sent = Delivery(
         id=ids.new("delivery"),
         organization_id=w.org,
@@ -186,7 +186,7 @@ def forward_lead(w: Writer, lead: Lead, to_org_id: str, *, rule_id: str | None =
         reason_id=truth_reason[0],
         reason_label=truth_reason[1],
         returnable_until=until,
-        duplicate_of=original.id if original else None,
+        duplicate_of=duplicate_of,
     )
     uow.deliveries.add(sent)
     uow.deliveries.add(received)
@@ -217,10 +217,14 @@ def forward_lead(w: Writer, lead: Lead, to_org_id: str, *, rule_id: str | None =
     return sent
 
 
-def _duplicate_in(
-    uow: UnitOfWork, lead: Lead, settings: LeadSettings, now: datetime
-) -> Lead | None:
-    """The receiver's earlier lead that ``lead`` duplicates (its own leads only), if any."""
+def _duplicate_in(uow: UnitOfWork, lead: Lead, settings: LeadSettings, now: datetime) -> str | None:
+    """The original of the receiver's leads that ``lead`` duplicates (its own leads only), if any.
+
+    As at intake, the original is the first lead of its duplicate chain: a
+    match that is itself flagged names its original. Several leads of one
+    chain may match (created in the same instant, they come in id order), and
+    all of them name the same original.
+    """
     since = None if settings.duplicate_window is None else now - settings.duplicate_window
     fields = settings.duplicate_fields
     candidates = uow.leads.matching(
@@ -230,14 +234,15 @@ def _duplicate_in(
         name_keys=[name_key(lead.name)] if "name" in fields else (),
         since=since,
     )
-    return next((c for c in candidates if is_duplicate(lead, c, settings)), None)
+    match = next((c for c in candidates if is_duplicate(lead, c, settings)), None)
+    return None if match is None else match.duplicate_of or match.id
 
 
-def _receive(w: Writer, lead: Lead, original: Lead | None) -> Lead:
+def _receive(w: Writer, lead: Lead, duplicate_of: str | None) -> Lead:
     """Store the receiver's new lead, with the events its intake would record."""
     receiver = lead.organization_id
-    if original is not None:
-        lead = attrs.evolve(lead, duplicate_of=original.duplicate_of or original.id)
+    if duplicate_of is not None:
+        lead = attrs.evolve(lead, duplicate_of=duplicate_of)
     if any(w.uow.do_not_call.contains(receiver, p) for p in lead.phones):
         lead = attrs.evolve(lead, do_not_call=True)
     w.uow.leads.add(lead)
