@@ -12,6 +12,7 @@ from typing import TypeAlias
 
 import attrs
 
+from leadcore._caps import CapPeriod
 from leadcore._limits import whole_problem
 from leadcore.forwarding._deliveries import Delivery
 from leadcore.ids import is_valid_id
@@ -67,14 +68,6 @@ _STRATEGIES: Mapping[TargetKind, frozenset[Strategy]] = {
     TargetKind.USERS: frozenset({Strategy.ROUND_ROBIN, Strategy.WEIGHTED, Strategy.BY_LOAD}),
     TargetKind.PARTNERS: frozenset({Strategy.ROUND_ROBIN, Strategy.WEIGHTED, Strategy.CASCADE}),
 }
-
-
-class CapPeriod(enum.StrEnum):
-    """The period a cap counts over, in the recipient's time zone."""
-
-    HOUR = "hour"
-    DAY = "day"
-    MONTH = "month"
 
 
 def period_key(period: CapPeriod, now: datetime, timezone: str) -> str:
