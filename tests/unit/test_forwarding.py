@@ -266,7 +266,7 @@ def test_only_the_receiver_gives_feedback(w: World) -> None:
 def test_an_accepted_lead_can_still_be_returned(w: World) -> None:
     _, sent = w.supplier_to_agency()
     received = _incoming(w.a)
-    w.a.deliveries.accept(received.id, reason="qualified")
+    w.a.deliveries.accept(received.id, reason_id="qualified")
     assert w.s.deliveries.get(sent.id).state is DeliveryState.ACCEPTED
     w.a.deliveries.return_lead(received.id, "not_interested")
     assert w.s.deliveries.get(sent.id).state is DeliveryState.RETURNED

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import builtins
+import functools
+import warnings
+from collections.abc import Callable
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import attrs
 
@@ -53,6 +56,29 @@ _FEEDBACK_EVENTS: dict[DeliveryState, type[ev.Event]] = {
     DeliveryState.REJECTED: ev.DeliveryRejected,
     DeliveryState.RETURNED: ev.DeliveryReturned,
 }
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _reason_renamed(method: F) -> F:
+    """Take the old keyword ``reason=`` for one release: it warns, then passes ``reason_id=``."""
+
+    @functools.wraps(method)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        if "reason" in kwargs:
+            if "reason_id" in kwargs:
+                raise TypeError(f"{method.__name__}() takes reason_id, not also reason")
+            warnings.warn(
+                f"DeliveriesService.{method.__name__}(reason=...) is renamed reason_id=; "
+                "the old keyword will be removed in the next release",
+                DeprecationWarning,
+                stacklevel=4,  # past the argument checks that wrap the method
+            )
+            kwargs["reason_id"] = kwargs.pop("reason")
+        return method(*args, **kwargs)
+
+    return call  # type: ignore[return-value]
 
 
 @checks_text
@@ -120,13 +146,14 @@ class DeliveriesService:
 
     # -- feedback -----------------------------------------------------------------------
 
+    @_reason_renamed
     def feedback(
-        self, delivery_id: str, state: DeliveryState | str, reason: str | None = None
+        self, delivery_id: str, state: DeliveryState | str, reason_id: str | None = None
     ) -> Delivery:
         """Give feedback on a received lead (needs ``forward_leads``).
 
-        ``state`` is ``accepted``, ``rejected`` or ``returned``; ``reason`` an
-        id from this organisation's :class:`ReceivingPolicy` reasons (required
+        ``state`` is ``accepted``, ``rejected`` or ``returned``; ``reason_id``
+        an id from this organisation's :class:`ReceivingPolicy` reasons (required
         for rejections and returns). A delivered lead may be accepted,
         rejected or returned; an accepted one returned; a return must come
         within the return window the sender set. The sender's record shows
@@ -146,31 +173,35 @@ class DeliveriesService:
 
         def run() -> Delivery:
             with self._work(Permission.FORWARD_LEADS, "give feedback on deliveries") as w:
-                updated = self._give(w, self._get(w, delivery_id), wanted, reason)
+                updated = self._give(w, self._get(w, delivery_id), wanted, reason_id)
                 w.uow.commit()
                 return updated
 
         return retry_on_conflict(run, ATTEMPTS)
 
-    def accept(self, delivery_id: str, *, reason: str | None = None) -> Delivery:
+    @_reason_renamed
+    def accept(self, delivery_id: str, *, reason_id: str | None = None) -> Delivery:
         """Accept a received lead (see :meth:`feedback`)."""
-        return self.feedback(delivery_id, DeliveryState.ACCEPTED, reason)
+        return self.feedback(delivery_id, DeliveryState.ACCEPTED, reason_id)
 
-    def reject(self, delivery_id: str, reason: str) -> Delivery:
+    @_reason_renamed
+    def reject(self, delivery_id: str, reason_id: str) -> Delivery:
         """Reject a received lead with a reason (see :meth:`feedback`)."""
-        return self.feedback(delivery_id, DeliveryState.REJECTED, reason)
+        return self.feedback(delivery_id, DeliveryState.REJECTED, reason_id)
 
-    def return_lead(self, delivery_id: str, reason: str) -> Delivery:
+    @_reason_renamed
+    def return_lead(self, delivery_id: str, reason_id: str) -> Delivery:
         """Return a received lead with a reason, within the return window (see :meth:`feedback`)."""
-        return self.feedback(delivery_id, DeliveryState.RETURNED, reason)
+        return self.feedback(delivery_id, DeliveryState.RETURNED, reason_id)
 
-    def pass_back(self, delivery_id: str, *, reason: str | None = None) -> Delivery:
+    @_reason_renamed
+    def pass_back(self, delivery_id: str, *, reason_id: str | None = None) -> Delivery:
         """Pass a return upstream: return to the supplier the lead a partner returned to us.
 
         ``delivery_id`` is this organisation's outgoing delivery that its
         receiver returned; the lead's incoming delivery is returned to the
-        organisation it came from, with ``reason`` (default: the same reason
-        id, which must be on this organisation's list too). The supplier's
+        organisation it came from, with ``reason_id`` (default: the same
+        reason id, which must be on this organisation's list too). The supplier's
         return window applies. Returns the updated incoming record.
         """
 
@@ -204,7 +235,8 @@ class DeliveriesService:
                     )
                 if problems or incoming is None:
                     raise ValidationError("cannot pass the return back", problems)
-                updated = self._give(w, incoming, DeliveryState.RETURNED, reason or out.reason_id)
+                wanted = reason_id or out.reason_id
+                updated = self._give(w, incoming, DeliveryState.RETURNED, wanted)
                 w.uow.commit()
                 return updated
 
