@@ -233,7 +233,7 @@ def test_forwarding_and_routing_answer_as_on_memory(twins: Twins) -> None:
     incoming = t.ok("agency", lambda s: s.deliveries.list(direction="incoming", state="delivered"))
     assert len(incoming) == 5
     first, second, third, fourth, fifth = (d.id for d in incoming)
-    t.ok("agency", lambda s: s.deliveries.accept(first, reason="qualified"))
+    t.ok("agency", lambda s: s.deliveries.accept(first, reason_id="qualified"))
     t.ok("agency", lambda s: s.deliveries.reject(second, "wrong_number"))
     t.fails("agency", lambda s: s.deliveries.feedback(third, "rejected"), "ValidationError")
     t.fails("agency", lambda s: s.deliveries.reject(second, "other"), "ValidationError")

@@ -266,7 +266,7 @@ def test_only_the_receiver_gives_feedback(w: World) -> None:
 def test_an_accepted_lead_can_still_be_returned(w: World) -> None:
     _, sent = w.supplier_to_agency()
     received = _incoming(w.a)
-    w.a.deliveries.accept(received.id, reason="qualified")
+    w.a.deliveries.accept(received.id, reason_id="qualified")
     assert w.s.deliveries.get(sent.id).state is DeliveryState.ACCEPTED
     w.a.deliveries.return_lead(received.id, "not_interested")
     assert w.s.deliveries.get(sent.id).state is DeliveryState.RETURNED
@@ -352,6 +352,28 @@ def test_a_receiver_may_keep_duplicates_flagged(w: World) -> None:
     w.a.deliveries.set_policy(ReceivingPolicy(duplicates=DuplicateHandling.KEEP))
     _, sent = w.supplier_to_agency()
     assert sent.state is DeliveryState.DELIVERED
+    copy = w.a.leads.get(_incoming(w.a).lead_id or "")
+    assert copy.duplicate_of == first.id
+
+
+def test_a_duplicate_delivery_names_the_original_of_the_receivers_chain(w: World) -> None:
+    # Leads made in one instant come back from the duplicate search in id order, in
+    # which lead-10 sorts before lead-5: either match must name the same original.
+    for n in range(4):
+        w.a.leads.create(f"Other {n}", phones=[f"+97252345680{n}"])
+    first = w.a.leads.create("Already here", phones=[PHONE])
+    for n in range(4, 8):
+        w.a.leads.create(f"Other {n}", phones=[f"+97252345680{n}"])
+    again = w.a.leads.create("Here again", phones=[PHONE])
+    assert again.duplicate_of == first.id
+    assert (first.id, again.id) == ("lead-5", "lead-10")
+
+    w.supplier_to_agency()
+    (received,) = w.a.deliveries.list(state="duplicate")
+    assert received.duplicate_of == first.id
+
+    w.a.deliveries.set_policy(ReceivingPolicy(duplicates=DuplicateHandling.KEEP))
+    w.supplier_to_agency("Noa 2")
     copy = w.a.leads.get(_incoming(w.a).lead_id or "")
     assert copy.duplicate_of == first.id
 

@@ -221,6 +221,15 @@ def test_period_keys_follow_the_recipients_calendar() -> None:
     assert period_key(CapPeriod.DAY, late, "America/New_York") == "2026-03-31"
 
 
+def test_dispatch_and_routing_caps_share_one_period_vocabulary() -> None:
+    from leadcore import dispatch
+
+    assert dispatch.CapPeriod is CapPeriod
+    assert [p.value for p in CapPeriod] == ["hour", "day", "month"]
+    # Stored and serialised values read back as before.
+    assert serde.converter.structure("day", CapPeriod) is CapPeriod.DAY
+
+
 def test_the_repeated_hour_when_clocks_go_back_counts_apart() -> None:
     first = datetime(2026, 11, 1, 5, 30, tzinfo=UTC)  # 01:30 EDT in New York
     second = first + timedelta(hours=1)  # 01:30 EST, the same wall-clock hour

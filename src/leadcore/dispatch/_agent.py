@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 import attrs
 
+from leadcore._caps import CapPeriod
 from leadcore.dispatch._filters import AgentFilter
 from leadcore.dispatch._rules import ProjectRules
 from leadcore.errors import ValidationError
@@ -74,19 +74,12 @@ class AgentLoad:
         return cls(claims_last_hour=hour, claims_last_day=day)
 
 
-class CapPeriod(enum.StrEnum):
-    """The period of a per-agent cap."""
-
-    HOUR = "hour"
-    DAY = "day"
-
-
 @attrs.frozen
 class CapReached:
     """A per-agent cap the agent has reached: no lead is handed out until it frees up."""
 
     period: CapPeriod
-    """The window the cap counts over: the last hour or the last day."""
+    """The window the cap counts over: the last hour or the last day (never a month)."""
     limit: int
     """The cap."""
     claims: int

@@ -28,7 +28,7 @@ from leadcore.errors import (
     TransitionRefused,
     ValidationError,
 )
-from leadcore.forwarding._model import Delivery
+from leadcore.forwarding._deliveries import Delivery
 from leadcore.leads._conversion import Account, Contact, Conversion, Opportunity
 from leadcore.leads._intake import LeadSettings, is_duplicate, normalize_phone
 from leadcore.leads._model import (

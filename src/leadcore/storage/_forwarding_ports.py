@@ -13,13 +13,9 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
-from leadcore.forwarding._model import (
-    Delivery,
-    Direction,
-    PartnerTerms,
-    ReceivingPolicy,
-    RoutingRule,
-)
+from leadcore.forwarding._deliveries import Delivery, Direction, ReceivingPolicy
+from leadcore.forwarding._routing import RoutingRule
+from leadcore.forwarding._terms import PartnerTerms
 
 __all__ = ["DeliveryRepository", "DeliveryTermsRepository", "RoutingRepository"]
 

@@ -20,13 +20,9 @@ from datetime import datetime
 from types import MappingProxyType
 
 from leadcore.errors import ConflictError
-from leadcore.forwarding._model import (
-    Delivery,
-    Direction,
-    PartnerTerms,
-    ReceivingPolicy,
-    RoutingRule,
-)
+from leadcore.forwarding._deliveries import Delivery, Direction, ReceivingPolicy
+from leadcore.forwarding._routing import RoutingRule
+from leadcore.forwarding._terms import PartnerTerms
 from leadcore.storage._memory_tx import Repo, Transaction
 
 __all__ = ["MemoryDeliveries", "MemoryDeliveryTerms", "MemoryRouting"]

@@ -31,13 +31,9 @@ import attrs
 from sqlalchemy import ColumnElement
 
 from leadcore.errors import ConflictError
-from leadcore.forwarding._model import (
-    Delivery,
-    Direction,
-    PartnerTerms,
-    ReceivingPolicy,
-    RoutingRule,
-)
+from leadcore.forwarding._deliveries import Delivery, Direction, ReceivingPolicy
+from leadcore.forwarding._routing import RoutingRule
+from leadcore.forwarding._terms import PartnerTerms
 from leadcore.leads._serde import tag, untag
 from leadcore.serde import converter
 from leadcore.storage.protocols import (
