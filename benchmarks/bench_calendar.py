@@ -29,11 +29,18 @@ from _harness import Config, Row, compare, measure
 from dateutil import rrule
 
 from leadcore import Leadcore
-from leadcore.calendar import Activity, Occurrence, Recurrence, month_view, to_ics
+from leadcore.calendar import (
+    DEFAULT_STATUSES,
+    Activity,
+    CalendarSettings,
+    Occurrence,
+    Recurrence,
+    month_view,
+    to_ics,
+)
 from leadcore.clock import ManualClock
 from leadcore.core import Session
 from leadcore.ids import SequentialIds
-from leadcore.services.calendar import DEFAULT_STATUSES, CalendarSettings
 
 TITLE = "Calendar"
 

@@ -15,13 +15,13 @@ from datetime import UTC, date, datetime, timedelta
 import attrs
 
 from leadcore import Leadcore, Session
+from leadcore.calendar import CalendarSettings
 from leadcore.clock import ManualClock
 from leadcore.dispatch import Pool, PoolKind, ProjectRules
 from leadcore.errors import ValidationError
 from leadcore.forwarding import Caps, PartnerTerms, RoutingRule, Target
 from leadcore.ids import SequentialIds
 from leadcore.leads import LeadSettings, TaskDraft
-from leadcore.services.calendar import CalendarSettings
 from leadcore.storage.protocols import Storage
 
 T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)

@@ -22,12 +22,17 @@ import pytest
 from tests.integration.conftest import BACKENDS
 
 from leadcore import Leadcore
-from leadcore.calendar import ActivityStatus, ActivityType, ClientRef, WorkingHours
+from leadcore.calendar import (
+    ActivityStatus,
+    ActivityType,
+    CalendarSettings,
+    ClientRef,
+    WorkingHours,
+)
 from leadcore.clock import ManualClock
 from leadcore.core import Session
 from leadcore.errors import LeadcoreError
 from leadcore.ids import SequentialIds
-from leadcore.services.calendar import CalendarSettings
 from leadcore.storage.memory import MemoryStorage
 from leadcore.storage.protocols import Storage
 from leadcore.storage.sql import SqlStorage

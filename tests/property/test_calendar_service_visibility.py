@@ -20,11 +20,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from leadcore import Leadcore
-from leadcore.calendar import Activity, OccurrenceOverride, Recurrence, expand
+from leadcore.calendar import Activity, CalendarSettings, OccurrenceOverride, Recurrence, expand
 from leadcore.clock import ManualClock
 from leadcore.core import Session
 from leadcore.ids import SequentialIds
-from leadcore.services.calendar import CalendarSettings
 
 ZONE = ZoneInfo("Asia/Jerusalem")
 ROLES = {

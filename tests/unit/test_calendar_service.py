@@ -16,11 +16,16 @@ import pytest
 
 from leadcore import Leadcore
 from leadcore.calendar import (
+    DEFAULT_STATUSES,
+    DEFAULT_TYPES,
     ActivityStatus,
     ActivityType,
+    CalendarSettings,
     ClientRef,
+    ConflictPolicy,
     Occurrence,
     Recurrence,
+    ScheduleConflict,
     StatusMeaning,
     WorkingHours,
 )
@@ -37,13 +42,6 @@ from leadcore.events import (
     Event,
 )
 from leadcore.ids import SequentialIds
-from leadcore.services.calendar import (
-    DEFAULT_STATUSES,
-    DEFAULT_TYPES,
-    CalendarSettings,
-    ConflictPolicy,
-    ScheduleConflict,
-)
 
 TZ = "Asia/Jerusalem"
 ZONE = ZoneInfo(TZ)

@@ -11,13 +11,12 @@ import attrs
 import pytest
 
 from leadcore import Leadcore
-from leadcore.calendar import IcalUnavailable, Occurrence, Recurrence
+from leadcore.calendar import CalendarSettings, IcalUnavailable, Occurrence, Recurrence
 from leadcore.clock import ManualClock
 from leadcore.core import Session
 from leadcore.errors import LeadcoreError, NotFound, ValidationError
 from leadcore.events import ActivityScheduled, ActivityUpdated
 from leadcore.ids import SequentialIds
-from leadcore.services.calendar import CalendarSettings
 
 icalendar: Any = pytest.importorskip("icalendar")
 recurring_ical_events: Any = pytest.importorskip("recurring_ical_events")

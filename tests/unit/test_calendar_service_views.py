@@ -13,12 +13,11 @@ import attrs
 import pytest
 
 from leadcore import Leadcore
-from leadcore.calendar import BusyBlock, ClientRef, Occurrence, WorkingHours
+from leadcore.calendar import BusyBlock, CalendarSettings, ClientRef, Occurrence, WorkingHours
 from leadcore.clock import ManualClock
 from leadcore.core import Session
 from leadcore.errors import NotFound, ValidationError
 from leadcore.ids import SequentialIds
-from leadcore.services.calendar import CalendarSettings
 
 TZ = "Asia/Jerusalem"
 ZONE = ZoneInfo(TZ)

@@ -22,7 +22,6 @@ import calendar as _calendar
 import enum
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
-from types import MappingProxyType
 from typing import Literal, TypeAlias, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -67,10 +66,19 @@ from leadcore.calendar._model import (
     When,
     instant,
 )
+from leadcore.calendar._outcomes import Booking, CalendarImport, ScheduleConflict
 from leadcore.calendar._recurrence import expand, split_series
 from leadcore.calendar._reports import ActivityReport
 from leadcore.calendar._reports import report as build_report
 from leadcore.calendar._series import key_of
+from leadcore.calendar._settings import (
+    DEFAULT_STATUSES,
+    DEFAULT_TYPES,
+    CalendarSettings,
+    ConflictPolicy,
+    SharedCalendars,
+)
+from leadcore.calendar._shifting import shifted
 from leadcore.calendar._views import (
     ActivityQuery,
     DayView,
@@ -108,23 +116,6 @@ __all__ = [
     "SharedCalendars",
 ]
 
-#: The activity types an organisation starts with.
-DEFAULT_TYPES: tuple[ActivityType, ...] = (
-    ActivityType("sales_meeting", "Sales meeting", next_type_id="kickoff"),
-    ActivityType("kickoff", "Kickoff meeting"),
-    ActivityType("internal_meeting", "Internal meeting"),
-    ActivityType("online_presentation", "Online presentation", next_type_id="sales_meeting"),
-)
-
-#: The activity statuses an organisation starts with; new activities take the first open one.
-DEFAULT_STATUSES: tuple[ActivityStatus, ...] = (
-    ActivityStatus("scheduled", "Scheduled", StatusMeaning.OPEN),
-    ActivityStatus("postponed", "Postponed", StatusMeaning.OPEN),
-    ActivityStatus("done", "Done", StatusMeaning.DONE),
-    ActivityStatus("succeeded", "Succeeded", StatusMeaning.SUCCEEDED),
-    ActivityStatus("cancelled", "Cancelled", StatusMeaning.CANCELLED),
-)
-
 # How far ahead a repeating activity is checked for conflicts.
 _CONFLICT_HORIZON = timedelta(days=366)
 # The default window of a client's timeline, either side of now.
@@ -142,178 +133,6 @@ class _Unset(enum.Enum):
 
 #: The default of :meth:`CalendarService.update`'s keywords: "leave as it is".
 UNSET = _Unset.UNSET
-
-
-class ConflictPolicy(enum.StrEnum):
-    """What scheduling does when a participant is already busy at that time."""
-
-    WARN = "warn"
-    """Schedule it, and report the conflicts (:attr:`Booking.conflicts`)."""
-    REJECT = "reject"
-    """Refuse it with :class:`ScheduleConflict`."""
-
-
-class SharedCalendars(enum.StrEnum):
-    """Whose calendars the ``see_others_calendars`` permission opens to a user."""
-
-    ALL = "all"
-    """Every user's in the organisation."""
-    TEAM = "team"
-    """Those of the users who share a group with the viewer."""
-
-
-def _policy(value: ConflictPolicy | str) -> ConflictPolicy:
-    try:
-        return ConflictPolicy(value)
-    except ValueError:
-        raise ValidationError(
-            "calendar settings are invalid", [f"conflicts: {value!r} is not one of warn, reject"]
-        ) from None
-
-
-def _shared(value: SharedCalendars | str) -> SharedCalendars:
-    try:
-        return SharedCalendars(value)
-    except ValueError:
-        raise ValidationError(
-            "calendar settings are invalid",
-            [f"shared_calendars: {value!r} is not one of all, team"],
-        ) from None
-
-
-def _hours_map(value: Mapping[str, WorkingHours]) -> Mapping[str, WorkingHours]:
-    # Read-only: stores keep and hand out settings without copying them.
-    return MappingProxyType(dict(value))
-
-
-def _hours(value: Iterable[tuple[int, time, time]]) -> tuple[tuple[int, time, time], ...]:
-    return tuple(value)
-
-
-@attrs.frozen
-class CalendarSettings:
-    """An organisation's calendar settings (``s.calendar.configure``, needs ``manage_calendar``).
-
-    ``working_hours`` maps user ids to their own :class:`~leadcore.calendar.WorkingHours`;
-    users without an entry work ``default_hours`` (``(weekday, start, end)``
-    spans, 0 = Monday) read in their own time zone (the user's, else the
-    organisation's). Empty ``default_hours`` means "any time".
-    ``first_weekday`` starts week views (0 = Monday, 6 = Sunday).
-
-    >>> from datetime import time
-    >>> settings = CalendarSettings(
-    ...     conflicts="reject", default_hours=[(d, time(9), time(17)) for d in (6, 0, 1, 2, 3)]
-    ... )
-    >>> settings.conflicts, len(settings.default_hours)
-    (<ConflictPolicy.REJECT: 'reject'>, 5)
-    """
-
-    conflicts: ConflictPolicy = attrs.field(default=ConflictPolicy.WARN, converter=_policy)
-    """``warn``: schedule and report clashes; ``reject``: refuse to schedule them."""
-    shared_calendars: SharedCalendars = attrs.field(default=SharedCalendars.ALL, converter=_shared)
-    """Whose calendars ``see_others_calendars`` opens: ``all``, or the viewer's ``team``."""
-    working_hours: Mapping[str, WorkingHours] = attrs.field(
-        factory=dict, converter=_hours_map, hash=False
-    )
-    default_hours: tuple[tuple[int, time, time], ...] = attrs.field(default=(), converter=_hours)
-    first_weekday: int = 6
-
-    def problems(self) -> list[str]:
-        """Everything wrong with the settings, each with its path (empty when valid)."""
-        problems: list[str] = []
-        for user, hours in self.working_hours.items():
-            if not isinstance(hours, WorkingHours):
-                problems.append(f"working_hours[{user!r}]: must be WorkingHours, got {hours!r}")
-        if self.default_hours:
-            try:
-                WorkingHours("UTC", self.default_hours)
-            except ValidationError as exc:
-                problems.extend(f"default_hours: {p}" for p in exc.problems)
-        fw = self.first_weekday
-        if not isinstance(fw, int) or isinstance(fw, bool) or not 0 <= fw <= 6:
-            problems.append(f"first_weekday: {shown(fw)} is not 0 (Monday) to 6 (Sunday)")
-        return problems
-
-    def hours_for(self, user_id: str, tz: str) -> WorkingHours | None:
-        """The working hours of ``user_id``, whose own zone is ``tz`` (``None``: any time)."""
-        own = self.working_hours.get(user_id)
-        if own is not None:
-            return own
-        if not self.default_hours:
-            return None
-        return WorkingHours(tz, self.default_hours)
-
-
-@attrs.frozen
-class Booking:
-    """What scheduling or changing an activity did.
-
-    ``activity`` holds the changed occurrences: the activity itself, or, for
-    a change of an occurrence "and the following ones", the new series that
-    starts there; ``previous`` is then the original series, now ending
-    before it. ``conflicts`` are the clashes the change introduced, which the
-    organisation's :class:`ConflictPolicy` let through.
-    """
-
-    activity: Activity
-    """The activity as stored now, or the new series a split started."""
-    conflicts: tuple[Conflict, ...] = ()
-    """The clashes the change introduced, with every participant's calendar."""
-    previous: Activity | None = None
-    """For a split, the original series, now ending before ``activity``."""
-
-
-def _describe(c: Conflict) -> str:
-    other = c.other
-    what = f"activity {other.activity_id!r}" if isinstance(other, Occurrence) else "a busy block"
-    first = other.starts_at if isinstance(other, Occurrence) else other.start
-    last = other.ends_at if isinstance(other, Occurrence) else other.end
-    return (
-        f"user {c.user_id!r}: the occurrence at {c.start.isoformat()} overlaps {what} "
-        f"({first.isoformat()} to {last.isoformat()})"
-    )
-
-
-class ScheduleConflict(ValidationError):
-    """Participants are busy, and the organisation rejects conflicts; ``conflicts`` lists each.
-
-    A :class:`~leadcore.errors.ValidationError` (so a ``ValueError``): the
-    request was refused as given; move it, or change the participants.
-    """
-
-    def __init__(self, conflicts: Sequence[Conflict]) -> None:
-        self.conflicts: tuple[Conflict, ...] = tuple(conflicts)
-        super().__init__(
-            "the activity clashes with participants' calendars, and the organisation "
-            "rejects conflicts (calendar setting 'conflicts')",
-            [_describe(c) for c in self.conflicts],
-        )
-
-
-@attrs.frozen
-class CalendarImport:
-    """What an iCalendar import did.
-
-    A file's UID is the file's identity, never an id of ours: an event whose
-    UID an earlier import of the organisation kept
-    (:attr:`Activity.ical_uid <leadcore.calendar.Activity.ical_uid>`), or
-    that this organisation exported itself, updates that activity if the
-    user may see it (``updated``, or ``unchanged`` if nothing differs); every
-    other event becomes a new activity with a new id (``created``). Events
-    that could not be imported are in ``problems``, each naming the event and
-    why; ``mapped`` says how the users and zones the file did not give as
-    ours were found.
-    """
-
-    created: tuple[Activity, ...] = ()
-    updated: tuple[Activity, ...] = ()
-    unchanged: tuple[str, ...] = ()
-    problems: tuple[str, ...] = ()
-    conflicts: tuple[Conflict, ...] = ()
-    """The clashes the imported activities introduced."""
-    mapped: tuple[str, ...] = ()
-    """How users and zones were found: ``VEVENT #0 (UID 'x'): responsible_user_id
-    'user-2' from ORGANIZER mailto:avi@example.com``."""
 
 
 #: A client given to the calendar: a reference, ``"kind:id"`` text, or a bare id.
@@ -380,34 +199,6 @@ def _recurrence(value: Recurrence | str | None) -> Recurrence | None:
     raise ValidationError(
         "the activity is invalid",
         [f"recurrence: must be a Recurrence, RRULE text or None, got {value!r}"],
-    )
-
-
-def _shift(value: When, delta: timedelta, old: ZoneInfo, new: ZoneInfo) -> When:
-    """Move a point of a series by a wall-clock ``delta``, into zone ``new``."""
-    if isinstance(value, datetime):
-        wall = value.astimezone(old).replace(tzinfo=None)
-        return (wall + delta).replace(tzinfo=new)
-    return value + timedelta(days=delta.days)
-
-
-def _shifted(rec: Recurrence, delta: timedelta, old: ZoneInfo, new: ZoneInfo) -> Recurrence:
-    def move(value: When | None) -> When | None:
-        return None if value is None else _shift(value, delta, old, new)
-
-    return Recurrence(
-        rec.rule,
-        exdates=[_shift(x, delta, old, new) for x in rec.exdates],
-        rdates=[_shift(x, delta, old, new) for x in rec.rdates],
-        overrides=[
-            attrs.evolve(
-                o,
-                original_start=_shift(o.original_start, delta, old, new),
-                start=move(o.start),
-                end=move(o.end),
-            )
-            for o in rec.overrides
-        ],
     )
 
 
@@ -1266,10 +1057,10 @@ class CalendarService:
                 assert isinstance(activity.start, datetime)
                 old_wall = activity.start.replace(tzinfo=None)
                 new_wall = start.astimezone(zone).replace(tzinfo=None)
-                rec = _shifted(old_rec, new_wall - old_wall, activity.zone, zone)
+                rec = shifted(old_rec, new_wall - old_wall, activity.zone, zone)
             else:
                 assert isinstance(activity.start, date)
-                rec = _shifted(old_rec, start - activity.start, activity.zone, zone)
+                rec = shifted(old_rec, start - activity.start, activity.zone, zone)
         assert end is not None
         return attrs.evolve(activity, start=start, end=end, tz=new_tz, recurrence=rec)
 
