@@ -19,14 +19,17 @@ from __future__ import annotations
 
 from leadcore._arguments import checked_arguments
 from leadcore._text import checks_text
-from leadcore.calendar._outcomes import Booking, CalendarImport, ScheduleConflict
-from leadcore.calendar._settings import (
-    DEFAULT_STATUSES,
-    DEFAULT_TYPES,
-    CalendarSettings,
-    ConflictPolicy,
-    SharedCalendars,
-)
+
+# Records of the domain (documented in leadcore.calendar), kept here for the old
+# path leadcore.calendar.service, which forwards its names to this module.
+from leadcore.calendar._outcomes import Booking as Booking
+from leadcore.calendar._outcomes import CalendarImport as CalendarImport
+from leadcore.calendar._outcomes import ScheduleConflict as ScheduleConflict
+from leadcore.calendar._settings import DEFAULT_STATUSES as DEFAULT_STATUSES
+from leadcore.calendar._settings import DEFAULT_TYPES as DEFAULT_TYPES
+from leadcore.calendar._settings import CalendarSettings as CalendarSettings
+from leadcore.calendar._settings import ConflictPolicy as ConflictPolicy
+from leadcore.calendar._settings import SharedCalendars as SharedCalendars
 from leadcore.services.calendar._base import UNSET
 from leadcore.services.calendar._catalogue import _TypesAndSettings
 from leadcore.services.calendar._ical import _Ical
@@ -34,18 +37,7 @@ from leadcore.services.calendar._rescheduling import _Rescheduling
 from leadcore.services.calendar._scheduling import _Scheduling
 from leadcore.services.calendar._views import _Views
 
-__all__ = [
-    "DEFAULT_STATUSES",
-    "DEFAULT_TYPES",
-    "UNSET",
-    "Booking",
-    "CalendarImport",
-    "CalendarService",
-    "CalendarSettings",
-    "ConflictPolicy",
-    "ScheduleConflict",
-    "SharedCalendars",
-]
+__all__ = ["UNSET", "CalendarService"]
 
 
 @checks_text
@@ -67,3 +59,6 @@ class CalendarService(_TypesAndSettings, _Scheduling, _Rescheduling, _Views, _Ic
     >>> booked.activity.status_id, booked.activity.tz
     ('scheduled', 'Asia/Jerusalem')
     """
+
+    # The methods come from one part per idea (catalogue, scheduling, rescheduling,
+    # views, iCalendar); each part carries the argument and text checks itself.
