@@ -202,7 +202,7 @@ def free_slot_rows(config: Config) -> list[Row]:
     """Common free slots of 20 users over two weeks, with working hours and a buffer."""
     count = 100 if config.quick else 1_000
     core, s, users, _ = _world(count)
-    s.calendar.configure(
+    s.calendar.set_settings(
         CalendarSettings(default_hours=[(d, time(9), time(17)) for d in (6, 0, 1, 2, 3)])
     )
     window = (datetime(2026, 3, 1, tzinfo=ZONE), datetime(2026, 3, 15, tzinfo=ZONE))

@@ -73,7 +73,7 @@ def world(storage: Storage) -> World:
     lead = manager.leads.create(
         "Noa", emails=["noa@example.com"], project_id=project.id, pool_id="hot"
     )
-    booking = manager.calendar.schedule(
+    booking = manager.calendar.create(
         "Demo",
         start=datetime(2026, 3, 3, 10, tzinfo=UTC),
         end=datetime(2026, 3, 3, 11, tzinfo=UTC),
@@ -181,7 +181,7 @@ CASES: tuple[Case, ...] = (
     ),
     Case(
         "schedule(tz=long)",
-        lambda w: w.manager.calendar.schedule(
+        lambda w: w.manager.calendar.create(
             "X", start=T0, end=T0 + timedelta(hours=1), tz=LONG_ZONE
         ),
         "tz",
@@ -197,17 +197,17 @@ CASES: tuple[Case, ...] = (
     # -- calendar dates
     Case(
         "schedule on 9999-12-31",
-        lambda w: w.manager.calendar.schedule("X", start=LATE, end=LATE + timedelta(hours=1)),
+        lambda w: w.manager.calendar.create("X", start=LATE, end=LATE + timedelta(hours=1)),
         "start",
     ),
     Case(
         "schedule in year 1",
-        lambda w: w.manager.calendar.schedule("X", start=EARLY, end=EARLY + timedelta(hours=1)),
+        lambda w: w.manager.calendar.create("X", start=EARLY, end=EARLY + timedelta(hours=1)),
         "start",
     ),
     Case(
         "schedule all day ending in 9999",
-        lambda w: w.manager.calendar.schedule("X", start=date(9998, 12, 30), end=date(9999, 1, 2)),
+        lambda w: w.manager.calendar.create("X", start=date(9998, 12, 30), end=date(9999, 1, 2)),
         "start",
     ),
     Case(
@@ -267,14 +267,14 @@ CASES: tuple[Case, ...] = (
     ),
     Case(
         "schedule(recurrence INTERVAL=10**30)",
-        lambda w: w.manager.calendar.schedule(
+        lambda w: w.manager.calendar.create(
             "X", start=T0, end=T0 + timedelta(hours=1), recurrence="FREQ=DAILY;INTERVAL=" + "9" * 30
         ),
         "recurrence.rule",
     ),
     Case(
         "schedule(recurrence COUNT of 5000 digits)",
-        lambda w: w.manager.calendar.schedule(
+        lambda w: w.manager.calendar.create(
             "X", start=T0, end=T0 + timedelta(hours=1), recurrence="FREQ=DAILY;COUNT=" + "9" * 5000
         ),
         "recurrence.rule",
@@ -360,7 +360,7 @@ CASES: tuple[Case, ...] = (
     ),
     Case(
         "calendar settings first_weekday 10**5000",
-        lambda w: w.manager.calendar.configure(CalendarSettings(first_weekday=10**5000)),
+        lambda w: w.manager.calendar.set_settings(CalendarSettings(first_weekday=10**5000)),
         "first_weekday",
     ),
 )
@@ -430,9 +430,9 @@ def calendar_outcomes(w: World, day: date, when: datetime) -> list[Outcome]:
         lambda: c.reschedule(w.activity_id, when) if when < _LAST else c.get(w.activity_id),
     ]
     if day < date.max:
-        calls.append(lambda: c.schedule("X", start=day, end=day + timedelta(days=1)))
+        calls.append(lambda: c.create("X", start=day, end=day + timedelta(days=1)))
     if when < _LAST:
-        calls.append(lambda: c.schedule("X", start=when, end=when + hour))
+        calls.append(lambda: c.create("X", start=when, end=when + hour))
     return [_outcome(call, lambda _: ()) for call in calls]
 
 
@@ -449,7 +449,7 @@ def zone_outcomes(w: World, zone: object) -> list[Outcome]:
         ("tz", lambda: c.week(day, tz=z)),
         ("tz", lambda: c.day([w.manager.user_id], day, tz=z)),
         ("tz", lambda: c.month(2026, 3, tz=z)),
-        ("tz", lambda: c.schedule("X", start=T0, end=T0 + timedelta(hours=1), tz=z)),
+        ("tz", lambda: c.create("X", start=T0, end=T0 + timedelta(hours=1), tz=z)),
         ("timezone", lambda: w.manager.users.add("Zed", "qualifier", timezone=z)),
         ("timezone", lambda: w.core.create_organization("X", admin_name="Y", timezone=z)),
     ]

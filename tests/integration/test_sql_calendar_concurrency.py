@@ -63,7 +63,7 @@ def test_concurrent_bookings_for_the_same_people_are_all_kept(
     def book(i: int) -> list[str]:
         me = core.session(dana.id)
         return [
-            me.calendar.schedule(
+            me.calendar.create(
                 f"Meeting {i}.{n}",
                 start=at(2 + n, 8 + i),
                 end=at(2 + n, 9 + i),
@@ -93,7 +93,7 @@ def test_two_edits_of_one_series_from_the_same_version_keep_exactly_one(
     core = Leadcore(storage=make_storage(backend), clock=ManualClock(at(1, 6).astimezone(UTC)))
     _, dana = core.create_organization("Agency", admin_name="Dana", timezone="Asia/Jerusalem")
     s = core.session(dana.id)
-    series = s.calendar.schedule(
+    series = s.calendar.create(
         "Standup", start=at(2, 9), end=at(2, 10), recurrence="FREQ=DAILY;COUNT=10"
     ).activity
 

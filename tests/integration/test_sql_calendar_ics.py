@@ -43,7 +43,7 @@ def _other_deployment_export() -> str:
     s = core.session(dana.id)
     for day in range(2, 6):
         at = datetime(2026, 3, day, 9, tzinfo=UTC)
-        s.calendar.schedule(f"Supplier {day}", start=at, end=at + timedelta(hours=1))
+        s.calendar.create(f"Supplier {day}", start=at, end=at + timedelta(hours=1))
     return s.calendar.export_ics()
 
 
@@ -65,7 +65,7 @@ def script(storage: Storage, theirs: str) -> list[tuple[str, object]]:
         s.users.add("Avi", "salesperson", email="avi@example.com")
         ask(
             "own activity",
-            lambda: s.calendar.schedule("Own", start=START, end=START + timedelta(hours=1)),
+            lambda: s.calendar.create("Own", start=START, end=START + timedelta(hours=1)),
         )
         for name in ("google.ics", "outlook.ics"):
             data = (FIXTURES / name).read_bytes()

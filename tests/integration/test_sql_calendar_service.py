@@ -113,13 +113,13 @@ def script(core: Leadcore, clock: ManualClock) -> list[Answer]:
         default_hours=[(d, time(8), time(18)) for d in range(7)],
         first_weekday=6,
     )
-    ask("configure", lambda: dana.calendar.configure(settings))
+    ask("configure", lambda: dana.calendar.set_settings(settings))
     ask("settings", lambda: maya.calendar.settings())
 
     # -- bookings ------------------------------------------------------------------------------
     weekly = ask(
         "weekly series",
-        lambda: dana.calendar.schedule(
+        lambda: dana.calendar.create(
             "Standup",
             start=at(2, 9),
             end=at(2, 9, 30),
@@ -131,7 +131,7 @@ def script(core: Leadcore, clock: ManualClock) -> list[Answer]:
     ).activity
     daily = ask(
         "private daily series without end",
-        lambda: dana.calendar.schedule(
+        lambda: dana.calendar.create(
             "Focus time",
             start=at(1, 14),
             end=at(1, 15),
@@ -141,11 +141,11 @@ def script(core: Leadcore, clock: ManualClock) -> list[Answer]:
     ).activity
     ask(
         "all-day",
-        lambda: dana.calendar.schedule("Offsite", start=date(2026, 3, 10), end=date(2026, 3, 12)),
+        lambda: dana.calendar.create("Offsite", start=date(2026, 3, 10), end=date(2026, 3, 12)),
     )
     ask(
         "avi's demo with a contact",
-        lambda: avi.calendar.schedule(
+        lambda: avi.calendar.create(
             "Acme demo",
             start=at(4, 11),
             end=at(4, 12),
@@ -159,13 +159,13 @@ def script(core: Leadcore, clock: ManualClock) -> list[Answer]:
     )
     ask(
         "private board meeting",
-        lambda: dana.calendar.schedule(
+        lambda: dana.calendar.create(
             "Board", start=at(5, 16), end=at(5, 17), user_ids=[maya.user_id], privacy="private"
         ),
     )
     london = ask(
         "series across the change of summer time",
-        lambda: maya.calendar.schedule(
+        lambda: maya.calendar.create(
             "London call",
             start=datetime(2026, 3, 20, 9, tzinfo=LONDON),
             end=datetime(2026, 3, 20, 10, tzinfo=LONDON),
@@ -177,13 +177,13 @@ def script(core: Leadcore, clock: ManualClock) -> list[Answer]:
     skipped = datetime(2026, 3, 29, 1, 0, tzinfo=LONDON)  # the clocks go from 01:00 to 02:00
     ask(
         "a booking in the hour the clocks skip",
-        lambda: maya.calendar.schedule(
+        lambda: maya.calendar.create(
             "Early call", start=skipped, end=skipped + timedelta(hours=2), tz="Europe/London"
         ),
     )
     ask(
         "a clash (warned)",
-        lambda: avi.calendar.schedule("Clash", start=at(2, 9, 15), end=at(2, 10)),
+        lambda: avi.calendar.create("Clash", start=at(2, 9, 15), end=at(2, 10)),
     )
 
     # -- edits of single occurrences, and of the following ones --------------------------------
@@ -200,7 +200,7 @@ def script(core: Leadcore, clock: ManualClock) -> list[Answer]:
     ask("cancel one occurrence", lambda: dana.calendar.cancel(weekly.id, occurrence=at(16, 9)))
     ask(
         "one occurrence done",
-        lambda: dana.calendar.set_status(weekly.id, "done", occurrence=at(2, 9)),
+        lambda: dana.calendar.change_status(weekly.id, "done", occurrence=at(2, 9)),
     )
     ask(
         "the following ones of the daily series",
@@ -318,11 +318,11 @@ def script(core: Leadcore, clock: ManualClock) -> list[Answer]:
     ask("statuses", lambda: dana.calendar.statuses())
     ask(
         "reject clashes",
-        lambda: dana.calendar.configure(attrs.evolve(settings, conflicts="reject")),
+        lambda: dana.calendar.set_settings(attrs.evolve(settings, conflicts="reject")),
     )
     ask(
         "a rejected clash",
-        lambda: avi.calendar.schedule("Clash again", start=at(4, 9), end=at(4, 10)),
+        lambda: avi.calendar.create("Clash again", start=at(4, 9), end=at(4, 10)),
     )
     return answers
 

@@ -119,7 +119,7 @@ def build(cal: Calendar) -> World:
         sessions[name] = core.session(admin.users.add(name, ROLES[name]).id)
     user_id = {name: s.user_id for name, s in sessions.items()}
     if cal.team_only:
-        admin.calendar.configure(CalendarSettings(shared_calendars="team"))
+        admin.calendar.set_settings(CalendarSettings(shared_calendars="team"))
     if cal.team:
         admin.users.create_group("Team", [user_id[n] for n in sorted(cal.team)])
     lead_id = admin.leads.create("Lead").id
@@ -131,7 +131,7 @@ def build(cal: Calendar) -> World:
         if plan.weekly:
             overrides = [OccurrenceOverride(start + timedelta(weeks=1), title=edit)] * plan.edited
             recurrence = Recurrence("FREQ=WEEKLY;COUNT=3", overrides=overrides)
-        booked = sessions[plan.responsible].calendar.schedule(
+        booked = sessions[plan.responsible].calendar.create(
             title,
             notes=notes,
             location=location,

@@ -92,7 +92,7 @@ def test_the_service_views_agree_for_a_viewer_across_the_date_line() -> None:
     core = Leadcore.open(clock=ManualClock(datetime(2026, 2, 1, tzinfo=UTC)), ids=SequentialIds())
     _, admin = core.create_organization("Agency", admin_name="Dana", timezone=FAR_EAST)
     s = core.session(admin.id)
-    booked = s.calendar.schedule(
+    booked = s.calendar.create(
         "Holiday", start=date(2026, 3, 2), end=date(2026, 3, 3), tz=FAR_EAST
     ).activity
     me = admin.id

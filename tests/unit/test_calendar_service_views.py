@@ -57,7 +57,7 @@ def titles(entries: tuple[Occurrence | BusyBlock, ...]) -> list[str]:
 
 
 def book(s: Session, title: str, start: date, end: date, **kw: object) -> str:
-    return s.calendar.schedule(title, start=start, end=end, **kw).activity.id  # type: ignore[arg-type]
+    return s.calendar.create(title, start=start, end=end, **kw).activity.id  # type: ignore[arg-type]
 
 
 # -- day, week and month ----------------------------------------------------------------------
@@ -98,7 +98,7 @@ def test_the_day_view_reads_the_day_in_the_zone_asked(w: World) -> None:
 def test_the_week_starts_on_the_organisations_first_weekday(w: World) -> None:
     view = w.s.calendar.week(date(2026, 3, 4))
     assert (view.start, view.end) == (date(2026, 3, 1), date(2026, 3, 8))  # Sunday to Sunday
-    w.s.calendar.configure(CalendarSettings(first_weekday=0))
+    w.s.calendar.set_settings(CalendarSettings(first_weekday=0))
     assert w.s.calendar.week(date(2026, 3, 4)).start == date(2026, 3, 2)
     assert w.s.calendar.week(date(2026, 3, 4), first_weekday=5).start == date(2026, 2, 28)
     with pytest.raises(ValidationError, match="first_weekday"):
@@ -183,8 +183,8 @@ def test_search_finds_cancelled_activities_that_views_leave_out(w: World) -> Non
 
 def test_the_report_counts_occurrences_by_type_status_and_user(w: World) -> None:
     series = book(w.s, "Weekly", at(1, 9), at(1, 10), recurrence="FREQ=WEEKLY;COUNT=4")
-    w.s.calendar.set_status(series, "done", occurrence=at(1, 9))
-    w.s.calendar.set_status(series, "succeeded", occurrence=at(8, 9))
+    w.s.calendar.change_status(series, "done", occurrence=at(1, 9))
+    w.s.calendar.change_status(series, "succeeded", occurrence=at(8, 9))
     w.s.calendar.cancel(series, occurrence=at(15, 9))
     book(w.avi, "Avi's", at(2, 9), at(2, 10), type_id="kickoff")
     report = w.s.calendar.report(date(2026, 3, 1), date(2026, 4, 1))
@@ -228,7 +228,7 @@ def test_free_slots_are_common_to_every_user_and_keep_the_buffer(w: World) -> No
 
 def test_free_slots_honour_each_users_working_hours_in_their_own_zone(w: World) -> None:
     lou = w.s.users.add("Lou", "salesperson", timezone="Europe/London")
-    w.s.calendar.configure(
+    w.s.calendar.set_settings(
         CalendarSettings(
             default_hours=[(d, time(9), time(17)) for d in range(7)],
             working_hours={w.avi.user_id: WorkingHours.weekly(TZ, start=time(8), end=time(12))},

@@ -88,7 +88,7 @@ def _hours(value: Iterable[tuple[int, time, time]]) -> tuple[tuple[int, time, ti
 
 @attrs.frozen
 class CalendarSettings:
-    """An organisation's calendar settings (``s.calendar.configure``, needs ``manage_calendar``).
+    """An organisation's calendar settings (``s.calendar.set_settings``, needs ``manage_calendar``).
 
     ``working_hours`` maps user ids to their own :class:`~leadcore.calendar.WorkingHours`;
     users without an entry work ``default_hours`` (``(weekday, start, end)``

@@ -100,7 +100,7 @@ def build_world(core: Leadcore) -> HostileWorld:
     partnership = s.partners.list()[0]
     other = s.leads.create("Eli", phones=["050-555-9999"])
     delivery = s.leads.forward(other.id, partner.id)
-    booking = s.calendar.schedule(
+    booking = s.calendar.create(
         "Meeting", start=START + _HOUR, end=START + 2 * _HOUR, client=lead.id
     )
     return HostileWorld(
@@ -157,7 +157,7 @@ _DAY = date(2026, 3, 2)
 
 
 def _schedule(w: HostileWorld, title: str = "Call", **options: Any) -> object:
-    return w.session.calendar.schedule(
+    return w.session.calendar.create(
         title, start=START + 3 * _HOUR, end=START + 4 * _HOUR, **options
     )
 
@@ -350,30 +350,30 @@ ENTRY_POINTS: tuple[EntryPoint, ...] = (
         "calendar.save_type(id)", lambda w, v: w.session.calendar.save_type(ActivityType(v, "Demo"))
     ),
     _id("calendar.remove_type(type_id)", lambda w, v: w.session.calendar.remove_type(v)),
-    _text("calendar.schedule(title)", lambda w, v: _schedule(w, v)),
-    _text("calendar.schedule(notes)", lambda w, v: _schedule(w, notes=v)),
+    _text("calendar.create(title)", lambda w, v: _schedule(w, v)),
+    _text("calendar.create(notes)", lambda w, v: _schedule(w, notes=v)),
     _text(
-        "calendar.schedule(location)",
+        "calendar.create(location)",
         lambda w, v: _schedule(w, location=v),
     ),
-    _text("calendar.schedule(tz)", lambda w, v: _schedule(w, tz=v)),
+    _text("calendar.create(tz)", lambda w, v: _schedule(w, tz=v)),
     _text(
-        "calendar.schedule(client)",
+        "calendar.create(client)",
         lambda w, v: _schedule(w, client=v),
     ),
     _id(
-        "calendar.schedule(responsible_user_id)",
+        "calendar.create(responsible_user_id)",
         lambda w, v: _schedule(w, responsible_user_id=v),
     ),
     _text(
-        "calendar.schedule(recurrence)",
+        "calendar.create(recurrence)",
         lambda w, v: _schedule(w, recurrence=v),
     ),
     _id("calendar.get(activity_id)", lambda w, v: w.session.calendar.get(v)),
     _text("calendar.update(title)", lambda w, v: w.session.calendar.update(w.activity_id, title=v)),
     _id(
-        "calendar.set_status(status_id)",
-        lambda w, v: w.session.calendar.set_status(w.activity_id, v),
+        "calendar.change_status(status_id)",
+        lambda w, v: w.session.calendar.change_status(w.activity_id, v),
     ),
     _id("calendar.cancel(activity_id)", lambda w, v: w.session.calendar.cancel(v)),
     _id("calendar.day(user_ids)", lambda w, v: w.session.calendar.day([v], _DAY)),

@@ -18,6 +18,7 @@ the activities they may see, and schedules only activities they could see.
 from __future__ import annotations
 
 from leadcore._arguments import checked_arguments
+from leadcore._moved import renamed
 from leadcore._text import checks_text
 
 # Records of the domain (documented in leadcore.calendar), kept here for the old
@@ -52,7 +53,7 @@ class CalendarService(_TypesAndSettings, _Scheduling, _Rescheduling, _Views, _Ic
     >>> org, dana = core.create_organization("Agency", admin_name="Dana")
     >>> s = core.session(dana.id)
     >>> tz = ZoneInfo("Asia/Jerusalem")
-    >>> booked = s.calendar.schedule(
+    >>> booked = s.calendar.create(
     ...     "Kickoff", start=datetime(2026, 3, 2, 10, tzinfo=tz),
     ...     end=datetime(2026, 3, 2, 11, tzinfo=tz), type_id="kickoff",
     ... )
@@ -62,3 +63,8 @@ class CalendarService(_TypesAndSettings, _Scheduling, _Rescheduling, _Views, _Ic
 
     # The methods come from one part per idea (catalogue, scheduling, rescheduling,
     # views, iCalendar); each part carries the argument and text checks itself.
+
+    # Old names, one release.
+    configure = renamed("set_settings")
+    schedule = renamed("create")
+    set_status = renamed("change_status")

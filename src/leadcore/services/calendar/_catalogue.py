@@ -133,7 +133,7 @@ class _TypesAndSettings(_CalendarBase):
                 ["statuses: keep at least one open status (new activities take the first one)"],
             )
 
-    def configure(self, settings: CalendarSettings) -> CalendarSettings:
+    def set_settings(self, settings: CalendarSettings) -> CalendarSettings:
         """Replace the calendar settings (needs ``manage_calendar``)."""
         if not isinstance(settings, CalendarSettings):
             raise ValidationError(

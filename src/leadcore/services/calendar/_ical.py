@@ -126,7 +126,7 @@ class _Ical(_CalendarBase):
         ``responsible_user_id``, default: the acting user), and
         ``default_tz`` for floating times (default: the acting user's zone).
         A UID imported before updates the activity it made (see
-        :class:`CalendarImport`). Each event is checked as :meth:`schedule`
+        :class:`CalendarImport`). Each event is checked as :meth:`create`
         checks an activity, conflicts included; one that fails is reported
         and the others are still imported. A file that is not UTF-8 or not
         iCalendar raises :class:`~leadcore.errors.ValidationError` and

@@ -42,7 +42,7 @@ from leadcore.services.calendar._base import (
 class _Scheduling(_CalendarBase):
     """Schedule, read, change, move to a status and cancel activities."""
 
-    def schedule(
+    def create(
         self,
         title: str,
         *,
@@ -290,7 +290,7 @@ class _Scheduling(_CalendarBase):
             w.uow.commit()
             return Booking(new, found, kept)
 
-    def set_status(
+    def change_status(
         self,
         activity_id: str,
         status_id: str,

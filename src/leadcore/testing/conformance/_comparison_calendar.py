@@ -179,7 +179,7 @@ class SameCalendarAsMemory(RuleBasedStateMachine):
         extra = [self.clients[i] for i in more if client != i]
         booked = self.both(
             who,
-            lambda s: s.calendar.schedule(
+            lambda s: s.calendar.create(
                 title,
                 start=start,
                 end=end,
@@ -262,7 +262,7 @@ class SameCalendarAsMemory(RuleBasedStateMachine):
             status = data.draw(st.sampled_from(["done", "succeeded", "postponed", "nope"]))
             self.both(
                 who,
-                lambda s: s.calendar.set_status(
+                lambda s: s.calendar.change_status(
                     activity_id, status, occurrence=occurrence, following=following
                 ),
             )
