@@ -97,7 +97,7 @@ def _key(start: datetime, activity_id: str) -> tuple[datetime, str]:
 
 
 def _service_month(s: Session, users: list[str]) -> list[tuple[datetime, str]]:
-    view = s.calendar.month(2026, 3, user_ids=users)
+    view = s.calendar.month(users, 2026, 3)
     seen = {
         _key(e.start, e.activity_id)  # type: ignore[arg-type]
         for d in view.days
@@ -146,7 +146,7 @@ def month_rows(config: Config) -> list[Row]:
     if _naive_month(activities) != ours:
         raise AssertionError("the naive dateutil expansion disagrees with the month view")
     contenders: dict[str, Callable[[], object]] = {
-        "service": lambda: s.calendar.month(2026, 3, user_ids=users),
+        "service": lambda: s.calendar.month(users, 2026, 3),
         "pure": lambda: month_view(activities, users, 2026, 3, TZ),
         "dateutil": lambda: _naive_month(activities),
     }

@@ -186,9 +186,17 @@ CASES: tuple[Case, ...] = (
         ),
         "tz",
     ),
-    Case("week(tz=long)", lambda w: w.manager.calendar.week(date(2026, 3, 2), tz=LONG_ZONE), "tz"),
+    Case(
+        "week(tz=long)",
+        lambda w: w.manager.calendar.week(w.manager.user_id, date(2026, 3, 2), tz=LONG_ZONE),
+        "tz",
+    ),
     Case("day(tz='')", lambda w: w.manager.calendar.day([], date(2026, 3, 2), tz="America"), "tz"),
-    Case("month(tz=long)", lambda w: w.manager.calendar.month(2026, 3, tz=LONG_ZONE), "tz"),
+    Case(
+        "month(tz=long)",
+        lambda w: w.manager.calendar.month(w.manager.user_id, 2026, 3, tz=LONG_ZONE),
+        "tz",
+    ),
     Case(
         "reschedule(tz=long)",
         lambda w: w.manager.calendar.reschedule(w.activity_id, T0, tz=LONG_ZONE),
@@ -220,16 +228,30 @@ CASES: tuple[Case, ...] = (
         lambda w: w.manager.calendar.cancel(w.activity_id, occurrence=EARLY),
         "occurrence",
     ),
-    Case("month(9999, 12)", lambda w: w.manager.calendar.month(9999, 12), "year"),
-    Case("month(0, 1)", lambda w: w.manager.calendar.month(0, 1), "year"),
-    Case("month(10**30, 1)", lambda w: w.manager.calendar.month(10**30, 1), "year"),
+    Case(
+        "month(9999, 12)", lambda w: w.manager.calendar.month(w.manager.user_id, 9999, 12), "year"
+    ),
+    Case("month(0, 1)", lambda w: w.manager.calendar.month(w.manager.user_id, 0, 1), "year"),
+    Case(
+        "month(10**30, 1)", lambda w: w.manager.calendar.month(w.manager.user_id, 10**30, 1), "year"
+    ),
     Case("day(9999-12-31)", lambda w: w.manager.calendar.day([], date(9999, 12, 31)), "day"),
     Case("day(0001-01-01)", lambda w: w.manager.calendar.day([], date(1, 1, 1)), "day"),
-    Case("week(9999-12-31)", lambda w: w.manager.calendar.week(date(9999, 12, 31)), "day"),
-    Case("week(0001-01-01)", lambda w: w.manager.calendar.week(date(1, 1, 1)), "day"),
+    Case(
+        "week(9999-12-31)",
+        lambda w: w.manager.calendar.week(w.manager.user_id, date(9999, 12, 31)),
+        "day",
+    ),
+    Case(
+        "week(0001-01-01)",
+        lambda w: w.manager.calendar.week(w.manager.user_id, date(1, 1, 1)),
+        "day",
+    ),
     Case(
         "week(first_weekday=10**5000)",
-        lambda w: w.manager.calendar.week(date(2026, 3, 2), first_weekday=10**5000),
+        lambda w: w.manager.calendar.week(
+            w.manager.user_id, date(2026, 3, 2), first_weekday=10**5000
+        ),
         "first_weekday",
     ),
     Case(
@@ -418,8 +440,8 @@ def calendar_outcomes(w: World, day: date, when: datetime) -> list[Outcome]:
     hour = timedelta(hours=1)
     calls: list[Callable[[], object]] = [
         lambda: c.day(me, day),
-        lambda: c.week(day),
-        lambda: c.month(day.year, day.month),
+        lambda: c.week(w.manager.user_id, day),
+        lambda: c.month(w.manager.user_id, day.year, day.month),
         lambda: c.search(start=day, end=when),
         lambda: c.report(when, when + hour) if when < _LAST else c.report(when - hour, when),
         lambda: c.free_slots(me, hour, (when, when + hour) if when < _LAST else (when, when)),
@@ -446,9 +468,9 @@ def zone_outcomes(w: World, zone: object) -> list[Outcome]:
     day = date(2026, 3, 2)
     z: str = zone  # type: ignore[assignment]
     calls: list[tuple[str, Callable[[], object]]] = [
-        ("tz", lambda: c.week(day, tz=z)),
+        ("tz", lambda: c.week(w.manager.user_id, day, tz=z)),
         ("tz", lambda: c.day([w.manager.user_id], day, tz=z)),
-        ("tz", lambda: c.month(2026, 3, tz=z)),
+        ("tz", lambda: c.month(w.manager.user_id, 2026, 3, tz=z)),
         ("tz", lambda: c.create("X", start=T0, end=T0 + timedelta(hours=1), tz=z)),
         ("timezone", lambda: w.manager.users.add("Zed", "qualifier", timezone=z)),
         ("timezone", lambda: w.core.create_organization("X", admin_name="Y", timezone=z)),

@@ -540,7 +540,7 @@ def _summary(agency: Session, figures: dict[str, Counter[str]], out: TextIO) -> 
     _heading(out, "10. The day in figures")
     leads = agency.leads.list(include_done=True, limit=1000).items
     sent = agency.deliveries.list(direction="outgoing")
-    meetings = agency.calendar.search(text="Mortgage offer", page_size=1000).items
+    meetings = agency.calendar.search(text="Mortgage offer", limit=1000).items
     funnel = [
         ("leads in the agency", len(leads)),
         ("called at least once", sum(1 for lead in leads if lead.attempts > 0)),

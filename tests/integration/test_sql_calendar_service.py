@@ -231,10 +231,10 @@ def script(core: Leadcore, clock: ManualClock) -> list[Answer]:
             f"the night the clocks go forward as {name}",
             lambda: s.calendar.day(everyone, date(2026, 3, 29), tz="Europe/London"),
         )
-        ask(f"week as {name}", lambda: s.calendar.week(date(2026, 3, 11), user_ids=everyone))
-        ask(f"month as {name}", lambda: s.calendar.month(2026, 3, user_ids=everyone))
-        ask(f"april as {name}", lambda: s.calendar.month(2026, 4, user_ids=everyone))
-        ask(f"own month as {name}", lambda: s.calendar.month(2026, 3))
+        ask(f"week as {name}", lambda: s.calendar.week(everyone, date(2026, 3, 11)))
+        ask(f"month as {name}", lambda: s.calendar.month(everyone, 2026, 3))
+        ask(f"april as {name}", lambda: s.calendar.month(everyone, 2026, 4))
+        ask(f"own month as {name}", lambda: s.calendar.month(s.user_id, 2026, 3))
         ask(f"timeline as {name}", lambda: s.calendar.client_timeline(lead_ref))
         ask(
             f"account timeline as {name}",
@@ -280,8 +280,8 @@ def script(core: Leadcore, clock: ManualClock) -> list[Answer]:
     )
 
     def page(number: int, after: str | None) -> str | None:
-        found = ask(f"search page {number}", lambda: dana.calendar.search(page_size=2, after=after))
-        return found.next_cursor if found is not None else None
+        found = ask(f"search page {number}", lambda: dana.calendar.search(limit=2, after=after))
+        return found.next if found is not None else None
 
     cursor = page(0, None)
     for number in range(1, 6):
@@ -308,7 +308,7 @@ def script(core: Leadcore, clock: ManualClock) -> list[Answer]:
     ask("import it back: unchanged", lambda: dana.calendar.import_ics(own))
     ask("import busy time as avi", lambda: avi.calendar.import_ics(exported))
     ask("import a foreign file", lambda: avi.calendar.import_ics(FOREIGN_ICS, default_tz=TZ))
-    ask("avi's month after the import", lambda: avi.calendar.month(2026, 3))
+    ask("avi's month after the import", lambda: avi.calendar.month(avi.user_id, 2026, 3))
 
     # -- the catalogue again: what is in use stays ---------------------------------------------
     ask("remove a type in use", lambda: dana.calendar.remove_type("demo"))

@@ -152,18 +152,18 @@ def everything_shown_to(s: Session, w: World) -> tuple[str, set[str], int]:
     texts = []
     for day in (2, 9, 16, 23):
         texts.append(repr(s.calendar.day(users, date(2026, 3, day))))
-        texts.append(repr(s.calendar.week(date(2026, 3, day), user_ids=users)))
-    texts.append(repr(s.calendar.month(2026, 3, user_ids=users)))
+        texts.append(repr(s.calendar.week(users, date(2026, 3, day))))
+    texts.append(repr(s.calendar.month(users, 2026, 3)))
     texts.append(repr(s.calendar.client_timeline(w.lead_id, start=MONTH_START, end=MONTH_END)))
     found: set[str] = set()
     after = None
     while True:
-        page = s.calendar.search(page_size=2, after=after)
+        page = s.calendar.search(limit=2, after=after)
         texts.append(repr(page))
         found.update(a.id for a in page.items)
-        if page.next_cursor is None:
+        if page.next is None:
             break
-        after = page.next_cursor
+        after = page.next
     report = s.calendar.report(MONTH_START, MONTH_END, by="participant")
     texts.append(repr(report))
     for user in users:

@@ -374,7 +374,7 @@ def test_a_month_view_shows_an_imported_custom_zone_series_at_its_instants() -> 
     assert d.s.calendar.import_ics(text).problems == ()
     starts = [
         e.starts_at
-        for day in d.s.calendar.month(2026, 3).days
+        for day in d.s.calendar.month(d.s.user_id, 2026, 3).days
         for e in day.entries
         if isinstance(e, Occurrence)
     ]

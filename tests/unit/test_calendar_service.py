@@ -263,7 +263,7 @@ def test_a_repeating_activity_is_stored_once(w: World) -> None:
     with w.core.storage.unit_of_work() as uow:
         stored = uow.calendar.activities_between(w.org, None, None)
     assert [x.id for x in stored] == [a.id]
-    march = w.s.calendar.month(2026, 3)
+    march = w.s.calendar.month(w.s.user_id, 2026, 3)
     assert sum(1 for d in march.days for e in d.entries if isinstance(e, Occurrence)) == 31
 
 
@@ -363,7 +363,7 @@ def test_one_occurrence_is_edited_on_its_own(w: World) -> None:
         "Review", start=at(1, 10), end=at(1, 11), recurrence="FREQ=WEEKLY;COUNT=4"
     ).activity.id
     w.s.calendar.update(series, title="Special review", occurrence=at(8, 10))
-    titles = [e.title for d in w.s.calendar.month(2026, 3).days for e in d.entries]  # type: ignore[union-attr]
+    titles = [e.title for d in w.s.calendar.month(w.s.user_id, 2026, 3).days for e in d.entries]  # type: ignore[union-attr]
     assert titles == ["Review", "Special review", "Review", "Review"]
     event = w.events()[-1]
     assert isinstance(event, ActivityUpdated)
@@ -392,7 +392,7 @@ def test_this_and_following_splits_the_series(w: World) -> None:
     assert tail.recurrence.rule == "FREQ=WEEKLY;COUNT=2"
     assert tail.start == at(15, 10)
     assert tail.user_ids == (w.avi.user_id,)
-    days = w.s.calendar.month(2026, 3).days
+    days = w.s.calendar.month(w.s.user_id, 2026, 3).days
     seen = [(d.day.day, e.title) for d in days for e in d.entries]  # type: ignore[union-attr]
     assert seen == [(1, "Review"), (8, "Review"), (15, "New review"), (22, "New review")]
     event = w.events()[-1]
@@ -444,7 +444,7 @@ def test_reschedule_one_occurrence_or_it_and_the_following_ones(w: World) -> Non
     split = w.s.calendar.reschedule(series, at(15, 12), occurrence=at(15, 10), following=True)
     starts = [
         e.start
-        for d in w.s.calendar.month(2026, 3).days
+        for d in w.s.calendar.month(w.s.user_id, 2026, 3).days
         for e in d.entries
         if isinstance(e, Occurrence)
     ]
@@ -485,7 +485,7 @@ def test_set_status_of_the_activity_one_occurrence_or_the_following(w: World) ->
     tail = w.s.calendar.change_status(series, "postponed", occurrence=at(15, 10), following=True)
     statuses = [
         e.status_id
-        for d in w.s.calendar.month(2026, 3).days
+        for d in w.s.calendar.month(w.s.user_id, 2026, 3).days
         for e in d.entries
         if isinstance(e, Occurrence) and e.activity.title == "Review"
     ]
@@ -506,7 +506,7 @@ def test_cancel_a_whole_activity_one_occurrence_or_the_rest_of_a_series(w: World
     shortened = w.s.calendar.cancel(series, occurrence=at(22, 10), following=True)
     assert shortened.recurrence is not None
     assert shortened.recurrence.rule == "FREQ=WEEKLY;UNTIL=20260322T075959Z"
-    starts = [e.start for d in w.s.calendar.month(2026, 3).days for e in d.entries]
+    starts = [e.start for d in w.s.calendar.month(w.s.user_id, 2026, 3).days for e in d.entries]
     assert starts == [at(1, 10), at(15, 10)]
     events = [e for e in w.events() if isinstance(e, ActivityCancelled)]
     assert [(e.status_id, e.following) for e in events] == [

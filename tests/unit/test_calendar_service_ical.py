@@ -113,7 +113,7 @@ def test_the_export_expands_to_the_same_occurrences_as_the_month_view(w: World) 
     )
     mine = [
         e.starts_at
-        for d in w.s.calendar.month(2026, 3).days
+        for d in w.s.calendar.month(w.s.user_id, 2026, 3).days
         for e in d.entries
         if isinstance(e, Occurrence)
     ]
@@ -193,7 +193,7 @@ def test_import_takes_what_real_clients_send_and_reports_what_it_cannot(w: World
     assert created.status_id == "scheduled"
     starts = [
         e.start
-        for d in w.s.calendar.month(2026, 3, user_ids=[w.avi.user_id]).days
+        for d in w.s.calendar.month([w.avi.user_id], 2026, 3).days
         for e in d.entries
         if isinstance(e, Occurrence)
     ]

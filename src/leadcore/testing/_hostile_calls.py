@@ -377,7 +377,7 @@ ENTRY_POINTS: tuple[EntryPoint, ...] = (
     ),
     _id("calendar.cancel(activity_id)", lambda w, v: w.session.calendar.cancel(v)),
     _id("calendar.day(user_ids)", lambda w, v: w.session.calendar.day([v], _DAY)),
-    _text("calendar.week(tz)", lambda w, v: w.session.calendar.week(_DAY, tz=v)),
+    _text("calendar.week(tz)", lambda w, v: w.session.calendar.week(w.session.user_id, _DAY, tz=v)),
     _text("calendar.client_timeline(client)", lambda w, v: w.session.calendar.client_timeline(v)),
     _text("calendar.search(text)", lambda w, v: w.session.calendar.search(text=v)),
     _text("calendar.search(after)", lambda w, v: w.session.calendar.search(after=v)),
@@ -393,8 +393,16 @@ ENTRY_POINTS: tuple[EntryPoint, ...] = (
         ),
     ),
     # -- numbers, dates, durations and time zones (bounds in docs/limits.md)
-    EntryPoint("calendar.month(year)", "integer", lambda w, v: w.session.calendar.month(v, 3)),
-    EntryPoint("calendar.month(month)", "integer", lambda w, v: w.session.calendar.month(2026, v)),
+    EntryPoint(
+        "calendar.month(year)",
+        "integer",
+        lambda w, v: w.session.calendar.month(w.session.user_id, v, 3),
+    ),
+    EntryPoint(
+        "calendar.month(month)",
+        "integer",
+        lambda w, v: w.session.calendar.month(w.session.user_id, 2026, v),
+    ),
     EntryPoint("calendar.day(day)", "date", lambda w, v: w.session.calendar.day(w.agent_id, v)),
     EntryPoint(
         "leads.add_task(due_at)",

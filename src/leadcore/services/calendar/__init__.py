@@ -34,6 +34,7 @@ from leadcore.calendar._settings import SharedCalendars as SharedCalendars
 from leadcore.services.calendar._base import UNSET
 from leadcore.services.calendar._catalogue import _TypesAndSettings
 from leadcore.services.calendar._ical import _Ical
+from leadcore.services.calendar._old_calls import OldCalls, month_call, search_call, week_call
 from leadcore.services.calendar._rescheduling import _Rescheduling
 from leadcore.services.calendar._scheduling import _Scheduling
 from leadcore.services.calendar._views import _Views
@@ -68,3 +69,8 @@ class CalendarService(_TypesAndSettings, _Scheduling, _Rescheduling, _Views, _Ic
     configure = renamed("set_settings")
     schedule = renamed("create")
     set_status = renamed("change_status")
+    # Who first, then when (``week(user_ids, day)``), and ``search(limit=)``; the old
+    # shapes of these calls are rewritten, with a warning, for one release.
+    week = OldCalls(_Views.week, week_call)
+    month = OldCalls(_Views.month, month_call)
+    search = OldCalls(_Views.search, search_call)

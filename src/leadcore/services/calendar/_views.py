@@ -106,22 +106,24 @@ class _Views(_CalendarBase):
 
     def week(
         self,
+        user_ids: Sequence[str] | str,
         day: date,
         *,
-        user_ids: Sequence[str] | str | None = None,
         tz: str | None = None,
         first_weekday: int | None = None,
     ) -> PeriodView:
-        """The week containing ``day`` of ``user_ids`` (default: the acting user).
+        """The week containing ``day`` in the calendars of ``user_ids``.
 
         Weeks start on ``first_weekday`` (default: the organisation's setting).
+        The old order ``week(day, user_ids=...)`` (users defaulting to the
+        acting user) still works for one release, with a ``DeprecationWarning``.
         """
         problem = _day_problem("day", day)
         if problem is not None:
             raise ValidationError("the view is invalid", [problem])
         with self._work() as w:
             cat = self._catalogue(w.uow, w.org)
-            users = self._users(w, w.actor.user.id if user_ids is None else user_ids)
+            users = self._users(w, user_ids)
             name, zone = self._view_zone(w, tz)
             weekday = cat.settings.first_weekday if first_weekday is None else first_weekday
             if not isinstance(weekday, int) or not 0 <= weekday <= 6:
@@ -142,13 +144,18 @@ class _Views(_CalendarBase):
 
     def month(
         self,
+        user_ids: Sequence[str] | str,
         year: int,
         month: int,
         *,
-        user_ids: Sequence[str] | str | None = None,
         tz: str | None = None,
     ) -> PeriodView:
-        """Every day of ``month`` of ``year`` of ``user_ids`` (default: the acting user)."""
+        """Every day of ``month`` of ``year`` in the calendars of ``user_ids``.
+
+        The old order ``month(year, month, user_ids=...)`` (users defaulting
+        to the acting user) still works for one release, with a
+        ``DeprecationWarning``.
+        """
         problems = [
             p
             for p in (
@@ -161,7 +168,7 @@ class _Views(_CalendarBase):
             raise ValidationError("the view is invalid", problems)
         with self._work() as w:
             cat = self._catalogue(w.uow, w.org)
-            users = self._users(w, w.actor.user.id if user_ids is None else user_ids)
+            users = self._users(w, user_ids)
             name, zone = self._view_zone(w, tz)
             days = _calendar.monthrange(year, month)[1]
             first = date(year, month, 1)
@@ -239,14 +246,16 @@ class _Views(_CalendarBase):
         clients: Iterable[ClientInput] = (),
         start: When | None = None,
         end: When | None = None,
-        page_size: int = 50,
+        limit: int = 50,
         after: str | None = None,
     ) -> SearchPage:
         """Activities the user may see matching every criterion given, by start, a page at a time.
 
         ``start``/``end`` keep activities with an occurrence in the range;
-        ``text`` matches title, notes and location. Pass the page's
-        ``next_cursor`` as ``after`` for the next page.
+        ``text`` matches title, notes and location. A page holds up to
+        ``limit`` activities (1 to 1000); pass its :attr:`~leadcore.calendar.SearchPage.next`
+        as ``after`` for the next page. ``page_size=`` is the old name of
+        ``limit=`` (one release, with a ``DeprecationWarning``).
         """
         with self._work() as w:
             cat = self._catalogue(w.uow, w.org)
@@ -269,7 +278,7 @@ class _Views(_CalendarBase):
                 activities,
                 query,
                 visible=self._rule(w, cat.settings),
-                page_size=page_size,
+                limit=limit,
                 after=after,
             )
 
