@@ -292,7 +292,9 @@ def test_the_reject_setting_refuses_a_conflict_and_writes_nothing(w: World) -> N
     with pytest.raises(ScheduleConflict) as err:
         meeting(w.s, "Clash", user_ids=[w.avi.user_id], start=at(2, 10, 30), end=at(2, 12))
     assert [c.user_id for c in err.value.conflicts] == [w.avi.user_id]
-    assert err.value.problems[0].startswith(f"user {w.avi.user_id!r}: the occurrence at")
+    assert err.value.problems[0].startswith("user 'Avi': the occurrence at")
+    assert 'overlaps activity "Avi\'s"' in err.value.problems[0]
+    assert w.avi.user_id not in str(err.value)
     assert isinstance(err.value, ValueError)
     assert w.events() == []
     assert len(w.s.calendar.search().items) == 1
@@ -610,3 +612,18 @@ def test_every_change_records_one_event_and_a_failed_one_none(w: World) -> None:
     with pytest.raises(NotFound):
         w.s.calendar.update("activity-999", title="x")
     assert w.events() == []
+
+
+def test_a_refused_clash_names_users_by_name_and_hides_what_the_user_may_not_see(
+    w: World,
+) -> None:
+    w.s.calendar.set_settings(CalendarSettings(conflicts=ConflictPolicy.REJECT))
+    meeting(w.maya, "Maya's secret plan")
+    with pytest.raises(ScheduleConflict) as err:
+        meeting(w.avi, "Clash", user_ids=[w.maya.user_id])
+    (problem,) = err.value.problems
+    assert problem.startswith("user 'Maya': the occurrence at")
+    assert "overlaps a busy block" in problem
+    assert "secret" not in str(err.value)
+    assert w.maya.user_id not in str(err.value)
+    assert [c.user_id for c in err.value.conflicts] == [w.maya.user_id]

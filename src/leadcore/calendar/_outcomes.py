@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import attrs
 
@@ -32,13 +32,14 @@ class Booking:
     """For a split, the original series, now ending before ``activity``."""
 
 
-def _describe(c: Conflict) -> str:
+def _describe(c: Conflict, user_names: Mapping[str, str]) -> str:
     other = c.other
-    what = f"activity {other.activity_id!r}" if isinstance(other, Occurrence) else "a busy block"
+    what = f"activity {other.title!r}" if isinstance(other, Occurrence) else "a busy block"
     first = other.starts_at if isinstance(other, Occurrence) else other.start
     last = other.ends_at if isinstance(other, Occurrence) else other.end
+    who = user_names.get(c.user_id, c.user_id)
     return (
-        f"user {c.user_id!r}: the occurrence at {c.start.isoformat()} overlaps {what} "
+        f"user {who!r}: the occurrence at {c.start.isoformat()} overlaps {what} "
         f"({first.isoformat()} to {last.isoformat()})"
     )
 
@@ -47,15 +48,22 @@ class ScheduleConflict(ValidationError):
     """Participants are busy, and the organisation rejects conflicts; ``conflicts`` lists each.
 
     A :class:`~leadcore.errors.ValidationError` (so a ``ValueError``): the
-    request was refused as given; move it, or change the participants.
+    request was refused as given; move it, or change the participants. Each
+    problem names the busy user by name (``user_names`` maps ids to names;
+    the id when not given) and the activity it clashes with by title, or "a
+    busy block" when the acting user may not see it; the ids are in
+    :attr:`conflicts`.
     """
 
-    def __init__(self, conflicts: Sequence[Conflict]) -> None:
+    def __init__(
+        self, conflicts: Sequence[Conflict], *, user_names: Mapping[str, str] | None = None
+    ) -> None:
         self.conflicts: tuple[Conflict, ...] = tuple(conflicts)
+        names = dict(user_names or {})
         super().__init__(
             "the activity clashes with participants' calendars, and the organisation "
             "rejects conflicts (calendar setting 'conflicts')",
-            [_describe(c) for c in self.conflicts],
+            [_describe(c, names) for c in self.conflicts],
         )
 
 

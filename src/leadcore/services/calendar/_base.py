@@ -362,9 +362,11 @@ class _CalendarBase:
         return tuple(c for c in found if _conflict_key(c) not in known)
 
     @staticmethod
-    def _enforce(cat: _Catalogue, found: tuple[Conflict, ...]) -> None:
+    def _enforce(w: Writer, cat: _Catalogue, found: tuple[Conflict, ...]) -> None:
         if found and cat.settings.conflicts is ConflictPolicy.REJECT:
-            raise ScheduleConflict(found)
+            users = (w.uow.users.get(w.org, user_id) for user_id in {c.user_id for c in found})
+            names = {user.id: user.name for user in users if user is not None}
+            raise ScheduleConflict(found, user_names=names)
 
     @staticmethod
     def _save(w: Writer, old: Activity, new: Activity) -> Activity:

@@ -241,7 +241,7 @@ class _Ical(_CalendarBase):
             self._check_refs(w, cat, same, existing)
             self._may_hold(w, rule, same)
             found = self._conflicts(w, cat, rule, same, before=[existing], others=added)
-            self._enforce(cat, found)
+            self._enforce(w, cat, found)
             saved = self._save(w, existing, same)
             w.emit(ev.ActivityUpdated, activity_id=saved.id, fields=_changed(existing, saved))
             return "updated", saved, found
@@ -250,7 +250,7 @@ class _Ical(_CalendarBase):
         self._check_refs(w, cat, fresh, None)
         self._may_hold(w, rule, fresh)
         found = self._conflicts(w, cat, rule, fresh, others=added)
-        self._enforce(cat, found)
+        self._enforce(w, cat, found)
         w.uow.calendar.add(fresh)
         self._scheduled(w, fresh, len(found), "import")
         return "created", fresh, found

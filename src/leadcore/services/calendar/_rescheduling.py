@@ -83,7 +83,7 @@ class _Rescheduling(_CalendarBase):
                     old, occurrence, start=None if same and end is None else start, end=end
                 )
                 found = self._conflicts(w, cat, rule, new, before=[old])
-                self._enforce(cat, found)
+                self._enforce(w, cat, found)
                 saved = self._save(w, old, new)
                 w.emit(
                     ev.ActivityRescheduled,
@@ -112,7 +112,7 @@ class _Rescheduling(_CalendarBase):
                 others=[head] if head is not None else [],
                 skip_ids=[old.id] if head is not None else [],
             )
-            self._enforce(cat, found)
+            self._enforce(w, cat, found)
             kept: Activity | None = None
             if head is None:
                 saved = self._save(w, old, new)

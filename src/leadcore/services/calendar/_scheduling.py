@@ -155,7 +155,7 @@ class _Scheduling(_CalendarBase):
         self._check_refs(w, cat, activity, None)
         self._may_hold(w, rule, activity)
         found = self._conflicts(w, cat, rule, activity)
-        self._enforce(cat, found)
+        self._enforce(w, cat, found)
         self._seed(w, cat)
         w.uow.calendar.add(activity)
         self._scheduled(w, activity, len(found), "schedule")
@@ -270,7 +270,7 @@ class _Scheduling(_CalendarBase):
                     others=[head] if head is not None else [],
                     skip_ids=[old.id] if head is not None else [],
                 )
-                self._enforce(cat, found)
+                self._enforce(w, cat, found)
             if head is None:
                 saved = self._save(w, old, new)
                 w.emit(ev.ActivityUpdated, activity_id=old.id, fields=_changed(old, new))
