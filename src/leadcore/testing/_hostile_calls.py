@@ -156,7 +156,7 @@ def _wf(name: object) -> dict[str, Any]:
 _DAY = date(2026, 3, 2)
 
 
-def _schedule(w: HostileWorld, title: str = "Call", **options: Any) -> object:
+def _create(w: HostileWorld, title: str = "Call", **options: Any) -> object:
     return w.session.calendar.create(
         title, start=START + 3 * _HOUR, end=START + 4 * _HOUR, **options
     )
@@ -350,24 +350,24 @@ ENTRY_POINTS: tuple[EntryPoint, ...] = (
         "calendar.save_type(id)", lambda w, v: w.session.calendar.save_type(ActivityType(v, "Demo"))
     ),
     _id("calendar.remove_type(type_id)", lambda w, v: w.session.calendar.remove_type(v)),
-    _text("calendar.create(title)", lambda w, v: _schedule(w, v)),
-    _text("calendar.create(notes)", lambda w, v: _schedule(w, notes=v)),
+    _text("calendar.create(title)", lambda w, v: _create(w, v)),
+    _text("calendar.create(notes)", lambda w, v: _create(w, notes=v)),
     _text(
         "calendar.create(location)",
-        lambda w, v: _schedule(w, location=v),
+        lambda w, v: _create(w, location=v),
     ),
-    _text("calendar.create(tz)", lambda w, v: _schedule(w, tz=v)),
+    _text("calendar.create(tz)", lambda w, v: _create(w, tz=v)),
     _text(
         "calendar.create(client)",
-        lambda w, v: _schedule(w, client=v),
+        lambda w, v: _create(w, client=v),
     ),
     _id(
         "calendar.create(responsible_user_id)",
-        lambda w, v: _schedule(w, responsible_user_id=v),
+        lambda w, v: _create(w, responsible_user_id=v),
     ),
     _text(
         "calendar.create(recurrence)",
-        lambda w, v: _schedule(w, recurrence=v),
+        lambda w, v: _create(w, recurrence=v),
     ),
     _id("calendar.get(activity_id)", lambda w, v: w.session.calendar.get(v)),
     _text("calendar.update(title)", lambda w, v: w.session.calendar.update(w.activity_id, title=v)),

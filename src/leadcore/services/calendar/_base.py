@@ -53,10 +53,7 @@ from leadcore.tenancy import Permission, User
 
 # How far ahead a repeating activity is checked for conflicts.
 _CONFLICT_HORIZON = timedelta(days=366)
-# The default window of a client's timeline, either side of now.
-_TIMELINE_REACH = timedelta(days=366)
-# Dates given as search or report bounds are days of some zone: widen the stored query.
-_DAY_MARGIN = timedelta(days=2)
+# How often a use case that may meet a concurrent first use runs before giving up.
 _ATTEMPTS = 3
 
 
