@@ -29,11 +29,18 @@ from _harness import Config, Row, compare, measure
 from dateutil import rrule
 
 from leadcore import Leadcore
-from leadcore.calendar import Activity, Occurrence, Recurrence, month_view, to_ics
+from leadcore.calendar import (
+    DEFAULT_STATUSES,
+    Activity,
+    CalendarSettings,
+    Occurrence,
+    Recurrence,
+    month_view,
+    to_ics,
+)
 from leadcore.clock import ManualClock
 from leadcore.core import Session
 from leadcore.ids import SequentialIds
-from leadcore.services.calendar import DEFAULT_STATUSES, CalendarSettings
 
 TITLE = "Calendar"
 
@@ -90,7 +97,7 @@ def _key(start: datetime, activity_id: str) -> tuple[datetime, str]:
 
 
 def _service_month(s: Session, users: list[str]) -> list[tuple[datetime, str]]:
-    view = s.calendar.month(2026, 3, user_ids=users)
+    view = s.calendar.month(users, 2026, 3)
     seen = {
         _key(e.start, e.activity_id)  # type: ignore[arg-type]
         for d in view.days
@@ -139,7 +146,7 @@ def month_rows(config: Config) -> list[Row]:
     if _naive_month(activities) != ours:
         raise AssertionError("the naive dateutil expansion disagrees with the month view")
     contenders: dict[str, Callable[[], object]] = {
-        "service": lambda: s.calendar.month(2026, 3, user_ids=users),
+        "service": lambda: s.calendar.month(users, 2026, 3),
         "pure": lambda: month_view(activities, users, 2026, 3, TZ),
         "dateutil": lambda: _naive_month(activities),
     }
@@ -195,7 +202,7 @@ def free_slot_rows(config: Config) -> list[Row]:
     """Common free slots of 20 users over two weeks, with working hours and a buffer."""
     count = 100 if config.quick else 1_000
     core, s, users, _ = _world(count)
-    s.calendar.configure(
+    s.calendar.set_settings(
         CalendarSettings(default_hours=[(d, time(9), time(17)) for d in (6, 0, 1, 2, 3)])
     )
     window = (datetime(2026, 3, 1, tzinfo=ZONE), datetime(2026, 3, 15, tzinfo=ZONE))

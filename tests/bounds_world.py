@@ -15,13 +15,13 @@ from datetime import UTC, date, datetime, timedelta
 import attrs
 
 from leadcore import Leadcore, Session
+from leadcore.calendar import CalendarSettings
 from leadcore.clock import ManualClock
 from leadcore.dispatch import Pool, PoolKind, ProjectRules
 from leadcore.errors import ValidationError
 from leadcore.forwarding import Caps, PartnerTerms, RoutingRule, Target
 from leadcore.ids import SequentialIds
 from leadcore.leads import LeadSettings, TaskDraft
-from leadcore.services.calendar import CalendarSettings
 from leadcore.storage.protocols import Storage
 
 T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
@@ -73,7 +73,7 @@ def world(storage: Storage) -> World:
     lead = manager.leads.create(
         "Noa", emails=["noa@example.com"], project_id=project.id, pool_id="hot"
     )
-    booking = manager.calendar.schedule(
+    booking = manager.calendar.create(
         "Demo",
         start=datetime(2026, 3, 3, 10, tzinfo=UTC),
         end=datetime(2026, 3, 3, 11, tzinfo=UTC),
@@ -181,14 +181,22 @@ CASES: tuple[Case, ...] = (
     ),
     Case(
         "schedule(tz=long)",
-        lambda w: w.manager.calendar.schedule(
+        lambda w: w.manager.calendar.create(
             "X", start=T0, end=T0 + timedelta(hours=1), tz=LONG_ZONE
         ),
         "tz",
     ),
-    Case("week(tz=long)", lambda w: w.manager.calendar.week(date(2026, 3, 2), tz=LONG_ZONE), "tz"),
+    Case(
+        "week(tz=long)",
+        lambda w: w.manager.calendar.week(w.manager.user_id, date(2026, 3, 2), tz=LONG_ZONE),
+        "tz",
+    ),
     Case("day(tz='')", lambda w: w.manager.calendar.day([], date(2026, 3, 2), tz="America"), "tz"),
-    Case("month(tz=long)", lambda w: w.manager.calendar.month(2026, 3, tz=LONG_ZONE), "tz"),
+    Case(
+        "month(tz=long)",
+        lambda w: w.manager.calendar.month(w.manager.user_id, 2026, 3, tz=LONG_ZONE),
+        "tz",
+    ),
     Case(
         "reschedule(tz=long)",
         lambda w: w.manager.calendar.reschedule(w.activity_id, T0, tz=LONG_ZONE),
@@ -197,17 +205,17 @@ CASES: tuple[Case, ...] = (
     # -- calendar dates
     Case(
         "schedule on 9999-12-31",
-        lambda w: w.manager.calendar.schedule("X", start=LATE, end=LATE + timedelta(hours=1)),
+        lambda w: w.manager.calendar.create("X", start=LATE, end=LATE + timedelta(hours=1)),
         "start",
     ),
     Case(
         "schedule in year 1",
-        lambda w: w.manager.calendar.schedule("X", start=EARLY, end=EARLY + timedelta(hours=1)),
+        lambda w: w.manager.calendar.create("X", start=EARLY, end=EARLY + timedelta(hours=1)),
         "start",
     ),
     Case(
         "schedule all day ending in 9999",
-        lambda w: w.manager.calendar.schedule("X", start=date(9998, 12, 30), end=date(9999, 1, 2)),
+        lambda w: w.manager.calendar.create("X", start=date(9998, 12, 30), end=date(9999, 1, 2)),
         "start",
     ),
     Case(
@@ -220,16 +228,30 @@ CASES: tuple[Case, ...] = (
         lambda w: w.manager.calendar.cancel(w.activity_id, occurrence=EARLY),
         "occurrence",
     ),
-    Case("month(9999, 12)", lambda w: w.manager.calendar.month(9999, 12), "year"),
-    Case("month(0, 1)", lambda w: w.manager.calendar.month(0, 1), "year"),
-    Case("month(10**30, 1)", lambda w: w.manager.calendar.month(10**30, 1), "year"),
+    Case(
+        "month(9999, 12)", lambda w: w.manager.calendar.month(w.manager.user_id, 9999, 12), "year"
+    ),
+    Case("month(0, 1)", lambda w: w.manager.calendar.month(w.manager.user_id, 0, 1), "year"),
+    Case(
+        "month(10**30, 1)", lambda w: w.manager.calendar.month(w.manager.user_id, 10**30, 1), "year"
+    ),
     Case("day(9999-12-31)", lambda w: w.manager.calendar.day([], date(9999, 12, 31)), "day"),
     Case("day(0001-01-01)", lambda w: w.manager.calendar.day([], date(1, 1, 1)), "day"),
-    Case("week(9999-12-31)", lambda w: w.manager.calendar.week(date(9999, 12, 31)), "day"),
-    Case("week(0001-01-01)", lambda w: w.manager.calendar.week(date(1, 1, 1)), "day"),
+    Case(
+        "week(9999-12-31)",
+        lambda w: w.manager.calendar.week(w.manager.user_id, date(9999, 12, 31)),
+        "day",
+    ),
+    Case(
+        "week(0001-01-01)",
+        lambda w: w.manager.calendar.week(w.manager.user_id, date(1, 1, 1)),
+        "day",
+    ),
     Case(
         "week(first_weekday=10**5000)",
-        lambda w: w.manager.calendar.week(date(2026, 3, 2), first_weekday=10**5000),
+        lambda w: w.manager.calendar.week(
+            w.manager.user_id, date(2026, 3, 2), first_weekday=10**5000
+        ),
         "first_weekday",
     ),
     Case(
@@ -267,14 +289,14 @@ CASES: tuple[Case, ...] = (
     ),
     Case(
         "schedule(recurrence INTERVAL=10**30)",
-        lambda w: w.manager.calendar.schedule(
+        lambda w: w.manager.calendar.create(
             "X", start=T0, end=T0 + timedelta(hours=1), recurrence="FREQ=DAILY;INTERVAL=" + "9" * 30
         ),
         "recurrence.rule",
     ),
     Case(
         "schedule(recurrence COUNT of 5000 digits)",
-        lambda w: w.manager.calendar.schedule(
+        lambda w: w.manager.calendar.create(
             "X", start=T0, end=T0 + timedelta(hours=1), recurrence="FREQ=DAILY;COUNT=" + "9" * 5000
         ),
         "recurrence.rule",
@@ -360,7 +382,7 @@ CASES: tuple[Case, ...] = (
     ),
     Case(
         "calendar settings first_weekday 10**5000",
-        lambda w: w.manager.calendar.configure(CalendarSettings(first_weekday=10**5000)),
+        lambda w: w.manager.calendar.set_settings(CalendarSettings(first_weekday=10**5000)),
         "first_weekday",
     ),
 )
@@ -418,8 +440,8 @@ def calendar_outcomes(w: World, day: date, when: datetime) -> list[Outcome]:
     hour = timedelta(hours=1)
     calls: list[Callable[[], object]] = [
         lambda: c.day(me, day),
-        lambda: c.week(day),
-        lambda: c.month(day.year, day.month),
+        lambda: c.week(w.manager.user_id, day),
+        lambda: c.month(w.manager.user_id, day.year, day.month),
         lambda: c.search(start=day, end=when),
         lambda: c.report(when, when + hour) if when < _LAST else c.report(when - hour, when),
         lambda: c.free_slots(me, hour, (when, when + hour) if when < _LAST else (when, when)),
@@ -430,9 +452,9 @@ def calendar_outcomes(w: World, day: date, when: datetime) -> list[Outcome]:
         lambda: c.reschedule(w.activity_id, when) if when < _LAST else c.get(w.activity_id),
     ]
     if day < date.max:
-        calls.append(lambda: c.schedule("X", start=day, end=day + timedelta(days=1)))
+        calls.append(lambda: c.create("X", start=day, end=day + timedelta(days=1)))
     if when < _LAST:
-        calls.append(lambda: c.schedule("X", start=when, end=when + hour))
+        calls.append(lambda: c.create("X", start=when, end=when + hour))
     return [_outcome(call, lambda _: ()) for call in calls]
 
 
@@ -446,10 +468,10 @@ def zone_outcomes(w: World, zone: object) -> list[Outcome]:
     day = date(2026, 3, 2)
     z: str = zone  # type: ignore[assignment]
     calls: list[tuple[str, Callable[[], object]]] = [
-        ("tz", lambda: c.week(day, tz=z)),
+        ("tz", lambda: c.week(w.manager.user_id, day, tz=z)),
         ("tz", lambda: c.day([w.manager.user_id], day, tz=z)),
-        ("tz", lambda: c.month(2026, 3, tz=z)),
-        ("tz", lambda: c.schedule("X", start=T0, end=T0 + timedelta(hours=1), tz=z)),
+        ("tz", lambda: c.month(w.manager.user_id, 2026, 3, tz=z)),
+        ("tz", lambda: c.create("X", start=T0, end=T0 + timedelta(hours=1), tz=z)),
         ("timezone", lambda: w.manager.users.add("Zed", "qualifier", timezone=z)),
         ("timezone", lambda: w.core.create_organization("X", admin_name="Y", timezone=z)),
     ]

@@ -488,7 +488,7 @@ def _meetings(agency: Session, clock: ManualClock, out_dir: Path, out: TextIO) -
     converted = agency.leads.list(converted=True, include_done=True, limit=6).items
     for n, lead in enumerate(converted[:6]):
         start = datetime.combine(day, time(9, 0), tzinfo=tz) + timedelta(hours=n)
-        booking = sales.calendar.schedule(
+        booking = sales.calendar.create(
             f"Mortgage offer: {lead.name}",
             start=start,
             end=start + timedelta(minutes=45),
@@ -501,7 +501,7 @@ def _meetings(agency: Session, clock: ManualClock, out_dir: Path, out: TextIO) -
                 f"  booked {booking.activity.title!r} for {avi.name}, {start:%a %d %b %H:%M}",
                 file=out,
             )
-    sales.calendar.schedule(
+    sales.calendar.create(
         "Pipeline review",
         start=datetime.combine(day, time(16, 0), tzinfo=tz),
         end=datetime.combine(day, time(16, 30), tzinfo=tz),
@@ -540,7 +540,7 @@ def _summary(agency: Session, figures: dict[str, Counter[str]], out: TextIO) -> 
     _heading(out, "10. The day in figures")
     leads = agency.leads.list(include_done=True, limit=1000).items
     sent = agency.deliveries.list(direction="outgoing")
-    meetings = agency.calendar.search(text="Mortgage offer", page_size=1000).items
+    meetings = agency.calendar.search(text="Mortgage offer", limit=1000).items
     funnel = [
         ("leads in the agency", len(leads)),
         ("called at least once", sum(1 for lead in leads if lead.attempts > 0)),

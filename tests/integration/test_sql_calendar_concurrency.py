@@ -63,7 +63,7 @@ def test_concurrent_bookings_for_the_same_people_are_all_kept(
     def book(i: int) -> list[str]:
         me = core.session(dana.id)
         return [
-            me.calendar.schedule(
+            me.calendar.create(
                 f"Meeting {i}.{n}",
                 start=at(2 + n, 8 + i),
                 end=at(2 + n, 9 + i),
@@ -78,7 +78,7 @@ def test_concurrent_bookings_for_the_same_people_are_all_kept(
     assert errors == []
     booked = sorted(a for r in results if isinstance(r, list) for a in r)
     assert len(set(booked)) == THREADS * BOOKINGS
-    march = s.calendar.month(2026, 3, user_ids=[avi])
+    march = s.calendar.month([avi], 2026, 3)
     shown = {e.activity_id for d in march.days for e in d.entries if isinstance(e, Occurrence)}
     assert sorted(shown) == booked
     weekly = sum(1 for d in march.days for e in d.entries if isinstance(e, Occurrence))
@@ -93,7 +93,7 @@ def test_two_edits_of_one_series_from_the_same_version_keep_exactly_one(
     core = Leadcore(storage=make_storage(backend), clock=ManualClock(at(1, 6).astimezone(UTC)))
     _, dana = core.create_organization("Agency", admin_name="Dana", timezone="Asia/Jerusalem")
     s = core.session(dana.id)
-    series = s.calendar.schedule(
+    series = s.calendar.create(
         "Standup", start=at(2, 9), end=at(2, 10), recurrence="FREQ=DAILY;COUNT=10"
     ).activity
 
@@ -118,7 +118,7 @@ def test_two_edits_of_one_series_from_the_same_version_keep_exactly_one(
     assert stored.recurrence is not None
     assert len(stored.recurrence.overrides) == 1
     assert stored.version == series.version + 1
-    week = s.calendar.week(at(2, 9).date() + timedelta(days=1))
+    week = s.calendar.week(s.user_id, at(2, 9).date() + timedelta(days=1))
     titles = [e.title for d in week.days for e in d.entries if isinstance(e, Occurrence)]
     assert sum(t.startswith("Edited") for t in titles) == 1
     core.close()

@@ -43,7 +43,7 @@ def _other_deployment_export() -> str:
     s = core.session(dana.id)
     for day in range(2, 6):
         at = datetime(2026, 3, day, 9, tzinfo=UTC)
-        s.calendar.schedule(f"Supplier {day}", start=at, end=at + timedelta(hours=1))
+        s.calendar.create(f"Supplier {day}", start=at, end=at + timedelta(hours=1))
     return s.calendar.export_ics()
 
 
@@ -65,7 +65,7 @@ def script(storage: Storage, theirs: str) -> list[tuple[str, object]]:
         s.users.add("Avi", "salesperson", email="avi@example.com")
         ask(
             "own activity",
-            lambda: s.calendar.schedule("Own", start=START, end=START + timedelta(hours=1)),
+            lambda: s.calendar.create("Own", start=START, end=START + timedelta(hours=1)),
         )
         for name in ("google.ics", "outlook.ics"):
             data = (FIXTURES / name).read_bytes()
@@ -80,7 +80,7 @@ def script(storage: Storage, theirs: str) -> list[tuple[str, object]]:
         ask("import another deployment's export", lambda: s.calendar.import_ics(theirs))
         ask("and again", lambda: s.calendar.import_ics(theirs))
         ask("not utf-8", lambda: s.calendar.import_ics(b"BEGIN:VCALENDAR\r\nX:\xff\r\n"))
-        ask("everything", lambda: s.calendar.search(page_size=1000))
+        ask("everything", lambda: s.calendar.search(limit=1000))
         ask("the export", lambda: s.calendar.export_ics())
     finally:
         core.close()
@@ -135,7 +135,7 @@ def test_one_file_imported_by_threads_at_once_makes_each_activity_once(
     for w in workers:
         w.join(timeout=120)
     assert not [r for r in results if isinstance(r, BaseException)]
-    stored = core.session(dana.id).calendar.search(page_size=100).items
+    stored = core.session(dana.id).calendar.search(limit=100).items
     assert len(stored) == 3
     assert len({a.ical_uid for a in stored}) == 3
     created = [a.id for r in results for a in r.created]  # type: ignore[attr-defined]

@@ -21,12 +21,12 @@ from tests.unit.test_calendar_service_storage import activity, at, utc
 from leadcore.calendar import (
     ActivityStatus,
     ActivityType,
+    CalendarSettings,
     ClientRef,
     OccurrenceOverride,
     Recurrence,
 )
 from leadcore.errors import ConflictError
-from leadcore.services.calendar import CalendarSettings
 from leadcore.storage.sql import SETTING, SqlStorage
 
 A, B = "org-cal-a", "org-cal-b"

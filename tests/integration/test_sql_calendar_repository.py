@@ -29,6 +29,7 @@ from leadcore.calendar import (
     Activity,
     ActivityStatus,
     ActivityType,
+    CalendarSettings,
     ClientRef,
     OccurrenceOverride,
     Recurrence,
@@ -36,7 +37,6 @@ from leadcore.calendar import (
     expand,
 )
 from leadcore.errors import ValidationError
-from leadcore.services.calendar import CalendarSettings
 from leadcore.storage.memory import MemoryStorage
 from leadcore.storage.sql import SqlStorage
 from leadcore.testing.strategies import activities

@@ -22,12 +22,17 @@ import pytest
 from tests.integration.conftest import BACKENDS
 
 from leadcore import Leadcore
-from leadcore.calendar import ActivityStatus, ActivityType, ClientRef, WorkingHours
+from leadcore.calendar import (
+    ActivityStatus,
+    ActivityType,
+    CalendarSettings,
+    ClientRef,
+    WorkingHours,
+)
 from leadcore.clock import ManualClock
 from leadcore.core import Session
 from leadcore.errors import LeadcoreError
 from leadcore.ids import SequentialIds
-from leadcore.services.calendar import CalendarSettings
 from leadcore.storage.memory import MemoryStorage
 from leadcore.storage.protocols import Storage
 from leadcore.storage.sql import SqlStorage
@@ -108,13 +113,13 @@ def script(core: Leadcore, clock: ManualClock) -> list[Answer]:
         default_hours=[(d, time(8), time(18)) for d in range(7)],
         first_weekday=6,
     )
-    ask("configure", lambda: dana.calendar.configure(settings))
+    ask("configure", lambda: dana.calendar.set_settings(settings))
     ask("settings", lambda: maya.calendar.settings())
 
     # -- bookings ------------------------------------------------------------------------------
     weekly = ask(
         "weekly series",
-        lambda: dana.calendar.schedule(
+        lambda: dana.calendar.create(
             "Standup",
             start=at(2, 9),
             end=at(2, 9, 30),
@@ -126,7 +131,7 @@ def script(core: Leadcore, clock: ManualClock) -> list[Answer]:
     ).activity
     daily = ask(
         "private daily series without end",
-        lambda: dana.calendar.schedule(
+        lambda: dana.calendar.create(
             "Focus time",
             start=at(1, 14),
             end=at(1, 15),
@@ -136,11 +141,11 @@ def script(core: Leadcore, clock: ManualClock) -> list[Answer]:
     ).activity
     ask(
         "all-day",
-        lambda: dana.calendar.schedule("Offsite", start=date(2026, 3, 10), end=date(2026, 3, 12)),
+        lambda: dana.calendar.create("Offsite", start=date(2026, 3, 10), end=date(2026, 3, 12)),
     )
     ask(
         "avi's demo with a contact",
-        lambda: avi.calendar.schedule(
+        lambda: avi.calendar.create(
             "Acme demo",
             start=at(4, 11),
             end=at(4, 12),
@@ -154,13 +159,13 @@ def script(core: Leadcore, clock: ManualClock) -> list[Answer]:
     )
     ask(
         "private board meeting",
-        lambda: dana.calendar.schedule(
+        lambda: dana.calendar.create(
             "Board", start=at(5, 16), end=at(5, 17), user_ids=[maya.user_id], privacy="private"
         ),
     )
     london = ask(
         "series across the change of summer time",
-        lambda: maya.calendar.schedule(
+        lambda: maya.calendar.create(
             "London call",
             start=datetime(2026, 3, 20, 9, tzinfo=LONDON),
             end=datetime(2026, 3, 20, 10, tzinfo=LONDON),
@@ -172,13 +177,13 @@ def script(core: Leadcore, clock: ManualClock) -> list[Answer]:
     skipped = datetime(2026, 3, 29, 1, 0, tzinfo=LONDON)  # the clocks go from 01:00 to 02:00
     ask(
         "a booking in the hour the clocks skip",
-        lambda: maya.calendar.schedule(
+        lambda: maya.calendar.create(
             "Early call", start=skipped, end=skipped + timedelta(hours=2), tz="Europe/London"
         ),
     )
     ask(
         "a clash (warned)",
-        lambda: avi.calendar.schedule("Clash", start=at(2, 9, 15), end=at(2, 10)),
+        lambda: avi.calendar.create("Clash", start=at(2, 9, 15), end=at(2, 10)),
     )
 
     # -- edits of single occurrences, and of the following ones --------------------------------
@@ -195,7 +200,7 @@ def script(core: Leadcore, clock: ManualClock) -> list[Answer]:
     ask("cancel one occurrence", lambda: dana.calendar.cancel(weekly.id, occurrence=at(16, 9)))
     ask(
         "one occurrence done",
-        lambda: dana.calendar.set_status(weekly.id, "done", occurrence=at(2, 9)),
+        lambda: dana.calendar.change_status(weekly.id, "done", occurrence=at(2, 9)),
     )
     ask(
         "the following ones of the daily series",
@@ -226,10 +231,10 @@ def script(core: Leadcore, clock: ManualClock) -> list[Answer]:
             f"the night the clocks go forward as {name}",
             lambda: s.calendar.day(everyone, date(2026, 3, 29), tz="Europe/London"),
         )
-        ask(f"week as {name}", lambda: s.calendar.week(date(2026, 3, 11), user_ids=everyone))
-        ask(f"month as {name}", lambda: s.calendar.month(2026, 3, user_ids=everyone))
-        ask(f"april as {name}", lambda: s.calendar.month(2026, 4, user_ids=everyone))
-        ask(f"own month as {name}", lambda: s.calendar.month(2026, 3))
+        ask(f"week as {name}", lambda: s.calendar.week(everyone, date(2026, 3, 11)))
+        ask(f"month as {name}", lambda: s.calendar.month(everyone, 2026, 3))
+        ask(f"april as {name}", lambda: s.calendar.month(everyone, 2026, 4))
+        ask(f"own month as {name}", lambda: s.calendar.month(s.user_id, 2026, 3))
         ask(f"timeline as {name}", lambda: s.calendar.client_timeline(lead_ref))
         ask(
             f"account timeline as {name}",
@@ -275,8 +280,8 @@ def script(core: Leadcore, clock: ManualClock) -> list[Answer]:
     )
 
     def page(number: int, after: str | None) -> str | None:
-        found = ask(f"search page {number}", lambda: dana.calendar.search(page_size=2, after=after))
-        return found.next_cursor if found is not None else None
+        found = ask(f"search page {number}", lambda: dana.calendar.search(limit=2, after=after))
+        return found.next if found is not None else None
 
     cursor = page(0, None)
     for number in range(1, 6):
@@ -303,7 +308,7 @@ def script(core: Leadcore, clock: ManualClock) -> list[Answer]:
     ask("import it back: unchanged", lambda: dana.calendar.import_ics(own))
     ask("import busy time as avi", lambda: avi.calendar.import_ics(exported))
     ask("import a foreign file", lambda: avi.calendar.import_ics(FOREIGN_ICS, default_tz=TZ))
-    ask("avi's month after the import", lambda: avi.calendar.month(2026, 3))
+    ask("avi's month after the import", lambda: avi.calendar.month(avi.user_id, 2026, 3))
 
     # -- the catalogue again: what is in use stays ---------------------------------------------
     ask("remove a type in use", lambda: dana.calendar.remove_type("demo"))
@@ -313,11 +318,11 @@ def script(core: Leadcore, clock: ManualClock) -> list[Answer]:
     ask("statuses", lambda: dana.calendar.statuses())
     ask(
         "reject clashes",
-        lambda: dana.calendar.configure(attrs.evolve(settings, conflicts="reject")),
+        lambda: dana.calendar.set_settings(attrs.evolve(settings, conflicts="reject")),
     )
     ask(
         "a rejected clash",
-        lambda: avi.calendar.schedule("Clash again", start=at(4, 9), end=at(4, 10)),
+        lambda: avi.calendar.create("Clash again", start=at(4, 9), end=at(4, 10)),
     )
     return answers
 

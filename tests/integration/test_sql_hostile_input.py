@@ -97,7 +97,7 @@ def test_writes_with_text_no_storage_keeps_are_refused_naming_the_argument(
         ("name", lambda: s.users.create_group(bad)),
         ("name", lambda: s.leads.create_project(bad)),
         ("name", lambda: core.create_organization(bad, admin_name="Avi")),
-        ("title", lambda: s.calendar.schedule(bad, start=START, end=START.replace(hour=10))),
+        ("title", lambda: s.calendar.create(bad, start=START, end=START.replace(hour=10))),
     ]
     before = core.events.read(s.organization_id)
     for path, write in writes:

@@ -58,7 +58,7 @@ def _session() -> Session:
 
 
 def _stored(s: Session) -> dict[str, Activity]:
-    return {a.id: a for a in s.calendar.search(page_size=1000).items}
+    return {a.id: a for a in s.calendar.search(limit=1000).items}
 
 
 def _uids(data: bytes) -> set[str]:

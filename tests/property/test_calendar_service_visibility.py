@@ -20,11 +20,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from leadcore import Leadcore
-from leadcore.calendar import Activity, OccurrenceOverride, Recurrence, expand
+from leadcore.calendar import Activity, CalendarSettings, OccurrenceOverride, Recurrence, expand
 from leadcore.clock import ManualClock
 from leadcore.core import Session
 from leadcore.ids import SequentialIds
-from leadcore.services.calendar import CalendarSettings
 
 ZONE = ZoneInfo("Asia/Jerusalem")
 ROLES = {
@@ -120,7 +119,7 @@ def build(cal: Calendar) -> World:
         sessions[name] = core.session(admin.users.add(name, ROLES[name]).id)
     user_id = {name: s.user_id for name, s in sessions.items()}
     if cal.team_only:
-        admin.calendar.configure(CalendarSettings(shared_calendars="team"))
+        admin.calendar.set_settings(CalendarSettings(shared_calendars="team"))
     if cal.team:
         admin.users.create_group("Team", [user_id[n] for n in sorted(cal.team)])
     lead_id = admin.leads.create("Lead").id
@@ -132,7 +131,7 @@ def build(cal: Calendar) -> World:
         if plan.weekly:
             overrides = [OccurrenceOverride(start + timedelta(weeks=1), title=edit)] * plan.edited
             recurrence = Recurrence("FREQ=WEEKLY;COUNT=3", overrides=overrides)
-        booked = sessions[plan.responsible].calendar.schedule(
+        booked = sessions[plan.responsible].calendar.create(
             title,
             notes=notes,
             location=location,
@@ -153,18 +152,18 @@ def everything_shown_to(s: Session, w: World) -> tuple[str, set[str], int]:
     texts = []
     for day in (2, 9, 16, 23):
         texts.append(repr(s.calendar.day(users, date(2026, 3, day))))
-        texts.append(repr(s.calendar.week(date(2026, 3, day), user_ids=users)))
-    texts.append(repr(s.calendar.month(2026, 3, user_ids=users)))
+        texts.append(repr(s.calendar.week(users, date(2026, 3, day))))
+    texts.append(repr(s.calendar.month(users, 2026, 3)))
     texts.append(repr(s.calendar.client_timeline(w.lead_id, start=MONTH_START, end=MONTH_END)))
     found: set[str] = set()
     after = None
     while True:
-        page = s.calendar.search(page_size=2, after=after)
+        page = s.calendar.search(limit=2, after=after)
         texts.append(repr(page))
         found.update(a.id for a in page.items)
-        if page.next_cursor is None:
+        if page.next is None:
             break
-        after = page.next_cursor
+        after = page.next
     report = s.calendar.report(MONTH_START, MONTH_END, by="participant")
     texts.append(repr(report))
     for user in users:

@@ -119,9 +119,9 @@ def test_a_viewer_never_receives_details_of_an_activity_they_may_not_see(
     window = (datetime(2026, 2, 1, tzinfo=UTC), datetime(2026, 6, 1, tzinfo=UTC))
     _check(client_timeline(items, CLIENT, *window, visible=rule).entries, rule)
 
-    page = search(items, ActivityQuery(), visible=rule, page_size=1000)
+    page = search(items, ActivityQuery(), visible=rule, limit=1000)
     assert all(rule(a) for a in page.items)
-    by_text = search(items, ActivityQuery(text="NOTES"), visible=rule, page_size=1000)
+    by_text = search(items, ActivityQuery(text="NOTES"), visible=rule, limit=1000)
     assert all(rule(a) for a in by_text.items)
 
     counted = report(items, STATUSES, *window, visible=rule, by="participant")

@@ -153,7 +153,7 @@ def test_the_walk_finds_the_parameters_people_get_wrong() -> None:
         ("dispatch", "add_note", "token"),
         ("users", "add", "role"),
         ("users", "grant", "permissions"),
-        ("calendar", "search", "page_size"),
+        ("calendar", "search", "limit"),
         ("core", "session", "user_id"),
     } <= found
     assert len(found) > 200

@@ -92,14 +92,14 @@ def test_the_service_views_agree_for_a_viewer_across_the_date_line() -> None:
     core = Leadcore.open(clock=ManualClock(datetime(2026, 2, 1, tzinfo=UTC)), ids=SequentialIds())
     _, admin = core.create_organization("Agency", admin_name="Dana", timezone=FAR_EAST)
     s = core.session(admin.id)
-    booked = s.calendar.schedule(
+    booked = s.calendar.create(
         "Holiday", start=date(2026, 3, 2), end=date(2026, 3, 3), tz=FAR_EAST
     ).activity
     me = admin.id
     day = s.calendar.day([me], date(2026, 3, 2), tz=FAR_WEST)
     assert [e.start for e in day.columns[0].entries] == [date(2026, 3, 2)]
-    month = s.calendar.month(2026, 3, tz=FAR_WEST)
+    month = s.calendar.month(s.user_id, 2026, 3, tz=FAR_WEST)
     assert [d.day for d in month.days if d.entries] == [date(2026, 3, 2)]
-    week = s.calendar.week(date(2026, 3, 2), tz=FAR_WEST, first_weekday=0)
+    week = s.calendar.week(s.user_id, date(2026, 3, 2), tz=FAR_WEST, first_weekday=0)
     assert [d.day for d in week.days if d.entries] == [date(2026, 3, 2)]
     assert booked.all_day

@@ -96,7 +96,7 @@ def test_a_start_in_the_second_run_of_the_repeated_hour_reimports_at_the_same_in
     d = Deployment.open()
     # 01:30+02, the second 01:30 of the night Israel's clocks go back.
     start, end = local(utc(2026, 10, 24, 23, 30)), local(utc(2026, 10, 25, 0, 30))
-    a = d.s.calendar.schedule("Night call", start=start, end=end, tz=JLM).activity
+    a = d.s.calendar.create("Night call", start=start, end=end, tz=JLM).activity
     text = d.s.calendar.export_ics(activity_id=a.id)
     assert "DTSTART:20261024T233000Z" in text.splitlines()
     (back,) = read(text).activities
@@ -183,11 +183,9 @@ def test_an_import_never_updates_what_it_has_just_created() -> None:
     a, b = Deployment.open(), Deployment.open(started=7)
     assert a.org == b.org
     for day in range(2, 6):
-        a.s.calendar.schedule(
-            f"Meeting {day}", start=utc(2026, 3, day, 9), end=utc(2026, 3, day, 10)
-        )
+        a.s.calendar.create(f"Meeting {day}", start=utc(2026, 3, day, 9), end=utc(2026, 3, day, 10))
     text = a.s.calendar.export_ics()
-    b.s.calendar.schedule("Own", start=utc(2026, 3, 9, 9), end=utc(2026, 3, 9, 10))
+    b.s.calendar.create("Own", start=utc(2026, 3, 9, 9), end=utc(2026, 3, 9, 10))
     result = b.s.calendar.import_ics(text)
     assert result.problems == ()
     assert len(result.created) == 4
@@ -198,9 +196,7 @@ def test_an_import_never_updates_what_it_has_just_created() -> None:
 def test_importing_the_same_file_again_updates_the_activities_it_created() -> None:
     a, b = Deployment.open(), Deployment.open(started=7)
     for day in range(2, 5):
-        a.s.calendar.schedule(
-            f"Meeting {day}", start=utc(2026, 3, day, 9), end=utc(2026, 3, day, 10)
-        )
+        a.s.calendar.create(f"Meeting {day}", start=utc(2026, 3, day, 9), end=utc(2026, 3, day, 10))
     text = a.s.calendar.export_ics()
     first = b.s.calendar.import_ics(text)
     again = b.s.calendar.import_ics(text)
@@ -223,14 +219,14 @@ def test_another_organisations_export_imports_by_e_mail_and_reports_the_mapping(
     b = Deployment.open("Agency", "noa@agency.example", started=7)
     avi_a = a.s.users.add("Avi", "salesperson", email="Avi@Agency.example")
     avi_b = b.s.users.add("Avi", "salesperson", email="avi@agency.example")
-    a.s.calendar.schedule(
+    a.s.calendar.create(
         "Joint call",
         start=utc(2026, 3, 2, 9),
         end=utc(2026, 3, 2, 10),
         responsible_user_id=avi_a.id,
         user_ids=[a.s.user_id],
     )
-    a.s.calendar.schedule("Supplier only", start=utc(2026, 3, 3, 9), end=utc(2026, 3, 3, 10))
+    a.s.calendar.create("Supplier only", start=utc(2026, 3, 3, 9), end=utc(2026, 3, 3, 10))
     result = b.s.calendar.import_ics(a.s.calendar.export_ics(user_id=avi_a.id))
     assert result.problems == ()
     (call,) = result.created
@@ -378,7 +374,7 @@ def test_a_month_view_shows_an_imported_custom_zone_series_at_its_instants() -> 
     assert d.s.calendar.import_ics(text).problems == ()
     starts = [
         e.starts_at
-        for day in d.s.calendar.month(2026, 3).days
+        for day in d.s.calendar.month(d.s.user_id, 2026, 3).days
         for e in day.entries
         if isinstance(e, Occurrence)
     ]

@@ -188,14 +188,14 @@ def s() -> Session:
 
 def test_scheduling_into_the_second_run_is_accepted(s: Session) -> None:
     start, end = _times("Asia/Jerusalem", (2026, 10, 25), (1, 30), (1, 15))
-    booked = s.calendar.schedule("Late call", start=start, end=end).activity
+    booked = s.calendar.create("Late call", start=start, end=end).activity
     assert booked.duration == timedelta(minutes=45)
 
 
 def test_moving_keeps_the_elapsed_duration_across_the_repeated_hour(s: Session) -> None:
     zone = ZoneInfo("Asia/Jerusalem")
     start = datetime(2026, 10, 24, 23, 30, tzinfo=zone)
-    booked = s.calendar.schedule("Call", start=start, end=start + timedelta(hours=1)).activity
+    booked = s.calendar.create("Call", start=start, end=start + timedelta(hours=1)).activity
     new_start = datetime(2026, 10, 25, 1, 30, tzinfo=zone)
     moved = s.calendar.reschedule(booked.id, new_start).activity
     assert moved.duration == timedelta(hours=1)
@@ -208,7 +208,7 @@ def test_moving_one_occurrence_to_the_same_wall_time_of_the_second_run_moves_it(
 ) -> None:
     zone = ZoneInfo("Asia/Jerusalem")
     start = datetime(2026, 10, 24, 1, 30, tzinfo=zone)
-    booked = s.calendar.schedule(
+    booked = s.calendar.create(
         "Nightly", start=start, end=start + timedelta(minutes=10), recurrence="FREQ=DAILY;COUNT=3"
     ).activity
     original = datetime(2026, 10, 25, 1, 30, tzinfo=zone)

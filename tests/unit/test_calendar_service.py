@@ -16,11 +16,16 @@ import pytest
 
 from leadcore import Leadcore
 from leadcore.calendar import (
+    DEFAULT_STATUSES,
+    DEFAULT_TYPES,
     ActivityStatus,
     ActivityType,
+    CalendarSettings,
     ClientRef,
+    ConflictPolicy,
     Occurrence,
     Recurrence,
+    ScheduleConflict,
     StatusMeaning,
     WorkingHours,
 )
@@ -37,13 +42,6 @@ from leadcore.events import (
     Event,
 )
 from leadcore.ids import SequentialIds
-from leadcore.services.calendar import (
-    DEFAULT_STATUSES,
-    DEFAULT_TYPES,
-    CalendarSettings,
-    ConflictPolicy,
-    ScheduleConflict,
-)
 
 TZ = "Asia/Jerusalem"
 ZONE = ZoneInfo(TZ)
@@ -92,7 +90,7 @@ def w() -> World:
 def meeting(s: Session, title: str = "Meeting", **kw: object) -> str:
     kw.setdefault("start", at(2, 10))
     kw.setdefault("end", at(2, 11))
-    return s.calendar.schedule(title, **kw).activity.id  # type: ignore[arg-type]
+    return s.calendar.create(title, **kw).activity.id  # type: ignore[arg-type]
 
 
 # -- types, statuses and settings ------------------------------------------------------------
@@ -140,7 +138,7 @@ def test_a_manager_adds_changes_and_removes_types_and_statuses(w: World) -> None
 
 def test_types_and_statuses_in_use_cannot_be_removed(w: World) -> None:
     activity_id = meeting(w.s, type_id="kickoff")
-    w.s.calendar.set_status(activity_id, "postponed")
+    w.s.calendar.change_status(activity_id, "postponed")
     with pytest.raises(ValidationError, match="activities have this type"):
         w.s.calendar.remove_type("kickoff")
     with pytest.raises(ValidationError, match="have this status"):
@@ -162,34 +160,34 @@ def test_managing_the_calendar_needs_its_permission(w: World) -> None:
     with pytest.raises(Forbidden, match="manage_calendar"):
         w.avi.calendar.save_type(ActivityType("demo", "Demo"))
     with pytest.raises(Forbidden, match="manage_calendar"):
-        w.avi.calendar.configure(CalendarSettings(conflicts="reject"))
+        w.avi.calendar.set_settings(CalendarSettings(conflicts="reject"))
 
 
 def test_settings_are_checked_and_changes_recorded(w: World) -> None:
     hours = WorkingHours.weekly("Europe/London")
     settings = CalendarSettings(conflicts="reject", working_hours={w.avi.user_id: hours})
-    assert w.s.calendar.configure(settings) == w.avi.calendar.settings()
+    assert w.s.calendar.set_settings(settings) == w.avi.calendar.settings()
     (event,) = w.events()
     assert isinstance(event, CalendarSettingsChanged)
     assert event.fields == ("conflicts", "working_hours")
-    w.s.calendar.configure(settings)
+    w.s.calendar.set_settings(settings)
     assert w.events() == []
     with pytest.raises(ValidationError) as err:
-        w.s.calendar.configure(
+        w.s.calendar.set_settings(
             CalendarSettings(default_hours=[(9, time(9), time(8))], first_weekday=7)
         )
     assert len(err.value.problems) == 3
     with pytest.raises(ValidationError, match="conflicts: 'sometimes'"):
         CalendarSettings(conflicts="sometimes")
     with pytest.raises(NotFound):
-        w.s.calendar.configure(CalendarSettings(working_hours={"user-99": hours}))
+        w.s.calendar.set_settings(CalendarSettings(working_hours={"user-99": hours}))
 
 
 # -- scheduling ------------------------------------------------------------------------------
 
 
 def test_schedule_fills_in_the_defaults_and_records_the_event(w: World) -> None:
-    booking = w.avi.calendar.schedule("Call Yossi", start=at(2, 10), end=at(2, 10, 30))
+    booking = w.avi.calendar.create("Call Yossi", start=at(2, 10), end=at(2, 10, 30))
     a = booking.activity
     assert (a.type_id, a.status_id, a.responsible_user_id, a.tz) == (
         "sales_meeting",
@@ -215,32 +213,32 @@ def test_the_zone_comes_from_start_then_the_responsible_user_then_the_organisati
 ) -> None:
     london = w.s.users.add("Lou", "salesperson", timezone="Europe/London")
     london_time = ZoneInfo("Europe/London")
-    named = w.s.calendar.schedule(
+    named = w.s.calendar.create(
         "London call",
         start=datetime(2026, 3, 2, 9, tzinfo=london_time),
         end=datetime(2026, 3, 2, 10, tzinfo=london_time),
     )
     assert named.activity.tz == "Europe/London"
     # A bare UTC offset names no zone to repeat in: the responsible user's zone is taken.
-    offset = w.s.calendar.schedule(
+    offset = w.s.calendar.create(
         "UTC call",
         start=datetime(2026, 3, 2, 9, tzinfo=UTC),
         end=datetime(2026, 3, 2, 10, tzinfo=UTC),
     )
     assert offset.activity.tz == TZ
     assert offset.activity.start == at(2, 11)
-    whole_day = w.s.calendar.schedule(
+    whole_day = w.s.calendar.create(
         "Trade fair", start=date(2026, 3, 3), end=date(2026, 3, 5), responsible_user_id=london.id
     )
     assert whole_day.activity.tz == "Europe/London"
     assert (
-        w.s.calendar.schedule("Offsite", start=date(2026, 3, 3), end=date(2026, 3, 4)).activity.tz
+        w.s.calendar.create("Offsite", start=date(2026, 3, 3), end=date(2026, 3, 4)).activity.tz
         == TZ
     )
 
 
 def test_an_activity_links_users_a_client_its_contact_and_more_clients(w: World) -> None:
-    a = w.s.calendar.schedule(
+    a = w.s.calendar.create(
         "Kickoff",
         start=at(2, 10),
         end=at(2, 11),
@@ -259,20 +257,20 @@ def test_an_activity_links_users_a_client_its_contact_and_more_clients(w: World)
 
 
 def test_a_repeating_activity_is_stored_once(w: World) -> None:
-    a = w.s.calendar.schedule(
+    a = w.s.calendar.create(
         "Stand-up", start=at(1, 9), end=at(1, 9, 15), recurrence="FREQ=DAILY"
     ).activity
     with w.core.storage.unit_of_work() as uow:
         stored = uow.calendar.activities_between(w.org, None, None)
     assert [x.id for x in stored] == [a.id]
-    march = w.s.calendar.month(2026, 3)
+    march = w.s.calendar.month(w.s.user_id, 2026, 3)
     assert sum(1 for d in march.days for e in d.entries if isinstance(e, Occurrence)) == 31
 
 
 def test_conflicts_of_every_participant_are_reported(w: World) -> None:
     meeting(w.s, "Dana's", user_ids=[w.maya.user_id])
     meeting(w.avi, "Avi's", start=at(2, 10, 30), end=at(2, 11, 30))
-    booking = w.s.calendar.schedule(
+    booking = w.s.calendar.create(
         "All hands",
         start=at(2, 10, 45),
         end=at(2, 11, 15),
@@ -288,23 +286,25 @@ def test_conflicts_of_every_participant_are_reported(w: World) -> None:
 
 
 def test_the_reject_setting_refuses_a_conflict_and_writes_nothing(w: World) -> None:
-    w.s.calendar.configure(CalendarSettings(conflicts=ConflictPolicy.REJECT))
+    w.s.calendar.set_settings(CalendarSettings(conflicts=ConflictPolicy.REJECT))
     meeting(w.avi, "Avi's")
     w.events()
     with pytest.raises(ScheduleConflict) as err:
         meeting(w.s, "Clash", user_ids=[w.avi.user_id], start=at(2, 10, 30), end=at(2, 12))
     assert [c.user_id for c in err.value.conflicts] == [w.avi.user_id]
-    assert err.value.problems[0].startswith(f"user {w.avi.user_id!r}: the occurrence at")
+    assert err.value.problems[0].startswith("user 'Avi': the occurrence at")
+    assert 'overlaps activity "Avi\'s"' in err.value.problems[0]
+    assert w.avi.user_id not in str(err.value)
     assert isinstance(err.value, ValueError)
     assert w.events() == []
     assert len(w.s.calendar.search().items) == 1
 
 
 def test_cancelled_activities_and_occurrences_never_conflict(w: World) -> None:
-    w.s.calendar.configure(CalendarSettings(conflicts="reject"))
+    w.s.calendar.set_settings(CalendarSettings(conflicts="reject"))
     first = meeting(w.s, "Old")
     w.s.calendar.cancel(first)
-    series = w.s.calendar.schedule(
+    series = w.s.calendar.create(
         "Weekly", start=at(3, 10), end=at(3, 11), recurrence="FREQ=WEEKLY;COUNT=3"
     ).activity.id
     w.s.calendar.cancel(series, occurrence=at(10, 10))
@@ -314,7 +314,7 @@ def test_cancelled_activities_and_occurrences_never_conflict(w: World) -> None:
 
 def test_a_conflict_seen_through_a_busy_block_tells_no_details(w: World) -> None:
     private = meeting(w.s, "Secret", privacy="private")
-    booking = w.avi.calendar.schedule(
+    booking = w.avi.calendar.create(
         "Avi books Dana", start=at(2, 10), end=at(2, 11), user_ids=[w.s.user_id]
     )
     (clash,) = booking.conflicts
@@ -361,11 +361,11 @@ def test_a_stale_version_is_refused(w: World) -> None:
 
 
 def test_one_occurrence_is_edited_on_its_own(w: World) -> None:
-    series = w.s.calendar.schedule(
+    series = w.s.calendar.create(
         "Review", start=at(1, 10), end=at(1, 11), recurrence="FREQ=WEEKLY;COUNT=4"
     ).activity.id
     w.s.calendar.update(series, title="Special review", occurrence=at(8, 10))
-    titles = [e.title for d in w.s.calendar.month(2026, 3).days for e in d.entries]  # type: ignore[union-attr]
+    titles = [e.title for d in w.s.calendar.month(w.s.user_id, 2026, 3).days for e in d.entries]  # type: ignore[union-attr]
     assert titles == ["Review", "Special review", "Review", "Review"]
     event = w.events()[-1]
     assert isinstance(event, ActivityUpdated)
@@ -380,7 +380,7 @@ def test_one_occurrence_is_edited_on_its_own(w: World) -> None:
 
 
 def test_this_and_following_splits_the_series(w: World) -> None:
-    series = w.s.calendar.schedule(
+    series = w.s.calendar.create(
         "Review", start=at(1, 10), end=at(1, 11), recurrence="FREQ=WEEKLY;COUNT=4"
     ).activity.id
     booking = w.s.calendar.update(
@@ -394,7 +394,7 @@ def test_this_and_following_splits_the_series(w: World) -> None:
     assert tail.recurrence.rule == "FREQ=WEEKLY;COUNT=2"
     assert tail.start == at(15, 10)
     assert tail.user_ids == (w.avi.user_id,)
-    days = w.s.calendar.month(2026, 3).days
+    days = w.s.calendar.month(w.s.user_id, 2026, 3).days
     seen = [(d.day.day, e.title) for d in days for e in d.entries]  # type: ignore[union-attr]
     assert seen == [(1, "Review"), (8, "Review"), (15, "New review"), (22, "New review")]
     event = w.events()[-1]
@@ -407,7 +407,7 @@ def test_this_and_following_splits_the_series(w: World) -> None:
 
 
 def test_reschedule_moves_a_whole_series_with_its_exclusions_and_edits(w: World) -> None:
-    series = w.s.calendar.schedule(
+    series = w.s.calendar.create(
         "Review",
         start=at(1, 10),
         end=at(1, 11),
@@ -429,7 +429,7 @@ def test_reschedule_moves_a_whole_series_with_its_exclusions_and_edits(w: World)
 
 
 def test_reschedule_one_occurrence_or_it_and_the_following_ones(w: World) -> None:
-    series = w.s.calendar.schedule(
+    series = w.s.calendar.create(
         "Review", start=at(1, 10), end=at(1, 11), recurrence="FREQ=WEEKLY;COUNT=4"
     ).activity.id
     one = w.s.calendar.reschedule(series, at(9, 16), occurrence=at(8, 10)).activity
@@ -446,7 +446,7 @@ def test_reschedule_one_occurrence_or_it_and_the_following_ones(w: World) -> Non
     split = w.s.calendar.reschedule(series, at(15, 12), occurrence=at(15, 10), following=True)
     starts = [
         e.start
-        for d in w.s.calendar.month(2026, 3).days
+        for d in w.s.calendar.month(w.s.user_id, 2026, 3).days
         for e in d.entries
         if isinstance(e, Occurrence)
     ]
@@ -460,7 +460,7 @@ def test_reschedule_one_occurrence_or_it_and_the_following_ones(w: World) -> Non
 
 
 def test_rescheduling_checks_the_conflicts_it_introduces(w: World) -> None:
-    w.s.calendar.configure(CalendarSettings(conflicts="reject"))
+    w.s.calendar.set_settings(CalendarSettings(conflicts="reject"))
     meeting(w.s, "Fixed", start=at(2, 14), end=at(2, 15))
     movable = meeting(w.s, "Movable")
     with pytest.raises(ScheduleConflict):
@@ -470,7 +470,7 @@ def test_rescheduling_checks_the_conflicts_it_introduces(w: World) -> None:
 
 def test_set_status_of_the_activity_one_occurrence_or_the_following(w: World) -> None:
     activity_id = meeting(w.s, type_id="sales_meeting")
-    done = w.s.calendar.set_status(activity_id, "succeeded")
+    done = w.s.calendar.change_status(activity_id, "succeeded")
     assert done.status_id == "succeeded"
     event = w.events()[-1]
     assert isinstance(event, ActivityStatusChanged)
@@ -480,35 +480,35 @@ def test_set_status_of_the_activity_one_occurrence_or_the_following(w: World) ->
         "succeeded",
         "kickoff",
     )
-    series = w.s.calendar.schedule(
+    series = w.s.calendar.create(
         "Review", start=at(1, 10), end=at(1, 11), recurrence="FREQ=WEEKLY;COUNT=4"
     ).activity.id
-    w.s.calendar.set_status(series, "done", occurrence=at(1, 10))
-    tail = w.s.calendar.set_status(series, "postponed", occurrence=at(15, 10), following=True)
+    w.s.calendar.change_status(series, "done", occurrence=at(1, 10))
+    tail = w.s.calendar.change_status(series, "postponed", occurrence=at(15, 10), following=True)
     statuses = [
         e.status_id
-        for d in w.s.calendar.month(2026, 3).days
+        for d in w.s.calendar.month(w.s.user_id, 2026, 3).days
         for e in d.entries
         if isinstance(e, Occurrence) and e.activity.title == "Review"
     ]
     assert statuses == ["done", "scheduled", "postponed", "postponed"]
     assert tail.id != series
     with pytest.raises(ValidationError, match="'nope' is not an activity status"):
-        w.s.calendar.set_status(series, "nope")
+        w.s.calendar.change_status(series, "nope")
 
 
 def test_cancel_a_whole_activity_one_occurrence_or_the_rest_of_a_series(w: World) -> None:
     single = meeting(w.s)
     assert w.s.calendar.cancel(single).status_id == "cancelled"
     assert w.s.calendar.day([w.s.user_id], date(2026, 3, 2)).columns[0].entries == ()
-    series = w.s.calendar.schedule(
+    series = w.s.calendar.create(
         "Review", start=at(1, 10), end=at(1, 11), recurrence="FREQ=WEEKLY"
     ).activity.id
     w.s.calendar.cancel(series, occurrence=at(8, 10))
     shortened = w.s.calendar.cancel(series, occurrence=at(22, 10), following=True)
     assert shortened.recurrence is not None
     assert shortened.recurrence.rule == "FREQ=WEEKLY;UNTIL=20260322T075959Z"
-    starts = [e.start for d in w.s.calendar.month(2026, 3).days for e in d.entries]
+    starts = [e.start for d in w.s.calendar.month(w.s.user_id, 2026, 3).days for e in d.entries]
     assert starts == [at(1, 10), at(15, 10)]
     events = [e for e in w.events() if isinstance(e, ActivityCancelled)]
     assert [(e.status_id, e.following) for e in events] == [
@@ -525,10 +525,10 @@ def test_cancel_a_whole_activity_one_occurrence_or_the_rest_of_a_series(w: World
 
 def test_a_user_without_see_others_calendars_schedules_only_for_themselves(w: World) -> None:
     with pytest.raises(Forbidden, match="see_others_calendars"):
-        w.avi.calendar.schedule(
+        w.avi.calendar.create(
             "For Dana", start=at(2, 10), end=at(2, 11), responsible_user_id=w.s.user_id
         )
-    mine = w.avi.calendar.schedule(
+    mine = w.avi.calendar.create(
         "With Dana", start=at(2, 10), end=at(2, 11), user_ids=[w.s.user_id]
     ).activity
     assert mine.responsible_user_id == w.avi.user_id
@@ -542,7 +542,7 @@ def test_what_a_user_may_not_see_they_may_not_change_or_even_find(w: World) -> N
         lambda: w.avi.calendar.get(danas),
         lambda: w.avi.calendar.update(danas, title="Mine now"),
         lambda: w.avi.calendar.reschedule(danas, at(3, 10)),
-        lambda: w.avi.calendar.set_status(danas, "done"),
+        lambda: w.avi.calendar.change_status(danas, "done"),
         lambda: w.avi.calendar.cancel(danas),
         lambda: w.avi.calendar.export_ics(activity_id=danas),
     ):
@@ -557,7 +557,7 @@ def test_a_private_activity_is_for_its_participants_only(w: World) -> None:
     with pytest.raises(NotFound):
         w.maya.calendar.get(secret)
     with pytest.raises(Forbidden):
-        w.maya.calendar.schedule(
+        w.maya.calendar.create(
             "Private for Avi",
             start=at(2, 12),
             end=at(2, 13),
@@ -568,7 +568,7 @@ def test_a_private_activity_is_for_its_participants_only(w: World) -> None:
 
 def test_a_team_setting_limits_others_calendars_to_groups(w: World) -> None:
     avis = meeting(w.avi, "Avi's")
-    w.s.calendar.configure(CalendarSettings(shared_calendars="team"))
+    w.s.calendar.set_settings(CalendarSettings(shared_calendars="team"))
     with pytest.raises(NotFound):
         w.maya.calendar.get(avis)
     w.s.users.create_group("North", [w.maya.user_id, w.avi.user_id])
@@ -598,7 +598,7 @@ def test_every_change_records_one_event_and_a_failed_one_none(w: World) -> None:
     activity_id = meeting(w.s)
     w.s.calendar.update(activity_id, notes="n")
     w.s.calendar.reschedule(activity_id, at(3, 10))
-    w.s.calendar.set_status(activity_id, "done")
+    w.s.calendar.change_status(activity_id, "done")
     w.s.calendar.cancel(activity_id)
     assert [type(e) for e in w.events()] == [
         ActivityScheduled,
@@ -612,3 +612,18 @@ def test_every_change_records_one_event_and_a_failed_one_none(w: World) -> None:
     with pytest.raises(NotFound):
         w.s.calendar.update("activity-999", title="x")
     assert w.events() == []
+
+
+def test_a_refused_clash_names_users_by_name_and_hides_what_the_user_may_not_see(
+    w: World,
+) -> None:
+    w.s.calendar.set_settings(CalendarSettings(conflicts=ConflictPolicy.REJECT))
+    meeting(w.maya, "Maya's secret plan")
+    with pytest.raises(ScheduleConflict) as err:
+        meeting(w.avi, "Clash", user_ids=[w.maya.user_id])
+    (problem,) = err.value.problems
+    assert problem.startswith("user 'Maya': the occurrence at")
+    assert "overlaps a busy block" in problem
+    assert "secret" not in str(err.value)
+    assert w.maya.user_id not in str(err.value)
+    assert [c.user_id for c in err.value.conflicts] == [w.maya.user_id]

@@ -51,7 +51,7 @@ def schedule(**kw: object) -> Call:
     def call(w: World) -> object:
         args: dict[str, object] = {"start": START, "end": END}
         args.update({k: (v(w) if callable(v) else v) for k, v in kw.items()})
-        return w.s.calendar.schedule("Meeting", **args)  # type: ignore[arg-type]
+        return w.s.calendar.create("Meeting", **args)  # type: ignore[arg-type]
 
     return call
 
@@ -109,7 +109,7 @@ VALIDATION: dict[str, tuple[Call, list[str]]] = {
     ),
     "a naive occurrence": (
         lambda w: w.s.calendar.update(
-            w.s.calendar.schedule("S", start=START, end=END, recurrence="FREQ=DAILY").activity.id,
+            w.s.calendar.create("S", start=START, end=END, recurrence="FREQ=DAILY").activity.id,
             title="x",
             occurrence=datetime(2026, 3, 3, 10),
         ),

@@ -11,13 +11,12 @@ import attrs
 import pytest
 
 from leadcore import Leadcore
-from leadcore.calendar import IcalUnavailable, Occurrence, Recurrence
+from leadcore.calendar import CalendarSettings, IcalUnavailable, Occurrence, Recurrence
 from leadcore.clock import ManualClock
 from leadcore.core import Session
 from leadcore.errors import LeadcoreError, NotFound, ValidationError
 from leadcore.events import ActivityScheduled, ActivityUpdated
 from leadcore.ids import SequentialIds
-from leadcore.services.calendar import CalendarSettings
 
 icalendar: Any = pytest.importorskip("icalendar")
 recurring_ical_events: Any = pytest.importorskip("recurring_ical_events")
@@ -57,7 +56,7 @@ def events_of(text: str) -> list[Any]:
 
 
 def test_a_users_calendar_exports_with_organizer_attendees_and_recurrence(w: World) -> None:
-    series = w.s.calendar.schedule(
+    series = w.s.calendar.create(
         "Weekly review",
         start=at(1, 10),
         end=at(1, 11),
@@ -81,7 +80,7 @@ def test_a_users_calendar_exports_with_organizer_attendees_and_recurrence(w: Wor
 
 
 def test_what_the_exporter_may_not_see_is_exported_as_busy_time_only(w: World) -> None:
-    w.s.calendar.schedule("Board meeting", start=at(2, 9), end=at(2, 10), notes="Layoffs")
+    w.s.calendar.create("Board meeting", start=at(2, 9), end=at(2, 10), notes="Layoffs")
     text = w.avi.calendar.export_ics(user_id=w.s.user_id)
     (event,) = events_of(text)
     assert str(event["SUMMARY"]) == "Busy"
@@ -91,8 +90,8 @@ def test_what_the_exporter_may_not_see_is_exported_as_busy_time_only(w: World) -
 
 
 def test_a_client_timeline_or_one_activity_exports_alone(w: World) -> None:
-    linked = w.s.calendar.schedule("Linked", start=at(2, 9), end=at(2, 10), client=w.lead_id)
-    w.s.calendar.schedule("Not linked", start=at(2, 11), end=at(2, 12))
+    linked = w.s.calendar.create("Linked", start=at(2, 9), end=at(2, 10), client=w.lead_id)
+    w.s.calendar.create("Not linked", start=at(2, 11), end=at(2, 12))
     assert [str(e["SUMMARY"]) for e in events_of(w.s.calendar.export_ics(client=w.lead_id))] == [
         "Linked"
     ]
@@ -106,7 +105,7 @@ def test_a_client_timeline_or_one_activity_exports_alone(w: World) -> None:
 
 def test_the_export_expands_to_the_same_occurrences_as_the_month_view(w: World) -> None:
     # Israel moves its clocks on 27 March: the series keeps 09:00 local time.
-    w.s.calendar.schedule(
+    w.s.calendar.create(
         "DST crossing",
         start=at(20, 9),
         end=at(20, 9, 30),
@@ -114,7 +113,7 @@ def test_the_export_expands_to_the_same_occurrences_as_the_month_view(w: World) 
     )
     mine = [
         e.starts_at
-        for d in w.s.calendar.month(2026, 3).days
+        for d in w.s.calendar.month(w.s.user_id, 2026, 3).days
         for e in d.entries
         if isinstance(e, Occurrence)
     ]
@@ -128,7 +127,7 @@ def test_the_export_expands_to_the_same_occurrences_as_the_month_view(w: World) 
 
 
 def test_importing_an_export_gives_the_same_activities_back(w: World) -> None:
-    w.s.calendar.schedule(
+    w.s.calendar.create(
         "Weekly",
         start=at(1, 10),
         end=at(1, 11),
@@ -137,9 +136,7 @@ def test_importing_an_export_gives_the_same_activities_back(w: World) -> None:
         recurrence=Recurrence("FREQ=WEEKLY;COUNT=5", exdates=[at(8, 10)]),
         reminders=[timedelta(minutes=10)],
     )
-    w.s.calendar.schedule(
-        "Offsite", start=date(2026, 3, 3), end=date(2026, 3, 5), privacy="private"
-    )
+    w.s.calendar.create("Offsite", start=date(2026, 3, 3), end=date(2026, 3, 5), privacy="private")
     before = w.s.calendar.search().items
     result = w.s.calendar.import_ics(w.s.calendar.export_ics())
     assert result.problems == ()
@@ -150,7 +147,7 @@ def test_importing_an_export_gives_the_same_activities_back(w: World) -> None:
 
 
 def test_an_edited_export_updates_the_activity(w: World) -> None:
-    a = w.s.calendar.schedule("Call", start=at(2, 9), end=at(2, 10)).activity
+    a = w.s.calendar.create("Call", start=at(2, 9), end=at(2, 10)).activity
     text = w.s.calendar.export_ics().replace("SUMMARY:Call", "SUMMARY:Call Yossi")
     mark = w.core.events.read(w.org)[-1].position
     result = w.s.calendar.import_ics(text)
@@ -196,7 +193,7 @@ def test_import_takes_what_real_clients_send_and_reports_what_it_cannot(w: World
     assert created.status_id == "scheduled"
     starts = [
         e.start
-        for d in w.s.calendar.month(2026, 3, user_ids=[w.avi.user_id]).days
+        for d in w.s.calendar.month([w.avi.user_id], 2026, 3).days
         for e in d.entries
         if isinstance(e, Occurrence)
     ]
@@ -211,11 +208,11 @@ def test_import_takes_what_real_clients_send_and_reports_what_it_cannot(w: World
 
 
 def test_imported_events_are_checked_like_scheduled_ones(w: World) -> None:
-    w.s.calendar.schedule("Busy", start=at(2, 9), end=at(2, 10), responsible_user_id=w.avi.user_id)
+    w.s.calendar.create("Busy", start=at(2, 9), end=at(2, 10), responsible_user_id=w.avi.user_id)
     warned = w.s.calendar.import_ics(FOREIGN.replace("UID:0400", "UID:a0400"))
     assert [c.user_id for c in warned.conflicts] == [w.avi.user_id]
     assert len(warned.created) == 1
-    w.s.calendar.configure(CalendarSettings(conflicts="reject"))
+    w.s.calendar.set_settings(CalendarSettings(conflicts="reject"))
     rejected = w.s.calendar.import_ics(FOREIGN.replace("UID:0400", "UID:b0400"))
     assert rejected.created == ()
     assert any("clashes" in p for p in rejected.problems)

@@ -17,12 +17,12 @@ from leadcore.calendar import (
     Activity,
     ActivityStatus,
     ActivityType,
+    CalendarSettings,
     ClientRef,
     OccurrenceOverride,
     Recurrence,
 )
 from leadcore.errors import ConflictError, NotFound
-from leadcore.services.calendar import CalendarSettings
 from leadcore.storage._calendar_ports import activity_span
 from leadcore.storage.memory import MemoryStorage
 from leadcore.storage.protocols import Storage

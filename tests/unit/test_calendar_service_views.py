@@ -13,12 +13,11 @@ import attrs
 import pytest
 
 from leadcore import Leadcore
-from leadcore.calendar import BusyBlock, ClientRef, Occurrence, WorkingHours
+from leadcore.calendar import BusyBlock, CalendarSettings, ClientRef, Occurrence, WorkingHours
 from leadcore.clock import ManualClock
 from leadcore.core import Session
 from leadcore.errors import NotFound, ValidationError
 from leadcore.ids import SequentialIds
-from leadcore.services.calendar import CalendarSettings
 
 TZ = "Asia/Jerusalem"
 ZONE = ZoneInfo(TZ)
@@ -58,7 +57,7 @@ def titles(entries: tuple[Occurrence | BusyBlock, ...]) -> list[str]:
 
 
 def book(s: Session, title: str, start: date, end: date, **kw: object) -> str:
-    return s.calendar.schedule(title, start=start, end=end, **kw).activity.id  # type: ignore[arg-type]
+    return s.calendar.create(title, start=start, end=end, **kw).activity.id  # type: ignore[arg-type]
 
 
 # -- day, week and month ----------------------------------------------------------------------
@@ -97,33 +96,35 @@ def test_the_day_view_reads_the_day_in_the_zone_asked(w: World) -> None:
 
 
 def test_the_week_starts_on_the_organisations_first_weekday(w: World) -> None:
-    view = w.s.calendar.week(date(2026, 3, 4))
+    view = w.s.calendar.week(w.s.user_id, date(2026, 3, 4))
     assert (view.start, view.end) == (date(2026, 3, 1), date(2026, 3, 8))  # Sunday to Sunday
-    w.s.calendar.configure(CalendarSettings(first_weekday=0))
-    assert w.s.calendar.week(date(2026, 3, 4)).start == date(2026, 3, 2)
-    assert w.s.calendar.week(date(2026, 3, 4), first_weekday=5).start == date(2026, 2, 28)
+    w.s.calendar.set_settings(CalendarSettings(first_weekday=0))
+    assert w.s.calendar.week(w.s.user_id, date(2026, 3, 4)).start == date(2026, 3, 2)
+    assert w.s.calendar.week(w.s.user_id, date(2026, 3, 4), first_weekday=5).start == date(
+        2026, 2, 28
+    )
     with pytest.raises(ValidationError, match="first_weekday"):
-        w.s.calendar.week(date(2026, 3, 4), first_weekday=9)
+        w.s.calendar.week(w.s.user_id, date(2026, 3, 4), first_weekday=9)
 
 
 def test_the_month_view_of_several_users_expands_series_for_the_month_only(w: World) -> None:
     book(w.s, "Weekly", at(1, 9), at(1, 10), recurrence="FREQ=WEEKLY;BYDAY=SU,WE")
     book(w.avi, "Avi's", at(17, 9), at(17, 10))
-    march = w.maya.calendar.month(2026, 3, user_ids=[w.s.user_id, w.avi.user_id])
+    march = w.maya.calendar.month([w.s.user_id, w.avi.user_id], 2026, 3)
     assert len(march.days) == 31
     assert sum(len(d.entries) for d in march.days) == 10
     assert titles(march.day(date(2026, 3, 17)).entries) == ["Avi's"]
-    mine = w.s.calendar.month(2026, 3)
+    mine = w.s.calendar.month(w.s.user_id, 2026, 3)
     assert sum(len(d.entries) for d in mine.days) == 9
     with pytest.raises(ValidationError, match="month"):
-        w.s.calendar.month(2026, 13)
+        w.s.calendar.month(w.s.user_id, 2026, 13)
 
 
 def test_views_refuse_unknown_users_and_zones(w: World) -> None:
     with pytest.raises(NotFound, match="user 'user-99'"):
         w.s.calendar.day(["user-99"], date(2026, 3, 2))
     with pytest.raises(ValidationError, match="tz: 'Mars/Olympus' is not a known"):
-        w.s.calendar.week(date(2026, 3, 2), tz="Mars/Olympus")
+        w.s.calendar.week(w.s.user_id, date(2026, 3, 2), tz="Mars/Olympus")
 
 
 # -- client timeline --------------------------------------------------------------------------
@@ -158,9 +159,9 @@ def test_search_combines_criteria_and_pages_through_results(w: World) -> None:
         book(w.s, f"Call {i}", at(2 + i, 9), at(2 + i, 10), client=w.lead_id, type_id="kickoff")
     book(w.s, "Pipeline review", at(2, 12), at(2, 13), notes="Discuss the CALL list")
     book(w.avi, "Avi's call", at(2, 14), at(2, 15))
-    first = w.s.calendar.search(text="call", page_size=3)
+    first = w.s.calendar.search(text="call", limit=3)
     assert [a.title for a in first.items] == ["Call 0", "Pipeline review", "Avi's call"]
-    second = w.s.calendar.search(text="call", page_size=3, after=first.next_cursor)
+    second = w.s.calendar.search(text="call", limit=3, after=first.next)
     assert [a.title for a in second.items] == ["Call 1", "Call 2", "Call 3"]
     assert w.s.calendar.search(type_ids=["kickoff"], start=at(4, 0), end=at(5, 0)).items[
         0
@@ -184,8 +185,8 @@ def test_search_finds_cancelled_activities_that_views_leave_out(w: World) -> Non
 
 def test_the_report_counts_occurrences_by_type_status_and_user(w: World) -> None:
     series = book(w.s, "Weekly", at(1, 9), at(1, 10), recurrence="FREQ=WEEKLY;COUNT=4")
-    w.s.calendar.set_status(series, "done", occurrence=at(1, 9))
-    w.s.calendar.set_status(series, "succeeded", occurrence=at(8, 9))
+    w.s.calendar.change_status(series, "done", occurrence=at(1, 9))
+    w.s.calendar.change_status(series, "succeeded", occurrence=at(8, 9))
     w.s.calendar.cancel(series, occurrence=at(15, 9))
     book(w.avi, "Avi's", at(2, 9), at(2, 10), type_id="kickoff")
     report = w.s.calendar.report(date(2026, 3, 1), date(2026, 4, 1))
@@ -229,7 +230,7 @@ def test_free_slots_are_common_to_every_user_and_keep_the_buffer(w: World) -> No
 
 def test_free_slots_honour_each_users_working_hours_in_their_own_zone(w: World) -> None:
     lou = w.s.users.add("Lou", "salesperson", timezone="Europe/London")
-    w.s.calendar.configure(
+    w.s.calendar.set_settings(
         CalendarSettings(
             default_hours=[(d, time(9), time(17)) for d in range(7)],
             working_hours={w.avi.user_id: WorkingHours.weekly(TZ, start=time(8), end=time(12))},

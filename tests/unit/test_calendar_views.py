@@ -147,12 +147,12 @@ def test_client_timeline_includes_primary_additional_and_contact_links() -> None
 
 
 def test_search_filters_and_pages_with_a_cursor() -> None:
-    everything = search(ACTIVITIES, ActivityQuery(), page_size=4)
+    everything = search(ACTIVITIES, ActivityQuery(), limit=4)
     assert [a.id for a in everything.items] == ["a4", "a3", "a1", "a2"]
-    assert everything.next_cursor is not None
-    rest = search(ACTIVITIES, ActivityQuery(), page_size=4, after=everything.next_cursor)
+    assert everything.next is not None
+    rest = search(ACTIVITIES, ActivityQuery(), limit=4, after=everything.next)
     assert [a.id for a in rest.items] == ["a6", "a5"]
-    assert rest.next_cursor is None
+    assert rest.next is None
     by_user = search(ACTIVITIES, ActivityQuery(user_ids="avi"))
     assert [a.id for a in by_user.items] == ["a1", "a2", "a5"]
     by_text = search(ACTIVITIES, ActivityQuery(text="EXPO"))

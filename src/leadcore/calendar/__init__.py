@@ -62,6 +62,7 @@ from leadcore.calendar._model import (
     StatusMeaning,
     When,
 )
+from leadcore.calendar._outcomes import Booking, CalendarImport, ScheduleConflict
 from leadcore.calendar._recurrence import (
     DEFAULT_LIMIT,
     Expansion,
@@ -73,6 +74,13 @@ from leadcore.calendar._reports import ActivityReport, ReportRow, report
 from leadcore.calendar._rule import parse_rule
 from leadcore.calendar._serde import register as _register_serde
 from leadcore.calendar._series import MAX_COUNT
+from leadcore.calendar._settings import (
+    DEFAULT_STATUSES,
+    DEFAULT_TYPES,
+    CalendarSettings,
+    ConflictPolicy,
+    SharedCalendars,
+)
 from leadcore.calendar._views import (
     ActivityQuery,
     CalendarDay,
@@ -94,17 +102,23 @@ _register_serde()
 
 __all__ = [
     "DEFAULT_LIMIT",
+    "DEFAULT_STATUSES",
+    "DEFAULT_TYPES",
     "MAX_COUNT",
     "Activity",
     "ActivityQuery",
     "ActivityReport",
     "ActivityStatus",
     "ActivityType",
+    "Booking",
     "BusyBlock",
     "CalendarDay",
+    "CalendarImport",
+    "CalendarSettings",
     "ClientKind",
     "ClientRef",
     "Conflict",
+    "ConflictPolicy",
     "DayColumn",
     "DayView",
     "Entry",
@@ -120,7 +134,9 @@ __all__ = [
     "Privacy",
     "Recurrence",
     "ReportRow",
+    "ScheduleConflict",
     "SearchPage",
+    "SharedCalendars",
     "Slot",
     "StatusMeaning",
     "Timeline",

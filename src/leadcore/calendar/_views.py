@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import calendar
+import warnings
 from collections.abc import Iterable, Sequence, Set
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, TypeAlias
@@ -390,8 +391,19 @@ class SearchPage:
 
     items: tuple[Activity, ...]
     """The activities of this page."""
-    next_cursor: str | None = None
-    """Pass it back for the next page; ``None`` on the last page."""
+    next: str | None = None
+    """Pass it as ``after`` for the next page; ``None`` on the last page."""
+
+    @property
+    def next_cursor(self) -> str | None:
+        """Deprecated alias of :attr:`next` (one release)."""
+        warnings.warn(
+            "SearchPage.next_cursor is renamed SearchPage.next; "
+            "the old name will be removed in the next release",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self.next
 
 
 def _position(activity: Activity) -> tuple[datetime, str]:
@@ -423,18 +435,27 @@ def search(
     query: ActivityQuery,
     *,
     visible: Visibility = None,
-    page_size: int = 50,
+    limit: int = 50,
     after: str | None = None,
+    page_size: int | None = None,
 ) -> SearchPage:
     """Activities the viewer may see that match ``query``, by start then id, one page at a time.
 
-    Pass the previous page's ``next_cursor`` as ``after`` for the next page;
-    keyset pagination keeps pages stable while activities are added.
+    ``limit`` activities a page (1 to 1000). Pass the previous page's
+    :attr:`~SearchPage.next` as ``after`` for the next page; keyset
+    pagination keeps pages stable while activities are added.
+    ``page_size`` is the deprecated name of ``limit`` (one release).
     """
-    if not isinstance(page_size, int) or not 1 <= page_size <= 1000:
-        raise ValidationError(
-            "the search is invalid", [f"page_size: {page_size!r} is not 1 to 1000"]
+    if page_size is not None:
+        warnings.warn(
+            "search(page_size=...) is renamed search(limit=...); "
+            "the old name will be removed in the next release",
+            DeprecationWarning,
+            stacklevel=2,
         )
+        limit = page_size
+    if not isinstance(limit, int) or not 1 <= limit <= 1000:
+        raise ValidationError("the search is invalid", [f"limit: {limit!r} is not 1 to 1000"])
     if query.start is not None and query.end is not None:
         if isinstance(query.start, datetime) != isinstance(query.end, datetime):
             raise ValidationError(
@@ -461,7 +482,7 @@ def search(
     for position, activity in hits:
         if not query.matches(activity):
             continue
-        if len(page) == page_size:
+        if len(page) == limit:
             more = True
             break
         page.append(activity)

@@ -23,7 +23,7 @@ from leadcore.calendar._series import Key, key_of
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
-    from leadcore.services.calendar import CalendarSettings
+    from leadcore.calendar import CalendarSettings
 
 __all__ = ["ActivitySpan", "CalendarRepository", "activity_span", "duplicate_uid"]
 

@@ -20,7 +20,7 @@ from leadcore.storage._calendar_ports import ActivitySpan, activity_span, duplic
 from leadcore.storage._memory_tx import Repo
 
 if TYPE_CHECKING:
-    from leadcore.services.calendar import CalendarSettings
+    from leadcore.calendar import CalendarSettings
 
 __all__ = ["MemoryCalendar"]
 

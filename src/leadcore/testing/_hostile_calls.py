@@ -100,7 +100,7 @@ def build_world(core: Leadcore) -> HostileWorld:
     partnership = s.partners.list()[0]
     other = s.leads.create("Eli", phones=["050-555-9999"])
     delivery = s.leads.forward(other.id, partner.id)
-    booking = s.calendar.schedule(
+    booking = s.calendar.create(
         "Meeting", start=START + _HOUR, end=START + 2 * _HOUR, client=lead.id
     )
     return HostileWorld(
@@ -156,8 +156,8 @@ def _wf(name: object) -> dict[str, Any]:
 _DAY = date(2026, 3, 2)
 
 
-def _schedule(w: HostileWorld, title: str = "Call", **options: Any) -> object:
-    return w.session.calendar.schedule(
+def _create(w: HostileWorld, title: str = "Call", **options: Any) -> object:
+    return w.session.calendar.create(
         title, start=START + 3 * _HOUR, end=START + 4 * _HOUR, **options
     )
 
@@ -350,34 +350,34 @@ ENTRY_POINTS: tuple[EntryPoint, ...] = (
         "calendar.save_type(id)", lambda w, v: w.session.calendar.save_type(ActivityType(v, "Demo"))
     ),
     _id("calendar.remove_type(type_id)", lambda w, v: w.session.calendar.remove_type(v)),
-    _text("calendar.schedule(title)", lambda w, v: _schedule(w, v)),
-    _text("calendar.schedule(notes)", lambda w, v: _schedule(w, notes=v)),
+    _text("calendar.create(title)", lambda w, v: _create(w, v)),
+    _text("calendar.create(notes)", lambda w, v: _create(w, notes=v)),
     _text(
-        "calendar.schedule(location)",
-        lambda w, v: _schedule(w, location=v),
+        "calendar.create(location)",
+        lambda w, v: _create(w, location=v),
     ),
-    _text("calendar.schedule(tz)", lambda w, v: _schedule(w, tz=v)),
+    _text("calendar.create(tz)", lambda w, v: _create(w, tz=v)),
     _text(
-        "calendar.schedule(client)",
-        lambda w, v: _schedule(w, client=v),
+        "calendar.create(client)",
+        lambda w, v: _create(w, client=v),
     ),
     _id(
-        "calendar.schedule(responsible_user_id)",
-        lambda w, v: _schedule(w, responsible_user_id=v),
+        "calendar.create(responsible_user_id)",
+        lambda w, v: _create(w, responsible_user_id=v),
     ),
     _text(
-        "calendar.schedule(recurrence)",
-        lambda w, v: _schedule(w, recurrence=v),
+        "calendar.create(recurrence)",
+        lambda w, v: _create(w, recurrence=v),
     ),
     _id("calendar.get(activity_id)", lambda w, v: w.session.calendar.get(v)),
     _text("calendar.update(title)", lambda w, v: w.session.calendar.update(w.activity_id, title=v)),
     _id(
-        "calendar.set_status(status_id)",
-        lambda w, v: w.session.calendar.set_status(w.activity_id, v),
+        "calendar.change_status(status_id)",
+        lambda w, v: w.session.calendar.change_status(w.activity_id, v),
     ),
     _id("calendar.cancel(activity_id)", lambda w, v: w.session.calendar.cancel(v)),
     _id("calendar.day(user_ids)", lambda w, v: w.session.calendar.day([v], _DAY)),
-    _text("calendar.week(tz)", lambda w, v: w.session.calendar.week(_DAY, tz=v)),
+    _text("calendar.week(tz)", lambda w, v: w.session.calendar.week(w.session.user_id, _DAY, tz=v)),
     _text("calendar.client_timeline(client)", lambda w, v: w.session.calendar.client_timeline(v)),
     _text("calendar.search(text)", lambda w, v: w.session.calendar.search(text=v)),
     _text("calendar.search(after)", lambda w, v: w.session.calendar.search(after=v)),
@@ -393,8 +393,16 @@ ENTRY_POINTS: tuple[EntryPoint, ...] = (
         ),
     ),
     # -- numbers, dates, durations and time zones (bounds in docs/limits.md)
-    EntryPoint("calendar.month(year)", "integer", lambda w, v: w.session.calendar.month(v, 3)),
-    EntryPoint("calendar.month(month)", "integer", lambda w, v: w.session.calendar.month(2026, v)),
+    EntryPoint(
+        "calendar.month(year)",
+        "integer",
+        lambda w, v: w.session.calendar.month(w.session.user_id, v, 3),
+    ),
+    EntryPoint(
+        "calendar.month(month)",
+        "integer",
+        lambda w, v: w.session.calendar.month(w.session.user_id, 2026, v),
+    ),
     EntryPoint("calendar.day(day)", "date", lambda w, v: w.session.calendar.day(w.agent_id, v)),
     EntryPoint(
         "leads.add_task(due_at)",

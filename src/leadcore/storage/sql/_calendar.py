@@ -36,11 +36,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.expression import TableClause
 
+from leadcore.calendar import CalendarSettings
 from leadcore.calendar._availability import WorkingHours
 from leadcore.calendar._model import Activity, ActivityStatus, ActivityType, ClientRef
 from leadcore.errors import ConflictError, NotFound, ValidationError
 from leadcore.serde import converter
-from leadcore.services.calendar import CalendarSettings
 from leadcore.storage._calendar_ports import ActivitySpan, activity_span, duplicate_uid
 from leadcore.storage.protocols import CalendarRepository
 from leadcore.storage.sql._calendar_schema import NEVER

@@ -11,9 +11,15 @@ from typing import TypeVar
 import attrs
 import pytest
 
-from leadcore.calendar import Activity, ActivityStatus, ActivityType, ClientRef, Recurrence
+from leadcore.calendar import (
+    Activity,
+    ActivityStatus,
+    ActivityType,
+    CalendarSettings,
+    ClientRef,
+    Recurrence,
+)
 from leadcore.errors import ConflictError, NotFound
-from leadcore.services.calendar import CalendarSettings
 from leadcore.storage.protocols import Storage
 from leadcore.testing.conformance._base import StorageFixtures, require_capability
 from leadcore.testing.conformance._records import Records

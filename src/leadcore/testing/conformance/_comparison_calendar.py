@@ -179,7 +179,7 @@ class SameCalendarAsMemory(RuleBasedStateMachine):
         extra = [self.clients[i] for i in more if client != i]
         booked = self.both(
             who,
-            lambda s: s.calendar.schedule(
+            lambda s: s.calendar.create(
                 title,
                 start=start,
                 end=end,
@@ -262,7 +262,7 @@ class SameCalendarAsMemory(RuleBasedStateMachine):
             status = data.draw(st.sampled_from(["done", "succeeded", "postponed", "nope"]))
             self.both(
                 who,
-                lambda s: s.calendar.set_status(
+                lambda s: s.calendar.change_status(
                     activity_id, status, occurrence=occurrence, following=following
                 ),
             )
@@ -294,33 +294,27 @@ class SameCalendarAsMemory(RuleBasedStateMachine):
         when = date(2026, 3, 1) + timedelta(days=day)
         ids = [self.users[i] for i in users]
         self.both(who, lambda s: s.calendar.day(ids, when, tz=tz))
-        self.both(who, lambda s: s.calendar.week(when, user_ids=ids, tz=tz))
-        self.both(who, lambda s: s.calendar.month(when.year, when.month, user_ids=ids, tz=tz))
+        self.both(who, lambda s: s.calendar.week(ids, when, tz=tz))
+        self.both(who, lambda s: s.calendar.month(ids, when.year, when.month, tz=tz))
 
     @rule(
         who=st.integers(0, 2),
         client=st.integers(0, 2),
         text=st.sampled_from(TEXTS),
         by_user=st.sampled_from([None, 0, 1, 2]),
-        page_size=st.integers(1, 4),
+        limit=st.integers(1, 4),
     )
-    def lookups(
-        self, who: int, client: int, text: str, by_user: int | None, page_size: int
-    ) -> None:
+    def lookups(self, who: int, client: int, text: str, by_user: int | None, limit: int) -> None:
         """Client timelines, search pages and reports."""
         ref = ClientRef.parse(self.clients[client])
         self.both(who, lambda s: s.calendar.client_timeline(ref))
         users = [] if by_user is None else [self.users[by_user]]
-        page = self.both(
-            who, lambda s: s.calendar.search(text=text, user_ids=users, page_size=page_size)
-        )
-        if page is not None and page.next_cursor is not None:
-            cursor = page.next_cursor
+        page = self.both(who, lambda s: s.calendar.search(text=text, user_ids=users, limit=limit))
+        if page is not None and page.next is not None:
+            cursor = page.next
             self.both(
                 who,
-                lambda s: s.calendar.search(
-                    text=text, user_ids=users, page_size=page_size, after=cursor
-                ),
+                lambda s: s.calendar.search(text=text, user_ids=users, limit=limit, after=cursor),
             )
         self.both(who, lambda s: s.calendar.search(clients=[ref], start=date(2026, 3, 10)))
         self.both(who, lambda s: s.calendar.report(date(2026, 3, 1), date(2026, 5, 1)))

@@ -1,0 +1,370 @@
+"""Calendar views, client timelines, search, reports and free slots (``s.calendar``)."""
+
+from __future__ import annotations
+
+import calendar as _calendar
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from leadcore._arguments import checked_arguments
+from leadcore._limits import (
+    MAX_YEAR,
+    MIN_YEAR,
+    duration_problem,
+    load_zone,
+    shown,
+    whole_problem,
+)
+from leadcore._text import MAX_SEARCH_TEXT, checks_text, text_limits
+from leadcore.calendar._availability import (
+    Slot,
+    WorkingHours,
+    busy_intervals,
+)
+from leadcore.calendar._availability import free_slots as find_free_slots
+from leadcore.calendar._instants import utc
+from leadcore.calendar._model import (
+    Activity,
+    When,
+)
+from leadcore.calendar._reports import ActivityReport
+from leadcore.calendar._reports import report as build_report
+from leadcore.calendar._views import (
+    ActivityQuery,
+    DayView,
+    PeriodView,
+    SearchPage,
+    Timeline,
+    client_timeline,
+    day_view,
+    month_view,
+    week_view,
+)
+from leadcore.calendar._views import search as run_search
+from leadcore.errors import ValidationError
+from leadcore.services._shared import Writer
+from leadcore.services.calendar._base import (
+    ClientInput,
+    _aware_problem,
+    _CalendarBase,
+    _Catalogue,
+    _day_problem,
+)
+
+# The default window of a client's timeline, either side of now.
+_TIMELINE_REACH = timedelta(days=366)
+# Dates given as search or report bounds are days of some zone: widen the stored query.
+_DAY_MARGIN = timedelta(days=2)
+
+
+@checks_text
+@checked_arguments
+class _Views(_CalendarBase):
+    """Day, week and month views, timelines, search, reports and free slots."""
+
+    def _view_zone(self, w: Writer, tz: str | None) -> tuple[str, ZoneInfo]:
+        name = tz or self._home_tz(w)
+        zone, problem = load_zone(name)
+        if zone is None:
+            raise ValidationError("the view is invalid", [f"tz: {problem}"])
+        return name, zone
+
+    @staticmethod
+    def _shown(
+        w: Writer, cat: _Catalogue, start: datetime, end: datetime, users: Collection[str]
+    ) -> list[Activity]:
+        """The activities a calendar view shows: all but the cancelled ones.
+
+        Cancelled occurrences are left out of views too; search and reports still find both.
+        """
+        cancelled = cat.cancelled_ids
+        return [
+            a
+            for a in w.uow.calendar.activities_between(w.org, start, end, user_ids=users)
+            if a.status_id not in cancelled
+        ]
+
+    def day(self, user_ids: Sequence[str] | str, day: date, *, tz: str | None = None) -> DayView:
+        """Several users' calendars side by side for ``day``, one column per user.
+
+        ``tz`` defaults to the acting user's zone (else the organisation's).
+        What the acting user may not see comes back as busy blocks.
+        """
+        problem = _day_problem("day", day)
+        if problem is not None:
+            raise ValidationError("the view is invalid", [problem])
+        with self._work() as w:
+            cat = self._catalogue(w.uow, w.org)
+            users = self._users(w, user_ids)
+            name, zone = self._view_zone(w, tz)
+            lo = datetime.combine(day, time(), tzinfo=zone)
+            hi = datetime.combine(day + timedelta(days=1), time(), tzinfo=zone)
+            activities = self._shown(w, cat, lo, hi, users)
+            return day_view(activities, users, day, name, visible=self._rule(w, cat.settings))
+
+    def week(
+        self,
+        user_ids: Sequence[str] | str,
+        day: date,
+        *,
+        tz: str | None = None,
+        first_weekday: int | None = None,
+    ) -> PeriodView:
+        """The week containing ``day`` in the calendars of ``user_ids``.
+
+        Weeks start on ``first_weekday`` (default: the organisation's setting).
+        The old order ``week(day, user_ids=...)`` (users defaulting to the
+        acting user) still works for one release, with a ``DeprecationWarning``.
+        """
+        problem = _day_problem("day", day)
+        if problem is not None:
+            raise ValidationError("the view is invalid", [problem])
+        with self._work() as w:
+            cat = self._catalogue(w.uow, w.org)
+            users = self._users(w, user_ids)
+            name, zone = self._view_zone(w, tz)
+            weekday = cat.settings.first_weekday if first_weekday is None else first_weekday
+            if not isinstance(weekday, int) or not 0 <= weekday <= 6:
+                raise ValidationError(
+                    "the view is invalid", [f"first_weekday: {shown(weekday)} is not 0 to 6"]
+                )
+            first = day - timedelta(days=(day.weekday() - weekday) % 7)
+            lo = datetime.combine(first, time(), tzinfo=zone)
+            hi = datetime.combine(first + timedelta(days=7), time(), tzinfo=zone)
+            return week_view(
+                self._shown(w, cat, lo, hi, users),
+                users,
+                day,
+                name,
+                first_weekday=weekday,
+                visible=self._rule(w, cat.settings),
+            )
+
+    def month(
+        self,
+        user_ids: Sequence[str] | str,
+        year: int,
+        month: int,
+        *,
+        tz: str | None = None,
+    ) -> PeriodView:
+        """Every day of ``month`` of ``year`` in the calendars of ``user_ids``.
+
+        The old order ``month(year, month, user_ids=...)`` (users defaulting
+        to the acting user) still works for one release, with a
+        ``DeprecationWarning``.
+        """
+        problems = [
+            p
+            for p in (
+                whole_problem(year, "year", minimum=MIN_YEAR, maximum=MAX_YEAR, unit="years"),
+                whole_problem(month, "month", minimum=1, maximum=12, unit="months"),
+            )
+            if p
+        ]
+        if problems:
+            raise ValidationError("the view is invalid", problems)
+        with self._work() as w:
+            cat = self._catalogue(w.uow, w.org)
+            users = self._users(w, user_ids)
+            name, zone = self._view_zone(w, tz)
+            days = _calendar.monthrange(year, month)[1]
+            first = date(year, month, 1)
+            lo = datetime.combine(first, time(), tzinfo=zone)
+            hi = datetime.combine(first + timedelta(days=days), time(), tzinfo=zone)
+            return month_view(
+                self._shown(w, cat, lo, hi, users),
+                users,
+                year,
+                month,
+                name,
+                visible=self._rule(w, cat.settings),
+            )
+
+    def client_timeline(
+        self,
+        client: ClientInput,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> Timeline:
+        """The occurrences linked to a client (primary, additional, or its contact) in a window.
+
+        The window defaults to a year either side of now. ``client`` is a
+        lead, contact or account of the organisation (``NotFound`` otherwise).
+        """
+        with self._work() as w:
+            cat = self._catalogue(w.uow, w.org)
+            ref = self._client(w, client, "client")
+            lo = start if start is not None else w.now - _TIMELINE_REACH
+            hi = end if end is not None else w.now + _TIMELINE_REACH
+            problems = [p for p in (_aware_problem("start", lo), _aware_problem("end", hi)) if p]
+            if problems:
+                raise ValidationError("the timeline is invalid", problems)
+            cancelled = cat.cancelled_ids
+            activities = [
+                a
+                for a in w.uow.calendar.activities_between(w.org, lo, hi, clients=[ref])
+                if a.status_id not in cancelled
+            ]
+            return client_timeline(activities, ref, lo, hi, visible=self._rule(w, cat.settings))
+
+    @staticmethod
+    def _bounds(start: When | None, end: When | None) -> tuple[datetime | None, datetime | None]:
+        """Instants for the stored query; dates widened, as their zone is not known yet."""
+
+        def at(value: When | None, sign: int) -> datetime | None:
+            if value is None:
+                return None
+            if isinstance(value, datetime):
+                if value.tzinfo is None or value.utcoffset() is None:
+                    raise ValidationError(
+                        "the range is invalid", [f"{value.isoformat()}: give an aware datetime"]
+                    )
+                return value
+            return datetime.combine(value, time(), tzinfo=UTC) + sign * _DAY_MARGIN
+
+        problems = [
+            p
+            for name, value in (("start", start), ("end", end))
+            if value is not None and (p := _day_problem(name, value)) is not None
+        ]
+        if problems:
+            raise ValidationError("the range is invalid", problems)
+        return at(start, -1), at(end, 1)
+
+    @text_limits(text=MAX_SEARCH_TEXT)
+    def search(
+        self,
+        *,
+        text: str = "",
+        type_ids: Iterable[str] = (),
+        status_ids: Iterable[str] = (),
+        user_ids: Iterable[str] = (),
+        clients: Iterable[ClientInput] = (),
+        start: When | None = None,
+        end: When | None = None,
+        limit: int = 50,
+        after: str | None = None,
+    ) -> SearchPage:
+        """Activities the user may see matching every criterion given, by start, a page at a time.
+
+        ``start``/``end`` keep activities with an occurrence in the range;
+        ``text`` matches title, notes and location. A page holds up to
+        ``limit`` activities (1 to 1000); pass its :attr:`~leadcore.calendar.SearchPage.next`
+        as ``after`` for the next page. ``page_size=`` is the old name of
+        ``limit=`` (one release, with a ``DeprecationWarning``).
+        """
+        with self._work() as w:
+            cat = self._catalogue(w.uow, w.org)
+            users = self._users(w, user_ids) if user_ids else []
+            refs = [self._client(w, c, f"clients[{i}]") for i, c in enumerate(clients)]
+            lo, hi = self._bounds(start, end)
+            activities = w.uow.calendar.activities_between(
+                w.org, lo, hi, user_ids=users or None, clients=refs or None
+            )
+            query = ActivityQuery(
+                type_ids=list(type_ids),
+                status_ids=list(status_ids),
+                user_ids=users,
+                clients=refs,
+                start=start,
+                end=end,
+                text=text,
+            )
+            return run_search(
+                activities,
+                query,
+                visible=self._rule(w, cat.settings),
+                limit=limit,
+                after=after,
+            )
+
+    def report(
+        self,
+        start: When,
+        end: When,
+        *,
+        user_ids: Iterable[str] | None = None,
+        by: Literal["responsible", "participant"] = "responsible",
+    ) -> ActivityReport:
+        """Occurrences starting in ``[start, end)`` by type x status x user, with rates.
+
+        Only activities the user may see in detail count; ``user_ids``
+        limits it to activities those users take part in.
+        """
+        with self._work() as w:
+            cat = self._catalogue(w.uow, w.org)
+            users = self._users(w, user_ids) if user_ids is not None else None
+            lo, hi = self._bounds(start, end)
+            activities = w.uow.calendar.activities_between(w.org, lo, hi, user_ids=users)
+            return build_report(
+                activities,
+                cat.statuses,
+                start,
+                end,
+                visible=self._rule(w, cat.settings),
+                by=by,
+            )
+
+    def free_slots(
+        self,
+        user_ids: Sequence[str] | str,
+        duration: timedelta,
+        window: tuple[datetime, datetime],
+        *,
+        buffer: timedelta = timedelta(0),
+        step: timedelta = timedelta(minutes=15),
+        limit: int | None = None,
+        working_hours: bool = True,
+    ) -> tuple[Slot, ...]:
+        """Slots of ``duration`` in ``window`` when every user is free.
+
+        Each user's working hours (their own, else the organisation's default
+        hours in their own zone) limit the slots unless ``working_hours`` is
+        false; ``buffer`` keeps slots that far from every busy time. Only
+        times are used: free/busy is not a detail.
+        """
+        if not (isinstance(window, tuple) and len(window) == 2):
+            raise ValidationError(
+                "the free-slot search is invalid",
+                [f"window: must be a (start, end) pair of aware datetimes, got {window!r}"],
+            )
+        start, end = window
+        problems = [p for p in (_aware_problem("start", start), _aware_problem("end", end)) if p]
+        if not isinstance(buffer, timedelta) or buffer < timedelta(0):
+            problems.append(f"buffer: must be a timedelta of zero or more, got {shown(buffer)}")
+        problems.extend(
+            p
+            for name, value in (("duration", duration), ("buffer", buffer), ("step", step))
+            if (p := duration_problem(value, name)) is not None
+        )
+        if problems:
+            raise ValidationError("the free-slot search is invalid", problems)
+        with self._work() as w:
+            cat = self._catalogue(w.uow, w.org)
+            users = [self._user(w, u) for u in self._users(w, user_ids)]
+            ids = [u.id for u in users]
+            lo, hi = utc(start) - buffer, utc(end) + buffer
+            busy: Mapping[str, Iterable[tuple[datetime, datetime]]] = dict.fromkeys(ids, ())
+            if hi > lo:  # otherwise free_slots below names every problem of the input
+                activities = self._shown(w, cat, lo, hi, ids)
+                busy = busy_intervals(activities, ids, lo, hi, ignore_status_ids=cat.cancelled_ids)
+            hours: dict[str, WorkingHours] = {}
+            if working_hours:
+                for user in users:
+                    own = cat.settings.hours_for(user.id, self._home_tz(w, user))
+                    if own is not None:
+                        hours[user.id] = own
+            return find_free_slots(
+                busy,
+                duration,
+                start,
+                end,
+                working_hours=hours,
+                buffer=buffer,
+                step=step,
+                limit=limit,
+            )
