@@ -9,11 +9,12 @@ import attrs
 
 from leadcore._arguments import checked_arguments
 from leadcore._text import checks_text
+from leadcore.dispatch._rules import ProjectRules
 from leadcore.errors import MigrationInvalid, NotFound
-from leadcore.events import StatusChanged, WorkflowPublished
-from leadcore.leads._model import HistoryKind
+from leadcore.events import WorkflowPublished
 from leadcore.leads._query import LeadQuery
 from leadcore.services._shared import LEADS, ServiceContext, Work, Writer
+from leadcore.services._status import MIGRATION, change_status
 from leadcore.storage.protocols import UnitOfWork
 from leadcore.tenancy import Permission
 from leadcore.workflow import MigrationPlan, Requirement, Workflow, WorkflowDiff
@@ -113,26 +114,27 @@ class WorkflowService:
         return frozenset(s for s, n in counts.items() if s is not None and n)
 
     def _migrate(self, w: Writer, new: Workflow, plan: MigrationPlan) -> int:
-        """Move every lead out of a removed status, each with a history entry, in ``w``."""
+        """Move every lead out of a removed status, in ``w``: the status path's migration.
+
+        Each lead goes through :func:`~leadcore.services._status.change_status`
+        with ``reason="migration"``: the same history entry and ``StatusChanged``
+        event as any move, without the checks of a user's move (the mapping is
+        the administrator's, and its targets require no note or task).
+        """
         query = LeadQuery(status_ids=frozenset(plan.moves))
         leads = w.uow.leads.query(w.org, query)
         for lead in leads:
             target = plan.target(lead.status_id)
-            w.save(lead, attrs.evolve(lead, status_id=target, workflow_version=new.version))
-            w.history(
+            assert target is not None  # the query reads only leads in a moved status
+            change_status(
+                w,
                 lead,
-                HistoryKind.MIGRATED,
-                from_status=lead.status_id,
-                to_status=target,
-                text=f"workflow version {new.version} removed {lead.status_id!r}",
-            )
-            w.emit(
-                StatusChanged,
-                lead_id=lead.id,
-                from_status=lead.status_id,
-                to_status=target,
-                workflow_version=new.version,
-                reason="migration",
+                new,
+                target,
+                note=None,
+                task=None,
+                rules=ProjectRules(),
+                reason=MIGRATION,
             )
         return len(leads)
 
