@@ -12,6 +12,7 @@ and conversion.
 from __future__ import annotations
 
 from leadcore._arguments import checked_arguments
+from leadcore._moved import renamed
 from leadcore._text import checks_text
 from leadcore.services._shared import Work, Writer
 from leadcore.services.leads._changes import LeadChanges
@@ -27,3 +28,5 @@ __all__ = ["OPPORTUNITIES", "LeadsService", "Lineage", "StatusFilter", "Work", "
 @checked_arguments
 class LeadsService(LeadSetup, LeadIntake, LeadQueries, LeadChanges, LeadConversion):
     """The lead lifecycle of the acting user's organisation (``s.leads``)."""
+
+    configure = renamed("set_settings")

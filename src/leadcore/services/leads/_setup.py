@@ -113,7 +113,7 @@ class LeadSetup(LeadsPart):
         with self._writer(None, "") as w:
             return lead_settings(w.uow, w.org)
 
-    def configure(self, settings: LeadSettings) -> LeadSettings:
+    def set_settings(self, settings: LeadSettings) -> LeadSettings:
         """Replace the intake settings (needs ``manage_workflow``)."""
         problems = settings.problems()
         if problems:
