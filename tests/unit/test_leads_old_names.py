@@ -43,3 +43,12 @@ def test_the_old_module_path_warns_and_answers_the_same_class() -> None:
     old = importlib.import_module("leadcore.leads.service")
     with pytest.warns(DeprecationWarning, match=r"leadcore\.services\.leads\.LeadsService"):
         assert old.LeadsService is LeadsService
+
+
+@pytest.mark.parametrize("name", ["Work", "Writer"])
+def test_the_unit_of_work_helper_is_no_longer_exported_but_still_answers(name: str) -> None:
+    leads = importlib.import_module("leadcore.services.leads")
+    shared = importlib.import_module("leadcore.services._shared")
+    assert name not in leads.__all__
+    with pytest.warns(DeprecationWarning, match=rf"leadcore\.services\._shared\.{name}"):
+        assert getattr(leads, name) is getattr(shared, name)

@@ -12,16 +12,21 @@ and conversion.
 from __future__ import annotations
 
 from leadcore._arguments import checked_arguments
-from leadcore._moved import renamed
+from leadcore._moved import moved_names, renamed
 from leadcore._text import checks_text
-from leadcore.services._shared import Work, Writer
 from leadcore.services.leads._changes import LeadChanges
 from leadcore.services.leads._conversion import OPPORTUNITIES, LeadConversion, Lineage
 from leadcore.services.leads._intake import LeadIntake
 from leadcore.services.leads._queries import LeadQueries, StatusFilter
 from leadcore.services.leads._setup import LeadSetup
 
-__all__ = ["OPPORTUNITIES", "LeadsService", "Lineage", "StatusFilter", "Work", "Writer"]
+__all__ = ["OPPORTUNITIES", "LeadsService", "Lineage", "StatusFilter"]
+
+# The unit-of-work helper is the service layer's own, no longer exported here.
+__getattr__ = moved_names(
+    "leadcore.services.leads",
+    {"Work": "leadcore.services._shared", "Writer": "leadcore.services._shared"},
+)
 
 
 @checks_text
