@@ -116,7 +116,7 @@ def leadcore_import(
     _, admin = core.create_organization("Bench", admin_name="Admin", default_region="IL")
     s = core.session(admin.id)
     if not window:
-        s.leads.configure(attrs.evolve(s.leads.settings(), duplicate_window=None))
+        s.leads.set_settings(attrs.evolve(s.leads.settings(), duplicate_window=None))
     # Cold: an earlier run must not have parsed these numbers already.
     _e164.cache_clear()
     step = chunk or len(rows)

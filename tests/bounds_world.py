@@ -362,7 +362,7 @@ CASES: tuple[Case, ...] = (
     ),
     Case(
         "lead settings duplicate_window 999999999 days",
-        lambda w: w.manager.leads.configure(
+        lambda w: w.manager.leads.set_settings(
             LeadSettings(duplicate_window=timedelta(days=999_999_999))
         ),
         "duplicate_window",

@@ -80,7 +80,7 @@ def build(storage: Storage, rules: ProjectRules, order: list[str]) -> World:
     core = Leadcore(storage=storage, clock=clock, ids=SequentialIds())
     _, admin = core.create_organization("Agency", admin_name="Maya")
     manager = core.session(admin.id)
-    manager.leads.configure(
+    manager.leads.set_settings(
         LeadSettings(
             custom_fields=(FieldDefinition("city", FieldType.TEXT),),
             duplicate_fields=frozenset(),

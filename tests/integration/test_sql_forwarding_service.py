@@ -219,14 +219,14 @@ def test_forwarding_and_routing_answer_as_on_memory(twins: Twins) -> None:
     # A receiver whose fields the lead does not fit: the delivery fails, then succeeds.
     t.ok(
         "agency",
-        lambda s: s.leads.configure(
+        lambda s: s.leads.set_settings(
             LeadSettings(custom_fields=(FieldDefinition("score", "integer", required=True),))
         ),
     )
     late = t.ok("supplier", lambda s: s.leads.create("Late", phones=["052-345-6709"])).id
     failed = t.ok("supplier", lambda s: s.leads.forward(late, t.org["agency"]))
     assert failed.state is DeliveryState.FAILED
-    t.ok("agency", lambda s: s.leads.configure(LeadSettings()))
+    t.ok("agency", lambda s: s.leads.set_settings(LeadSettings()))
     t.ok("supplier", lambda s: s.leads.forward(late, t.org["agency"]))
 
     # -- the agency answers -----------------------------------------------------------------

@@ -113,7 +113,7 @@ def build(rules: ProjectRules, order: list[str]) -> World:
     core = Leadcore.open(clock=clock, ids=SequentialIds())
     _, admin = core.create_organization("Agency", admin_name="Maya")
     manager = core.session(admin.id)
-    manager.leads.configure(
+    manager.leads.set_settings(
         LeadSettings(
             custom_fields=(FieldDefinition("city", FieldType.TEXT),),
             duplicate_fields=frozenset(),

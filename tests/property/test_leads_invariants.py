@@ -91,7 +91,7 @@ def make_world() -> World:
     core = Leadcore.open(clock=clock, ids=SequentialIds())
     _, admin = core.create_organization("Agency", admin_name="Dana", default_region="IL")
     s = core.session(admin.id)
-    s.leads.configure(LeadSettings(editable_when_converted=EDITABLE))
+    s.leads.set_settings(LeadSettings(editable_when_converted=EDITABLE))
     qualifier = s.users.add("Quinn", "qualifier")
     s.users.grant(qualifier.id, "see_all_leads", "convert")
     manager = s.users.add("Maya", "sales_manager")

@@ -331,7 +331,7 @@ def test_clearing_a_filter_gives_the_agent_everything_again() -> None:
 
 def test_a_filter_on_custom_fields_and_sources() -> None:
     c = call_centre()
-    c.manager.leads.configure(
+    c.manager.leads.set_settings(
         LeadSettings(custom_fields=(FieldDefinition("city", FieldType.TEXT),))
     )
     haifa_fb = c.lead("a", fields={"city": "haifa"}, channel="facebook").id
@@ -906,7 +906,7 @@ def test_a_negative_lock_window_is_refused_with_what_is_accepted() -> None:
 
 def test_filters_naming_unknown_statuses_or_fields_are_refused_with_every_problem() -> None:
     c = call_centre()
-    c.manager.leads.configure(
+    c.manager.leads.set_settings(
         LeadSettings(custom_fields=(FieldDefinition("city", FieldType.TEXT),))
     )
     bad = AgentFilter(statuses={"new", "nope"}, field_equals=[FieldEquals("budget", 3)])

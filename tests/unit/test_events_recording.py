@@ -518,8 +518,8 @@ CASES: dict[str, Case] = {
         ],
         prepare=lambda w: w.s.leads.create_project("Solar"),
     ),
-    "leads.configure": Case(
-        lambda w: w.s.leads.configure(LeadSettings(duplicate_window=None)),
+    "leads.set_settings": Case(
+        lambda w: w.s.leads.set_settings(LeadSettings(duplicate_window=None)),
         lambda w, _: [Expected(LeadSettingsChanged, {"fields": ("duplicate_window",)})],
     ),
     "leads.block_number": Case(
@@ -850,7 +850,7 @@ UNCHANGING: dict[str, Act] = {
         w.s.leads.block_number("+972523456789"),
     ),
     "unblock a number not blocked": lambda w: w.s.leads.unblock_number("052-345-6789"),
-    "configure the same settings": lambda w: w.s.leads.configure(w.s.leads.settings()),
+    "set the same settings": lambda w: w.s.leads.set_settings(w.s.leads.settings()),
 }
 
 

@@ -125,8 +125,8 @@ def test_the_receiver_gets_its_own_lead_with_no_status_linked_by_a_delivery(w: W
 def test_the_field_mapping_decides_what_the_partner_receives_and_notes_never_go(
     w: World,
 ) -> None:
-    w.s.leads.configure(LeadSettings(custom_fields=(FieldDefinition("budget", "integer"),)))
-    w.a.leads.configure(LeadSettings(custom_fields=(FieldDefinition("price", "integer"),)))
+    w.s.leads.set_settings(LeadSettings(custom_fields=(FieldDefinition("budget", "integer"),)))
+    w.a.leads.set_settings(LeadSettings(custom_fields=(FieldDefinition("price", "integer"),)))
     (link,) = w.s.partners.list()
     w.s.deliveries.set_terms(
         link.id,
@@ -393,7 +393,7 @@ def test_duplicate_detection_never_looks_into_another_organisation(w: World) -> 
 def test_a_lead_whose_data_does_not_fit_fails_without_revealing_the_receivers_fields(
     w: World,
 ) -> None:
-    w.a.leads.configure(
+    w.a.leads.set_settings(
         LeadSettings(custom_fields=(FieldDefinition("secret_score", "integer", required=True),))
     )
     lead_id, sent = w.supplier_to_agency()
@@ -404,7 +404,7 @@ def test_a_lead_whose_data_does_not_fit_fails_without_revealing_the_receivers_fi
     assert received.lead_id is None
     assert "secret_score" in (received.reason_label or "")
     assert w.a.leads.list().items == ()
-    w.a.leads.configure(LeadSettings())
+    w.a.leads.set_settings(LeadSettings())
     assert w.s.leads.forward(lead_id, w.agency.id).state is DeliveryState.DELIVERED
 
 

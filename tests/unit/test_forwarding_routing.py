@@ -210,7 +210,7 @@ def test_a_zero_cap_turns_a_target_off(w: World) -> None:
 
 
 def test_rules_are_tried_in_order_and_match_on_status_source_and_fields(w: World) -> None:
-    w.a.leads.configure(LeadSettings(custom_fields=(FieldDefinition("budget", "integer"),)))
+    w.a.leads.set_settings(LeadSettings(custom_fields=(FieldDefinition("budget", "integer"),)))
     omer, yael, ioana = w.users
     rules = [
         _to_users(

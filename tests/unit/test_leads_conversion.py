@@ -45,7 +45,7 @@ def s(core: Leadcore) -> Session:
 
 @pytest.fixture
 def lead(s: Session) -> Lead:
-    s.leads.configure(LeadSettings(custom_fields=(FieldDefinition("budget", "integer"),)))
+    s.leads.set_settings(LeadSettings(custom_fields=(FieldDefinition("budget", "integer"),)))
     lead = s.leads.create(
         "Yossi Cohen", phones=["050-555-1234"], emails=["y@example.com"], fields={"budget": 900}
     )
@@ -216,7 +216,7 @@ def test_open_tasks_of_a_converted_lead_can_still_be_completed(s: Session, lead:
 def test_the_organisation_may_keep_some_fields_editable_after_conversion(
     s: Session, lead: Lead
 ) -> None:
-    s.leads.configure(
+    s.leads.set_settings(
         LeadSettings(
             custom_fields=(FieldDefinition("budget", "integer"),),
             editable_when_converted={"phones", "budget"},

@@ -143,7 +143,7 @@ def test_a_blacklisted_duplicate_is_reported_blacklisted_and_still_linked(s: Ses
 def test_a_malformed_row_is_invalid_with_its_reason_and_writes_nothing(
     s: Session, row: object, expected: list[str]
 ) -> None:
-    s.leads.configure(LeadSettings(custom_fields=(FieldDefinition("budget", "integer"),)))
+    s.leads.set_settings(LeadSettings(custom_fields=(FieldDefinition("budget", "integer"),)))
     report = s.leads.import_many([row])
     [line] = report.rows
     assert line.outcome is ImportOutcome.INVALID
@@ -154,7 +154,7 @@ def test_a_malformed_row_is_invalid_with_its_reason_and_writes_nothing(
 
 
 def test_every_reason_of_an_invalid_row_is_given(s: Session) -> None:
-    s.leads.configure(LeadSettings(custom_fields=(FieldDefinition("budget", "integer"),)))
+    s.leads.set_settings(LeadSettings(custom_fields=(FieldDefinition("budget", "integer"),)))
     [line] = s.leads.import_many(
         [{"phone": "12", "email": "x", "budget": "lots", "colour": "red"}]
     ).rows
@@ -187,7 +187,7 @@ def test_invalid_rows_leave_no_trace_between_good_ones(s: Session) -> None:
 
 
 def test_custom_field_columns_and_a_fields_mapping_both_fill_fields(s: Session) -> None:
-    s.leads.configure(
+    s.leads.set_settings(
         LeadSettings(
             custom_fields=(FieldDefinition("budget", "integer"), FieldDefinition("city", "text"))
         )

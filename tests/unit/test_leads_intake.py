@@ -151,7 +151,7 @@ FIELDS = (
 
 
 def test_custom_fields_are_typed_by_their_definitions(s: Session) -> None:
-    s.leads.configure(LeadSettings(custom_fields=FIELDS))
+    s.leads.set_settings(LeadSettings(custom_fields=FIELDS))
     lead = s.leads.create(
         "Yossi",
         fields={
@@ -174,7 +174,7 @@ def test_custom_fields_are_typed_by_their_definitions(s: Session) -> None:
 
 
 def test_every_wrongly_typed_or_unknown_field_is_reported(s: Session) -> None:
-    s.leads.configure(LeadSettings(custom_fields=FIELDS))
+    s.leads.set_settings(LeadSettings(custom_fields=FIELDS))
     with pytest.raises(ValidationError) as err:
         s.leads.create(
             "Yossi",
@@ -200,7 +200,7 @@ def test_every_wrongly_typed_or_unknown_field_is_reported(s: Session) -> None:
 
 
 def test_a_required_field_must_be_given(s: Session) -> None:
-    s.leads.configure(
+    s.leads.set_settings(
         LeadSettings(custom_fields=(FieldDefinition("budget", "integer", required=True),))
     )
     with pytest.raises(ValidationError, match=r"lead\.fields\.budget: required"):
@@ -218,7 +218,7 @@ def test_settings_are_checked_before_they_are_stored(s: Session) -> None:
         ),
     )
     with pytest.raises(ValidationError) as err:
-        s.leads.configure(bad)
+        s.leads.set_settings(bad)
     assert len(err.value.problems) == 5
     assert s.leads.settings() == LeadSettings()
 
@@ -226,7 +226,7 @@ def test_settings_are_checked_before_they_are_stored(s: Session) -> None:
 def test_changing_settings_needs_manage_workflow(core: Leadcore, s: Session) -> None:
     agent = s.users.add("Avi", "qualifier")
     with pytest.raises(Forbidden):
-        core.session(agent.id).leads.configure(LeadSettings())
+        core.session(agent.id).leads.set_settings(LeadSettings())
 
 
 # -- duplicates ------------------------------------------------------------------------
@@ -246,7 +246,7 @@ def test_a_duplicate_is_created_flagged_and_linked_to_the_original(s: Session) -
 def test_only_leads_inside_the_look_back_window_are_duplicates(
     s: Session, clock: ManualClock
 ) -> None:
-    s.leads.configure(LeadSettings(duplicate_window=timedelta(days=7)))
+    s.leads.set_settings(LeadSettings(duplicate_window=timedelta(days=7)))
     first = s.leads.create("Yossi", phones=["050-555-1234"])
     clock.advance(timedelta(days=7))
     assert s.leads.create("Yossi", phones=["050-555-1234"]).duplicate_of == first.id
@@ -258,22 +258,22 @@ def test_only_leads_inside_the_look_back_window_are_duplicates(
 
 
 def test_without_a_window_every_earlier_lead_counts(s: Session, clock: ManualClock) -> None:
-    s.leads.configure(LeadSettings(duplicate_window=None))
+    s.leads.set_settings(LeadSettings(duplicate_window=None))
     first = s.leads.create("Yossi", emails=["y@example.com"])
     clock.advance(timedelta(days=3650))
     assert s.leads.create("Other", emails=["Y@EXAMPLE.com"]).duplicate_of == first.id
 
 
 def test_only_the_configured_fields_are_compared(s: Session) -> None:
-    s.leads.configure(LeadSettings(duplicate_fields={"email"}))
+    s.leads.set_settings(LeadSettings(duplicate_fields={"email"}))
     s.leads.create("Yossi", phones=["050-555-1234"], emails=["a@example.com"])
     assert s.leads.create("Yossi", phones=["050-555-1234"]).duplicate_of is None
-    s.leads.configure(LeadSettings(duplicate_fields={"name"}))
+    s.leads.set_settings(LeadSettings(duplicate_fields={"name"}))
     assert s.leads.create("  YOSSI ").duplicate_of is not None
 
 
 def test_match_all_needs_every_given_field_to_match(s: Session) -> None:
-    s.leads.configure(
+    s.leads.set_settings(
         LeadSettings(duplicate_fields={"phone", "email"}, duplicate_match=DuplicateMatch.ALL)
     )
     first = s.leads.create("Yossi", phones=["050-555-1234"], emails=["y@example.com"])
@@ -288,7 +288,7 @@ def test_match_all_needs_every_given_field_to_match(s: Session) -> None:
 
 
 def test_match_any_needs_one_shared_value(s: Session) -> None:
-    s.leads.configure(LeadSettings(duplicate_match="any"))
+    s.leads.set_settings(LeadSettings(duplicate_match="any"))
     first = s.leads.create("Yossi", phones=["050-555-1234"], emails=["y@example.com"])
     assert (
         s.leads.create("Dana", phones=["052-000-0000"], emails=["y@example.com"]).duplicate_of

@@ -66,8 +66,8 @@ def populate(s: Session, clock: ManualClock) -> dict[str, str]:
 
 def test_duplicates_never_match_across_organisations(a: Session, b: Session) -> None:
     original = a.leads.create("Yossi", phones=[PHONE], emails=["y@example.com"])
-    a.leads.configure(LeadSettings(duplicate_fields={"phone", "email", "name"}))
-    b.leads.configure(LeadSettings(duplicate_fields={"phone", "email", "name"}))
+    a.leads.set_settings(LeadSettings(duplicate_fields={"phone", "email", "name"}))
+    b.leads.set_settings(LeadSettings(duplicate_fields={"phone", "email", "name"}))
     twin = b.leads.create("Yossi", phones=[PHONE], emails=["y@example.com"])
     assert twin.duplicate_of is None
     report = b.leads.import_many([{"name": "Yossi", "phone": PHONE}])
@@ -77,7 +77,7 @@ def test_duplicates_never_match_across_organisations(a: Session, b: Session) -> 
 
 def test_the_do_not_call_list_and_settings_are_per_organisation(a: Session, b: Session) -> None:
     a.leads.block_number(PHONE)
-    a.leads.configure(LeadSettings(duplicate_window=None))
+    a.leads.set_settings(LeadSettings(duplicate_window=None))
     assert b.leads.blocked_numbers() == []
     assert b.leads.settings() == LeadSettings()
     assert not b.leads.create("Yossi", phones=[PHONE]).do_not_call

@@ -29,7 +29,7 @@ def s(core: Leadcore) -> Session:
 
 @pytest.fixture
 def lead(s: Session) -> Lead:
-    s.leads.configure(
+    s.leads.set_settings(
         LeadSettings(
             custom_fields=(FieldDefinition("budget", "integer"), FieldDefinition("city", "text"))
         )

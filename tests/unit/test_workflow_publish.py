@@ -15,6 +15,7 @@ from leadcore.ids import SequentialIds
 from leadcore.leads import HistoryKind, Lead
 from leadcore.storage._memory_leads import MemoryLeads
 from leadcore.storage.memory import MemoryStorage, MemoryUnitOfWork
+from leadcore.tenancy import Permission
 from leadcore.workflow import MigrationPlan, sample_workflow
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -200,3 +201,21 @@ def test_publishing_needs_manage_workflow(s: Session, storage: FlakyStorage) -> 
     with pytest.raises(Forbidden, match="manage_workflow"):
         core.session(agent.id).workflow.publish(without("meeting"))
     assert len(s.workflow.versions()) == 1
+
+
+def test_a_migration_moves_converted_leads_too(s: Session, leads: dict[str, Lead]) -> None:
+    conversion = s.leads.convert(leads["c"].id, status_id="won")
+    s.workflow.publish(without("won"), migration={"won": "not_relevant"})
+    moved = s.leads.get(leads["c"].id)
+    assert (moved.status_id, moved.conversion_id) == ("not_relevant", conversion.id)
+    entry = s.leads.history(moved.id)[0]
+    assert entry.kind is HistoryKind.MIGRATED
+    assert (entry.from_status, entry.to_status) == ("won", "not_relevant")
+
+
+def test_a_migration_is_not_a_move_of_the_publisher_so_no_restriction_applies(
+    s: Session, leads: dict[str, Lead]
+) -> None:
+    s.users.grant(s.user_id, Permission.RESTRICT_TO_NEXT_STAGES)
+    s.workflow.publish(without("no_answer"), migration={"no_answer": "new"})
+    assert s.leads.get(leads["a"].id).status_id == "new"

@@ -11,7 +11,10 @@ from leadcore.leads._model import HistoryKind, Lead, TaskDraft
 from leadcore.services._shared import Writer, read_only
 from leadcore.workflow import Workflow
 
-__all__ = ["change_status"]
+__all__ = ["MIGRATION", "change_status"]
+
+#: The reason of a move made by publishing a workflow version (see :func:`change_status`).
+MIGRATION = "migration"
 
 
 def change_status(
@@ -27,10 +30,27 @@ def change_status(
 ) -> Lead:
     """Move ``lead`` to ``target`` through :meth:`Workflow.decide`, with its history entry.
 
-    The one path every status change takes (single, bulk, conversion): the
-    acting user's restriction and the project's forced notes always apply,
-    and a required task is created in the same unit of work.
+    The one path every status change takes (single, bulk, under a claim,
+    conversion, migration): the new status, the note, the task and the history
+    entry are written in ``w``'s unit of work and a ``StatusChanged`` event
+    carrying ``reason`` is recorded. For every reason but one, the acting
+    user's restriction and the project's forced notes apply, the move must be
+    one the workflow allows, a required note or task must be given, and a
+    converted lead is read-only.
+
+    ``reason=MIGRATION`` (``"migration"``) is the exception: publishing a
+    workflow version that removes a status moves the leads in it to the status
+    an administrator mapped it to in the
+    :class:`~leadcore.workflow.MigrationPlan`. That move is the
+    administrator's decision about the workflow, not a user's move of a lead,
+    and the removed status is no longer in ``workflow``: so no decision is
+    asked for (no restriction, transition table, forced note or required note
+    or task; the publish refuses targets that require one), converted leads
+    move too, and the history entry is a ``migrated`` one naming the version
+    and the removed status. ``note`` and ``task`` must be ``None``.
     """
+    if reason == MIGRATION:
+        return _migrate(w, lead, workflow, target)
     if lead.converted:
         raise read_only(lead)
     decision = workflow.decide(
@@ -65,5 +85,25 @@ def change_status(
         reason=reason,
         note_id=note_id,
         task_id=task_id,
+    )
+    return moved
+
+
+def _migrate(w: Writer, lead: Lead, workflow: Workflow, target: str) -> Lead:
+    moved = w.save(lead, attrs.evolve(lead, status_id=target, workflow_version=workflow.version))
+    w.history(
+        lead,
+        HistoryKind.MIGRATED,
+        from_status=lead.status_id,
+        to_status=target,
+        text=f"workflow version {workflow.version} removed {lead.status_id!r}",
+    )
+    w.emit(
+        ev.StatusChanged,
+        lead_id=lead.id,
+        from_status=lead.status_id,
+        to_status=target,
+        workflow_version=workflow.version,
+        reason=MIGRATION,
     )
     return moved

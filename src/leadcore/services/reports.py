@@ -21,10 +21,7 @@ from leadcore.leads._reports import (
     time_in_status,
     transition_rates,
 )
-from leadcore.services._shared import (
-    LEADS,
-    ServiceContext,
-)
+from leadcore.services._shared import LEADS, ServiceContext, Work
 from leadcore.tenancy import Permission
 
 __all__ = ["FunnelKey", "ReportsService"]
@@ -67,10 +64,9 @@ class ReportsService:
             problems.insert(0, f"by: {by!r} is not one of {', '.join(_KEYS)}")
         if problems or key is None:
             raise ValidationError("invalid report", problems)
-        with self._ctx.work(Permission.SEE_REPORTS, "see reports") as (uow, actor):
-            org = actor.organization_id
-            leads = uow.leads.query(org, LeadQuery(created_from=start, created_until=end))
-            conversions = uow.conversions.list(org)
+        with Work(self._ctx, Permission.SEE_REPORTS, "see reports") as w:
+            leads = w.uow.leads.query(w.org, LeadQuery(created_from=start, created_until=end))
+            conversions = w.uow.conversions.list(w.org)
         return funnel(leads, conversions, key)
 
     def time_in_status(
@@ -78,11 +74,10 @@ class ReportsService:
     ) -> list[StatusTime]:
         """How long leads stay in each status, from the history of moves in ``[start, end)``."""
         _check_period(start, end)
-        with self._ctx.work(Permission.SEE_REPORTS, "see reports") as (uow, actor):
-            org = actor.organization_id
-            entries = uow.history.between(org, start, end)
-            wf = uow.workflows.get(org, LEADS)
-            now = self._ctx.now()
+        with Work(self._ctx, Permission.SEE_REPORTS, "see reports") as w:
+            entries = w.uow.history.between(w.org, start, end)
+            wf = w.uow.workflows.get(w.org, LEADS)
+            now = w.now
         order = wf.status_ids if wf is not None else ()
         return time_in_status(status_stays(entries, min(now, end) if end else now), order)
 
@@ -91,8 +86,8 @@ class ReportsService:
     ) -> list[TransitionRate]:
         """Every move observed in ``[start, end)`` with its share of moves out of its status."""
         _check_period(start, end)
-        with self._ctx.work(Permission.SEE_REPORTS, "see reports") as (uow, actor):
-            entries = uow.history.between(actor.organization_id, start, end)
+        with Work(self._ctx, Permission.SEE_REPORTS, "see reports") as w:
+            entries = w.uow.history.between(w.org, start, end)
         return transition_rates(entries)
 
     def pileups(self, *, limit: int = 5) -> list[StatusTime]:
@@ -101,8 +96,8 @@ class ReportsService:
         Done statuses are left out: every finished lead rests in one, so they
         would always top the list without being a bottleneck.
         """
-        with self._ctx.work(Permission.SEE_REPORTS, "see reports") as (uow, actor):
-            wf = uow.workflows.get(actor.organization_id, LEADS)
+        with Work(self._ctx, Permission.SEE_REPORTS, "see reports") as w:
+            wf = w.uow.workflows.get(w.org, LEADS)
         done = frozenset(wf.done_statuses()) if wf is not None else frozenset()
         rows = [r for r in self.time_in_status() if r.status_id not in done]
         rows.sort(key=lambda r: (-r.current, -r.mean.total_seconds(), r.status_id))

@@ -9,18 +9,17 @@ import attrs
 
 from leadcore._arguments import checked_arguments
 from leadcore._text import checks_text
+from leadcore.dispatch._rules import ProjectRules
 from leadcore.errors import MigrationInvalid, NotFound
-from leadcore.events import StatusChanged, WorkflowPublished
-from leadcore.leads._model import HistoryKind
+from leadcore.events import WorkflowPublished
 from leadcore.leads._query import LeadQuery
-from leadcore.services._shared import LEADS, Actor, ServiceContext
+from leadcore.services._shared import LEADS, ServiceContext, Work, Writer
+from leadcore.services._status import MIGRATION, change_status
 from leadcore.storage.protocols import UnitOfWork
 from leadcore.tenancy import Permission
 from leadcore.workflow import MigrationPlan, Requirement, Workflow, WorkflowDiff
 
 __all__ = ["LEADS", "WorkflowService"]
-
-#: The workflow slot that lead statuses live in.
 
 
 @checks_text
@@ -38,27 +37,27 @@ class WorkflowService:
 
     def current(self, kind: str = LEADS) -> Workflow:
         """The latest published version; ``NotFound`` if none was ever published."""
-        with self._ctx.work() as (uow, _):
-            return self._current(uow, kind)
+        with Work(self._ctx, None, "") as w:
+            return self._current(w.uow, kind)
 
     def get(self, version: int, kind: str = LEADS) -> Workflow:
         """One published version."""
-        with self._ctx.work() as (uow, _):
-            found = uow.workflows.get(self._ctx.organization_id, kind, version)
+        with Work(self._ctx, None, "") as w:
+            found = w.uow.workflows.get(w.org, kind, version)
         if found is None:
             raise NotFound(f"{kind} workflow version", version)
         return found
 
     def versions(self, kind: str = LEADS) -> list[Workflow]:
         """Every published version, oldest first."""
-        with self._ctx.work() as (uow, _):
-            return list(uow.workflows.versions(self._ctx.organization_id, kind))
+        with Work(self._ctx, None, "") as w:
+            return list(w.uow.workflows.versions(w.org, kind))
 
     def preview(self, workflow: Workflow | Mapping[str, Any], kind: str = LEADS) -> WorkflowDiff:
         """What publishing ``workflow`` would change, against the current version."""
         new = _as_workflow(workflow)
-        with self._ctx.work() as (uow, _):
-            current = uow.workflows.get(self._ctx.organization_id, kind)
+        with Work(self._ctx, None, "") as w:
+            current = w.uow.workflows.get(w.org, kind)
         if current is None:
             raise NotFound(f"{kind} workflow", kind)
         return current.diff(attrs.evolve(new, version=current.version + 1))
@@ -78,31 +77,27 @@ class WorkflowService:
         Needs the ``manage_workflow`` permission. Returns the stored version.
         """
         new = _as_workflow(workflow)
-        with self._ctx.work(Permission.MANAGE_WORKFLOW, "publish workflows") as (uow, actor):
-            org = self._ctx.organization_id
-            current = uow.workflows.get(org, kind)
+        with Work(self._ctx, Permission.MANAGE_WORKFLOW, "publish workflows") as w:
+            current = w.uow.workflows.get(w.org, kind)
             version = 1 if current is None else current.version + 1
             new = attrs.evolve(new, version=version)
             plan = None
             if current is not None:
                 mapping = migration.moves if isinstance(migration, MigrationPlan) else migration
-                plan = current.diff(new).plan(mapping, occupied=self._occupied(uow, kind))
+                plan = current.diff(new).plan(mapping, occupied=self._occupied(w.uow, kind))
                 _check_targets(new, plan)
-            uow.workflows.add(org, kind, new)
+            w.uow.workflows.add(w.org, kind, new)
             migrated = 0
             if plan is not None and plan.moves and kind == LEADS:
-                migrated = self._migrate(uow, actor, new, plan)
-            self._ctx.record(
-                uow,
-                actor,
-                self._ctx.now(),
+                migrated = self._migrate(w, new, plan)
+            w.emit(
                 WorkflowPublished,
                 kind=kind,
                 workflow_id=new.id,
                 version=new.version,
                 migrated_leads=migrated,
             )
-            uow.commit()
+            w.uow.commit()
             return new
 
     def _current(self, uow: UnitOfWork, kind: str) -> Workflow:
@@ -118,30 +113,28 @@ class WorkflowService:
         counts = uow.leads.count_by_status(self._ctx.organization_id, LeadQuery())
         return frozenset(s for s, n in counts.items() if s is not None and n)
 
-    def _migrate(self, uow: UnitOfWork, actor: Actor, new: Workflow, plan: MigrationPlan) -> int:
-        """Move every lead out of a removed status, each with a history entry, in ``uow``."""
-        from leadcore.services._shared import Writer
+    def _migrate(self, w: Writer, new: Workflow, plan: MigrationPlan) -> int:
+        """Move every lead out of a removed status, in ``w``: the status path's migration.
 
-        w = Writer(self._ctx, uow, actor, self._ctx.now())
+        Each lead goes through :func:`~leadcore.services._status.change_status`
+        with ``reason="migration"``: the same history entry and ``StatusChanged``
+        event as any move, without the checks of a user's move (the mapping is
+        the administrator's, and its targets require no note or task).
+        """
         query = LeadQuery(status_ids=frozenset(plan.moves))
-        leads = uow.leads.query(w.org, query)
+        leads = w.uow.leads.query(w.org, query)
         for lead in leads:
             target = plan.target(lead.status_id)
-            w.save(lead, attrs.evolve(lead, status_id=target, workflow_version=new.version))
-            w.history(
+            assert target is not None  # the query reads only leads in a moved status
+            change_status(
+                w,
                 lead,
-                HistoryKind.MIGRATED,
-                from_status=lead.status_id,
-                to_status=target,
-                text=f"workflow version {new.version} removed {lead.status_id!r}",
-            )
-            w.emit(
-                StatusChanged,
-                lead_id=lead.id,
-                from_status=lead.status_id,
-                to_status=target,
-                workflow_version=new.version,
-                reason="migration",
+                new,
+                target,
+                note=None,
+                task=None,
+                rules=ProjectRules(),
+                reason=MIGRATION,
             )
         return len(leads)
 

@@ -176,7 +176,7 @@ class SameAnswersAsMemory(RuleBasedStateMachine):
         workflow = self.both(lambda s: s.workflow.current())
         assert workflow is not None
         self.statuses = [status.id for status in workflow.statuses]
-        self.both(lambda s: s.leads.configure(LeadSettings(custom_fields=FIELDS)))
+        self.both(lambda s: s.leads.set_settings(LeadSettings(custom_fields=FIELDS)))
         if self.dispatching:
             pools = [Pool("hot", PoolKind.PROJECT, "Hot"), Pool("cold", PoolKind.GENERAL, "Cold")]
             self.both(lambda s: s.dispatch.set_pools(project.id, pools, order=["hot", "cold"]))

@@ -1,0 +1,314 @@
+"""Reading leads: one, a page, status counts, history, notes, tasks, reminders."""
+
+from __future__ import annotations
+
+import builtins
+import enum
+from collections.abc import Collection
+from datetime import datetime
+from typing import Literal, TypeAlias
+
+from leadcore._arguments import checked_arguments
+from leadcore._limits import aware_problem
+from leadcore._text import MAX_SEARCH_TEXT, checks_text, text_limits
+from leadcore.errors import (
+    ValidationError,
+)
+from leadcore.leads._model import (
+    HistoryEntry,
+    Lead,
+    Note,
+    Task,
+)
+from leadcore.leads._query import Cursor, LeadQuery, Page, hidden_done
+from leadcore.services._shared import (
+    Writer,
+    lead_scope,
+    project_rules,
+    visible_lead,
+    workflow_of,
+)
+from leadcore.services.leads._part import LeadsPart
+from leadcore.tenancy import Permission
+from leadcore.workflow import Category
+
+
+class _Any(enum.Enum):
+    """No status filter (distinct from ``None``, which asks for leads with no status)."""
+
+    ANY = "any"
+
+
+#: A status filter: one status id, ``None`` (no status), several, or any status.
+StatusFilter: TypeAlias = str | Collection[str | None] | Literal[_Any.ANY] | None
+
+
+@checks_text
+@checked_arguments
+class LeadQueries(LeadsPart):
+    """The reading use cases of ``s.leads``."""
+
+    def get(self, lead_id: str) -> Lead:
+        """A lead the acting user may see; ``NotFound`` otherwise."""
+        with self._writer(None, "") as w:
+            return visible_lead(w.uow, w.actor, lead_id)
+
+    def _query(
+        self,
+        w: Writer,
+        *,
+        status: StatusFilter,
+        category: Category | str | Collection[Category | str] | None,
+        assignee_id: str | None,
+        supplier_id: str | None,
+        channel: str | None,
+        project_id: str | None,
+        pool_id: str | None,
+        created_from: datetime | None,
+        created_until: datetime | None,
+        text: str | None,
+        converted: bool | None,
+        include_done: bool,
+        after: Cursor | None = None,
+        limit: int | None = None,
+    ) -> LeadQuery:
+        wf = workflow_of(w.uow, w.org)
+        status_ids: set[str | None] | None = None
+        if status is not _Any.ANY:
+            wanted = [status] if status is None or isinstance(status, str) else list(status)
+            unknown = [s for s in wanted if s is not None and s not in wf]
+            if unknown:
+                raise ValidationError(
+                    "invalid lead filter",
+                    [f"status: {s!r} is not a status of the current workflow" for s in unknown],
+                )
+            status_ids = set(wanted)
+        chosen: set[Category] | None = None
+        if category is not None:
+            cats = [category] if isinstance(category, str) else list(category)
+            try:
+                chosen = {Category(c) for c in cats}
+            except ValueError:
+                raise ValidationError(
+                    "invalid lead filter",
+                    [f"category: {cats!r} must name todo, in_progress or done"],
+                ) from None
+        exclude = hidden_done(
+            wf,
+            include_done=include_done,
+            status_ids=status_ids,
+            categories=chosen,
+            converted=converted,
+        )
+        if chosen is not None:
+            in_cats: set[str | None] = {s.id for s in wf.statuses if s.category in chosen}
+            status_ids = in_cats if status_ids is None else status_ids & in_cats
+        if limit is not None and (not isinstance(limit, int) or limit < 1):
+            raise ValidationError("invalid lead filter", ["limit: must be 1 or more"])
+        naive = _naive(created_from=created_from, created_until=created_until)
+        if naive:
+            raise ValidationError("invalid lead filter", naive)
+        return LeadQuery(
+            status_ids=status_ids,
+            exclude_status_ids=exclude,
+            assignee_id=assignee_id,
+            supplier_id=supplier_id,
+            channel=channel,
+            project_id=project_id,
+            pool_id=pool_id,
+            created_from=created_from,
+            created_until=created_until,
+            text=text,
+            converted=converted,
+            scope=lead_scope(w.uow, w.actor),
+            after=after,
+            limit=limit,
+        )
+
+    @text_limits(text=MAX_SEARCH_TEXT)
+    def list(
+        self,
+        *,
+        status: StatusFilter = _Any.ANY,
+        category: Category | str | Collection[Category | str] | None = None,
+        assignee_id: str | None = None,
+        supplier_id: str | None = None,
+        channel: str | None = None,
+        project_id: str | None = None,
+        pool_id: str | None = None,
+        created_from: datetime | None = None,
+        created_until: datetime | None = None,
+        text: str | None = None,
+        converted: bool | None = None,
+        include_done: bool = False,
+        after: Cursor | None = None,
+        limit: int = 50,
+    ) -> Page:
+        """A page of the leads the acting user may see, newest first.
+
+        Leads in ``done`` statuses are hidden unless ``include_done=True``, or
+        another filter asks for done leads: a done status in ``status``, the
+        done category, or ``converted=True`` (see
+        :func:`~leadcore.leads.hidden_done`). ``status=None`` asks for leads
+        with no status. Pass ``page.next`` as ``after`` for the next page;
+        pages stay stable while new leads arrive.
+        """
+        if not _whole(limit, minimum=1):
+            raise ValidationError(
+                "invalid lead filter", [f"limit: must be 1 or more, got {limit!r}"]
+            )
+        with self._writer(None, "") as w:
+            query = self._query(
+                w,
+                status=status,
+                category=category,
+                assignee_id=assignee_id,
+                supplier_id=supplier_id,
+                channel=channel,
+                project_id=project_id,
+                pool_id=pool_id,
+                created_from=created_from,
+                created_until=created_until,
+                text=text,
+                converted=converted,
+                include_done=include_done,
+                after=after,
+                limit=limit + 1,
+            )
+            rows = list(w.uow.leads.query(w.org, query))
+        more = len(rows) > limit
+        items = tuple(rows[:limit])
+        nxt = Cursor(items[-1].created_at, items[-1].id) if more and items else None
+        return Page(items, nxt)
+
+    @text_limits(text=MAX_SEARCH_TEXT)
+    def status_counts(
+        self,
+        *,
+        category: Category | str | Collection[Category | str] | None = None,
+        assignee_id: str | None = None,
+        supplier_id: str | None = None,
+        channel: str | None = None,
+        project_id: str | None = None,
+        pool_id: str | None = None,
+        created_from: datetime | None = None,
+        created_until: datetime | None = None,
+        text: str | None = None,
+        converted: bool | None = None,
+        include_done: bool = False,
+    ) -> dict[str | None, int]:
+        """How many visible leads sit in each status: the status tabs of a leads table.
+
+        Every status of the current workflow appears (with 0 when empty), in
+        status order, after ``None`` (no status). Done statuses are left out
+        as :meth:`list` hides them: unless ``include_done=True``, the done
+        category or ``converted=True`` is asked for.
+        """
+        with self._writer(None, "") as w:
+            query = self._query(
+                w,
+                status=_Any.ANY,
+                category=category,
+                assignee_id=assignee_id,
+                supplier_id=supplier_id,
+                channel=channel,
+                project_id=project_id,
+                pool_id=pool_id,
+                created_from=created_from,
+                created_until=created_until,
+                text=text,
+                converted=converted,
+                include_done=include_done,
+            )
+            counts = w.uow.leads.count_by_status(w.org, query)
+            wf = workflow_of(w.uow, w.org)
+        # No status is a tab only when the filter can match leads without one.
+        keys: list[str | None] = [None] if query.status_ids is None else []
+        keys += [
+            s.id for s in wf.statuses if (query.status_ids is None or s.id in query.status_ids)
+        ]
+        out = {k: counts.get(k, 0) for k in keys if k not in query.exclude_status_ids}
+        for k, v in counts.items():  # statuses of older versions not yet migrated
+            out.setdefault(k, v)
+        return out
+
+    def history(
+        self, lead_id: str, *, limit: int = 50, offset: int = 0
+    ) -> builtins.list[HistoryEntry]:
+        """A lead's history, newest first, one page at a time.
+
+        Under the project rule "show only own history", a user without
+        ``see_team_history`` sees only the entries they made.
+        """
+        problems = [
+            f"{name}: must be {minimum} or more, got {value!r}"
+            for name, value, minimum in (("limit", limit, 1), ("offset", offset, 0))
+            if not _whole(value, minimum=minimum)
+        ]
+        if problems:
+            raise ValidationError("invalid history page", problems)
+        with self._writer(None, "") as w:
+            lead = visible_lead(w.uow, w.actor, lead_id)
+            rules = project_rules(w.uow, lead)
+            actors = None
+            if rules.show_only_own_history and not w.actor.has(Permission.SEE_TEAM_HISTORY):
+                actors = {w.actor.user.id}
+            entries = w.uow.history.for_lead(w.org, lead.id, actor_ids=actors)
+        return list(entries[offset : offset + limit])
+
+    def notes(self, lead_id: str) -> builtins.list[Note]:
+        """A lead's notes, oldest first."""
+        with self._writer(None, "") as w:
+            lead = visible_lead(w.uow, w.actor, lead_id)
+            return list(w.uow.notes.for_lead(w.org, lead.id))
+
+    def tasks(self, lead_id: str) -> builtins.list[Task]:
+        """A lead's tasks, by due time."""
+        with self._writer(None, "") as w:
+            lead = visible_lead(w.uow, w.actor, lead_id)
+            return list(w.uow.tasks.for_lead(w.org, lead.id))
+
+    def due_reminders(self, *, until: datetime | None = None) -> builtins.list[Task]:
+        """Open tasks due before ``until`` (default: now) for the acting user.
+
+        Where a lead's project shares reminders in group, the reminders of
+        the user's group mates on that project's leads are included, when the
+        user may see the lead.
+        """
+        naive = _naive(until=until)
+        if naive:
+            raise ValidationError("invalid reminder filter", naive)
+        with self._writer(None, "") as w:
+            cutoff = until or w.now
+            me = w.actor.user.id
+            mates = {
+                uid for g in w.uow.groups.list(w.org) if me in g.member_ids for uid in g.member_ids
+            } - {me}
+            tasks = w.uow.tasks.open_for(w.org, {me} | mates, cutoff)
+            scope = lead_scope(w.uow, w.actor)
+            out = []
+            for t in tasks:
+                if t.assignee_id == me:
+                    out.append(t)
+                    continue
+                lead = w.uow.leads.get(w.org, t.lead_id)
+                if (
+                    lead is not None
+                    and (scope is None or scope.allows(lead))
+                    and project_rules(w.uow, lead).share_reminders_in_group
+                ):
+                    out.append(t)
+            return out
+
+
+def _naive(**values: datetime | None) -> builtins.list[str]:
+    """A problem for each naive datetime: they cannot be compared with stored times."""
+    return [
+        problem
+        for name, value in values.items()
+        if (problem := aware_problem(value, name)) is not None
+    ]
+
+
+def _whole(value: object, *, minimum: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= minimum
