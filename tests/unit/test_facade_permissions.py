@@ -15,7 +15,8 @@ import pytest
 
 from leadcore import Forbidden, Leadcore, Permission, Role, Session, User, sample_workflow
 from leadcore.ids import SequentialIds
-from leadcore.services.users import PartnersService, UsersService
+from leadcore.services.partners import PartnersService
+from leadcore.services.users import UsersService
 from leadcore.services.workflow import WorkflowService
 from leadcore.tenancy import DEFAULT_ROLE_PERMISSIONS, Group, Partnership
 

@@ -1,48 +1,28 @@
-"""Use cases of users, groups, role permissions and partners (``s.users``, ``s.partners``)."""
+"""Use cases of users, groups and role permissions (``s.users``)."""
 
 from __future__ import annotations
 
 import builtins
 from collections.abc import Callable, Iterable
-from datetime import datetime
 
 import attrs
 
 from leadcore._arguments import checked_arguments
-from leadcore._checks import bad_region, bad_timezone, blank
+from leadcore._checks import bad_timezone, blank
 from leadcore._text import checks_text
 from leadcore.errors import ConflictError, NotFound, ValidationError
 from leadcore.events import (
     GroupChanged,
-    OrganizationCreated,
-    PartnerAdded,
-    PartnershipChanged,
     RolePermissionsChanged,
     UserAdded,
     UserChanged,
-    WorkflowPublished,
 )
-from leadcore.ids import IdFactory
-from leadcore.services._shared import (
-    LEADS,
-    Actor,
-    ServiceContext,
-    record_event,
-)
+from leadcore.services._shared import Actor, ServiceContext
 from leadcore.storage.protocols import UnitOfWork
-from leadcore.tenancy._model import (
-    Group,
-    Organization,
-    OrganizationKind,
-    PartnerKind,
-    Partnership,
-    User,
-    effective_permissions,
-)
+from leadcore.tenancy._model import Group, User, effective_permissions
 from leadcore.tenancy._permissions import Permission, Role, RolePolicy
-from leadcore.workflow import Workflow, sample_workflow
 
-__all__ = ["PartnersService", "UsersService", "new_organization"]
+__all__ = ["UsersService"]
 
 
 def _role_problem(value: Role | str, path: str) -> str | None:
@@ -77,69 +57,6 @@ def _permission_values(values: Iterable[Permission | str], path: str) -> list[Pe
     if problems:
         raise ValidationError("invalid permissions", problems)
     return [Permission(v) for v in values]
-
-
-def new_organization(
-    uow: UnitOfWork,
-    ids: IdFactory,
-    now: datetime,
-    *,
-    name: str,
-    admin_name: str,
-    admin_email: str | None,
-    default_region: str | None,
-    timezone: str,
-    kind: OrganizationKind,
-    created_by: str | None,
-    workflow: Workflow | None = None,
-) -> tuple[Organization, User]:
-    """Create an organisation, its first user (an account manager) and its lead workflow.
-
-    The workflow (default: the bundled sales workflow) becomes version 1 of
-    the organisation's ``"leads"`` workflow. Everything is written in ``uow``.
-    """
-    problems = [
-        p
-        for p in (
-            blank(name, "name"),
-            blank(admin_name, "admin_name"),
-            bad_region(default_region, "default_region"),
-            bad_timezone(timezone, "timezone"),
-        )
-        if p
-    ]
-    if problems:
-        raise ValidationError("cannot create the organisation", problems)
-    org = Organization(
-        id=ids.new("org"),
-        name=name.strip(),
-        created_at=now,
-        kind=kind,
-        default_region=default_region,
-        timezone=timezone,
-        created_by=created_by,
-    )
-    admin = User(
-        id=ids.new("user"),
-        organization_id=org.id,
-        name=admin_name.strip(),
-        role=Role.ACCOUNT_MANAGER,
-        email=admin_email,
-    )
-    uow.organizations.add(org)
-    uow.users.add(admin)
-    first = attrs.evolve(workflow if workflow is not None else sample_workflow(), version=1)
-    uow.workflows.add(org.id, LEADS, first)
-    for cls, fields in (
-        (
-            OrganizationCreated,
-            {"name": org.name, "kind": str(kind), "admin_id": admin.id, "created_by": created_by},
-        ),
-        (UserAdded, {"user_id": admin.id, "name": admin.name, "role": str(admin.role)}),
-        (WorkflowPublished, {"kind": LEADS, "workflow_id": first.id, "version": 1}),
-    ):
-        record_event(uow, ids, cls, organization_id=org.id, actor_id=None, now=now, **fields)
-    return org, admin
 
 
 @checks_text
@@ -424,173 +341,3 @@ class UsersService:
             )
             uow.commit()
             return user
-
-
-@checks_text
-@checked_arguments
-class PartnersService:
-    """Suppliers and advertisers of the acting user's organisation (``s.partners``).
-
-    A partner is an organisation of its own, with its own statuses, users and
-    data; this organisation sees only its partnership record of it.
-    """
-
-    def __init__(self, ctx: ServiceContext) -> None:
-        self._ctx = ctx
-
-    def add_supplier(
-        self,
-        name: str,
-        *,
-        admin_name: str,
-        admin_email: str | None = None,
-        default_region: str | None = None,
-        timezone: str | None = None,
-    ) -> tuple[Organization, User]:
-        """Create a basic organisation that supplies leads to this one, with its admin.
-
-        Returns the new organisation and its first user (an account
-        manager), as :meth:`Leadcore.create_organization
-        <leadcore.Leadcore.create_organization>` does.
-        """
-        return self._add(
-            PartnerKind.SUPPLIER, name, admin_name, admin_email, default_region, timezone
-        )
-
-    def add_advertiser(
-        self,
-        name: str,
-        *,
-        admin_name: str,
-        admin_email: str | None = None,
-        default_region: str | None = None,
-        timezone: str | None = None,
-    ) -> tuple[Organization, User]:
-        """Create a basic organisation that receives leads from this one, with its admin."""
-        return self._add(
-            PartnerKind.ADVERTISER, name, admin_name, admin_email, default_region, timezone
-        )
-
-    def list(self, kind: PartnerKind | str | None = None) -> list[Partnership]:
-        """The partnership records of this organisation, by partner name; optionally one kind."""
-        wanted = None
-        if kind is not None:
-            try:
-                wanted = PartnerKind(kind)
-            except ValueError:
-                accepted = ", ".join(k.value for k in PartnerKind)
-                raise ValidationError(
-                    "invalid partner kind",
-                    [f"kind: {kind!r} is not a partner kind; accepted: {accepted}"],
-                ) from None
-        with self._ctx.work() as (uow, _):
-            rows = uow.partnerships.list(self._ctx.organization_id)
-        return [p for p in rows if wanted is None or p.kind is wanted]
-
-    def get(self, partnership_id: str) -> Partnership:
-        """One partnership record of this organisation."""
-        with self._ctx.work() as (uow, _):
-            return self._get(uow, partnership_id)
-
-    def deactivate(self, partnership_id: str) -> Partnership:
-        """End a partnership on both sides (needs ``manage_partners``)."""
-        return self._set_active(partnership_id, False)
-
-    def activate(self, partnership_id: str) -> Partnership:
-        """Resume a partnership on both sides (needs ``manage_partners``)."""
-        return self._set_active(partnership_id, True)
-
-    def _get(self, uow: UnitOfWork, partnership_id: str) -> Partnership:
-        found = uow.partnerships.get(self._ctx.organization_id, partnership_id)
-        if found is None:
-            raise NotFound("partnership", partnership_id)
-        return found
-
-    def _set_active(self, partnership_id: str, active: bool) -> Partnership:
-        with self._ctx.work(Permission.MANAGE_PARTNERS, "manage partners") as (uow, actor):
-            now = self._ctx.now()
-            mine = attrs.evolve(self._get(uow, partnership_id), active=active)
-            uow.partnerships.update(mine)
-            self._ctx.record(
-                uow,
-                actor,
-                now,
-                PartnershipChanged,
-                partnership_id=mine.id,
-                partner_id=mine.partner_id,
-                active=active,
-            )
-            # The partner's own record of the same link is the one cross-organisation write.
-            for theirs in uow.partnerships.list(mine.partner_id):
-                if theirs.link_id == mine.link_id:
-                    uow.partnerships.update(attrs.evolve(theirs, active=active))
-                    record_event(
-                        uow,
-                        self._ctx.ids,
-                        PartnershipChanged,
-                        organization_id=theirs.organization_id,
-                        actor_id=None,
-                        now=now,
-                        partnership_id=theirs.id,
-                        partner_id=theirs.partner_id,
-                        active=active,
-                    )
-            uow.commit()
-            return mine
-
-    def _add(
-        self,
-        kind: PartnerKind,
-        name: str,
-        admin_name: str,
-        admin_email: str | None,
-        default_region: str | None,
-        timezone: str | None,
-    ) -> tuple[Organization, User]:
-        action = f"add {kind}s"
-        with self._ctx.work(Permission.MANAGE_PARTNERS, action) as (uow, actor):
-            me = uow.organizations.get(self._ctx.organization_id)
-            if me is None:  # pragma: no cover - the actor was just loaded from it
-                raise NotFound("organization", self._ctx.organization_id)
-            now = self._ctx.now()
-            org, admin = new_organization(
-                uow,
-                self._ctx.ids,
-                now,
-                name=name,
-                admin_name=admin_name,
-                admin_email=admin_email,
-                default_region=default_region if default_region is not None else me.default_region,
-                timezone=timezone or me.timezone,
-                kind=OrganizationKind.BASIC,
-                created_by=me.id,
-            )
-            link = self._ctx.ids.new("link")
-            for owner, partner, side, by in (
-                (me, org, kind, actor.user.id),
-                (org, me, kind.reverse, None),
-            ):
-                record = Partnership(
-                    id=self._ctx.ids.new("partnership"),
-                    organization_id=owner.id,
-                    partner_id=partner.id,
-                    partner_name=partner.name,
-                    kind=side,
-                    link_id=link,
-                    created_at=now,
-                )
-                uow.partnerships.add(record)
-                record_event(
-                    uow,
-                    self._ctx.ids,
-                    PartnerAdded,
-                    organization_id=owner.id,
-                    actor_id=by,
-                    now=now,
-                    partnership_id=record.id,
-                    partner_id=partner.id,
-                    partner_name=partner.name,
-                    kind=str(side),
-                )
-            uow.commit()
-            return org, admin
