@@ -9,7 +9,7 @@ from leadcore._text import checks_text
 from leadcore.errors import NotFound, ValidationError
 from leadcore.events import PartnerAdded, PartnershipChanged
 from leadcore.services._organizations import new_organization
-from leadcore.services._shared import ServiceContext, record_event
+from leadcore.services._shared import ServiceContext, Work, record_event
 from leadcore.storage.protocols import UnitOfWork
 from leadcore.tenancy._model import Organization, OrganizationKind, PartnerKind, Partnership, User
 from leadcore.tenancy._permissions import Permission
@@ -74,14 +74,14 @@ class PartnersService:
                     "invalid partner kind",
                     [f"kind: {kind!r} is not a partner kind; accepted: {accepted}"],
                 ) from None
-        with self._ctx.work() as (uow, _):
-            rows = uow.partnerships.list(self._ctx.organization_id)
+        with Work(self._ctx, None, "") as w:
+            rows = w.uow.partnerships.list(self._ctx.organization_id)
         return [p for p in rows if wanted is None or p.kind is wanted]
 
     def get(self, partnership_id: str) -> Partnership:
         """One partnership record of this organisation."""
-        with self._ctx.work() as (uow, _):
-            return self._get(uow, partnership_id)
+        with Work(self._ctx, None, "") as w:
+            return self._get(w.uow, partnership_id)
 
     def deactivate(self, partnership_id: str) -> Partnership:
         """End a partnership on both sides (needs ``manage_partners``)."""
@@ -98,35 +98,31 @@ class PartnersService:
         return found
 
     def _set_active(self, partnership_id: str, active: bool) -> Partnership:
-        with self._ctx.work(Permission.MANAGE_PARTNERS, "manage partners") as (uow, actor):
-            now = self._ctx.now()
-            mine = attrs.evolve(self._get(uow, partnership_id), active=active)
-            uow.partnerships.update(mine)
-            self._ctx.record(
-                uow,
-                actor,
-                now,
+        with Work(self._ctx, Permission.MANAGE_PARTNERS, "manage partners") as w:
+            mine = attrs.evolve(self._get(w.uow, partnership_id), active=active)
+            w.uow.partnerships.update(mine)
+            w.emit(
                 PartnershipChanged,
                 partnership_id=mine.id,
                 partner_id=mine.partner_id,
                 active=active,
             )
             # The partner's own record of the same link is the one cross-organisation write.
-            for theirs in uow.partnerships.list(mine.partner_id):
+            for theirs in w.uow.partnerships.list(mine.partner_id):
                 if theirs.link_id == mine.link_id:
-                    uow.partnerships.update(attrs.evolve(theirs, active=active))
+                    w.uow.partnerships.update(attrs.evolve(theirs, active=active))
                     record_event(
-                        uow,
+                        w.uow,
                         self._ctx.ids,
                         PartnershipChanged,
                         organization_id=theirs.organization_id,
                         actor_id=None,
-                        now=now,
+                        now=w.now,
                         partnership_id=theirs.id,
                         partner_id=theirs.partner_id,
                         active=active,
                     )
-            uow.commit()
+            w.uow.commit()
             return mine
 
     def _add(
@@ -139,15 +135,14 @@ class PartnersService:
         timezone: str | None,
     ) -> tuple[Organization, User]:
         action = f"add {kind}s"
-        with self._ctx.work(Permission.MANAGE_PARTNERS, action) as (uow, actor):
-            me = uow.organizations.get(self._ctx.organization_id)
+        with Work(self._ctx, Permission.MANAGE_PARTNERS, action) as w:
+            me = w.uow.organizations.get(self._ctx.organization_id)
             if me is None:  # pragma: no cover - the actor was just loaded from it
                 raise NotFound("organization", self._ctx.organization_id)
-            now = self._ctx.now()
             org, admin = new_organization(
-                uow,
+                w.uow,
                 self._ctx.ids,
-                now,
+                w.now,
                 name=name,
                 admin_name=admin_name,
                 admin_email=admin_email,
@@ -158,7 +153,7 @@ class PartnersService:
             )
             link = self._ctx.ids.new("link")
             for owner, partner, side, by in (
-                (me, org, kind, actor.user.id),
+                (me, org, kind, w.actor.user.id),
                 (org, me, kind.reverse, None),
             ):
                 record = Partnership(
@@ -168,20 +163,20 @@ class PartnersService:
                     partner_name=partner.name,
                     kind=side,
                     link_id=link,
-                    created_at=now,
+                    created_at=w.now,
                 )
-                uow.partnerships.add(record)
+                w.uow.partnerships.add(record)
                 record_event(
-                    uow,
+                    w.uow,
                     self._ctx.ids,
                     PartnerAdded,
                     organization_id=owner.id,
                     actor_id=by,
-                    now=now,
+                    now=w.now,
                     partnership_id=record.id,
                     partner_id=partner.id,
                     partner_name=partner.name,
                     kind=str(side),
                 )
-            uow.commit()
+            w.uow.commit()
             return org, admin

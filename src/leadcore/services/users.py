@@ -17,7 +17,7 @@ from leadcore.events import (
     UserAdded,
     UserChanged,
 )
-from leadcore.services._shared import Actor, ServiceContext
+from leadcore.services._shared import ServiceContext, Work, Writer
 from leadcore.storage.protocols import UnitOfWork
 from leadcore.tenancy._model import Group, User, effective_permissions
 from leadcore.tenancy._permissions import Permission, Role, RolePolicy
@@ -71,32 +71,32 @@ class UsersService:
 
     def me(self) -> User:
         """The acting user."""
-        with self._ctx.work() as (_, actor):
-            return actor.user
+        with Work(self._ctx, None, "") as w:
+            return w.actor.user
 
     def get(self, user_id: str) -> User:
         """A user of this organisation; ``NotFound`` otherwise (also for other organisations)."""
-        with self._ctx.work() as (uow, _):
-            return self._user(uow, user_id)
+        with Work(self._ctx, None, "") as w:
+            return self._user(w.uow, user_id)
 
     def list(self, *, include_inactive: bool = True) -> list[User]:
         """The organisation's users, by name."""
-        with self._ctx.work() as (uow, _):
-            users = uow.users.list(self._ctx.organization_id)
+        with Work(self._ctx, None, "") as w:
+            users = w.uow.users.list(self._ctx.organization_id)
         return [u for u in users if include_inactive or u.active]
 
     def permissions(self, user_id: str | None = None) -> frozenset[Permission]:
         """The effective permissions of a user (default: the acting user)."""
-        with self._ctx.work() as (uow, actor):
+        with Work(self._ctx, None, "") as w:
             if user_id is None:
-                return actor.permissions
-            user = self._user(uow, user_id)
-            return effective_permissions(user, self._policy(uow))
+                return w.actor.permissions
+            user = self._user(w.uow, user_id)
+            return effective_permissions(user, self._policy(w.uow))
 
     def role_policy(self) -> RolePolicy:
         """The permissions of each role in this organisation."""
-        with self._ctx.work() as (uow, _):
-            return self._policy(uow)
+        with Work(self._ctx, None, "") as w:
+            return self._policy(w.uow)
 
     # -- changing users --------------------------------------------------------
 
@@ -121,7 +121,7 @@ class UsersService:
         if problems:
             raise ValidationError("cannot add the user", problems)
         the_role = Role(role)
-        with self._ctx.work(Permission.MANAGE_USERS, "add users") as (uow, actor):
+        with Work(self._ctx, Permission.MANAGE_USERS, "add users") as w:
             user = User(
                 id=self._ctx.ids.new("user"),
                 organization_id=self._ctx.organization_id,
@@ -130,17 +130,14 @@ class UsersService:
                 email=email,
                 timezone=timezone,
             )
-            uow.users.add(user)
-            self._ctx.record(
-                uow,
-                actor,
-                self._ctx.now(),
+            w.uow.users.add(user)
+            w.emit(
                 UserAdded,
                 user_id=user.id,
                 name=user.name,
                 role=str(user.role),
             )
-            uow.commit()
+            w.uow.commit()
             return user
 
     def set_role(self, user_id: str, role: Role | str) -> User:
@@ -196,31 +193,28 @@ class UsersService:
         if problems:
             raise ValidationError("cannot change the role's permissions", problems)
         the_role = Role(role)
-        with self._ctx.work(Permission.MANAGE_USERS, "change role permissions") as (uow, actor):
-            policy = self._policy(uow).with_role(the_role, perms)
-            self._check_manager_left(uow, policy, {})
-            uow.role_policies.put(self._ctx.organization_id, policy)
-            self._ctx.record(
-                uow,
-                actor,
-                self._ctx.now(),
+        with Work(self._ctx, Permission.MANAGE_USERS, "change role permissions") as w:
+            policy = self._policy(w.uow).with_role(the_role, perms)
+            self._check_manager_left(w.uow, policy, {})
+            w.uow.role_policies.put(self._ctx.organization_id, policy)
+            w.emit(
                 RolePermissionsChanged,
                 role=str(the_role),
                 permissions=sorted(str(p) for p in policy.permissions_of(the_role)),
             )
-            uow.commit()
+            w.uow.commit()
 
     # -- groups ------------------------------------------------------------------
 
     def groups(self) -> builtins.list[Group]:
         """The organisation's groups, by name."""
-        with self._ctx.work() as (uow, _):
-            return list(uow.groups.list(self._ctx.organization_id))
+        with Work(self._ctx, None, "") as w:
+            return list(w.uow.groups.list(self._ctx.organization_id))
 
     def group(self, group_id: str) -> Group:
         """A group of this organisation."""
-        with self._ctx.work() as (uow, _):
-            return self._group(uow, group_id)
+        with Work(self._ctx, None, "") as w:
+            return self._group(w.uow, group_id)
 
     def create_group(self, name: str, member_ids: Iterable[str] = ()) -> Group:
         """Create a group of users of this organisation (needs ``manage_users``)."""
@@ -228,49 +222,49 @@ class UsersService:
         if problem:
             raise ValidationError("cannot create the group", [problem])
         members = list(member_ids)
-        with self._ctx.work(Permission.MANAGE_USERS, "manage groups") as (uow, actor):
+        with Work(self._ctx, Permission.MANAGE_USERS, "manage groups") as w:
             for uid in members:
-                self._user(uow, uid)
+                self._user(w.uow, uid)
             group = Group(
                 id=self._ctx.ids.new("group"),
                 organization_id=self._ctx.organization_id,
                 name=name.strip(),
                 member_ids=frozenset(members),
             )
-            uow.groups.add(group)
-            self._group_changed(uow, actor, group, "created")
-            uow.commit()
+            w.uow.groups.add(group)
+            self._group_changed(w, group, "created")
+            w.uow.commit()
             return group
 
     def add_to_group(self, group_id: str, *user_ids: str) -> Group:
         """Add users to a group (needs ``manage_users``)."""
-        with self._ctx.work(Permission.MANAGE_USERS, "manage groups") as (uow, actor):
-            group = self._group(uow, group_id)
+        with Work(self._ctx, Permission.MANAGE_USERS, "manage groups") as w:
+            group = self._group(w.uow, group_id)
             for uid in user_ids:
-                self._user(uow, uid)
+                self._user(w.uow, uid)
             group = attrs.evolve(group, member_ids=group.member_ids | set(user_ids))
-            uow.groups.update(group)
-            self._group_changed(uow, actor, group, "members")
-            uow.commit()
+            w.uow.groups.update(group)
+            self._group_changed(w, group, "members")
+            w.uow.commit()
             return group
 
     def remove_from_group(self, group_id: str, *user_ids: str) -> Group:
         """Remove users from a group (needs ``manage_users``)."""
-        with self._ctx.work(Permission.MANAGE_USERS, "manage groups") as (uow, actor):
-            group = self._group(uow, group_id)
+        with Work(self._ctx, Permission.MANAGE_USERS, "manage groups") as w:
+            group = self._group(w.uow, group_id)
             group = attrs.evolve(group, member_ids=group.member_ids - set(user_ids))
-            uow.groups.update(group)
-            self._group_changed(uow, actor, group, "members")
-            uow.commit()
+            w.uow.groups.update(group)
+            self._group_changed(w, group, "members")
+            w.uow.commit()
             return group
 
     def delete_group(self, group_id: str) -> None:
         """Delete a group (needs ``manage_users``)."""
-        with self._ctx.work(Permission.MANAGE_USERS, "manage groups") as (uow, actor):
-            group = self._group(uow, group_id)
-            uow.groups.remove(self._ctx.organization_id, group_id)
-            self._group_changed(uow, actor, group, "deleted")
-            uow.commit()
+        with Work(self._ctx, Permission.MANAGE_USERS, "manage groups") as w:
+            group = self._group(w.uow, group_id)
+            w.uow.groups.remove(self._ctx.organization_id, group_id)
+            self._group_changed(w, group, "deleted")
+            w.uow.commit()
 
     # -- helpers -----------------------------------------------------------------
 
@@ -289,11 +283,8 @@ class UsersService:
     def _policy(self, uow: UnitOfWork) -> RolePolicy:
         return uow.role_policies.get(self._ctx.organization_id) or RolePolicy.default()
 
-    def _group_changed(self, uow: UnitOfWork, actor: Actor, group: Group, change: str) -> None:
-        self._ctx.record(
-            uow,
-            actor,
-            self._ctx.now(),
+    def _group_changed(self, w: Writer, group: Group, change: str) -> None:
+        w.emit(
             GroupChanged,
             group_id=group.id,
             name=group.name,
@@ -313,31 +304,28 @@ class UsersService:
         )
 
     def _change(self, user_id: str, action: str, change: Callable[[User], User]) -> User:
-        with self._ctx.work(Permission.MANAGE_USERS, action) as (uow, actor):
-            before = self._user(uow, user_id)
+        with Work(self._ctx, Permission.MANAGE_USERS, action) as w:
+            before = self._user(w.uow, user_id)
             user = change(before)
-            policy = self._policy(uow)
-            self._check_manager_left(uow, policy, {user.id: user})
-            uow.users.update(user)
+            policy = self._policy(w.uow)
+            self._check_manager_left(w.uow, policy, {user.id: user})
+            w.uow.users.update(user)
             # Rewriting the policy makes concurrent changes of who may manage users conflict
             # (first committer wins): two deactivations checked side by side would otherwise
             # each see the other manager still active and together leave none.
-            uow.role_policies.put(self._ctx.organization_id, policy)
+            w.uow.role_policies.put(self._ctx.organization_id, policy)
             if user.active != before.active:
                 what = "activated" if user.active else "deactivated"
             elif user.role != before.role:
                 what = "role"
             else:
                 what = "permissions"
-            self._ctx.record(
-                uow,
-                actor,
-                self._ctx.now(),
+            w.emit(
                 UserChanged,
                 user_id=user.id,
                 change=what,
                 role=str(user.role),
                 active=user.active,
             )
-            uow.commit()
+            w.uow.commit()
             return user
