@@ -9,6 +9,7 @@ import attrs
 
 from leadcore._arguments import checked_arguments
 from leadcore._checks import bad_timezone, blank
+from leadcore._moved import renamed
 from leadcore._text import checks_text
 from leadcore.errors import ConflictError, NotFound, ValidationError
 from leadcore.events import (
@@ -100,7 +101,7 @@ class UsersService:
 
     # -- changing users --------------------------------------------------------
 
-    def add(
+    def create(
         self,
         name: str,
         role: Role | str,
@@ -108,7 +109,7 @@ class UsersService:
         email: str | None = None,
         timezone: str | None = None,
     ) -> User:
-        """Add a user to this organisation (needs ``manage_users``)."""
+        """Create a user of this organisation (needs ``manage_users``)."""
         problems = [
             p
             for p in (
@@ -258,13 +259,18 @@ class UsersService:
             w.uow.commit()
             return group
 
-    def delete_group(self, group_id: str) -> None:
-        """Delete a group (needs ``manage_users``)."""
+    def remove_group(self, group_id: str) -> None:
+        """Remove a group (needs ``manage_users``); its members stay users."""
         with Work(self._ctx, Permission.MANAGE_USERS, "manage groups") as w:
             group = self._group(w.uow, group_id)
             w.uow.groups.remove(self._ctx.organization_id, group_id)
             self._group_changed(w, group, "deleted")
             w.uow.commit()
+
+    # -- old names, kept for one release ------------------------------------------
+
+    add = renamed("create")
+    delete_group = renamed("remove_group")
 
     # -- helpers -----------------------------------------------------------------
 

@@ -1,0 +1,33 @@
+"""Old names kept for one release: each still works and warns ``DeprecationWarning``."""
+
+from __future__ import annotations
+
+import pytest
+
+from leadcore import Leadcore, Session
+from leadcore.errors import NotFound
+
+
+@pytest.fixture
+def s() -> Session:
+    core = Leadcore.open()
+    _, admin = core.create_organization("Agency", admin_name="Dana")
+    return core.session(admin.id)
+
+
+def test_users_add_is_users_create(s: Session) -> None:
+    with pytest.warns(
+        DeprecationWarning, match=r"UsersService\.add is renamed UsersService\.create"
+    ):
+        user = s.users.add("Omer", "qualifier")
+    assert s.users.get(user.id).name == "Omer"
+
+
+def test_users_delete_group_is_users_remove_group(s: Session) -> None:
+    group = s.users.create_group("Night shift")
+    with pytest.warns(
+        DeprecationWarning, match=r"delete_group is renamed UsersService\.remove_group"
+    ):
+        s.users.delete_group(group.id)
+    with pytest.raises(NotFound):
+        s.users.group(group.id)
