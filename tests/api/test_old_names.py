@@ -31,3 +31,14 @@ def test_users_delete_group_is_users_remove_group(s: Session) -> None:
         s.users.delete_group(group.id)
     with pytest.raises(NotFound):
         s.users.group(group.id)
+
+
+def test_the_event_lead_converted_is_lead_was_converted() -> None:
+    import leadcore
+    import leadcore.events
+
+    with pytest.warns(DeprecationWarning, match=r"events\.LeadConverted is renamed"):
+        old = leadcore.events.LeadConverted
+    assert old is leadcore.events.LeadWasConverted
+    assert old.type == "lead.converted"  # the stored type string did not change
+    assert issubclass(leadcore.LeadConverted, PermissionError)  # the error keeps its name

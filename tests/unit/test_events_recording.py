@@ -39,6 +39,7 @@ from leadcore.events import (
     LeadSettingsChanged,
     LeadUnconverted,
     LeadUpdated,
+    LeadWasConverted,
     LeaseExpired,
     LeaseReleased,
     NoteAdded,
@@ -54,9 +55,6 @@ from leadcore.events import (
     UserAdded,
     UserChanged,
     WorkflowPublished,
-)
-from leadcore.events import (
-    LeadConverted as LeadConvertedEvent,
 )
 from leadcore.ids import SequentialIds
 from leadcore.leads import Lead, LeadSettings, TaskDraft, TaskKind
@@ -313,7 +311,7 @@ def _converted(w: World, c: Any) -> list[Expected]:
             },
         ),
         Expected(
-            LeadConvertedEvent,
+            LeadWasConverted,
             {
                 "lead_id": w.lead.id,
                 "conversion_id": c.id,
