@@ -42,3 +42,11 @@ def test_the_event_lead_converted_is_lead_was_converted() -> None:
     assert old is leadcore.events.LeadWasConverted
     assert old.type == "lead.converted"  # the stored type string did not change
     assert issubclass(leadcore.LeadConverted, PermissionError)  # the error keeps its name
+
+
+def test_dispatch_field_value_is_filter_value() -> None:
+    import leadcore.dispatch
+
+    with pytest.warns(DeprecationWarning, match=r"dispatch\.FieldValue is renamed"):
+        old = leadcore.dispatch.FieldValue
+    assert old is leadcore.dispatch.FilterValue

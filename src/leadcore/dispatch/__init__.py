@@ -32,8 +32,9 @@ clock or touches storage: every function takes ``now``.
 
 from __future__ import annotations
 
+from leadcore._moved import renamed_names as _renamed_names
 from leadcore.dispatch._agent import Agent, AgentLoad, CapPeriod, CapReached, cap_reached
-from leadcore.dispatch._candidate import Candidate, FieldValue
+from leadcore.dispatch._candidate import Candidate, FilterValue
 from leadcore.dispatch._choice import Choice, OrderRule, SortKey, Tier
 from leadcore.dispatch._explain import ExcludedLeads, Explanation, explain
 from leadcore.dispatch._filters import (
@@ -88,7 +89,7 @@ __all__ = [
     "FieldEquals",
     "FieldIn",
     "FieldRange",
-    "FieldValue",
+    "FilterValue",
     "Lease",
     "OrderRule",
     "Pool",
@@ -116,3 +117,7 @@ __all__ = [
     "sort_key",
     "validate_filter",
 ]
+
+# Kept for one release, with a warning: ``FieldValue`` is named ``FilterValue`` here
+# (``leadcore.leads.FieldValue`` is a lead's field value, dates and ``None`` included).
+__getattr__ = _renamed_names("leadcore.dispatch", {"FieldValue": "leadcore.dispatch.FilterValue"})
