@@ -50,3 +50,16 @@ def test_dispatch_field_value_is_filter_value() -> None:
     with pytest.warns(DeprecationWarning, match=r"dispatch\.FieldValue is renamed"):
         old = leadcore.dispatch.FieldValue
     assert old is leadcore.dispatch.FilterValue
+
+
+@pytest.mark.parametrize(
+    "name", ["exclusion", "make_choice", "pool_order_key", "rank_reference", "sort_key"]
+)
+def test_reference_helpers_left_the_public_dispatch_module(name: str) -> None:
+    import leadcore.dispatch
+    from leadcore.dispatch import _policy
+
+    assert name not in leadcore.dispatch.__all__
+    with pytest.warns(DeprecationWarning, match=rf"leadcore\.dispatch\.{name} moved to"):
+        old = getattr(leadcore.dispatch, name)
+    assert old is getattr(_policy, name)
