@@ -82,7 +82,7 @@ def _world(count: int) -> tuple[Leadcore, Session, list[str], list[Activity]]:
     core = Leadcore.open(clock=ManualClock(datetime(2026, 3, 1, tzinfo=UTC)), ids=SequentialIds())
     org, admin = core.create_organization("Bench", admin_name="Admin", timezone=TZ)
     s = core.session(admin.id)
-    users = [admin.id] + [s.users.add(f"User {i}", "salesperson").id for i in range(USERS - 1)]
+    users = [admin.id] + [s.users.create(f"User {i}", "salesperson").id for i in range(USERS - 1)]
     activities = _series(org.id, users, count)
     # Stored directly: the benchmark is about reading them back, not about booking them.
     with core.storage.unit_of_work() as uow:

@@ -240,7 +240,7 @@ def _call_centre(n: int) -> tuple[Leadcore, dict[str, Session], str]:
     core = Leadcore.open(clock=ManualClock(T0), ids=SequentialIds())
     org, admin = core.create_organization("Bench", admin_name="Manager")
     manager = core.session(admin.id)
-    ids = [manager.users.add(f"Agent {i}", "qualifier").id for i in range(AGENTS)]
+    ids = [manager.users.create(f"Agent {i}", "qualifier").id for i in range(AGENTS)]
     project = manager.leads.create_project("Campaign", rules=RULES, member_ids=ids)
     manager.dispatch.set_pools(project.id, POOLS.pools, order=POOLS.order)
     version = manager.workflow.current().version

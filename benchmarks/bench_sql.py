@@ -94,7 +94,7 @@ def seed_call_centre(core: Leadcore, n: int, agents: int) -> tuple[list[str], st
     """
     org, admin = core.create_organization("Bench", admin_name="Manager")
     manager = core.session(admin.id)
-    ids = [manager.users.add(f"Agent {i}", "qualifier").id for i in range(agents)]
+    ids = [manager.users.create(f"Agent {i}", "qualifier").id for i in range(agents)]
     project = manager.leads.create_project("Campaign", rules=shape.RULES, member_ids=ids)
     manager.dispatch.set_pools(project.id, shape.POOLS.pools, order=shape.POOLS.order)
     version = manager.workflow.current().version

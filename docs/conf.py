@@ -94,6 +94,7 @@ API_MODULES = (
     "leadcore.services.workflow",
     "leadcore.tenancy",
     "leadcore.services.users",
+    "leadcore.services.partners",
     "leadcore.leads",
     "leadcore.services.leads",
     "leadcore.services.reports",

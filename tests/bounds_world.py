@@ -67,7 +67,7 @@ def world(storage: Storage) -> World:
     core = Leadcore(storage, clock, SequentialIds())
     _, admin = core.create_organization("Agency", admin_name="Maya", timezone="Asia/Jerusalem")
     manager = core.session(admin.id)
-    agent_user = manager.users.add("Omer", "qualifier")
+    agent_user = manager.users.create("Omer", "qualifier")
     project = manager.leads.create_project("Spring", member_ids=[agent_user.id])
     manager.dispatch.set_pools(project.id, [HOT], order=["hot"])
     lead = manager.leads.create(
@@ -175,8 +175,8 @@ CASES: tuple[Case, ...] = (
         "timezone",
     ),
     Case(
-        "users.add(timezone=NUL)",
-        lambda w: w.manager.users.add("Z", "qualifier", timezone="Europe/Lon\x00don"),
+        "users.create(timezone=NUL)",
+        lambda w: w.manager.users.create("Z", "qualifier", timezone="Europe/Lon\x00don"),
         "timezone",
     ),
     Case(
@@ -472,7 +472,7 @@ def zone_outcomes(w: World, zone: object) -> list[Outcome]:
         ("tz", lambda: c.day([w.manager.user_id], day, tz=z)),
         ("tz", lambda: c.month(w.manager.user_id, 2026, 3, tz=z)),
         ("tz", lambda: c.create("X", start=T0, end=T0 + timedelta(hours=1), tz=z)),
-        ("timezone", lambda: w.manager.users.add("Zed", "qualifier", timezone=z)),
+        ("timezone", lambda: w.manager.users.create("Zed", "qualifier", timezone=z)),
         ("timezone", lambda: w.core.create_organization("X", admin_name="Y", timezone=z)),
     ]
     out: list[Outcome] = []

@@ -535,6 +535,7 @@ PUBLIC_MODULES = (
     "leadcore.storage.sql",
     "leadcore.tenancy",
     "leadcore.services.users",
+    "leadcore.services.partners",
     "leadcore.testing",
     "leadcore.testing.conformance",
     "leadcore.testing.hostile",

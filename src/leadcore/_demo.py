@@ -187,10 +187,10 @@ def _organisations(core: Leadcore, out: TextIO) -> tuple[Session, Session, Sessi
         print(f"  {name:22} workflow {wf.id!r}: {names}, ...", file=out)
         partners = ", ".join(f"{p.partner_name} ({p.kind})" for p in s.partners.list())
         print(f"  {'':22} partners: {partners}", file=out)
-    agents = [core.session(agency.users.add(n, "qualifier").id) for n in ("Omer", "Noa", "Itai")]
-    agency.users.add("Shira", "qualifier_manager")
-    agency.users.add("Avi", "sales_manager")
-    advertiser.users.add("Gil", "salesperson")
+    agents = [core.session(agency.users.create(n, "qualifier").id) for n in ("Omer", "Noa", "Itai")]
+    agency.users.create("Shira", "qualifier_manager")
+    agency.users.create("Avi", "sales_manager")
+    advertiser.users.create("Gil", "salesperson")
     print(
         f"  Agency users: {', '.join(f'{u.name} ({u.role})' for u in agency.users.list())}",
         file=out,

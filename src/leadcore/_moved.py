@@ -7,7 +7,7 @@ import warnings
 from collections.abc import Callable, Mapping
 from typing import Any
 
-__all__ = ["moved_module", "moved_names", "renamed"]
+__all__ = ["moved_module", "moved_names", "renamed", "renamed_names"]
 
 
 def _warn(old: str, new: str) -> None:
@@ -40,6 +40,37 @@ def moved_names(old: str, names: Mapping[str, str]) -> Callable[[str], object]:
             raise AttributeError(f"module {old!r} has no attribute {name!r}")
         value = getattr(importlib.import_module(new), name)
         _warn(f"{old}.{name}", f"{new}.{name}")
+        return value
+
+    return __getattr__
+
+
+def renamed_names(
+    old: str,
+    names: Mapping[str, str],
+    *,
+    otherwise: Callable[[str], object] | None = None,
+) -> Callable[[str], object]:
+    """A module ``__getattr__`` for renamed names of ``old``.
+
+    ``names`` maps each old name to the new one's full dotted path
+    (``"leadcore.events.LeadWasConverted"``); any other name goes to
+    ``otherwise`` (another module ``__getattr__``), or is an ``AttributeError``.
+    """
+
+    def __getattr__(name: str) -> object:
+        new = names.get(name)
+        if new is None:
+            if otherwise is not None:
+                return otherwise(name)
+            raise AttributeError(f"module {old!r} has no attribute {name!r}")
+        module, _, attribute = new.rpartition(".")
+        value = getattr(importlib.import_module(module), attribute)
+        warnings.warn(
+            f"{old}.{name} is renamed {new}; the old name will be removed in the next release",
+            DeprecationWarning,
+            stacklevel=2,
+        )
         return value
 
     return __getattr__

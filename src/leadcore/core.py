@@ -10,14 +10,16 @@ from leadcore._text import checks_text
 from leadcore.clock import Clock, SystemClock
 from leadcore.errors import Forbidden, NotFound, ValidationError
 from leadcore.ids import IdFactory, RandomIds
+from leadcore.services._organizations import new_organization
 from leadcore.services._shared import ServiceContext
 from leadcore.services.calendar import CalendarService
 from leadcore.services.dispatch import DispatchService
 from leadcore.services.forwarding import DeliveriesService, RoutingService
 from leadcore.services.leads import LeadsService
 from leadcore.services.outbox import EventLog
+from leadcore.services.partners import PartnersService
 from leadcore.services.reports import ReportsService
-from leadcore.services.users import PartnersService, UsersService, new_organization
+from leadcore.services.users import UsersService
 from leadcore.services.workflow import WorkflowService
 from leadcore.storage.memory import MemoryStorage
 from leadcore.storage.protocols import Storage

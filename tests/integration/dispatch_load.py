@@ -97,7 +97,7 @@ def seed(
     core = Leadcore(storage=storage, clock=clock or SystemClock())
     _, admin = core.create_organization("Agency", admin_name="Maya")
     manager = core.session(admin.id)
-    agent_ids = tuple(manager.users.add(f"Agent {i}", "qualifier").id for i in range(agents))
+    agent_ids = tuple(manager.users.create(f"Agent {i}", "qualifier").id for i in range(agents))
     project = manager.leads.create_project("Outbound", rules=rules, member_ids=agent_ids)
     manager.dispatch.set_pools(project.id, POOLS, order=[p.id for p in POOLS])
     org = admin.organization_id

@@ -58,7 +58,7 @@ def test_concurrent_bookings_for_the_same_people_are_all_kept(
     core = Leadcore(storage=make_storage(backend), clock=ManualClock(at(1, 6).astimezone(UTC)))
     _, dana = core.create_organization("Agency", admin_name="Dana", timezone="Asia/Jerusalem")
     s = core.session(dana.id)
-    avi = s.users.add("Avi", "salesperson").id
+    avi = s.users.create("Avi", "salesperson").id
 
     def book(i: int) -> list[str]:
         me = core.session(dana.id)

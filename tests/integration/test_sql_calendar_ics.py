@@ -62,7 +62,7 @@ def script(storage: Storage, theirs: str) -> list[tuple[str, object]]:
             "Agency", admin_name="Dana", admin_email="dana@example.com", timezone="Asia/Jerusalem"
         )
         s = core.session(dana.id)
-        s.users.add("Avi", "salesperson", email="avi@example.com")
+        s.users.create("Avi", "salesperson", email="avi@example.com")
         ask(
             "own activity",
             lambda: s.calendar.create("Own", start=START, end=START + timedelta(hours=1)),

@@ -92,8 +92,8 @@ def script(core: Leadcore, clock: ManualClock) -> list[Answer]:
 
     _, dana_user = core.create_organization("Agency", admin_name="Dana", timezone=TZ)
     dana = core.session(dana_user.id)
-    maya = core.session(dana.users.add("Maya", "sales_manager").id)
-    avi = core.session(dana.users.add("Avi", "salesperson", email="avi@example.org").id)
+    maya = core.session(dana.users.create("Maya", "sales_manager").id)
+    avi = core.session(dana.users.create("Avi", "salesperson", email="avi@example.org").id)
     lead = dana.leads.create("Yossi Cohen")
     conversion = dana.leads.convert(dana.leads.create("Acme buyer").id, account_name="Acme")
     lead_ref = ClientRef("lead", lead.id)

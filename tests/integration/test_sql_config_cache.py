@@ -59,7 +59,7 @@ def test_a_configuration_write_through_one_storage_is_seen_by_the_other(
     first, second = two
     _, a, _, project_id = _agency(first, second)
     # The acting user is configuration too: deactivating one is seen at once.
-    agent = a.users.add("Agent", "qualifier")
+    agent = a.users.create("Agent", "qualifier")
     c = second.session(agent.id)
     assert c.dispatch.pools(project_id).pools != ()
     a.users.deactivate(agent.id)

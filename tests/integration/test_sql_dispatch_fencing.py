@@ -54,7 +54,7 @@ def test_each_write_under_a_claim_reads_and_writes_the_lease_once(
     core = Leadcore(storage=storage, clock=ManualClock())
     _, admin = core.create_organization("Agency", admin_name="Maya")
     manager = core.session(admin.id)
-    agent = manager.users.add("Dana", "qualifier").id
+    agent = manager.users.create("Dana", "qualifier").id
     project = manager.leads.create_project("Spring", rules=ProjectRules(), member_ids=[agent])
     manager.dispatch.set_pools(project.id, [Pool("hot", PoolKind.PROJECT, "Hot")], order=["hot"])
     lead = manager.leads.create("lead", project_id=project.id, pool_id="hot").id

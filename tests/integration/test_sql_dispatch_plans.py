@@ -61,7 +61,7 @@ def test_a_claims_lookups_read_the_queue_through_indexes(request: pytest.Fixture
     core = Leadcore(storage=storage, clock=clock, ids=SequentialIds())
     org, admin = core.create_organization("Call centre", admin_name="Maya")
     manager = core.session(admin.id)
-    agents = [manager.users.add(f"Agent {i}", "qualifier").id for i in range(4)]
+    agents = [manager.users.create(f"Agent {i}", "qualifier").id for i in range(4)]
     project = manager.leads.create_project(
         "Campaign", rules=ProjectRules(no_status_first=True), member_ids=agents
     )

@@ -110,7 +110,7 @@ def _check_partner_cascade(a: Agency, capped: str, spill: str, routed: dict[str,
 
 
 def _team(a: Agency) -> list[str]:
-    users = [a.s.users.add(name, "salesperson").id for name in ("Omer", "Yael", "Ioana", "Ana")]
+    users = [a.s.users.create(name, "salesperson").id for name in ("Omer", "Yael", "Ioana", "Ana")]
     targets = [Target(users[0], caps=Caps(per_day=5))] + [Target(u) for u in users[1:]]
     a.s.routing.set_rules([RoutingRule("team", "Team", to="users", targets=targets)])
     return users

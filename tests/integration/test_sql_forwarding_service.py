@@ -262,7 +262,7 @@ def test_forwarding_and_routing_answer_as_on_memory(twins: Twins) -> None:
 
     # -- routing with caps ------------------------------------------------------------------
     users = [
-        t.ok("agency", lambda s, n=n: s.users.add(n, "salesperson")).id  # type: ignore[misc]
+        t.ok("agency", lambda s, n=n: s.users.create(n, "salesperson")).id  # type: ignore[misc]
         for n in ("Omer", "Yael")
     ]
     rules = [

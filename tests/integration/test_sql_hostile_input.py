@@ -93,7 +93,7 @@ def test_writes_with_text_no_storage_keeps_are_refused_naming_the_argument(
         ("name", lambda: s.leads.create(bad)),
         ("text", lambda: s.leads.add_note(lead.id, bad)),
         ("name", lambda: s.leads.update(lead.id, name=bad)),
-        ("name", lambda: s.users.add(bad, "qualifier")),
+        ("name", lambda: s.users.create(bad, "qualifier")),
         ("name", lambda: s.users.create_group(bad)),
         ("name", lambda: s.leads.create_project(bad)),
         ("name", lambda: core.create_organization(bad, admin_name="Avi")),

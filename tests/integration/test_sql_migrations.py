@@ -144,7 +144,7 @@ def test_a_version_1_database_with_data_upgrades_to_exactly_the_metadata(
     with Leadcore(storage=version_1) as core:
         _, admin = core.create_organization("Agency", admin_name="Dana")
         s = core.session(admin.id)
-        agent = s.users.add("Omer", "qualifier")
+        agent = s.users.create("Omer", "qualifier")
         project = s.leads.create_project("Spring", member_ids=[agent.id])
         lead = s.leads.create(
             "Yael Cohen", phones=["+972505551234"], project_id=project.id, pool_id="fresh"

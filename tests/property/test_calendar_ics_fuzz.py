@@ -53,7 +53,7 @@ def _session() -> Session:
         "Agency", admin_name="Dana", admin_email="dana@example.com", timezone="Asia/Jerusalem"
     )
     s = core.session(dana.id)
-    s.users.add("Avi", "salesperson", email="avi@example.com")
+    s.users.create("Avi", "salesperson", email="avi@example.com")
     return s
 
 

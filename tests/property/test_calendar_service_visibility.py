@@ -116,7 +116,7 @@ def build(cal: Calendar) -> World:
     admin = core.session(dana.id)
     sessions = {"dana": admin}
     for name in ("maya", "avi", "noa"):
-        sessions[name] = core.session(admin.users.add(name, ROLES[name]).id)
+        sessions[name] = core.session(admin.users.create(name, ROLES[name]).id)
     user_id = {name: s.user_id for name, s in sessions.items()}
     if cal.team_only:
         admin.calendar.set_settings(CalendarSettings(shared_calendars="team"))

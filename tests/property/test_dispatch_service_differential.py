@@ -119,7 +119,7 @@ def build(rules: ProjectRules, order: list[str]) -> World:
             duplicate_fields=frozenset(),
         )
     )
-    ids = {name: manager.users.add(name.title(), "qualifier").id for name in AGENTS}
+    ids = {name: manager.users.create(name.title(), "qualifier").id for name in AGENTS}
     project = manager.leads.create_project("P", rules=rules, member_ids=ids.values())
     manager.dispatch.set_pools(
         project.id,

@@ -80,7 +80,7 @@ class AgentsOnAShift(RuleBasedStateMachine):
         self.core = Leadcore.open(clock=self.clock, ids=SequentialIds())
         _, admin = self.core.create_organization("Agency", admin_name="Maya")
         self.manager = self.core.session(admin.id)
-        ids = {n: self.manager.users.add(n.title(), "qualifier").id for n in AGENTS}
+        ids = {n: self.manager.users.create(n.title(), "qualifier").id for n in AGENTS}
         self.agent_of = {uid: n for n, uid in ids.items()}
         self.project = self.manager.leads.create_project(
             "Shift", rules=self.project_rules, member_ids=ids.values()

@@ -111,7 +111,7 @@ def make_world(log: EventLog | None = None) -> World:
     for name in ("Agency", "Call centre"):
         _, admin = core.create_organization(name, admin_name="Admin", default_region="IL")
         s = core.session(admin.id)
-        seller = core.session(s.users.add("Seller", "salesperson").id)
+        seller = core.session(s.users.create("Seller", "salesperson").id)
         orgs.append(Org(s, seller))
     for org in orgs:
         org.mark = len(core.events.read(org.id))
@@ -161,7 +161,7 @@ def apply(w: World, op: Op) -> None:
             s.leads.assign(lead_id, [org.seller.user_id] if y % 2 else [])
             expect(w, org, "lead.assigned", lead_id)
         elif kind == "forbidden":
-            org.seller.users.add("Intruder", "account_manager")
+            org.seller.users.create("Intruder", "account_manager")
         elif kind == "invalid":
             s.leads.create(" ", phones=["12"])
         elif kind == "conflict" and lead_id is not None:

@@ -143,7 +143,7 @@ class Isolation(RuleBasedStateMachine):
     @rule(pick=st.integers(0, 99), name=st.sampled_from(NAMES), role=st.sampled_from(Role))
     def add_user(self, pick: int, name: str, role: Role) -> None:
         tenant = self._tenant(pick)
-        user = self._as_manager(tenant).users.add(name, role)
+        user = self._as_manager(tenant).users.create(name, role)
         assert user.organization_id == tenant.org_id
         tenant.users[user.id] = ModelUser(name, role)
         self.created.append((tenant.org_id, "user", user.id))
@@ -190,11 +190,11 @@ class Isolation(RuleBasedStateMachine):
         self.created.append((tenant.org_id, "group", group.id))
 
     @rule(pick=st.integers(0, 99), which=st.integers(0, 99))
-    def delete_group(self, pick: int, which: int) -> None:
+    def remove_group(self, pick: int, which: int) -> None:
         tenant = self._tenant(pick)
         gid = self._pick(list(tenant.groups), which)
         if gid is not None:
-            self._as_manager(tenant).users.delete_group(gid)
+            self._as_manager(tenant).users.remove_group(gid)
             del tenant.groups[gid]
 
     @rule(pick=st.integers(0, 99), first=st.sampled_from(FIRST_STATUS_NAMES))
@@ -260,7 +260,7 @@ class Isolation(RuleBasedStateMachine):
                 lambda i: s.users.set_role(i, Role.QUALIFIER),
                 lambda i: s.users.create_group("Night shift", [i]),
             ],
-            "group": [s.users.group, s.users.delete_group, s.users.add_to_group],
+            "group": [s.users.group, s.users.remove_group, s.users.add_to_group],
             "partnership": [s.partners.get, s.partners.deactivate, s.partners.activate],
         }
         for attempt in attempts[kind]:
@@ -327,7 +327,7 @@ def test_two_look_alike_agencies_each_see_only_their_own() -> None:
     for first in ("New", "חדש"):
         _, admin = core.create_organization("Agency", admin_name="Dana")
         s = core.session(admin.id)
-        s.users.add("Avi", Role.QUALIFIER)
+        s.users.create("Avi", Role.QUALIFIER)
         s.users.create_group("Night shift", [admin.id])
         s.partners.add_supplier("Leads Ltd", admin_name="Sam")
         s.workflow.publish(VARIANTS[first])

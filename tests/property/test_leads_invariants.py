@@ -92,9 +92,9 @@ def make_world() -> World:
     _, admin = core.create_organization("Agency", admin_name="Dana", default_region="IL")
     s = core.session(admin.id)
     s.leads.set_settings(LeadSettings(editable_when_converted=EDITABLE))
-    qualifier = s.users.add("Quinn", "qualifier")
+    qualifier = s.users.create("Quinn", "qualifier")
     s.users.grant(qualifier.id, "see_all_leads", "convert")
-    manager = s.users.add("Maya", "sales_manager")
+    manager = s.users.create("Maya", "sales_manager")
     forced = s.leads.create_project("Forced", rules=ProjectRules(force_notes_on_status_change=True))
     plain = s.leads.create_project("Plain")
     lead_ids = [

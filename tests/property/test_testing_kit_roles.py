@@ -47,7 +47,7 @@ def test_every_run_of_a_role_is_accepted_by_a_real_session_of_that_role(wf: Work
     _, admin = core.create_organization("Agency", admin_name="Dana", workflow=wf)
     s = core.session(admin.id)
     for moves in role_moves(wf, roles=[Role.QUALIFIER, Role.SALES_MANAGER]):
-        user = s.users.add(f"A {moves.role}", moves.role)
+        user = s.users.create(f"A {moves.role}", moves.role)
         s.users.grant(user.id, Permission.SEE_ALL_LEADS)
         agent = core.session(user.id)
         for status, path in moves.entered().items():

@@ -151,7 +151,7 @@ def test_the_walk_finds_the_parameters_people_get_wrong() -> None:
         ("leads", "list", "limit"),
         ("dispatch", "set_pools", "order"),
         ("dispatch", "add_note", "token"),
-        ("users", "add", "role"),
+        ("users", "create", "role"),
         ("users", "grant", "permissions"),
         ("calendar", "search", "limit"),
         ("core", "session", "user_id"),
@@ -259,10 +259,10 @@ def test_every_wrong_argument_is_named_at_once(s: Session) -> None:
 def test_an_enum_argument_takes_a_member_or_its_value(s: Session) -> None:
     from leadcore import Role
 
-    assert s.users.add("Omer", Role.QUALIFIER).role is Role.QUALIFIER
-    assert s.users.add("Noa", "qualifier").role is Role.QUALIFIER
+    assert s.users.create("Omer", Role.QUALIFIER).role is Role.QUALIFIER
+    assert s.users.create("Noa", "qualifier").role is Role.QUALIFIER
     with pytest.raises(ValidationError, match=r"role: expected text \(one of account_manager, "):
-        s.users.add("Eli", 5)  # type: ignore[arg-type]
+        s.users.create("Eli", 5)  # type: ignore[arg-type]
     with pytest.raises(ValidationError, match=r"permissions\[1\]: expected text \(one of "):
         s.users.grant(s.user_id, "see_reports", 3)  # type: ignore[arg-type]
 

@@ -217,8 +217,8 @@ def test_importing_the_same_file_again_updates_the_activities_it_created() -> No
 def test_another_organisations_export_imports_by_e_mail_and_reports_the_mapping() -> None:
     a = Deployment.open("Supplier", "dana@supplier.example")
     b = Deployment.open("Agency", "noa@agency.example", started=7)
-    avi_a = a.s.users.add("Avi", "salesperson", email="Avi@Agency.example")
-    avi_b = b.s.users.add("Avi", "salesperson", email="avi@agency.example")
+    avi_a = a.s.users.create("Avi", "salesperson", email="Avi@Agency.example")
+    avi_b = b.s.users.create("Avi", "salesperson", email="avi@agency.example")
     a.s.calendar.create(
         "Joint call",
         start=utc(2026, 3, 2, 9),

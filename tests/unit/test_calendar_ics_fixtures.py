@@ -50,7 +50,7 @@ def office() -> Office:
         "Agency", admin_name="Dana", admin_email="dana@example.com", timezone="Asia/Jerusalem"
     )
     s = core.session(dana.id)
-    avi = s.users.add("Avi", "salesperson", email="avi@example.com")
+    avi = s.users.create("Avi", "salesperson", email="avi@example.com")
     return Office(s, dana.id, avi.id)
 
 

@@ -77,8 +77,8 @@ def w() -> World:
     core = Leadcore.open(clock=ManualClock(NOW), ids=SequentialIds())
     org, dana = core.create_organization("Agency", admin_name="Dana", timezone=TZ)
     s = core.session(dana.id)
-    maya = core.session(s.users.add("Maya", "sales_manager").id)
-    avi = core.session(s.users.add("Avi", "salesperson").id)
+    maya = core.session(s.users.create("Maya", "sales_manager").id)
+    avi = core.session(s.users.create("Avi", "salesperson").id)
     lead = s.leads.create("Yossi Cohen", phones=["+972505551234"])
     buyer = s.leads.create("Acme buyer")
     conversion = s.leads.convert(buyer.id, account_name="Acme")
@@ -211,7 +211,7 @@ def test_schedule_fills_in_the_defaults_and_records_the_event(w: World) -> None:
 def test_the_zone_comes_from_start_then_the_responsible_user_then_the_organisation(
     w: World,
 ) -> None:
-    london = w.s.users.add("Lou", "salesperson", timezone="Europe/London")
+    london = w.s.users.create("Lou", "salesperson", timezone="Europe/London")
     london_time = ZoneInfo("Europe/London")
     named = w.s.calendar.create(
         "London call",

@@ -37,7 +37,7 @@ def w() -> World:
     _, olga = core.create_organization("Other", admin_name="Olga")
     s = core.session(dana.id)
     other_lead = core.session(olga.id).leads.create("Theirs").id
-    gone = s.users.add("Gone", "salesperson")
+    gone = s.users.create("Gone", "salesperson")
     s.users.deactivate(gone.id)
     acme = s.leads.convert(s.leads.create("Acme buyer").id, account_name="Acme")
     beta = s.leads.convert(s.leads.create("Beta buyer").id, account_name="Beta")

@@ -46,7 +46,7 @@ def w() -> World:
         "Agency", admin_name="Dana", admin_email="dana@example.com", timezone=TZ
     )
     s = core.session(dana.id)
-    avi = core.session(s.users.add("Avi", "salesperson", email="avi@example.com").id)
+    avi = core.session(s.users.create("Avi", "salesperson", email="avi@example.com").id)
     lead = s.leads.create("Yossi Cohen")
     return World(core, s, avi, org.id, lead.id)
 

@@ -45,8 +45,8 @@ def w() -> World:
     )
     _, dana = core.create_organization("Agency", admin_name="Dana", timezone=TZ)
     s = core.session(dana.id)
-    maya = core.session(s.users.add("Maya", "sales_manager").id)
-    avi = core.session(s.users.add("Avi", "salesperson").id)
+    maya = core.session(s.users.create("Maya", "sales_manager").id)
+    avi = core.session(s.users.create("Avi", "salesperson").id)
     lead = s.leads.create("Yossi Cohen")
     conversion = s.leads.convert(s.leads.create("Acme buyer").id, account_name="Acme")
     return World(core, s, maya, avi, lead.id, conversion.account_id, conversion.contact_id)
@@ -229,7 +229,7 @@ def test_free_slots_are_common_to_every_user_and_keep_the_buffer(w: World) -> No
 
 
 def test_free_slots_honour_each_users_working_hours_in_their_own_zone(w: World) -> None:
-    lou = w.s.users.add("Lou", "salesperson", timezone="Europe/London")
+    lou = w.s.users.create("Lou", "salesperson", timezone="Europe/London")
     w.s.calendar.set_settings(
         CalendarSettings(
             default_hours=[(d, time(9), time(17)) for d in range(7)],

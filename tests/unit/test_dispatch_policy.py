@@ -24,11 +24,9 @@ from leadcore.dispatch import (
     SecondaryOrder,
     Tier,
     choose_reference,
-    exclusion,
     plan_pools,
-    rank_reference,
-    sort_key,
 )
+from leadcore.dispatch._policy import exclusion, rank_reference, sort_key
 
 T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
 POOLS = ProjectPools(

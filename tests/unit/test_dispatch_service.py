@@ -125,7 +125,7 @@ def call_centre(
     core = Leadcore.open(clock=clock, ids=SequentialIds())
     _, admin = core.create_organization("Agency", admin_name="Maya")
     manager = core.session(admin.id)
-    user_ids = {name: manager.users.add(name.title(), "qualifier").id for name in agents}
+    user_ids = {name: manager.users.create(name.title(), "qualifier").id for name in agents}
     project = manager.leads.create_project(
         "Spring campaign", rules=rules or ProjectRules(), member_ids=user_ids.values()
     )
@@ -868,7 +868,7 @@ def test_an_unknown_project_is_not_found() -> None:
 def test_an_agent_outside_the_project_gets_nothing_and_is_told_why() -> None:
     c = call_centre()
     c.lead("lead")
-    stranger = c.core.session(c.manager.users.add("Stranger", "qualifier").id)
+    stranger = c.core.session(c.manager.users.create("Stranger", "qualifier").id)
     with pytest.raises(Forbidden, match="not an agent of project 'Spring campaign'"):
         stranger.dispatch.next(c.project.id)
     with pytest.raises(Forbidden, match="not an agent of project"):

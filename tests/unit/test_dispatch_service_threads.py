@@ -42,7 +42,7 @@ def _centre(
     core = Leadcore.open(clock=ManualClock(T0), ids=SequentialIds())
     _, admin = core.create_organization("Agency", admin_name="Maya")
     manager = core.session(admin.id)
-    ids = [manager.users.add(f"Agent {i}", "qualifier").id for i in range(agents)]
+    ids = [manager.users.create(f"Agent {i}", "qualifier").id for i in range(agents)]
     project = manager.leads.create_project("Shift", rules=rules, member_ids=ids)
     manager.dispatch.set_pools(
         project.id, [Pool("a", PoolKind.PROJECT, "A"), Pool("b", PoolKind.GENERAL, "B")]

@@ -64,7 +64,7 @@ def test_many_threads_of_use_cases_lose_no_event_and_deliver_none_twice(url: str
         _, admin = core.create_organization(name, admin_name="Admin", default_region="IL")
         s = core.session(admin.id)
         sessions += [
-            core.session(s.users.add(f"Agent {i}", "account_manager").id) for i in range(4)
+            core.session(s.users.create(f"Agent {i}", "account_manager").id) for i in range(4)
         ]
     counter = Counter()
     flaky = Counter(fail_every=7)

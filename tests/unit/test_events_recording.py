@@ -39,6 +39,7 @@ from leadcore.events import (
     LeadSettingsChanged,
     LeadUnconverted,
     LeadUpdated,
+    LeadWasConverted,
     LeaseExpired,
     LeaseReleased,
     NoteAdded,
@@ -54,9 +55,6 @@ from leadcore.events import (
     UserAdded,
     UserChanged,
     WorkflowPublished,
-)
-from leadcore.events import (
-    LeadConverted as LeadConvertedEvent,
 )
 from leadcore.ids import SequentialIds
 from leadcore.leads import Lead, LeadSettings, TaskDraft, TaskKind
@@ -114,7 +112,7 @@ def make_world() -> World:
     core = Leadcore.open(clock=clock, ids=SequentialIds())
     _, admin = core.create_organization("Agency", admin_name="Dana", default_region="IL")
     s = core.session(admin.id)
-    seller = core.session(s.users.add("Avi", "salesperson").id)
+    seller = core.session(s.users.create("Avi", "salesperson").id)
     lead = s.leads.create("Yossi", phones=["050-555-1234"], emails=["yossi@example.com"])
     lead = s.leads.change_status(lead.id, "new")
     task = s.leads.add_task(lead.id, TaskDraft("Call back", due_in=timedelta(hours=2)))
@@ -313,7 +311,7 @@ def _converted(w: World, c: Any) -> list[Expected]:
             },
         ),
         Expected(
-            LeadConvertedEvent,
+            LeadWasConverted,
             {
                 "lead_id": w.lead.id,
                 "conversion_id": c.id,
@@ -382,8 +380,8 @@ CASES: dict[str, Case] = {
         _org_created,
         lambda w, r: new_org_events(w, r[0].id, r[1].id, created_by=None),
     ),
-    "users.add": Case(
-        lambda w: w.s.users.add("Miri", "qualifier"),
+    "users.create": Case(
+        lambda w: w.s.users.create("Miri", "qualifier"),
         lambda w, u: [Expected(UserAdded, {"user_id": u.id, "name": "Miri", "role": "qualifier"})],
     ),
     "users.set_role": Case(
@@ -457,8 +455,8 @@ CASES: dict[str, Case] = {
             )
         ],
     ),
-    "users.delete_group": Case(
-        lambda w: w.s.users.delete_group(w.group_id),
+    "users.remove_group": Case(
+        lambda w: w.s.users.remove_group(w.group_id),
         lambda w, _: [
             Expected(
                 GroupChanged,
@@ -861,7 +859,7 @@ def test_a_call_that_changes_nothing_records_nothing(world: World, case: str) ->
 
 
 FAILING: dict[str, tuple[type[Exception], Act]] = {
-    "forbidden: add a user": (Forbidden, lambda w: w.seller.users.add("Eve", "qualifier")),
+    "forbidden: add a user": (Forbidden, lambda w: w.seller.users.create("Eve", "qualifier")),
     "forbidden: publish": (Forbidden, lambda w: w.seller.workflow.publish(sample_workflow())),
     "forbidden: add a supplier": (
         Forbidden,

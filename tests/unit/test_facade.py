@@ -160,7 +160,7 @@ def test_an_unknown_user_cannot_open_a_session(core: Leadcore) -> None:
 
 
 def test_an_inactive_user_cannot_open_a_session(core: Leadcore, s: Session) -> None:
-    avi = s.users.add("Avi", "qualifier")
+    avi = s.users.create("Avi", "qualifier")
     s.users.deactivate(avi.id)
     with pytest.raises(Forbidden, match="inactive") as caught:
         core.session(avi.id)
@@ -170,7 +170,7 @@ def test_an_inactive_user_cannot_open_a_session(core: Leadcore, s: Session) -> N
 def test_a_user_deactivated_during_a_session_can_do_nothing_more(
     core: Leadcore, s: Session
 ) -> None:
-    avi = s.users.add("Avi", "qualifier")
+    avi = s.users.create("Avi", "qualifier")
     avi_session = core.session(avi.id)
     assert avi_session.users.me() == avi
     s.users.deactivate(avi.id)

@@ -15,7 +15,8 @@ import pytest
 
 from leadcore import Forbidden, Leadcore, Permission, Role, Session, User, sample_workflow
 from leadcore.ids import SequentialIds
-from leadcore.services.users import PartnersService, UsersService
+from leadcore.services.partners import PartnersService
+from leadcore.services.users import UsersService
 from leadcore.services.workflow import WorkflowService
 from leadcore.tenancy import DEFAULT_ROLE_PERMISSIONS, Group, Partnership
 
@@ -42,11 +43,11 @@ def _world(role: Role) -> World:
     core = Leadcore.open(ids=SequentialIds())
     _, admin_user = core.create_organization("Agency", admin_name="Dana")
     admin = core.session(admin_user.id)
-    target = admin.users.add("Zoe", Role.SALESPERSON)
+    target = admin.users.create("Zoe", Role.SALESPERSON)
     group = admin.users.create_group("Night shift", [target.id])
     admin.partners.add_supplier("Leads Ltd", admin_name="Sam")
     [partnership] = admin.partners.list()
-    actor = admin.users.add("Avi", role)
+    actor = admin.users.create("Avi", role)
     return World(core, admin, actor, target, group, partnership)
 
 
@@ -63,7 +64,7 @@ MATRIX: dict[tuple[str, str], tuple[Permission | None, Call]] = {
     ("users", "groups"): (None, lambda w: w.s.users.groups()),
     ("users", "group"): (None, lambda w: w.s.users.group(w.group.id)),
     # s.users: every change needs manage_users
-    ("users", "add"): (P.MANAGE_USERS, lambda w: w.s.users.add("Ben", Role.QUALIFIER)),
+    ("users", "create"): (P.MANAGE_USERS, lambda w: w.s.users.create("Ben", Role.QUALIFIER)),
     ("users", "set_role"): (
         P.MANAGE_USERS,
         lambda w: w.s.users.set_role(w.target.id, Role.QUALIFIER),
@@ -89,7 +90,7 @@ MATRIX: dict[tuple[str, str], tuple[Permission | None, Call]] = {
         P.MANAGE_USERS,
         lambda w: w.s.users.remove_from_group(w.group.id, w.target.id),
     ),
-    ("users", "delete_group"): (P.MANAGE_USERS, lambda w: w.s.users.delete_group(w.group.id)),
+    ("users", "remove_group"): (P.MANAGE_USERS, lambda w: w.s.users.remove_group(w.group.id)),
     # s.partners
     ("partners", "list"): (None, lambda w: w.s.partners.list()),
     ("partners", "get"): (None, lambda w: w.s.partners.get(w.partnership.id)),
@@ -185,7 +186,7 @@ def test_a_revoke_of_one_permission_leaves_the_others() -> None:
     world.admin.users.revoke(world.actor.id, P.MANAGE_WORKFLOW)
     with pytest.raises(Forbidden):
         world.s.workflow.publish(sample_workflow())
-    world.s.users.add("Ben", Role.QUALIFIER)
+    world.s.users.create("Ben", Role.QUALIFIER)
     world.s.partners.add_supplier("Ads Media", admin_name="Tom")
 
 
@@ -205,7 +206,7 @@ def test_a_changed_role_policy_moves_the_line_for_the_whole_role() -> None:
     world.admin.users.set_role_permissions(Role.QUALIFIER, [P.MANAGE_PARTNERS])
     world.s.partners.add_supplier("Ads Media", admin_name="Tom")
     world.admin.users.set_role_permissions(Role.CAMPAIGN_MANAGER, [])
-    campaign = world.admin.users.add("Carla", Role.CAMPAIGN_MANAGER)
+    campaign = world.admin.users.create("Carla", Role.CAMPAIGN_MANAGER)
     with pytest.raises(Forbidden):
         world.core.session(campaign.id).partners.add_advertiser("Insure Co", admin_name="Ana")
 

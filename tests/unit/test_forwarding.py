@@ -202,7 +202,7 @@ def test_forwarding_needs_an_active_advertiser_partnership(w: World) -> None:
 
 
 def test_forwarding_and_feedback_need_forward_leads(w: World) -> None:
-    seller = w.a.users.add("Omer", "salesperson")
+    seller = w.a.users.create("Omer", "salesperson")
     q = w.core.session(seller.id)
     lead = w.a.leads.create("Noa", phones=[PHONE], assignee_ids=[seller.id])
     with pytest.raises(Forbidden, match="forward_leads"):
@@ -532,7 +532,7 @@ def test_the_agency_sees_its_report_per_supplier_and_per_advertiser(w: World) ->
 
 
 def test_reports_need_see_reports_and_valid_arguments(w: World) -> None:
-    seller = w.a.users.add("Yael", "salesperson")
+    seller = w.a.users.create("Yael", "salesperson")
     with pytest.raises(Forbidden, match="see_reports"):
         w.core.session(seller.id).deliveries.report()
     with pytest.raises(ValidationError) as err:
@@ -545,7 +545,7 @@ def test_reports_need_see_reports_and_valid_arguments(w: World) -> None:
 
 
 def test_terms_and_policy_need_manage_partners(w: World) -> None:
-    seller = w.a.users.add("Yael", "salesperson")
+    seller = w.a.users.create("Yael", "salesperson")
     s = w.core.session(seller.id)
     (link,) = w.a.partners.list("advertiser")
     with pytest.raises(Forbidden, match="manage_partners"):

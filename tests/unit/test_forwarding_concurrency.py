@@ -109,7 +109,7 @@ def test_no_partner_cap_is_ever_exceeded_by_concurrent_routes() -> None:
 
 def test_concurrent_round_robin_gives_every_user_the_same_number_of_leads() -> None:
     _, a, ids = _agency()
-    users = [a.users.add(name, "salesperson").id for name in ("Omer", "Yael", "Ioana", "Ana")]
+    users = [a.users.create(name, "salesperson").id for name in ("Omer", "Yael", "Ioana", "Ana")]
     capped = users[0]
     targets = [Target(capped, caps=Caps(per_day=5))] + [Target(u) for u in users[1:]]
     a.routing.set_rules([RoutingRule("team", "Team", to="users", targets=targets)])

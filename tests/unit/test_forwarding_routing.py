@@ -57,7 +57,7 @@ def w() -> World:
     a = core.session(dana.id)
     insure, _ = a.partners.add_advertiser("Insure Co", admin_name="Avi")
     cars, _ = a.partners.add_advertiser("Car Co", admin_name="Cal", timezone="Asia/Jerusalem")
-    users = [a.users.add(n, "salesperson").id for n in ("Omer", "Yael", "Ioana")]
+    users = [a.users.create(n, "salesperson").id for n in ("Omer", "Yael", "Ioana")]
     return World(core, clock, agency, insure, cars, a, users)
 
 
@@ -182,7 +182,7 @@ def test_caps_count_in_the_recipients_time_zone(w: World) -> None:
 
 
 def test_user_caps_per_hour_use_the_users_own_time_zone(w: World) -> None:
-    remote = w.a.users.add("Ana", "salesperson", timezone="America/St_Johns")  # UTC-3:30
+    remote = w.a.users.create("Ana", "salesperson", timezone="America/St_Johns")  # UTC-3:30
     rule = _to_users(
         w,
         Strategy.ROUND_ROBIN,
@@ -332,7 +332,7 @@ def test_routing_needs_the_permission_of_where_the_lead_goes(w: World) -> None:
     own = seller.leads.create("Mine", phones=["052-345-7777"], assignee_ids=[w.users[0]])
     with pytest.raises(Forbidden, match="assign_leads"):
         seller.routing.route(own.id)
-    manager = w.core.session(w.a.users.add("Sam", "sales_manager").id)
+    manager = w.core.session(w.a.users.create("Sam", "sales_manager").id)
     with pytest.raises(Forbidden, match="forward_leads"):
         manager.routing.route(own.id)
     assert manager.routing.route(w.lead(channel="team")).to is TargetKind.USERS

@@ -83,7 +83,7 @@ def test_a_note_and_a_user_and_a_group_with_a_surrogate_are_refused(s: Session) 
     with pytest.raises(ValidationError, match="text: contains a lone surrogate"):
         s.leads.add_note(lead.id, SURROGATE)
     with pytest.raises(ValidationError, match="name: contains a lone surrogate"):
-        s.users.add(SURROGATE, "qualifier")
+        s.users.create(SURROGATE, "qualifier")
     with pytest.raises(ValidationError, match="name: contains a lone surrogate"):
         s.users.create_group(SURROGATE)
     with pytest.raises(ValidationError, match="name: contains a lone surrogate"):

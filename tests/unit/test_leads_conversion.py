@@ -120,7 +120,7 @@ def test_conversion_may_target_another_done_status_but_not_a_live_one(
 def test_conversion_goes_through_the_same_checks_as_any_status_change(
     core: Leadcore, s: Session
 ) -> None:
-    seller = s.users.add("Sam", "salesperson")  # restricted to next stages
+    seller = s.users.create("Sam", "salesperson")  # restricted to next stages
     forced = s.leads.create_project("Forced", rules=ProjectRules(force_notes_on_status_change=True))
     lead = s.leads.create("Yossi", project_id=forced.id, assignee_ids=[seller.id])
     s.leads.change_status(lead.id, "qualified", note="qualified")
@@ -166,7 +166,7 @@ def test_an_unknown_account_is_not_found(s: Session, lead: Lead) -> None:
 
 
 def test_conversion_needs_the_convert_permission(core: Leadcore, s: Session, lead: Lead) -> None:
-    manager = s.users.add("Cam", "campaign_manager")
+    manager = s.users.create("Cam", "campaign_manager")
     with pytest.raises(Forbidden, match="convert"):
         core.session(manager.id).leads.convert(lead.id)
 
@@ -183,7 +183,7 @@ def test_a_stale_version_refuses_the_conversion(s: Session, lead: Lead) -> None:
 def test_a_converted_lead_refuses_every_mutation(core: Leadcore, s: Session, lead: Lead) -> None:
     s.leads.convert(lead.id)
     before = s.leads.get(lead.id)
-    avi = s.users.add("Avi", "salesperson")
+    avi = s.users.create("Avi", "salesperson")
     attempts: list[Callable[[], object]] = [
         lambda: s.leads.change_status(lead.id, "lost", note="x"),
         lambda: s.leads.add_note(lead.id, "x"),
@@ -247,7 +247,7 @@ def test_a_returned_lead_cannot_be_changed_behind_the_services_back(s: Session, 
 def test_unconversion_restores_the_lead_and_keeps_the_audit_trail(
     core: Leadcore, s: Session, lead: Lead, clock: ManualClock
 ) -> None:
-    manager = core.session(s.users.add("Maya", "sales_manager").id)
+    manager = core.session(s.users.create("Maya", "sales_manager").id)
     conversion = s.leads.convert(lead.id, opportunity_name="Deal")
     clock.advance(timedelta(days=1))
     restored = manager.leads.unconvert(lead.id, reason="converted by mistake")
@@ -276,7 +276,7 @@ def test_unconversion_restores_the_lead_and_keeps_the_audit_trail(
 def test_unconversion_needs_a_permitted_user_and_a_reason(
     core: Leadcore, s: Session, lead: Lead
 ) -> None:
-    seller = s.users.add("Sam", "salesperson")
+    seller = s.users.create("Sam", "salesperson")
     s.leads.assign(lead.id, [seller.id])
     s.leads.convert(lead.id)
     with pytest.raises(Forbidden, match="unconvert"):
@@ -323,7 +323,7 @@ def test_lineage_goes_from_lead_to_account_and_back(s: Session, lead: Lead) -> N
 def test_account_leads_lists_only_leads_the_user_may_see(
     core: Leadcore, s: Session, lead: Lead
 ) -> None:
-    seller = s.users.add("Sam", "salesperson")
+    seller = s.users.create("Sam", "salesperson")
     routed = s.leads.create("Routed", assignee_ids=[seller.id])
     conversion = s.leads.convert(lead.id, account_name="Cohen Ltd")
     s.leads.convert(routed.id, account_id=conversion.account_id)

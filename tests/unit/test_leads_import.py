@@ -200,7 +200,7 @@ def test_custom_field_columns_and_a_fields_mapping_both_fill_fields(s: Session) 
 def test_an_import_needs_the_create_leads_permission_and_writes_nothing_without_it(
     core: Leadcore, s: Session
 ) -> None:
-    viewer = s.users.add("Vera", "qualifier")
+    viewer = s.users.create("Vera", "qualifier")
     s.users.revoke(viewer.id, "create_leads")
     with pytest.raises(Forbidden):
         core.session(viewer.id).leads.import_many([{"name": "Yossi"}])

@@ -112,7 +112,7 @@ def test_the_lead_starts_with_no_status_and_a_created_entry(s: Session, clock: M
 
 
 def test_creating_leads_needs_the_create_leads_permission(core: Leadcore, s: Session) -> None:
-    viewer = s.users.add("Vera", "qualifier")
+    viewer = s.users.create("Vera", "qualifier")
     s.users.revoke(viewer.id, "create_leads")
     with pytest.raises(Forbidden, match="create_leads"):
         core.session(viewer.id).leads.create("Yossi")
@@ -132,7 +132,7 @@ def test_a_supplier_must_be_a_partner_and_a_project_must_exist(s: Session) -> No
 
 
 def test_assignees_must_be_active_users(s: Session) -> None:
-    agent = s.users.add("Avi", "qualifier")
+    agent = s.users.create("Avi", "qualifier")
     s.users.deactivate(agent.id)
     with pytest.raises(ValidationError, match="no active user"):
         s.leads.create("Yossi", assignee_ids=[agent.id])
@@ -224,7 +224,7 @@ def test_settings_are_checked_before_they_are_stored(s: Session) -> None:
 
 
 def test_changing_settings_needs_manage_workflow(core: Leadcore, s: Session) -> None:
-    agent = s.users.add("Avi", "qualifier")
+    agent = s.users.create("Avi", "qualifier")
     with pytest.raises(Forbidden):
         core.session(agent.id).leads.set_settings(LeadSettings())
 
@@ -321,6 +321,6 @@ def test_blocking_a_bad_number_is_refused(s: Session) -> None:
 
 
 def test_the_do_not_call_list_needs_manage_workflow(core: Leadcore, s: Session) -> None:
-    agent = s.users.add("Avi", "qualifier")
+    agent = s.users.create("Avi", "qualifier")
     with pytest.raises(Forbidden):
         core.session(agent.id).leads.block_number("050-555-1234")

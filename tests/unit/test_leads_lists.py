@@ -42,7 +42,7 @@ def board(s: Session, clock: ManualClock) -> dict[str, Lead]:
     """Six leads, one minute apart, in various statuses and sources."""
     supplier, _ = s.partners.add_supplier("Leads Ltd", admin_name="Avi")
     project = s.leads.create_project("Outbound")
-    agent = s.users.add("Avi", "sales_manager")
+    agent = s.users.create("Avi", "sales_manager")
     made: dict[str, Lead] = {}
 
     def add(name: str, **kw: object) -> Lead:

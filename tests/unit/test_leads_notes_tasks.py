@@ -61,7 +61,7 @@ def test_a_blank_note_is_refused(s: Session, lead: Lead) -> None:
 
 
 def test_notes_need_edit_leads(core: Leadcore, s: Session, lead: Lead) -> None:
-    viewer = s.users.add("Vera", "sales_manager")
+    viewer = s.users.create("Vera", "sales_manager")
     s.users.revoke(viewer.id, "edit_leads")
     with pytest.raises(Forbidden, match="edit_leads"):
         core.session(viewer.id).leads.add_note(lead.id, "hello")
@@ -71,7 +71,7 @@ def test_notes_need_edit_leads(core: Leadcore, s: Session, lead: Lead) -> None:
 
 
 def test_a_task_has_a_due_time_and_an_assignee(s: Session, lead: Lead) -> None:
-    agent = s.users.add("Avi", "qualifier")
+    agent = s.users.create("Avi", "qualifier")
     due = START + timedelta(days=2)
     task = s.leads.add_task(lead.id, TaskDraft("Send the offer", due_at=due, assignee_id=agent.id))
     assert (task.title, task.due_at, task.assignee_id, task.created_by) == (
@@ -101,7 +101,7 @@ def test_a_task_for_an_unknown_user_is_refused(s: Session, lead: Lead) -> None:
 def test_completing_a_task_is_recorded_in_history(
     core: Leadcore, s: Session, lead: Lead, clock: ManualClock
 ) -> None:
-    agent = s.users.add("Avi", "sales_manager")
+    agent = s.users.create("Avi", "sales_manager")
     task = s.leads.add_task(lead.id, TaskDraft("Call", assignee_id=agent.id))
     clock.advance(timedelta(hours=3))
     done = core.session(agent.id).leads.complete_task(task.id)
@@ -127,7 +127,7 @@ def test_a_task_on_a_lead_the_user_cannot_see_is_not_found_like_a_missing_one(
     core: Leadcore, s: Session, lead: Lead
 ) -> None:
     task = s.leads.add_task(lead.id, TaskDraft("Call"))
-    seller = s.users.add("Sam", "salesperson")  # sees only leads routed to them
+    seller = s.users.create("Sam", "salesperson")  # sees only leads routed to them
     with pytest.raises(NotFound) as hidden:
         core.session(seller.id).leads.complete_task(task.id)
     with pytest.raises(NotFound) as missing:
@@ -142,7 +142,7 @@ def test_a_task_on_a_lead_the_user_cannot_see_is_not_found_like_a_missing_one(
 def test_my_due_reminders_are_my_open_tasks_due_by_now(
     core: Leadcore, s: Session, lead: Lead, clock: ManualClock
 ) -> None:
-    other = s.users.add("Avi", "sales_manager")
+    other = s.users.create("Avi", "sales_manager")
     soon = s.leads.add_task(lead.id, TaskDraft("Soon", due_in=timedelta(hours=1)))
     later = s.leads.add_task(lead.id, TaskDraft("Later", due_in=timedelta(days=1)))
     s.leads.add_task(
@@ -161,9 +161,9 @@ def test_my_due_reminders_are_my_open_tasks_due_by_now(
 def test_group_mates_see_each_others_reminders_where_the_project_shares_them(
     core: Leadcore, s: Session, clock: ManualClock
 ) -> None:
-    avi = s.users.add("Avi", "sales_manager")
-    ben = s.users.add("Ben", "sales_manager")
-    outsider = s.users.add("Omer", "sales_manager")
+    avi = s.users.create("Avi", "sales_manager")
+    ben = s.users.create("Ben", "sales_manager")
+    outsider = s.users.create("Omer", "sales_manager")
     s.users.create_group("Team A", [avi.id, ben.id])
     shared = s.leads.create_project("Shared", rules=ProjectRules(share_reminders_in_group=True))
     private = s.leads.create_project("Private")
@@ -183,8 +183,8 @@ def test_group_mates_see_each_others_reminders_where_the_project_shares_them(
 def test_a_shared_reminder_on_a_lead_the_user_cannot_see_stays_hidden(
     core: Leadcore, s: Session, clock: ManualClock
 ) -> None:
-    seller = s.users.add("Sam", "salesperson")  # sees only leads routed to them
-    mate = s.users.add("Ben", "sales_manager")
+    seller = s.users.create("Sam", "salesperson")  # sees only leads routed to them
+    mate = s.users.create("Ben", "sales_manager")
     s.users.create_group("Team", [seller.id, mate.id])
     shared = s.leads.create_project("Shared", rules=ProjectRules(share_reminders_in_group=True))
     routed = s.leads.create("Routed", project_id=shared.id, assignee_ids=[seller.id])
@@ -224,8 +224,8 @@ def test_show_only_own_history_limits_users_without_see_team_history(
 ) -> None:
     own = s.leads.create_project("Private", rules=ProjectRules(show_only_own_history=True))
     team = s.leads.create_project("Team")
-    avi = s.users.add("Avi", "qualifier")  # no see_team_history
-    manager = s.users.add("Maya", "qualifier_manager")  # has see_team_history
+    avi = s.users.create("Avi", "qualifier")  # no see_team_history
+    manager = s.users.create("Maya", "qualifier_manager")  # has see_team_history
     s.leads.update_project(own.id, member_ids=[avi.id, manager.id])
     s.leads.update_project(team.id, member_ids=[avi.id, manager.id])
     for project in (own, team):

@@ -44,7 +44,7 @@ def s(core: Leadcore) -> Session:
 @pytest.fixture
 def qualifier(core: Leadcore, s: Session) -> Session:
     """A user restricted to next stages, who sees every lead."""
-    user = s.users.add("Avi", "qualifier")
+    user = s.users.create("Avi", "qualifier")
     s.users.grant(user.id, "see_all_leads")
     return core.session(user.id)
 
@@ -158,7 +158,7 @@ def test_a_project_that_forces_notes_refuses_a_change_without_one(s: Session) ->
 
 
 def test_changing_statuses_needs_the_permission(core: Leadcore, s: Session, lead: Lead) -> None:
-    viewer = s.users.add("Vera", "sales_manager")
+    viewer = s.users.create("Vera", "sales_manager")
     s.users.revoke(viewer.id, "change_status")
     with pytest.raises(Forbidden, match="change_status"):
         core.session(viewer.id).leads.change_status(lead.id, "new")
@@ -175,7 +175,7 @@ def test_an_unknown_lead_is_not_found(s: Session) -> None:
 def test_a_status_that_requires_a_task_creates_it_with_the_change(
     core: Leadcore, s: Session, lead: Lead
 ) -> None:
-    agent = s.users.add("Avi", "qualifier")
+    agent = s.users.create("Avi", "qualifier")
     s.leads.change_status(lead.id, "new")
     moved = s.leads.change_status(
         lead.id,
@@ -215,7 +215,7 @@ def test_a_bad_required_task_refuses_the_whole_change(
 
 
 def test_an_inactive_assignee_refuses_the_change(s: Session, lead: Lead) -> None:
-    agent = s.users.add("Avi", "qualifier")
+    agent = s.users.create("Avi", "qualifier")
     s.users.deactivate(agent.id)
     before = snapshot(s, lead.id)
     with pytest.raises(NotFound):

@@ -86,7 +86,7 @@ def test_an_update_with_a_stale_version_is_a_conflict(s: Session, lead: Lead) ->
 
 
 def test_updating_needs_edit_leads(core: Leadcore, s: Session, lead: Lead) -> None:
-    viewer = s.users.add("Vera", "sales_manager")
+    viewer = s.users.create("Vera", "sales_manager")
     s.users.revoke(viewer.id, "edit_leads")
     with pytest.raises(Forbidden, match="edit_leads"):
         core.session(viewer.id).leads.update(lead.id, name="x")

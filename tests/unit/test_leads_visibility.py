@@ -30,7 +30,7 @@ def s(core: Leadcore) -> Session:
 
 
 def as_user(core: Leadcore, s: Session, name: str, role: str) -> Session:
-    return core.session(s.users.add(name, role).id)
+    return core.session(s.users.create(name, role).id)
 
 
 def ids(page_items: tuple[Lead, ...]) -> set[str]:
@@ -74,7 +74,7 @@ def test_each_role_lists_only_the_leads_it_may_see(s: Session, world: dict[str, 
 def test_a_user_with_no_visibility_permission_sees_nothing(
     core: Leadcore, s: Session, world: dict[str, object]
 ) -> None:
-    blind = s.users.add("Bo", "qualifier")
+    blind = s.users.create("Bo", "qualifier")
     s.users.revoke(blind.id, "see_campaign_leads")
     assert core.session(blind.id).leads.list().items == ()
 
@@ -152,7 +152,7 @@ def test_project_rules_round_trip_as_plain_data() -> None:
 
 
 def test_projects_are_listed_by_name_and_can_change(s: Session) -> None:
-    agent = s.users.add("Avi", "qualifier")
+    agent = s.users.create("Avi", "qualifier")
     b = s.leads.create_project("B")
     a = s.leads.create_project("A")
     assert [p.name for p in s.leads.projects()] == ["A", "B"]
@@ -191,8 +191,8 @@ def test_projects_are_managed_with_manage_dispatch(core: Leadcore, s: Session) -
 
 
 def test_assigning_replaces_the_assignees_and_is_recorded(s: Session) -> None:
-    avi = s.users.add("Avi", "salesperson")
-    ben = s.users.add("Ben", "salesperson")
+    avi = s.users.create("Avi", "salesperson")
+    ben = s.users.create("Ben", "salesperson")
     lead = s.leads.create("Yossi")
     assigned = s.leads.assign(lead.id, [avi.id], expected_version=lead.version)
     assert assigned.assignee_ids == (avi.id,)
@@ -208,8 +208,8 @@ def test_assigning_replaces_the_assignees_and_is_recorded(s: Session) -> None:
 def test_several_assignees_need_a_project_that_allows_multiple_relationships(
     s: Session,
 ) -> None:
-    avi = s.users.add("Avi", "salesperson")
-    ben = s.users.add("Ben", "salesperson")
+    avi = s.users.create("Avi", "salesperson")
+    ben = s.users.create("Ben", "salesperson")
     single = s.leads.create_project("Single")
     multi = s.leads.create_project("Multi", rules=ProjectRules(allow_multiple_relationships=True))
     for lead in (s.leads.create("Loose"), s.leads.create("Single", project_id=single.id)):
@@ -221,8 +221,8 @@ def test_several_assignees_need_a_project_that_allows_multiple_relationships(
 
 
 def test_several_assignees_at_intake_follow_the_same_rule(s: Session) -> None:
-    avi = s.users.add("Avi", "salesperson")
-    ben = s.users.add("Ben", "salesperson")
+    avi = s.users.create("Avi", "salesperson")
+    ben = s.users.create("Ben", "salesperson")
     multi = s.leads.create_project("Multi", rules=ProjectRules(allow_multiple_relationships=True))
     with pytest.raises(ValidationError, match="multiple relationships"):
         s.leads.create("Loose", assignee_ids=[avi.id, ben.id])
@@ -231,7 +231,7 @@ def test_several_assignees_at_intake_follow_the_same_rule(s: Session) -> None:
 
 
 def test_assignment_refuses_unknown_or_inactive_users_and_stale_versions(s: Session) -> None:
-    avi = s.users.add("Avi", "salesperson")
+    avi = s.users.create("Avi", "salesperson")
     s.users.deactivate(avi.id)
     lead = s.leads.create("Yossi")
     with pytest.raises(NotFound):

@@ -104,7 +104,7 @@ def test_a_naive_period_is_refused(s: Session) -> None:
 
 
 def test_reports_need_see_reports(core: Leadcore, s: Session) -> None:
-    seller = s.users.add("Sam", "salesperson")
+    seller = s.users.create("Sam", "salesperson")
     with pytest.raises(Forbidden, match="see_reports"):
         core.session(seller.id).reports.funnel()
 

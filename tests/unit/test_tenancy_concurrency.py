@@ -79,7 +79,7 @@ def test_two_managers_deactivating_each_other_at_once_leave_one_manager() -> Non
     storage = _GatedStorage()
     core = Leadcore(storage=storage, ids=SequentialIds())
     org, dana = core.create_organization("Agency", admin_name="Dana")
-    avi = core.session(dana.id).users.add("Avi", Role.ACCOUNT_MANAGER)
+    avi = core.session(dana.id).users.create("Avi", Role.ACCOUNT_MANAGER)
     as_dana, as_avi = core.session(dana.id), core.session(avi.id)
 
     results = _race(
@@ -96,7 +96,7 @@ def test_revoking_user_management_from_each_other_at_once_leaves_one_manager() -
     storage = _GatedStorage()
     core = Leadcore(storage=storage, ids=SequentialIds())
     org, dana = core.create_organization("Agency", admin_name="Dana")
-    avi = core.session(dana.id).users.add("Avi", Role.ACCOUNT_MANAGER)
+    avi = core.session(dana.id).users.create("Avi", Role.ACCOUNT_MANAGER)
     as_dana, as_avi = core.session(dana.id), core.session(avi.id)
 
     results = _race(

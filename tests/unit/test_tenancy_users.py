@@ -50,13 +50,13 @@ def admin(agency: tuple[Organization, User]) -> User:
 
 
 def test_users_are_listed_by_name(s: Session, admin: User) -> None:
-    zoe = s.users.add("Zoe", Role.SALESPERSON)
-    avi = s.users.add("Avi", Role.QUALIFIER)
+    zoe = s.users.create("Zoe", Role.SALESPERSON)
+    avi = s.users.create("Avi", Role.QUALIFIER)
     assert [u.id for u in s.users.list()] == [avi.id, admin.id, zoe.id]
 
 
 def test_inactive_users_may_be_left_out_of_the_list(s: Session, admin: User) -> None:
-    avi = s.users.add("Avi", Role.QUALIFIER)
+    avi = s.users.create("Avi", Role.QUALIFIER)
     s.users.deactivate(avi.id)
     assert [u.id for u in s.users.list()] == [avi.id, admin.id]
     assert [u.id for u in s.users.list(include_inactive=False)] == [admin.id]
@@ -78,7 +78,7 @@ def test_permissions_default_to_the_acting_user(s: Session) -> None:
 def test_an_added_user_belongs_to_the_organization_with_the_role_given(
     core: Leadcore, s: Session
 ) -> None:
-    avi = s.users.add(" Avi ", "qualifier", email="avi@example.org", timezone="Asia/Jerusalem")
+    avi = s.users.create(" Avi ", "qualifier", email="avi@example.org", timezone="Asia/Jerusalem")
     assert avi.organization_id == s.organization_id
     assert (avi.name, avi.role, avi.email, avi.timezone) == (
         "Avi",
@@ -94,7 +94,7 @@ def test_an_added_user_belongs_to_the_organization_with_the_role_given(
 
 def test_adding_a_user_names_every_bad_input_at_once(s: Session, admin: User) -> None:
     with pytest.raises(ValidationError) as caught:
-        s.users.add("  ", "chief", timezone="Mars/Base")
+        s.users.create("  ", "chief", timezone="Mars/Base")
     problems = caught.value.problems
     assert [p.split(":", 1)[0] for p in problems] == ["name", "role", "timezone"]
     assert "'chief' is not a role" in problems[1]
@@ -103,7 +103,7 @@ def test_adding_a_user_names_every_bad_input_at_once(s: Session, admin: User) ->
 
 
 def test_set_role_changes_what_the_user_may_do(s: Session) -> None:
-    avi = s.users.add("Avi", Role.QUALIFIER)
+    avi = s.users.create("Avi", Role.QUALIFIER)
     changed = s.users.set_role(avi.id, "sales_manager")
     assert changed.role is Role.SALES_MANAGER
     assert s.users.get(avi.id) == changed
@@ -111,15 +111,15 @@ def test_set_role_changes_what_the_user_may_do(s: Session) -> None:
 
 
 def test_set_role_refuses_an_unknown_role(s: Session) -> None:
-    avi = s.users.add("Avi", Role.QUALIFIER)
+    avi = s.users.create("Avi", Role.QUALIFIER)
     with pytest.raises(ValidationError, match="'boss' is not a role"):
         s.users.set_role(avi.id, "boss")
     assert s.users.get(avi.id).role is Role.QUALIFIER
 
 
 def test_grant_and_revoke_adjust_one_user_only(s: Session) -> None:
-    avi = s.users.add("Avi", Role.QUALIFIER)
-    ben = s.users.add("Ben", Role.QUALIFIER)
+    avi = s.users.create("Avi", Role.QUALIFIER)
+    ben = s.users.create("Ben", Role.QUALIFIER)
     s.users.grant(avi.id, P.MANAGE_WORKFLOW, "see_reports")
     s.users.revoke(avi.id, "restrict_to_next_stages")
     expected = (DEFAULT_ROLE_PERMISSIONS[Role.QUALIFIER] | {P.MANAGE_WORKFLOW, P.SEE_REPORTS}) - {
@@ -130,7 +130,7 @@ def test_grant_and_revoke_adjust_one_user_only(s: Session) -> None:
 
 
 def test_a_grant_undoes_a_revoke_and_a_revoke_undoes_a_grant(s: Session) -> None:
-    avi = s.users.add("Avi", Role.QUALIFIER)
+    avi = s.users.create("Avi", Role.QUALIFIER)
     revoked = s.users.revoke(avi.id, P.DISPATCH)
     assert revoked.grants == frozenset()
     assert revoked.revokes == {P.DISPATCH}
@@ -143,7 +143,7 @@ def test_a_grant_undoes_a_revoke_and_a_revoke_undoes_a_grant(s: Session) -> None
 
 
 def test_reset_permissions_brings_the_user_back_to_the_role(s: Session) -> None:
-    avi = s.users.add("Avi", Role.QUALIFIER)
+    avi = s.users.create("Avi", Role.QUALIFIER)
     s.users.grant(avi.id, P.CONVERT)
     s.users.revoke(avi.id, P.DISPATCH)
     reset = s.users.reset_permissions(avi.id)
@@ -152,7 +152,7 @@ def test_reset_permissions_brings_the_user_back_to_the_role(s: Session) -> None:
 
 
 def test_granting_an_unknown_permission_names_each_one(s: Session) -> None:
-    avi = s.users.add("Avi", Role.QUALIFIER)
+    avi = s.users.create("Avi", Role.QUALIFIER)
     with pytest.raises(ValidationError) as caught:
         s.users.grant(avi.id, "convert", "fly", "teleport")
     assert caught.value.problems == (
@@ -163,7 +163,7 @@ def test_granting_an_unknown_permission_names_each_one(s: Session) -> None:
 
 
 def test_deactivate_and_activate(core: Leadcore, s: Session) -> None:
-    avi = s.users.add("Avi", Role.QUALIFIER)
+    avi = s.users.create("Avi", Role.QUALIFIER)
     assert not s.users.deactivate(avi.id).active
     assert s.users.permissions(avi.id) == frozenset()
     assert s.users.activate(avi.id).active
@@ -210,7 +210,7 @@ def test_no_change_may_leave_the_organization_without_a_manager(
 def test_a_manager_may_leave_once_another_one_is_there(
     core: Leadcore, s: Session, admin: User
 ) -> None:
-    avi = s.users.add("Avi", Role.QUALIFIER)
+    avi = s.users.create("Avi", Role.QUALIFIER)
     s.users.grant(avi.id, P.MANAGE_USERS)
     assert not s.users.deactivate(admin.id).active
     avi_session = core.session(avi.id)
@@ -237,9 +237,9 @@ def test_an_organization_starts_with_the_default_role_permissions(s: Session) ->
 
 
 def test_changing_a_role_changes_every_user_of_that_role(s: Session) -> None:
-    avi = s.users.add("Avi", Role.QUALIFIER)
-    ben = s.users.add("Ben", Role.QUALIFIER)
-    zoe = s.users.add("Zoe", Role.SALESPERSON)
+    avi = s.users.create("Avi", Role.QUALIFIER)
+    ben = s.users.create("Ben", Role.QUALIFIER)
+    zoe = s.users.create("Zoe", Role.SALESPERSON)
     s.users.set_role_permissions("qualifier", ["change_status", "manage_workflow"])
     assert s.users.role_policy().permissions_of(Role.QUALIFIER) == {
         P.CHANGE_STATUS,
@@ -251,7 +251,7 @@ def test_changing_a_role_changes_every_user_of_that_role(s: Session) -> None:
 
 
 def test_a_per_user_grant_applies_on_top_of_a_changed_role(s: Session) -> None:
-    avi = s.users.add("Avi", Role.QUALIFIER)
+    avi = s.users.create("Avi", Role.QUALIFIER)
     s.users.grant(avi.id, P.CONVERT)
     s.users.set_role_permissions(Role.QUALIFIER, [P.CHANGE_STATUS])
     assert s.users.permissions(avi.id) == {P.CHANGE_STATUS, P.CONVERT}
@@ -281,7 +281,7 @@ def test_a_role_policy_change_stays_in_its_organization(core: Leadcore, s: Sessi
 
 
 def test_a_group_holds_users_of_the_organization(s: Session, admin: User) -> None:
-    avi = s.users.add("Avi", Role.QUALIFIER)
+    avi = s.users.create("Avi", Role.QUALIFIER)
     night = s.users.create_group(" Night shift ", [avi.id, admin.id])
     assert night.name == "Night shift"
     assert night.organization_id == s.organization_id
@@ -296,7 +296,7 @@ def test_groups_are_listed_by_name(s: Session) -> None:
 
 
 def test_members_are_added_and_removed(s: Session, admin: User) -> None:
-    avi = s.users.add("Avi", Role.QUALIFIER)
+    avi = s.users.create("Avi", Role.QUALIFIER)
     group = s.users.create_group("Night shift")
     assert s.users.add_to_group(group.id, avi.id, admin.id).member_ids == {avi.id, admin.id}
     assert s.users.remove_from_group(group.id, admin.id).member_ids == {avi.id}
@@ -305,12 +305,12 @@ def test_members_are_added_and_removed(s: Session, admin: User) -> None:
 
 def test_a_deleted_group_is_gone(s: Session) -> None:
     group = s.users.create_group("Night shift")
-    s.users.delete_group(group.id)
+    s.users.remove_group(group.id)
     assert s.users.groups() == []
     with pytest.raises(NotFound, match=f"group '{group.id}' not found"):
         s.users.group(group.id)
     with pytest.raises(NotFound):
-        s.users.delete_group(group.id)
+        s.users.remove_group(group.id)
 
 
 def test_a_group_with_an_unknown_member_is_refused_and_not_created(s: Session) -> None:

@@ -197,7 +197,7 @@ def test_after_a_migration_the_removed_status_is_gone_from_filters(
 
 def test_publishing_needs_manage_workflow(s: Session, storage: FlakyStorage) -> None:
     core = Leadcore(storage=storage, clock=ManualClock(START), ids=SequentialIds())
-    agent = s.users.add("Avi", "qualifier")
+    agent = s.users.create("Avi", "qualifier")
     with pytest.raises(Forbidden, match="manage_workflow"):
         core.session(agent.id).workflow.publish(without("meeting"))
     assert len(s.workflow.versions()) == 1

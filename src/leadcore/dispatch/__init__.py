@@ -32,8 +32,10 @@ clock or touches storage: every function takes ``now``.
 
 from __future__ import annotations
 
+from leadcore._moved import moved_names as _moved_names
+from leadcore._moved import renamed_names as _renamed_names
 from leadcore.dispatch._agent import Agent, AgentLoad, CapPeriod, CapReached, cap_reached
-from leadcore.dispatch._candidate import Candidate, FieldValue
+from leadcore.dispatch._candidate import Candidate, FilterValue
 from leadcore.dispatch._choice import Choice, OrderRule, SortKey, Tier
 from leadcore.dispatch._explain import ExcludedLeads, Explanation, explain
 from leadcore.dispatch._filters import (
@@ -53,15 +55,7 @@ from leadcore.dispatch._leases import (
     release_lease,
     renew_lease,
 )
-from leadcore.dispatch._policy import (
-    Exclusion,
-    choose_reference,
-    exclusion,
-    make_choice,
-    pool_order_key,
-    rank_reference,
-    sort_key,
-)
+from leadcore.dispatch._policy import Exclusion, choose_reference
 from leadcore.dispatch._pools import (
     Pool,
     PoolExclusion,
@@ -88,7 +82,7 @@ __all__ = [
     "FieldEquals",
     "FieldIn",
     "FieldRange",
-    "FieldValue",
+    "FilterValue",
     "Lease",
     "OrderRule",
     "Pool",
@@ -104,15 +98,25 @@ __all__ = [
     "check_token",
     "choose_reference",
     "claim_lead",
-    "exclusion",
     "explain",
     "extend_after_call",
-    "make_choice",
     "plan_pools",
-    "pool_order_key",
-    "rank_reference",
     "release_lease",
     "renew_lease",
-    "sort_key",
     "validate_filter",
 ]
+
+# Kept for one release, with a warning: ``FieldValue`` is named ``FilterValue`` here
+# (``leadcore.leads.FieldValue`` is a lead's field value, dates and ``None`` included), and
+# the building blocks of the reference policy are private (``choose_reference`` stays).
+__getattr__ = _renamed_names(
+    "leadcore.dispatch",
+    {"FieldValue": "leadcore.dispatch.FilterValue"},
+    otherwise=_moved_names(
+        "leadcore.dispatch",
+        dict.fromkeys(
+            ("exclusion", "make_choice", "pool_order_key", "rank_reference", "sort_key"),
+            "leadcore.dispatch._policy",
+        ),
+    ),
+)

@@ -10,10 +10,11 @@ import attrs
 from leadcore.errors import ValidationError
 from leadcore.workflow import Category
 
-__all__ = ["EPOCH", "Candidate", "FieldValue", "microseconds"]
+__all__ = ["EPOCH", "Candidate", "FilterValue", "microseconds"]
 
-#: The value of a custom field as dispatch compares it.
-FieldValue = str | int | float | bool
+#: The value of a custom field as dispatch and its agent filters compare it: a lead's
+#: ``leadcore.leads.FieldValue`` with dates as ISO text and no ``None``.
+FilterValue = str | int | float | bool
 
 #: The origin of the integer timestamps dispatch orders by.
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -42,7 +43,7 @@ def _user_ids(value: Iterable[str]) -> frozenset[str]:
     return frozenset(value)
 
 
-def _fields(value: Mapping[str, FieldValue]) -> dict[str, FieldValue]:
+def _fields(value: Mapping[str, FilterValue]) -> dict[str, FilterValue]:
     return dict(value)
 
 
@@ -80,7 +81,7 @@ class Candidate:
     last_contact_at: datetime | None = None
     attempts: int = 0
     source: str | None = None
-    custom_fields: dict[str, FieldValue] = attrs.field(factory=dict, converter=_fields, hash=False)
+    custom_fields: dict[str, FilterValue] = attrs.field(factory=dict, converter=_fields, hash=False)
     callback_at: datetime | None = None
     callback_owner_id: str | None = None
 

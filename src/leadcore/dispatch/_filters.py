@@ -21,7 +21,7 @@ from typing import Any, TypeAlias
 import attrs
 
 from leadcore._limits import datetime_problem, shown
-from leadcore.dispatch._candidate import Candidate, FieldValue
+from leadcore.dispatch._candidate import Candidate, FilterValue
 from leadcore.dispatch._plain import from_plain, to_plain
 from leadcore.errors import ValidationError
 from leadcore.workflow import Category, Workflow
@@ -73,14 +73,14 @@ class FieldEquals:
     """
 
     field: str
-    value: FieldValue
+    value: FilterValue
 
-    def matches(self, fields: dict[str, FieldValue]) -> bool:
+    def matches(self, fields: dict[str, FilterValue]) -> bool:
         """Whether a lead with these custom fields matches."""
         return self.field in fields and _same(fields[self.field], self.value)
 
 
-def _values(value: Iterable[FieldValue]) -> tuple[FieldValue, ...]:
+def _values(value: Iterable[FilterValue]) -> tuple[FilterValue, ...]:
     return tuple(value)
 
 
@@ -89,9 +89,9 @@ class FieldIn:
     """Custom field ``field`` equals one of ``values``."""
 
     field: str
-    values: tuple[FieldValue, ...] = attrs.field(converter=_values)
+    values: tuple[FilterValue, ...] = attrs.field(converter=_values)
 
-    def matches(self, fields: dict[str, FieldValue]) -> bool:
+    def matches(self, fields: dict[str, FilterValue]) -> bool:
         """Whether a lead with these custom fields matches."""
         if self.field not in fields:
             return False
@@ -108,10 +108,10 @@ class FieldRange:
     """
 
     field: str
-    low: FieldValue | None = None
-    high: FieldValue | None = None
+    low: FilterValue | None = None
+    high: FilterValue | None = None
 
-    def matches(self, fields: dict[str, FieldValue]) -> bool:
+    def matches(self, fields: dict[str, FilterValue]) -> bool:
         """Whether a lead with these custom fields matches."""
         if self.field not in fields:
             return False

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from leadcore.dispatch._candidate import Candidate, FieldValue
+from leadcore.dispatch._candidate import Candidate, FilterValue
 from leadcore.leads._model import Lead, Task, TaskKind
 from leadcore.workflow import Workflow
 
@@ -36,7 +36,7 @@ def candidate_of(
         if lead.status_id not in workflow:
             return None
         category = workflow.status(lead.status_id).category
-    fields: dict[str, FieldValue] = {}
+    fields: dict[str, FilterValue] = {}
     for key, value in lead.fields.items():
         if isinstance(value, date):
             fields[key] = value.isoformat()  # ISO dates order as text

@@ -9,6 +9,7 @@ in-process subscribers after each commit, at least once.
 from __future__ import annotations
 
 from leadcore._moved import moved_names as _moved_names
+from leadcore._moved import renamed_names as _renamed_names
 from leadcore.events._codec import event_from_dict, event_to_dict
 from leadcore.events._model import (
     EVENT_TYPES,
@@ -29,7 +30,6 @@ from leadcore.events._model import (
     GroupChanged,
     LeadAssigned,
     LeadClaimed,
-    LeadConverted,
     LeadCreated,
     LeadDuplicateFlagged,
     LeadForwarded,
@@ -38,6 +38,7 @@ from leadcore.events._model import (
     LeadSettingsChanged,
     LeadUnconverted,
     LeadUpdated,
+    LeadWasConverted,
     LeaseExpired,
     LeaseReleased,
     NoteAdded,
@@ -76,7 +77,6 @@ __all__ = [
     "GroupChanged",
     "LeadAssigned",
     "LeadClaimed",
-    "LeadConverted",
     "LeadCreated",
     "LeadDuplicateFlagged",
     "LeadForwarded",
@@ -85,6 +85,7 @@ __all__ = [
     "LeadSettingsChanged",
     "LeadUnconverted",
     "LeadUpdated",
+    "LeadWasConverted",
     "LeaseExpired",
     "LeaseReleased",
     "NoteAdded",
@@ -106,8 +107,13 @@ __all__ = [
     "event_type",
 ]
 
-# The outbox reader moved to the service layer; these names answer from there for one release.
-__getattr__ = _moved_names(
+# Kept for one release, with a warning: the outbox reader moved to the service layer, and the
+# event ``LeadConverted`` is named ``LeadWasConverted`` (``leadcore.LeadConverted`` is the error).
+__getattr__ = _renamed_names(
     "leadcore.events",
-    dict.fromkeys(("DeliveryFailure", "EventLog", "Handler"), "leadcore.services.outbox"),
+    {"LeadConverted": "leadcore.events.LeadWasConverted"},
+    otherwise=_moved_names(
+        "leadcore.events",
+        dict.fromkeys(("DeliveryFailure", "EventLog", "Handler"), "leadcore.services.outbox"),
+    ),
 )

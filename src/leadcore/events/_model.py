@@ -36,7 +36,6 @@ __all__ = [
     "ForwardingSettingsChanged",
     "GroupChanged",
     "LeadAssigned",
-    "LeadConverted",
     "LeadCreated",
     "LeadDuplicateFlagged",
     "LeadForwarded",
@@ -45,6 +44,7 @@ __all__ = [
     "LeadSettingsChanged",
     "LeadUnconverted",
     "LeadUpdated",
+    "LeadWasConverted",
     "LeaseExpired",
     "LeaseReleased",
     "NoteAdded",
@@ -323,8 +323,12 @@ class LeadUpdated(Event):
 
 @event_type("lead.converted")
 @attrs.frozen(kw_only=True)
-class LeadConverted(Event):
-    """A lead was converted."""
+class LeadWasConverted(Event):
+    """A lead was converted.
+
+    The event of a conversion; the error raised when a converted lead is
+    changed is :class:`leadcore.errors.LeadConverted`.
+    """
 
     lead_id: str
     conversion_id: str

@@ -4,7 +4,8 @@ Each public method is one unit of work: it loads the acting user, checks their
 permissions, reads the clock once, writes through the storage protocols and
 records its events in the same commit, or writes nothing.
 
-- :mod:`leadcore.services.users`: ``s.users`` and ``s.partners``;
+- :mod:`leadcore.services.users`: ``s.users``;
+- :mod:`leadcore.services.partners`: ``s.partners``;
 - :mod:`leadcore.services.workflow`: ``s.workflow``;
 - :mod:`leadcore.services.leads`: ``s.leads``;
 - :mod:`leadcore.services.reports`: ``s.reports``;

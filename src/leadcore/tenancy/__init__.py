@@ -1,7 +1,7 @@
 """Organisations isolated from each other, their users, roles, permissions and partners.
 
 Pure records and rules; the services that store them live in
-:mod:`leadcore.services.users`.
+:mod:`leadcore.services.users` and :mod:`leadcore.services.partners`.
 
 >>> from leadcore.tenancy import Role, Permission, RolePolicy
 >>> Permission.MANAGE_WORKFLOW in RolePolicy().permissions_of(Role.ACCOUNT_MANAGER)

@@ -1,8 +1,15 @@
-"""Deprecated: this module moved to :mod:`leadcore.services.users`.
+"""Deprecated: split into :mod:`leadcore.services.users` and :mod:`leadcore.services.partners`.
 
 Every name still answers from here for one release, with a ``DeprecationWarning``.
 """
 
-from leadcore._moved import moved_module
+from leadcore._moved import moved_names
 
-__getattr__ = moved_module("leadcore.tenancy.service", "leadcore.services.users")
+__getattr__ = moved_names(
+    "leadcore.tenancy.service",
+    {
+        "UsersService": "leadcore.services.users",
+        "PartnersService": "leadcore.services.partners",
+        "new_organization": "leadcore.services._organizations",
+    },
+)

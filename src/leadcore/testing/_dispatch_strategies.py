@@ -13,7 +13,7 @@ from leadcore.dispatch import (
     FieldEquals,
     FieldIn,
     FieldRange,
-    FieldValue,
+    FilterValue,
     Pool,
     PoolKind,
     ProjectPools,
@@ -151,7 +151,7 @@ _VALUES = _TEXT_VALUES | _NUMBERS | st.booleans()
 
 
 def _ranges(field: str) -> st.SearchStrategy[FieldRange]:
-    def build(low: FieldValue, high: FieldValue, keep: int) -> FieldRange:
+    def build(low: FilterValue, high: FilterValue, keep: int) -> FieldRange:
         lo, hi = sorted((low, high))  # both numbers or both text, never mixed
         return FieldRange(field, lo if keep != 2 else None, hi if keep != 1 else None)
 

@@ -87,7 +87,7 @@ def build_world(core: Leadcore) -> HostileWorld:
     """Build the organisation every entry point acts in, on ``core`` (empty storage)."""
     org, admin = core.create_organization("Agency", admin_name="Dana", default_region="IL")
     s = core.session(admin.id)
-    agent = s.users.add("Avi", Role.SALESPERSON)
+    agent = s.users.create("Avi", Role.SALESPERSON)
     group = s.users.create_group("Floor", [agent.id])
     project = s.leads.create_project("Spring", member_ids=[admin.id, agent.id])
     s.dispatch.set_pools(project.id, [Pool("hot", PoolKind.PROJECT, "Hot")])
@@ -192,9 +192,11 @@ ENTRY_POINTS: tuple[EntryPoint, ...] = (
     # -- users, groups, partners
     _id("users.get(user_id)", lambda w, v: w.session.users.get(v)),
     _id("users.permissions(user_id)", lambda w, v: w.session.users.permissions(v)),
-    _text("users.add(name)", lambda w, v: w.session.users.add(v, Role.QUALIFIER)),
-    _text("users.add(role)", lambda w, v: w.session.users.add("Ora", v)),
-    _text("users.add(email)", lambda w, v: w.session.users.add("Ora", Role.QUALIFIER, email=v)),
+    _text("users.create(name)", lambda w, v: w.session.users.create(v, Role.QUALIFIER)),
+    _text("users.create(role)", lambda w, v: w.session.users.create("Ora", v)),
+    _text(
+        "users.create(email)", lambda w, v: w.session.users.create("Ora", Role.QUALIFIER, email=v)
+    ),
     _id("users.set_role(user_id)", lambda w, v: w.session.users.set_role(v, Role.QUALIFIER)),
     _text("users.set_role(role)", lambda w, v: w.session.users.set_role(w.agent_id, v)),
     _text("users.grant(permissions)", lambda w, v: w.session.users.grant(w.agent_id, v)),
@@ -203,7 +205,7 @@ ENTRY_POINTS: tuple[EntryPoint, ...] = (
     _text("users.create_group(name)", lambda w, v: w.session.users.create_group(v)),
     _id("users.create_group(member_ids)", lambda w, v: w.session.users.create_group("Team", [v])),
     _id("users.add_to_group(user_ids)", lambda w, v: w.session.users.add_to_group(w.group_id, v)),
-    _id("users.delete_group(group_id)", lambda w, v: w.session.users.delete_group(v)),
+    _id("users.remove_group(group_id)", lambda w, v: w.session.users.remove_group(v)),
     _text(
         "partners.add_supplier(name)",
         lambda w, v: w.session.partners.add_supplier(v, admin_name="B"),

@@ -105,7 +105,7 @@ def staff_organization(
     )
     s = core.session(admin.id)
     users = [admin]
-    users.extend(s.users.add(chosen[role], role) for role in Role if role in _STAFF)
+    users.extend(s.users.create(chosen[role], role) for role in Role if role in _STAFF)
     return StaffedOrganization(core, organization, admin, users)
 
 
@@ -128,7 +128,7 @@ class CreateOrganization:
 
 @attrs.frozen
 class AddUser:
-    """``s.users.add(name, role)`` by the admin of organisation number ``organization``."""
+    """``s.users.create(name, role)`` by the admin of organisation number ``organization``."""
 
     organization: int
     name: str
@@ -218,7 +218,7 @@ class OrganizationPlan:
             _, admin, users = built[step.organization]
             s = core.session(admin.id)
             if isinstance(step, AddUser):
-                users.append(s.users.add(step.name, step.role))
+                users.append(s.users.create(step.name, step.role))
             else:
                 add = (
                     s.partners.add_supplier

@@ -353,7 +353,7 @@ class WorkflowMachine(RuleBasedStateMachine):
         name = _NAMES[len(self.people) % len(_NAMES)]
         if len(self.people) >= len(_NAMES):
             name = f"{name} {len(self.people) // len(_NAMES) + 1}"
-        user = self.admin.users.add(name, role)
+        user = self.admin.users.create(name, role)
         self.admin.users.grant(user.id, *_LEAD_WORK)
         self._set_restricted(user.id, restricted)
         person = Person(user.id, user.name, user.role, restricted)

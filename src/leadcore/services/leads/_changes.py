@@ -16,7 +16,7 @@ from leadcore.errors import (
     TransitionRefused,
     ValidationError,
 )
-from leadcore.forwarding._model import Delivery
+from leadcore.forwarding._deliveries import Delivery
 from leadcore.leads._model import (
     FieldValue,
     HistoryKind,

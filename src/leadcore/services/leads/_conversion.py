@@ -145,7 +145,7 @@ class LeadConversion(LeadsPart):
             w.save(moved, attrs.evolve(moved, conversion_id=conversion.id))
             w.history(lead, HistoryKind.CONVERTED, text=f"conversion {conversion.id}")
             w.emit(
-                ev.LeadConverted,
+                ev.LeadWasConverted,
                 lead_id=lead.id,
                 conversion_id=conversion.id,
                 contact_id=contact.id,

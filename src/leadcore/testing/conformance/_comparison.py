@@ -158,14 +158,14 @@ class SameAnswersAsMemory(RuleBasedStateMachine):
         assert made[0] == made[1]
         org, admin = made[0]
         self.sessions = (self.cores[0].session(admin.id), self.cores[1].session(admin.id))
-        agent = self.both(lambda s: s.users.add("Avi", "salesperson"))
+        agent = self.both(lambda s: s.users.create("Avi", "salesperson"))
         assert agent is not None
         self.users = [admin.id, agent.id]
         # One unit of work that writes in two organisations (the supplier's and ours).
         added = self.both(lambda s: s.partners.add_supplier("Leads Ltd", admin_name="Ben"))
         assert added is not None
         self.orgs = [org.id, added[0].id]
-        caller = self.both(lambda s: s.users.add("Omer", "qualifier"))
+        caller = self.both(lambda s: s.users.create("Omer", "qualifier"))
         assert caller is not None
         self.agent_id = caller.id
         project = self.both(

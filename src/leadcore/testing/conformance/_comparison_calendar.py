@@ -130,7 +130,7 @@ class SameCalendarAsMemory(RuleBasedStateMachine):
 
     def _add_user(self, name: str, role: str) -> str:
         """Add a user on both facades; return its id."""
-        user = self.both(0, lambda s: s.users.add(name, role))
+        user = self.both(0, lambda s: s.users.create(name, role))
         assert user is not None
         return user.id
 

@@ -177,7 +177,7 @@ def _centre(storage: Storage, rules: ProjectRules) -> _Centre:
     _, admin = core.create_organization("Agency", admin_name="Maya")
     manager = core.session(admin.id)
     user_ids = {
-        name: manager.users.add(name.title(), "qualifier").id
+        name: manager.users.create(name.title(), "qualifier").id
         for name in ("dana", "omer", "ioana", "outsider")
     }
     project = manager.leads.create_project(
