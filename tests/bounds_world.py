@@ -1,6 +1,6 @@
 """A small organisation and the calls that give it out-of-bounds numbers, dates and time zones.
 
-Shared by ``tests/unit/test_input_bounds.py`` (memory, SQLite) and
+Shared by ``tests/integration/test_input_bounds.py`` (memory, SQLite) and
 ``tests/integration/test_sql_input_bounds.py`` (every SQL backend): each
 :data:`CASES` entry is one public call with one bad value; it must raise
 :class:`~leadcore.errors.ValidationError` naming :attr:`Case.names`, write

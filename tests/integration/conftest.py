@@ -1,5 +1,9 @@
 """Real databases for the SQL adapter's tests: scratch schemas that the tests create and drop.
 
+This folder holds every test that opens a database (SQLite ones always run, as
+they need no server), runs the demo, or drains work on many threads;
+``tests/unit`` opens none.
+
 - ``LEADCORE_TEST_POSTGRES_URL`` (e.g. ``postgresql+psycopg://postgres@127.0.0.1:5432/test``)
   and ``LEADCORE_TEST_MYSQL_URL`` (e.g. ``mysql+pymysql://root@127.0.0.1:3306/test``)
   name the servers. Without one, its tests skip and say why, unless

@@ -1,6 +1,6 @@
 """Done leads hidden by default, found by a filter that names them: the same on every backend.
 
-The board of ``tests/unit/test_leads_done_filters.py`` is built on each SQL
+The board of ``tests/integration/test_leads_done_filters.py`` is built on each SQL
 backend and on memory; every combination of the filters that decide whether
 done leads show gives the same list and the same status tabs.
 """
@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from tests.integration.conftest import BACKENDS, new_storage
-from tests.unit.test_leads_done_filters import build_board
+from tests.integration.test_leads_done_filters import build_board
 
 from leadcore import Session
 from leadcore.leads import Page

@@ -1,7 +1,7 @@
 """Out-of-bounds numbers, dates and time zones on every SQL backend, answer for answer as on
 memory: a ValidationError naming the value, and nothing written (invariant 9).
 
-The same cases and properties as ``tests/unit/test_input_bounds.py`` and
+The same cases and properties as ``tests/integration/test_input_bounds.py`` and
 ``tests/property/test_input_bounds_properties.py``, on SQLite (memory and file),
 PostgreSQL (with and without Row-Level Security) and MariaDB.
 """

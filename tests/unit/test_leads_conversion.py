@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -20,27 +20,8 @@ from leadcore.errors import (
     TransitionRefused,
     ValidationError,
 )
-from leadcore.ids import SequentialIds
 from leadcore.leads import FieldDefinition, HistoryKind, Lead, LeadSettings, TaskDraft
 from leadcore.workflow import sample_workflow
-
-START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock(START)
-
-
-@pytest.fixture
-def core(clock: ManualClock) -> Leadcore:
-    return Leadcore.open(clock=clock, ids=SequentialIds())
-
-
-@pytest.fixture
-def s(core: Leadcore) -> Session:
-    _, admin = core.create_organization("Agency", admin_name="Dana", default_region="IL")
-    return core.session(admin.id)
 
 
 @pytest.fixture

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 
 from leadcore import Leadcore
-from leadcore.clock import ManualClock
 from leadcore.core import Session
 from leadcore.errors import Forbidden
-from leadcore.ids import SequentialIds
 from leadcore.leads import (
     FieldDefinition,
     HistoryKind,
@@ -19,19 +15,6 @@ from leadcore.leads import (
     ImportRow,
     LeadSettings,
 )
-
-START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def core() -> Leadcore:
-    return Leadcore.open(clock=ManualClock(START), ids=SequentialIds())
-
-
-@pytest.fixture
-def s(core: Leadcore) -> Session:
-    _, admin = core.create_organization("Agency", admin_name="Dana", default_region="IL")
-    return core.session(admin.id)
 
 
 def stored(s: Session) -> dict[str, str]:

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
+from tests.unit.conftest import START
 
 from leadcore import Leadcore
 from leadcore.clock import ManualClock
 from leadcore.core import Session
 from leadcore.errors import Forbidden, ValidationError
-from leadcore.ids import SequentialIds
 from leadcore.leads import (
     DuplicateMatch,
     FieldDefinition,
@@ -20,24 +20,6 @@ from leadcore.leads import (
     normalize_email,
     normalize_phone,
 )
-
-START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock(START)
-
-
-@pytest.fixture
-def core(clock: ManualClock) -> Leadcore:
-    return Leadcore.open(clock=clock, ids=SequentialIds())
-
-
-@pytest.fixture
-def s(core: Leadcore) -> Session:
-    _, admin = core.create_organization("Agency", admin_name="Dana", default_region="IL")
-    return core.session(admin.id)
 
 
 def every_lead(s: Session) -> list[str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -12,22 +12,10 @@ from leadcore import Leadcore
 from leadcore.clock import ManualClock
 from leadcore.core import Session
 from leadcore.errors import NotFound, ValidationError
-from leadcore.ids import SequentialIds
 from leadcore.leads import LeadSettings, TaskDraft
 from leadcore.workflow import sample_workflow
 
-START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 PHONE = "050-555-1234"
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock(START)
-
-
-@pytest.fixture
-def core(clock: ManualClock) -> Leadcore:
-    return Leadcore.open(clock=clock, ids=SequentialIds())
 
 
 def _org(core: Leadcore, name: str) -> Session:

@@ -2,29 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 
 from leadcore import Leadcore
-from leadcore.clock import ManualClock
 from leadcore.core import Session
 from leadcore.errors import ConflictError, Forbidden, ValidationError
-from leadcore.ids import SequentialIds
 from leadcore.leads import FieldDefinition, HistoryKind, Lead, LeadSettings
-
-START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def core() -> Leadcore:
-    return Leadcore.open(clock=ManualClock(START), ids=SequentialIds())
-
-
-@pytest.fixture
-def s(core: Leadcore) -> Session:
-    _, admin = core.create_organization("Agency", admin_name="Dana", default_region="IL")
-    return core.session(admin.id)
 
 
 @pytest.fixture

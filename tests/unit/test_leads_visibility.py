@@ -3,30 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 
 import pytest
 
 from leadcore import Leadcore
-from leadcore.clock import ManualClock
 from leadcore.core import Session
 from leadcore.dispatch import ProjectRules
 from leadcore.errors import ConflictError, Forbidden, NotFound, ValidationError
-from leadcore.ids import SequentialIds
 from leadcore.leads import HistoryKind, Lead, Project, TaskDraft
-
-START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def core() -> Leadcore:
-    return Leadcore.open(clock=ManualClock(START), ids=SequentialIds())
-
-
-@pytest.fixture
-def s(core: Leadcore) -> Session:
-    _, admin = core.create_organization("Agency", admin_name="Dana", default_region="IL")
-    return core.session(admin.id)
 
 
 def as_user(core: Leadcore, s: Session, name: str, role: str) -> Session:

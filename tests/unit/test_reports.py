@@ -2,35 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
+from tests.unit.conftest import START
 
 from leadcore import Leadcore
 from leadcore.clock import ManualClock
 from leadcore.core import Session
 from leadcore.errors import Forbidden, ValidationError
-from leadcore.ids import SequentialIds
 from leadcore.leads import FunnelRow, StatusTime, TransitionRate
 
-START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock(START)
-
-
-@pytest.fixture
-def core(clock: ManualClock) -> Leadcore:
-    return Leadcore.open(clock=clock, ids=SequentialIds())
-
-
-@pytest.fixture
-def s(core: Leadcore) -> Session:
-    _, admin = core.create_organization("Agency", admin_name="Dana", default_region="IL")
-    return core.session(admin.id)
 
 
 @pytest.fixture

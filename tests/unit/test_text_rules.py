@@ -8,11 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from leadcore import Leadcore
 from leadcore._text import checks_text, text_problem, text_problems
 from leadcore.errors import ValidationError
-from leadcore.ids import SequentialIds
-from leadcore.storage.sql import SqlStorage
 
 
 @settings(max_examples=60)
@@ -50,25 +47,6 @@ def test_nested_input_is_refused_exactly_when_some_text_in_it_is(value: object) 
 
     bad = [t for t in leaves(value) if text_problem(t, "x") is not None]
     assert len(text_problems(value, "rows")) == len(bad)
-
-
-@settings(max_examples=40, deadline=None)
-@given(note=st.text(st.characters(codec=None, exclude_categories=()), max_size=20))
-def test_a_note_is_stored_as_given_or_refused_with_nothing_written(note: str) -> None:
-    core = Leadcore(storage=SqlStorage("sqlite://", create=True), ids=SequentialIds())
-    _, admin = core.create_organization("Agency", admin_name="Dana")
-    s = core.session(admin.id)
-    lead = s.leads.create("Noa")
-    problem = text_problem(note, "text")
-    if problem is not None:
-        with pytest.raises(ValidationError) as caught:
-            s.leads.add_note(lead.id, note)
-        assert caught.value.problems == (problem,)
-        assert s.leads.notes(lead.id) == []
-    elif note.strip():
-        stored = s.leads.add_note(lead.id, note)
-        assert s.leads.notes(lead.id) == [stored]
-    core.close()
 
 
 def test_the_boundary_leaves_private_methods_and_properties_alone() -> None:
