@@ -24,7 +24,9 @@ def moved_module(old: str, new: str) -> Callable[[str], object]:
     def __getattr__(name: str) -> object:
         if name.startswith("__"):
             raise AttributeError(name)
-        value = getattr(importlib.import_module(new), name)  # AttributeError if unknown
+        with warnings.catch_warnings():  # one warning: the new home may forward further
+            warnings.simplefilter("ignore", DeprecationWarning)
+            value = getattr(importlib.import_module(new), name)  # AttributeError if unknown
         _warn(f"{old}.{name}", f"{new}.{name}")
         return value
 

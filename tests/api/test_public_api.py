@@ -169,8 +169,7 @@ def test_no_public_name_means_two_things() -> None:
     twice = {
         n: sorted(m for ms in by.values() for m in ms) for n, by in found.items() if len(by) > 1
     }
-    # CapPeriod becomes one class shared by dispatch and forwarding in the forwarding split.
-    assert set(twice) <= {"CapPeriod"}, f"names exported with different meanings: {twice}"
+    assert not twice, f"names exported with different meanings: {twice}"
 
 
 if __name__ == "__main__":

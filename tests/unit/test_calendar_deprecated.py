@@ -35,7 +35,7 @@ def _session() -> tuple[Session, str]:
     )
     _, dana = core.create_organization("Agency", admin_name="Dana", timezone="Asia/Jerusalem")
     s = core.session(dana.id)
-    avi = s.users.add("Avi", "salesperson")
+    avi = s.users.create("Avi", "salesperson")
     for day in (2, 3, 9, 20):
         s.calendar.create(
             f"Meeting {day}",

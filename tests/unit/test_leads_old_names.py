@@ -34,7 +34,7 @@ def test_configure_warns_and_sets_the_settings(s: Session) -> None:
 
 
 def test_configure_keeps_the_checks_of_set_settings(core: Leadcore, s: Session) -> None:
-    agent = s.users.add("Avi", "qualifier")
+    agent = s.users.create("Avi", "qualifier")
     with pytest.warns(DeprecationWarning, match="configure"), pytest.raises(Forbidden):
         core.session(agent.id).leads.configure(LeadSettings())
 

@@ -150,10 +150,10 @@ class ServiceContext:
         return Actor(user, effective_permissions(user, policy))
 
     @contextmanager
-    def work(
+    def _open(
         self, permission: Permission | None = None, action: str = ""
     ) -> Iterator[tuple[UnitOfWork, Actor]]:
-        """Open a unit of work, load the actor and check ``permission``.
+        """Open a unit of work, load the actor and check ``permission`` (through :class:`Work`).
 
         The caller commits; anything not committed is rolled back.
         """
@@ -289,7 +289,7 @@ class Work:
         self._ctx = ctx
         self._permission = permission
         self._action = action
-        self._cm = ctx.work(permission, action)
+        self._cm = ctx._open(permission, action)
 
     def __enter__(self) -> Writer:
         uow, actor = self._cm.__enter__()
