@@ -10,12 +10,22 @@ from typing import Any
 __all__ = ["moved_module", "moved_names", "renamed", "renamed_names"]
 
 
-def _warn(old: str, new: str) -> None:
-    warnings.warn(
-        f"{old} moved to {new}; the old path will be removed in the next release",
-        DeprecationWarning,
-        stacklevel=3,
+def _answer(old: str, module: str, attribute: str, *, renamed: bool = False) -> object:
+    """``module.attribute``, with one ``DeprecationWarning`` for the old name ``old``.
+
+    The new home may itself forward (a name moved twice): only this warning is given.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        value = getattr(importlib.import_module(module), attribute)  # AttributeError if unknown
+    new = f"{module}.{attribute}"
+    message = (
+        f"{old} is renamed {new}; the old name will be removed in the next release"
+        if renamed
+        else f"{old} moved to {new}; the old path will be removed in the next release"
     )
+    warnings.warn(message, DeprecationWarning, stacklevel=3)  # the caller of __getattr__
+    return value
 
 
 def moved_module(old: str, new: str) -> Callable[[str], object]:
@@ -24,11 +34,7 @@ def moved_module(old: str, new: str) -> Callable[[str], object]:
     def __getattr__(name: str) -> object:
         if name.startswith("__"):
             raise AttributeError(name)
-        with warnings.catch_warnings():  # one warning: the new home may forward further
-            warnings.simplefilter("ignore", DeprecationWarning)
-            value = getattr(importlib.import_module(new), name)  # AttributeError if unknown
-        _warn(f"{old}.{name}", f"{new}.{name}")
-        return value
+        return _answer(f"{old}.{name}", new, name)
 
     return __getattr__
 
@@ -40,9 +46,7 @@ def moved_names(old: str, names: Mapping[str, str]) -> Callable[[str], object]:
         new = names.get(name)
         if new is None:
             raise AttributeError(f"module {old!r} has no attribute {name!r}")
-        value = getattr(importlib.import_module(new), name)
-        _warn(f"{old}.{name}", f"{new}.{name}")
-        return value
+        return _answer(f"{old}.{name}", new, name)
 
     return __getattr__
 
@@ -67,13 +71,7 @@ def renamed_names(
                 return otherwise(name)
             raise AttributeError(f"module {old!r} has no attribute {name!r}")
         module, _, attribute = new.rpartition(".")
-        value = getattr(importlib.import_module(module), attribute)
-        warnings.warn(
-            f"{old}.{name} is renamed {new}; the old name will be removed in the next release",
-            DeprecationWarning,
-            stacklevel=2,
-        )
-        return value
+        return _answer(f"{old}.{name}", module, attribute, renamed=True)
 
     return __getattr__
 
