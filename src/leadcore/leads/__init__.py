@@ -36,9 +36,11 @@ from leadcore.leads._query import Cursor, LeadQuery, Page, Scope, hidden_done
 from leadcore.leads._reports import FunnelRow, StatusTime, TransitionRate
 from leadcore.leads._rows import ImportOutcome, ImportReport, ImportRow
 from leadcore.leads._serde import register as _register_serde
+from leadcore.leads._terms import AnyTerm, LeadField, LeadTerm, TermOp
 
 __all__ = [
     "Account",
+    "AnyTerm",
     "Contact",
     "Conversion",
     "Cursor",
@@ -53,8 +55,10 @@ __all__ = [
     "ImportReport",
     "ImportRow",
     "Lead",
+    "LeadField",
     "LeadQuery",
     "LeadSettings",
+    "LeadTerm",
     "Note",
     "Opportunity",
     "Page",
@@ -65,6 +69,7 @@ __all__ = [
     "Task",
     "TaskDraft",
     "TaskKind",
+    "TermOp",
     "TransitionRate",
     "hidden_done",
     "is_duplicate",

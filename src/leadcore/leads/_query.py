@@ -1,7 +1,8 @@
 """Lead list queries: filters, visibility scope and keyset pagination, as plain data.
 
-A :class:`LeadQuery` is what a repository receives: the memory adapter calls
-:meth:`LeadQuery.matches`, a SQL adapter translates the same fields to a
+A :class:`LeadQuery` is what a repository receives. It states its filters
+once, as :attr:`LeadQuery.terms`: the memory adapter evaluates them
+(:meth:`LeadQuery.matches`), a SQL adapter compiles the same terms to a
 ``WHERE`` clause. Lists are ordered newest first by ``(created_at, id)``; a
 cursor is the position of the last lead of a page, so pages stay stable while
 new leads arrive.
@@ -15,6 +16,7 @@ from datetime import datetime
 import attrs
 
 from leadcore.leads._model import Lead
+from leadcore.leads._terms import AnyTerm, LeadField, LeadTerm, TermOp, Terms, holds
 from leadcore.workflow import Category, Workflow
 
 __all__ = ["Cursor", "LeadQuery", "Page", "Scope", "hidden_done"]
@@ -53,11 +55,19 @@ class Scope:
     project_ids: frozenset[str] = attrs.field(factory=frozenset, converter=_set)
     assignee_id: str | None = None
 
+    @property
+    def term(self) -> AnyTerm:
+        """The scope as a term: in one of its projects, or routed to its user."""
+        terms: list[LeadTerm] = []
+        if self.project_ids:
+            terms.append(LeadTerm(LeadField.PROJECT_ID, TermOp.IN, self.project_ids))
+        if self.assignee_id is not None:
+            terms.append(LeadTerm(LeadField.ASSIGNEE_IDS, TermOp.HAS, self.assignee_id))
+        return AnyTerm(tuple(terms))
+
     def allows(self, lead: Lead) -> bool:
         """Whether a lead is inside the scope."""
-        if lead.project_id is not None and lead.project_id in self.project_ids:
-            return True
-        return self.assignee_id is not None and self.assignee_id in lead.assignee_ids
+        return holds(self.term, lead)
 
 
 @attrs.frozen
@@ -84,46 +94,46 @@ class LeadQuery:
     after: Cursor | None = None
     limit: int | None = None
 
+    @property
+    def terms(self) -> Terms:
+        """Every filter of the query as terms that must all hold (``after``/``limit`` aside).
+
+        The one description of the filters: :meth:`matches` evaluates it and
+        a SQL adapter compiles it.
+
+        >>> [(t.field.value, t.op.value, t.value) for t in LeadQuery(channel="fb").terms]
+        [('channel', 'equals', 'fb')]
+        """
+        out: list[LeadTerm | AnyTerm] = []
+        if self.status_ids is not None:
+            out.append(LeadTerm(LeadField.STATUS_ID, TermOp.IN, self.status_ids))
+        if self.exclude_status_ids:
+            out.append(LeadTerm(LeadField.STATUS_ID, TermOp.NOT_IN, self.exclude_status_ids))
+        if self.assignee_id is not None:
+            out.append(LeadTerm(LeadField.ASSIGNEE_IDS, TermOp.HAS, self.assignee_id))
+        for field, value in (
+            (LeadField.SUPPLIER_ID, self.supplier_id),
+            (LeadField.CHANNEL, self.channel),
+            (LeadField.PROJECT_ID, self.project_id),
+            (LeadField.POOL_ID, self.pool_id),
+        ):
+            if value is not None:
+                out.append(LeadTerm(field, TermOp.EQUALS, value))
+        if self.created_from is not None:
+            out.append(LeadTerm(LeadField.CREATED_AT, TermOp.AT_LEAST, self.created_from))
+        if self.created_until is not None:
+            out.append(LeadTerm(LeadField.CREATED_AT, TermOp.BELOW, self.created_until))
+        if self.converted is not None:
+            out.append(LeadTerm(LeadField.CONVERTED, TermOp.EQUALS, self.converted))
+        if self.scope is not None:
+            out.append(self.scope.term)
+        if self.text is not None:
+            out.append(LeadTerm(LeadField.CONTACT, TermOp.SEARCH, self.text))
+        return tuple(out)
+
     def matches(self, lead: Lead) -> bool:
         """Whether ``lead`` passes every filter (ignoring ``after`` and ``limit``)."""
-        s = lead.status_id
-        if self.status_ids is not None and s not in self.status_ids:
-            return False
-        if s in self.exclude_status_ids:
-            return False
-        if self.assignee_id is not None and self.assignee_id not in lead.assignee_ids:
-            return False
-        if self.supplier_id is not None and lead.source.supplier_id != self.supplier_id:
-            return False
-        if self.channel is not None and lead.source.channel != self.channel:
-            return False
-        if self.project_id is not None and lead.project_id != self.project_id:
-            return False
-        if self.pool_id is not None and lead.pool_id != self.pool_id:
-            return False
-        if self.created_from is not None and lead.created_at < self.created_from:
-            return False
-        if self.created_until is not None and lead.created_at >= self.created_until:
-            return False
-        if self.converted is not None and lead.converted != self.converted:
-            return False
-        if self.scope is not None and not self.scope.allows(lead):
-            return False
-        return self.text is None or _text_matches(self.text, lead)
-
-
-def _text_matches(text: str, lead: Lead) -> bool:
-    needle = text.strip().casefold()
-    if not needle:
-        return True
-    if needle in lead.name.casefold() or any(needle in e for e in lead.emails):
-        return True
-    digits = "".join(ch for ch in needle if ch.isdigit())
-    # A number typed the local way ("050-...") loses its trunk zero in the stored E.164 form.
-    return any(
-        len(wanted) >= 3 and any(wanted in p for p in lead.phones)
-        for wanted in {digits, digits.lstrip("0")}
-    )
+        return all(holds(term, lead) for term in self.terms)
 
 
 @attrs.frozen

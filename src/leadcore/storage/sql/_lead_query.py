@@ -1,6 +1,9 @@
 """A :class:`~leadcore.leads.LeadQuery` as a SQL ``WHERE`` clause.
 
-Every filter translates exactly, except the text search: its ``WHERE`` part
+The query states each filter once, as terms (:attr:`LeadQuery.terms
+<leadcore.leads.LeadQuery.terms>`); this module says which column holds each
+field a term tests and writes the term as a condition on it. Every term
+translates exactly, except the text search: its ``WHERE`` part
 is a superset (substring tests on a lower-cased copy of the name, e-mails
 and phones), and the repository runs :meth:`LeadQuery.matches` on what comes
 back, so the answer is exactly the memory adapter's.
@@ -8,11 +11,13 @@ back, so the answer is exactly the memory adapter's.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
+from typing import Any, Final
 
 from sqlalchemy import ColumnElement, FromClause, and_, exists, false, or_, select, true
 
 from leadcore.leads._query import LeadQuery
+from leadcore.leads._terms import AnyTerm, LeadField, LeadTerm, TermOp
 from leadcore.storage.sql._codec import micros
 from leadcore.storage.sql._tables import ASSIGNEES, LEADS
 
@@ -53,6 +58,17 @@ def _assigned_to(user_id: str) -> ColumnElement[bool]:
     )
 
 
+def _as_is(value: Any) -> Any:
+    return value
+
+
+_COMPARISONS: Final[dict[TermOp, Callable[[ColumnElement[Any], Any], ColumnElement[bool]]]] = {
+    TermOp.EQUALS: lambda column, value: column == value,
+    TermOp.AT_LEAST: lambda column, value: column >= value,
+    TermOp.BELOW: lambda column, value: column < value,
+}
+
+
 def _text(text: str) -> ColumnElement[bool] | None:
     needle = text.strip().casefold()
     if not needle:
@@ -65,48 +81,68 @@ def _text(text: str) -> ColumnElement[bool] | None:
     return or_(*parts)
 
 
+# The leads column of each field a term tests, and how a value is written there.
+_COLUMNS: Final[dict[LeadField, tuple[ColumnElement[Any], Callable[[Any], Any]]]] = {
+    LeadField.STATUS_ID: (_L.status_id, _as_is),
+    LeadField.SUPPLIER_ID: (_L.supplier_id, _as_is),
+    LeadField.CHANNEL: (_L.channel, _as_is),
+    LeadField.PROJECT_ID: (_L.project_id, _as_is),
+    LeadField.POOL_ID: (_L.pool_id, _as_is),
+    LeadField.CREATED_AT: (_L.created_us, micros),
+    LeadField.CONVERTED: (_L.converted, _as_is),
+}
+
+
+def _condition(term: LeadTerm | AnyTerm) -> ColumnElement[bool] | None:
+    """The term as a condition on the leads row; ``None`` when it filters nothing."""
+    if isinstance(term, AnyTerm):
+        parts: list[ColumnElement[bool]] = []
+        for alternative in term.terms:
+            condition = _condition(alternative)
+            if condition is None:
+                # An alternative that filters nothing makes the whole group filter nothing.
+                return None
+            parts.append(condition)
+        return or_(*parts) if parts else false()
+    if term.field is LeadField.ASSIGNEE_IDS and term.op is TermOp.HAS:
+        return _assigned_to(term.value)
+    if term.field is LeadField.CONTACT and term.op is TermOp.SEARCH:
+        return _text(term.value)
+    column, stored = _COLUMNS[term.field]
+    if term.op is TermOp.IN:
+        if term.field is LeadField.STATUS_ID:
+            return _status_in(term.value)
+        return column.in_(sorted(stored(v) for v in term.value))
+    if term.op is TermOp.NOT_IN and term.field is LeadField.STATUS_ID:
+        return _status_not_in(term.value)
+    compare = _COMPARISONS.get(term.op)
+    if compare is None:
+        raise ValueError(f"no SQL for {term.field.value} {term.op.value}")
+    return compare(column, stored(term.value))
+
+
 def lead_filters(
     organization_id: str, query: LeadQuery, *, assignee_joined: bool = False
 ) -> list[ColumnElement[bool]]:
     """The conditions of ``query`` (without its cursor) on the leads table.
 
+    Compiled from :attr:`LeadQuery.terms <leadcore.leads.LeadQuery.terms>`.
     With ``assignee_joined`` the statement reads the leads through the
     assignee rows of ``query.assignee_id`` (see :func:`assigned_leads`), so
     the assignee condition is left out.
     """
     out: list[ColumnElement[bool]] = [_L.organization_id == organization_id]
-    if query.status_ids is not None:
-        out.append(_status_in(query.status_ids))
-    if query.exclude_status_ids:
-        out.append(_status_not_in(query.exclude_status_ids))
-    if query.assignee_id is not None and not assignee_joined:
-        out.append(_assigned_to(query.assignee_id))
-    for column, value in (
-        (_L.supplier_id, query.supplier_id),
-        (_L.channel, query.channel),
-        (_L.project_id, query.project_id),
-        (_L.pool_id, query.pool_id),
-    ):
-        if value is not None:
-            out.append(column == value)
-    if query.created_from is not None:
-        out.append(_L.created_us >= micros(query.created_from))
-    if query.created_until is not None:
-        out.append(_L.created_us < micros(query.created_until))
-    if query.converted is not None:
-        out.append(_L.converted == query.converted)
-    if query.scope is not None:
-        scope = query.scope
-        parts: list[ColumnElement[bool]] = []
-        if scope.project_ids:
-            parts.append(_L.project_id.in_(sorted(scope.project_ids)))
-        if scope.assignee_id is not None:
-            parts.append(_assigned_to(scope.assignee_id))
-        out.append(or_(*parts) if parts else false())
-    if query.text is not None:
-        text = _text(query.text)
-        if text is not None:
-            out.append(text)
+    for term in query.terms:
+        if (
+            assignee_joined
+            and isinstance(term, LeadTerm)
+            and term.field is LeadField.ASSIGNEE_IDS
+            and term.value == query.assignee_id
+        ):
+            continue
+        condition = _condition(term)
+        if condition is not None:
+            out.append(condition)
     return out
 
 
