@@ -34,7 +34,7 @@ from leadcore.calendar._settings import SharedCalendars as SharedCalendars
 from leadcore.services.calendar._base import UNSET
 from leadcore.services.calendar._catalogue import _TypesAndSettings
 from leadcore.services.calendar._ical import _Ical
-from leadcore.services.calendar._old_calls import OldCalls, month_call, search_call, week_call
+from leadcore.services._old_calls import OldCalls, month_call, search_call, week_call
 from leadcore.services.calendar._rescheduling import _Rescheduling
 from leadcore.services.calendar._scheduling import _Scheduling
 from leadcore.services.calendar._views import _Views
