@@ -225,7 +225,7 @@ def _intake(
 ) -> None:
     _heading(out, "4. Intake: an import with duplicates, a blocked number, bad rows")
     supplier_id = supplier.organization_id
-    blocked = agency.leads.block_number("052-555-1234")
+    blocked = agency.leads.add_blocked_number("052-555-1234")
     rows: list[dict[str, object]] = []
     for i in range(60):
         name = f"{rng.choice(_FIRST)} {rng.choice(_LAST)}"
@@ -401,7 +401,7 @@ def _partners(
         "and rejected 1 (wrong number)",
         file=out,
     )
-    qualified = agency.leads.list(status="qualified", limit=500).items
+    qualified = agency.leads.list(status_ids=["qualified"], limit=500).items
     bank_id = advertiser.organization_id
     sent = [agency.leads.forward(lead.id, bank_id) for lead in qualified[:8]]
     received = advertiser.deliveries.list(direction="incoming", state="delivered")
@@ -443,7 +443,7 @@ def _results(
 ) -> None:
     _heading(out, "7. Conversions and the funnel")
     del core, figures, advertiser
-    qualified = agency.leads.list(status="qualified", limit=500).items
+    qualified = agency.leads.list(status_ids=["qualified"], limit=500).items
     converted = 0
     shown = False
     for lead in qualified[: max(1, len(qualified) // 2)]:

@@ -63,3 +63,40 @@ def test_reference_helpers_left_the_public_dispatch_module(name: str) -> None:
     with pytest.warns(DeprecationWarning, match=rf"leadcore\.dispatch\.{name} moved to"):
         old = getattr(leadcore.dispatch, name)
     assert old is getattr(_policy, name)
+
+
+def test_leads_list_status_and_category_are_status_ids_and_categories(s: Session) -> None:
+    lead = s.leads.change_status(s.leads.create("Noa").id, "no_answer")
+    s.leads.create("Itai")
+    with pytest.warns(DeprecationWarning, match=r"LeadsService\.list: status= is now status_ids="):
+        one = s.leads.list(status="no_answer")  # type: ignore[call-arg]
+    assert [x.id for x in one.items] == [lead.id]
+    with pytest.warns(DeprecationWarning, match=r"status= is now status_ids="):
+        none = s.leads.list(status=None)  # type: ignore[call-arg]
+    assert [x.name for x in none.items] == ["Itai"]
+    with pytest.warns(DeprecationWarning, match=r"category= is now categories="):
+        todo = s.leads.list(category="todo")  # type: ignore[call-arg]
+    assert [x.id for x in todo.items] == [lead.id]
+    with pytest.warns(DeprecationWarning, match=r"category= is now categories="):
+        counts = s.leads.status_counts(category="todo")  # type: ignore[call-arg]
+    assert counts == s.leads.status_counts(categories="todo")
+    with pytest.raises(TypeError, match="not both"):
+        s.leads.list(status="new", status_ids=["new"])  # type: ignore[call-arg]
+
+
+def test_leads_assign_user_ids_is_assignee_ids(s: Session) -> None:
+    lead = s.leads.create("Noa")
+    with pytest.warns(DeprecationWarning, match=r"user_ids= is now assignee_ids="):
+        assigned = s.leads.assign(lead.id, user_ids=[s.user_id])  # type: ignore[call-arg]
+    assert assigned.assignee_ids == (s.user_id,)
+
+
+def test_leads_block_number_is_add_blocked_number(s: Session) -> None:
+    with pytest.warns(DeprecationWarning, match=r"block_number is renamed .*add_blocked_number"):
+        number = s.leads.block_number("+972 52 555 1234")
+    assert s.leads.blocked_numbers() == [number]
+    with pytest.warns(
+        DeprecationWarning, match=r"unblock_number is renamed .*remove_blocked_number"
+    ):
+        s.leads.unblock_number(number)
+    assert s.leads.blocked_numbers() == []

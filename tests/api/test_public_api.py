@@ -25,6 +25,7 @@ from pathlib import Path
 import leadcore
 from leadcore import Leadcore
 from leadcore._moved import renamed
+from leadcore.services._old_calls import OldCalls
 
 SNAPSHOT = Path(__file__).with_name("public_names.txt")
 
@@ -109,6 +110,8 @@ def _members(cls: type) -> Iterator[str]:
             seen.add(name)
             if isinstance(value, renamed):
                 yield f"  {name} = deprecated alias of {value.new}"
+            elif isinstance(value, OldCalls):
+                yield f"  {name}{signature(value.method)}  [also takes its old call shape]"
             elif isinstance(value, property):
                 yield f"  {name}: property"
             elif isinstance(value, classmethod | staticmethod):

@@ -93,16 +93,16 @@ def test_a_done_status_or_the_done_category_names_done_leads(
     board: tuple[Session, dict[str, str]],
 ) -> None:
     s, _ = board
-    assert names(s, status="lost") == ["Converted to lost", "Lost"]
-    assert names(s, status=["lost", "contacted"]) == [
+    assert names(s, status_ids=["lost"]) == ["Converted to lost", "Lost"]
+    assert names(s, status_ids=["lost", "contacted"]) == [
         "Converted then undone",
         "Converted to lost",
         "Lost",
         "Contacted",
     ]
-    assert names(s, status="lost", converted=False) == ["Lost"]
-    assert names(s, category="done", converted=True) == ["Converted to lost", "Converted"]
-    assert s.leads.status_counts(category="done", converted=False)["lost"] == 1
+    assert names(s, status_ids=["lost"], converted=False) == ["Lost"]
+    assert names(s, categories="done", converted=True) == ["Converted to lost", "Converted"]
+    assert s.leads.status_counts(categories="done", converted=False)["lost"] == 1
 
 
 # -- the rule, for every combination of filters -----------------------------------------------
@@ -130,12 +130,12 @@ def test_a_list_shows_a_done_lead_exactly_when_a_filter_asks_for_done_leads(
     s, _ = _memory_board()
     wf = s.workflow.current()
     filters: dict[str, object] = {
-        "category": category,
+        "categories": category,
         "converted": converted,
         "include_done": include_done,
     }
     if status != "any":
-        filters["status"] = status
+        filters["status_ids"] = [None] if status is None else status
     everything = {lead.id: lead for lead in s.leads.list(limit=100, include_done=True).items}
     listed = s.leads.list(limit=100, **filters).items  # type: ignore[arg-type]
     wanted_statuses = [status] if isinstance(status, str) and status != "any" else status
@@ -166,7 +166,7 @@ def test_the_status_tabs_count_what_the_list_shows(
     category: object, converted: bool | None, include_done: bool
 ) -> None:
     s, _ = _memory_board()
-    filters = {"category": category, "converted": converted, "include_done": include_done}
+    filters = {"categories": category, "converted": converted, "include_done": include_done}
     listed = s.leads.list(limit=100, **filters).items  # type: ignore[arg-type]
     counts = s.leads.status_counts(**filters)  # type: ignore[arg-type]
     assert sum(counts.values()) == len(listed)

@@ -155,9 +155,9 @@ def _apply(w: World, op: tuple[object, ...]) -> object:
     if kind == "block":
         _, phone, on = op
         if on:
-            m.block_number(str(phone))
+            m.add_blocked_number(str(phone))
         else:
-            m.unblock_number(str(phone))
+            m.remove_blocked_number(str(phone))
         return None
     if kind == "filter":
         flt = op[2]

@@ -178,9 +178,9 @@ def apply(w: World, op: tuple[object, ...]) -> None:
         if kind == "block":
             _, phone, on = op
             if on:
-                m.block_number(str(phone))
+                m.add_blocked_number(str(phone))
             else:
-                m.unblock_number(str(phone))
+                m.remove_blocked_number(str(phone))
             return
         if kind == "filter":
             flt = op[2]

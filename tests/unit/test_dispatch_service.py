@@ -588,7 +588,7 @@ def test_converted_leads_are_never_dispatched() -> None:
 
 def test_leads_with_a_blocked_number_are_never_dispatched() -> None:
     c = call_centre()
-    c.manager.leads.block_number("+972 52-555-0123")
+    c.manager.leads.add_blocked_number("+972 52-555-0123")
     blocked = c.lead("blocked", phones=["+972525550123"]).id
     assert c.manager.leads.get(blocked).do_not_call
     assert c.drain("dana") == []
@@ -597,9 +597,9 @@ def test_leads_with_a_blocked_number_are_never_dispatched() -> None:
 def test_a_number_blocked_after_intake_stops_dispatch_of_its_leads() -> None:
     c = call_centre()
     lead = c.lead("later blocked", phones=["+972525550123"]).id
-    c.manager.leads.block_number("+972525550123")
+    c.manager.leads.add_blocked_number("+972525550123")
     assert c.drain("dana") == []
-    c.manager.leads.unblock_number("+972525550123")
+    c.manager.leads.remove_blocked_number("+972525550123")
     assert c.drain("dana") == [lead]
 
 
@@ -1176,7 +1176,7 @@ def test_a_lead_that_becomes_undispatchable_while_being_claimed_is_not_handed_ou
             elif change == "converted":
                 c.manager.leads.convert(choice.lead_id, account_name="Acme")
             else:
-                c.manager.leads.block_number("+972525550123")
+                c.manager.leads.add_blocked_number("+972525550123")
         return choice
 
     monkeypatch.setattr(MemoryDispatch, "next_choice", racing)

@@ -520,14 +520,14 @@ CASES: dict[str, Case] = {
         lambda w: w.s.leads.set_settings(LeadSettings(duplicate_window=None)),
         lambda w, _: [Expected(LeadSettingsChanged, {"fields": ("duplicate_window",)})],
     ),
-    "leads.block_number": Case(
-        lambda w: w.s.leads.block_number("052-345-6789"),
+    "leads.add_blocked_number": Case(
+        lambda w: w.s.leads.add_blocked_number("052-345-6789"),
         lambda w, n: [Expected(DoNotCallChanged, {"number": "+972523456789", "blocked": True})],
     ),
-    "leads.unblock_number": Case(
-        lambda w: w.s.leads.unblock_number("052-345-6789"),
+    "leads.remove_blocked_number": Case(
+        lambda w: w.s.leads.remove_blocked_number("052-345-6789"),
         lambda w, _: [Expected(DoNotCallChanged, {"number": "+972523456789", "blocked": False})],
-        prepare=lambda w: w.s.leads.block_number("052-345-6789"),
+        prepare=lambda w: w.s.leads.add_blocked_number("052-345-6789"),
     ),
     # -- leads -------------------------------------------------------------------------
     "leads.create": Case(
@@ -843,11 +843,11 @@ UNCHANGING: dict[str, Act] = {
         w.s.leads.complete_task(w.task_id),
     ),
     "block a number already blocked": lambda w: (
-        w.s.leads.block_number("052-345-6789"),
+        w.s.leads.add_blocked_number("052-345-6789"),
         w.marks.update(w.heads()),
-        w.s.leads.block_number("+972523456789"),
+        w.s.leads.add_blocked_number("+972523456789"),
     ),
-    "unblock a number not blocked": lambda w: w.s.leads.unblock_number("052-345-6789"),
+    "unblock a number not blocked": lambda w: w.s.leads.remove_blocked_number("052-345-6789"),
     "set the same settings": lambda w: w.s.leads.set_settings(w.s.leads.settings()),
 }
 

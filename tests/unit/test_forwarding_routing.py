@@ -241,7 +241,7 @@ def test_duplicates_and_do_not_call_leads_are_routed_only_when_switched_on(w: Wo
     w.a.routing.set_rules([_to_users(w)])
     first = w.a.leads.create("Noa", phones=["052-345-9999"])
     dup = w.a.leads.create("Noa again", phones=["052-345-9999"])
-    w.a.leads.block_number("052-345-8888")
+    w.a.leads.add_blocked_number("052-345-8888")
     blocked = w.a.leads.create("Blocked", phones=["052-345-8888"])
     assert w.a.routing.route(first.id).routed
     no = w.a.routing.route(dup.id)

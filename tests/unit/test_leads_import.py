@@ -24,7 +24,7 @@ def stored(s: Session) -> dict[str, str]:
 
 def test_each_row_is_reported_created_duplicate_blacklisted_or_invalid(s: Session) -> None:
     original = s.leads.create("Stored", phones=["050-555-1234"])
-    s.leads.block_number("053-123-4567")
+    s.leads.add_blocked_number("053-123-4567")
     report = s.leads.import_many(
         [
             {"name": "Fresh", "phone": "052-345-6789", "email": "Fresh@Example.com"},
@@ -57,7 +57,7 @@ def test_each_row_is_reported_created_duplicate_blacklisted_or_invalid(s: Sessio
 
 def test_a_blacklisted_duplicate_is_reported_blacklisted_and_still_linked(s: Session) -> None:
     first = s.leads.create("Yossi", phones=["053-123-4567"])
-    s.leads.block_number("053-123-4567")
+    s.leads.add_blocked_number("053-123-4567")
     [row] = s.leads.import_many([{"name": "Yossi", "phone": "053-123-4567"}]).rows
     assert row.outcome is ImportOutcome.BLACKLISTED
     assert row.duplicate_of == first.id

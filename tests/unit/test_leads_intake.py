@@ -287,22 +287,22 @@ def test_a_lead_without_contact_details_duplicates_nothing(s: Session) -> None:
 
 
 def test_a_number_on_the_do_not_call_list_flags_the_lead(s: Session) -> None:
-    assert s.leads.block_number("050-555-1234") == "+972505551234"
+    assert s.leads.add_blocked_number("050-555-1234") == "+972505551234"
     assert s.leads.blocked_numbers() == ["+972505551234"]
     flagged = s.leads.create("Yossi", phones=["052-345-6789", "+972 50 555 1234"])
     assert flagged.do_not_call
     assert not s.leads.create("Dana", phones=["052-345-6789"]).do_not_call
-    s.leads.unblock_number("+972505551234")
+    s.leads.remove_blocked_number("+972505551234")
     assert s.leads.blocked_numbers() == []
     assert not s.leads.create("Yossi", phones=["050-555-1234"]).do_not_call
 
 
 def test_blocking_a_bad_number_is_refused(s: Session) -> None:
     with pytest.raises(ValidationError, match="number:"):
-        s.leads.block_number("12")
+        s.leads.add_blocked_number("12")
 
 
 def test_the_do_not_call_list_needs_manage_workflow(core: Leadcore, s: Session) -> None:
     agent = s.users.create("Avi", "qualifier")
     with pytest.raises(Forbidden):
-        core.session(agent.id).leads.block_number("050-555-1234")
+        core.session(agent.id).leads.add_blocked_number("050-555-1234")

@@ -64,7 +64,7 @@ def test_duplicates_never_match_across_organisations(a: Session, b: Session) -> 
 
 
 def test_the_do_not_call_list_and_settings_are_per_organisation(a: Session, b: Session) -> None:
-    a.leads.block_number(PHONE)
+    a.leads.add_blocked_number(PHONE)
     a.leads.set_settings(LeadSettings(duplicate_window=None))
     assert b.leads.blocked_numbers() == []
     assert b.leads.settings() == LeadSettings()

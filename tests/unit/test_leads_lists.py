@@ -64,24 +64,24 @@ def test_lists_are_newest_first_and_hide_done_statuses(s: Session, board: dict[s
 
 
 def test_asking_for_a_done_status_or_category_shows_it(s: Session, board: dict[str, Lead]) -> None:
-    assert names(s.leads.list(status="won").items) == ["Won Deal"]
-    assert names(s.leads.list(category="done").items) == ["Lost Cause", "Won Deal"]
-    assert names(s.leads.list(status=["won", None]).items) == ["Won Deal", "Fresh Facebook"]
+    assert names(s.leads.list(status_ids=["won"]).items) == ["Won Deal"]
+    assert names(s.leads.list(categories="done").items) == ["Lost Cause", "Won Deal"]
+    assert names(s.leads.list(status_ids=["won", None]).items) == ["Won Deal", "Fresh Facebook"]
 
 
 def test_status_none_means_no_status(s: Session, board: dict[str, Lead]) -> None:
-    assert names(s.leads.list(status=None).items) == ["Fresh Facebook"]
+    assert names(s.leads.list(status_ids=[None]).items) == ["Fresh Facebook"]
 
 
 def test_filters_by_category_assignee_source_and_project(
     s: Session, board: dict[str, Lead]
 ) -> None:
     contacted = board["Contacted Project"]
-    assert names(s.leads.list(category="in_progress").items) == [
+    assert names(s.leads.list(categories="in_progress").items) == [
         "Qualified Google",
         "Contacted Project",
     ]
-    assert names(s.leads.list(category=["todo"]).items) == ["New Supplier"]
+    assert names(s.leads.list(categories=["todo"]).items) == ["New Supplier"]
     assert names(s.leads.list(assignee_id=contacted.assignee_ids[0]).items) == ["Contacted Project"]
     assert names(s.leads.list(channel="facebook", include_done=True).items) == [
         "Won Deal",
@@ -120,9 +120,9 @@ def test_free_text_searches_names_emails_and_phones(
 
 def test_unknown_statuses_and_categories_are_refused(s: Session) -> None:
     with pytest.raises(ValidationError, match="'archived' is not a status"):
-        s.leads.list(status="archived")
-    with pytest.raises(ValidationError, match="category"):
-        s.leads.list(category="finished")
+        s.leads.list(status_ids=["archived"])
+    with pytest.raises(ValidationError, match="categories"):
+        s.leads.list(categories="finished")
     with pytest.raises(ValidationError, match="limit"):
         s.leads.list(limit=0)
     naive = datetime(2026, 3, 2, 9, 0)
@@ -218,7 +218,7 @@ def test_status_counts_are_the_status_tabs(s: Session, board: dict[str, Lead]) -
 def test_status_counts_take_the_same_filters_as_lists(s: Session, board: dict[str, Lead]) -> None:
     google = s.leads.status_counts(channel="google", include_done=True)
     assert {k: v for k, v in google.items() if v} == {"qualified": 1, "lost": 1}
-    progress = s.leads.status_counts(category="in_progress")
+    progress = s.leads.status_counts(categories="in_progress")
     assert {k: v for k, v in progress.items() if v} == {"contacted": 1, "qualified": 1}
     assert None not in progress  # leads with no status are not in a category
     assert set(progress) == {"contacted", "qualified", "meeting", "proposal", "negotiation"}

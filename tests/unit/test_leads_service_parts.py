@@ -19,7 +19,7 @@ PUBLIC = sorted(
 
 def test_the_parts_make_every_lead_use_case_one_public_class() -> None:
     assert {"create", "import_many", "get", "list", "change_status", "convert"} <= set(PUBLIC)
-    assert {"set_settings", "create_project", "block_number", "lineage"} <= set(PUBLIC)
+    assert {"set_settings", "create_project", "add_blocked_number", "lineage"} <= set(PUBLIC)
 
 
 @pytest.mark.parametrize("name", PUBLIC)
@@ -35,7 +35,7 @@ def test_a_nul_in_an_argument_of_a_part_is_refused() -> None:
     s = core.session(admin.id)
     for call in (
         lambda: s.leads.create("No\x00a"),
-        lambda: s.leads.block_number("050\x00"),
+        lambda: s.leads.add_blocked_number("050\x00"),
         lambda: s.leads.list(text="a\x00"),
         lambda: s.leads.convert("lead\x00"),
     ):

@@ -40,7 +40,7 @@ def test_an_update_normalises_like_intake_and_is_recorded(s: Session, lead: Lead
 def test_an_updated_phone_is_searchable_and_checked_against_do_not_call(
     s: Session, lead: Lead
 ) -> None:
-    s.leads.block_number("052-345-6789")
+    s.leads.add_blocked_number("052-345-6789")
     changed = s.leads.update(lead.id, phones=["052-345-6789"])
     assert changed.do_not_call
     assert [x.id for x in s.leads.list(text="052-345-6789").items] == [lead.id]

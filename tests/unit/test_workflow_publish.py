@@ -189,7 +189,7 @@ def test_after_a_migration_the_removed_status_is_gone_from_filters(
 ) -> None:
     s.workflow.publish(without("no_answer"), migration={"no_answer": "new"})
     with pytest.raises(ValidationError, match="'no_answer' is not a status"):
-        s.leads.list(status="no_answer")
+        s.leads.list(status_ids=["no_answer"])
     assert "no_answer" not in s.leads.status_counts()
     moved = s.leads.change_status(leads["a"].id, "contacted", note="reached")
     assert (moved.status_id, moved.workflow_version) == ("contacted", 2)

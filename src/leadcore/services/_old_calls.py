@@ -1,4 +1,7 @@
-"""Old call shapes of the calendar views and search, accepted for one release with a warning.
+"""Old call shapes of service methods, accepted for one release with a warning.
+
+Renamed keyword arguments (:func:`renamed_keywords`) are rewritten to their
+new names.
 
 The views take who first, then when: ``week(user_ids, day)`` and
 ``month(user_ids, year, month)``, as ``day(user_ids, day)`` always did; a
@@ -16,7 +19,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any, Concatenate, Generic, ParamSpec, TypeAlias, TypeVar, overload
 
-__all__ = ["OldCalls", "month_call", "search_call", "week_call"]
+__all__ = ["OldCalls", "month_call", "renamed_keywords", "search_call", "week_call"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -122,3 +125,31 @@ def search_call(
         raise TypeError("search() takes limit= (page_size= is its old name), not both")
     new["limit"] = size
     return (args, new), "search(page_size=...) is now search(limit=...)"
+
+
+def renamed_keywords(
+    names: dict[str, str], *, values: dict[str, Callable[[Any], Any]] | None = None
+) -> Adapt:
+    """Rewrite keyword arguments renamed ``old=`` to ``new=`` (``names`` maps old to new).
+
+    ``values`` may rewrite an old argument's value for its new name (a single
+    status becoming a set of them).
+    """
+    convert = values or {}
+
+    def adapt(
+        acting: str, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> tuple[Arguments, str] | None:
+        old = [name for name in names if name in kwargs]
+        if not old:
+            return None
+        new = dict(kwargs)
+        for name in old:
+            target = names[name]
+            if target in new:
+                raise TypeError(f"takes {target}= ({name}= is its old name), not both")
+            value = new.pop(name)
+            new[target] = convert[name](value) if name in convert else value
+        return (args, new), ", ".join(f"{name}= is now {names[name]}=" for name in old)
+
+    return adapt

@@ -249,7 +249,7 @@ ENTRY_POINTS: tuple[EntryPoint, ...] = (
     _text("leads.list(text)", lambda w, v: w.session.leads.list(text=v)),
     _text("leads.list(channel)", lambda w, v: w.session.leads.list(channel=v)),
     _id("leads.list(assignee_id)", lambda w, v: w.session.leads.list(assignee_id=v)),
-    _text("leads.list(status)", lambda w, v: w.session.leads.list(status=v)),
+    _text("leads.list(status_ids)", lambda w, v: w.session.leads.list(status_ids=v)),
     _text("leads.status_counts(text)", lambda w, v: w.session.leads.status_counts(text=v)),
     _id(
         "leads.status_counts(project_id)", lambda w, v: w.session.leads.status_counts(project_id=v)
@@ -294,8 +294,10 @@ ENTRY_POINTS: tuple[EntryPoint, ...] = (
         "leads.update_project(name)",
         lambda w, v: w.session.leads.update_project(w.project_id, name=v),
     ),
-    _text("leads.block_number(number)", lambda w, v: w.session.leads.block_number(v)),
-    _text("leads.unblock_number(number)", lambda w, v: w.session.leads.unblock_number(v)),
+    _text("leads.add_blocked_number(number)", lambda w, v: w.session.leads.add_blocked_number(v)),
+    _text(
+        "leads.remove_blocked_number(number)", lambda w, v: w.session.leads.remove_blocked_number(v)
+    ),
     # -- dispatch
     _id("dispatch.next(project_id)", lambda w, v: w.session.dispatch.next(v)),
     _id("dispatch.explain(project_id)", lambda w, v: w.session.dispatch.explain(v)),

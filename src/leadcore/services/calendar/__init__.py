@@ -31,10 +31,10 @@ from leadcore.calendar._settings import DEFAULT_TYPES as DEFAULT_TYPES
 from leadcore.calendar._settings import CalendarSettings as CalendarSettings
 from leadcore.calendar._settings import ConflictPolicy as ConflictPolicy
 from leadcore.calendar._settings import SharedCalendars as SharedCalendars
+from leadcore.services._old_calls import OldCalls, month_call, search_call, week_call
 from leadcore.services.calendar._base import UNSET
 from leadcore.services.calendar._catalogue import _TypesAndSettings
 from leadcore.services.calendar._ical import _Ical
-from leadcore.services._old_calls import OldCalls, month_call, search_call, week_call
 from leadcore.services.calendar._rescheduling import _Rescheduling
 from leadcore.services.calendar._scheduling import _Scheduling
 from leadcore.services.calendar._views import _Views

@@ -141,14 +141,22 @@ class LeadChanges(LeadsPart):
             return task
 
     def assign(
-        self, lead_id: str, user_ids: Sequence[str] | str, *, expected_version: int | None = None
+        self,
+        lead_id: str,
+        assignee_ids: Sequence[str] | str,
+        *,
+        expected_version: int | None = None,
     ) -> Lead:
         """Assign (route) a lead to users, replacing its assignees (needs ``assign_leads``).
 
-        More than one user only where the lead's project allows multiple
-        relationships.
+        ``assignee_ids`` become the lead's :attr:`~leadcore.leads.Lead.assignee_ids`;
+        more than one user only where the lead's project allows multiple
+        relationships. ``user_ids=`` is the old name of ``assignee_ids=`` (one
+        release, with a ``DeprecationWarning``).
         """
-        wanted = [user_ids] if isinstance(user_ids, str) else list(dict.fromkeys(user_ids))
+        wanted = (
+            [assignee_ids] if isinstance(assignee_ids, str) else list(dict.fromkeys(assignee_ids))
+        )
         with self._writer(Permission.ASSIGN_LEADS, "assign leads") as w:
             lead = visible_lead(w.uow, w.actor, lead_id)
             writable(lead)
@@ -160,7 +168,7 @@ class LeadChanges(LeadsPart):
             if len(wanted) > 1 and not project_rules(w.uow, lead).allow_multiple_relationships:
                 raise ValidationError(
                     "cannot assign the lead",
-                    ["user_ids: the project does not allow multiple relationships"],
+                    ["assignee_ids: the project does not allow multiple relationships"],
                 )
             moved = w.save(lead, attrs.evolve(lead, assignee_ids=tuple(wanted)))
             w.history(lead, HistoryKind.ASSIGNED, text=", ".join(wanted) or "nobody")

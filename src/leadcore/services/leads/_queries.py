@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import builtins
-import enum
 from collections.abc import Collection
 from datetime import datetime
-from typing import Literal, TypeAlias
+from typing import TypeAlias
 
 from leadcore._arguments import checked_arguments
 from leadcore._limits import aware_problem
@@ -32,15 +31,8 @@ from leadcore.services.leads._part import LeadsPart
 from leadcore.tenancy import Permission
 from leadcore.workflow import Category
 
-
-class _Any(enum.Enum):
-    """No status filter (distinct from ``None``, which asks for leads with no status)."""
-
-    ANY = "any"
-
-
-#: A status filter: one status id, ``None`` (no status), several, or any status.
-StatusFilter: TypeAlias = str | Collection[str | None] | Literal[_Any.ANY] | None
+#: A status filter: status ids (``None`` among them for leads with no status), or ``None``: any.
+StatusFilter: TypeAlias = str | Collection[str | None] | None
 
 
 @checks_text
@@ -57,8 +49,8 @@ class LeadQueries(LeadsPart):
         self,
         w: Writer,
         *,
-        status: StatusFilter,
-        category: Category | str | Collection[Category | str] | None,
+        status_ids: StatusFilter,
+        categories: Category | str | Collection[Category | str] | None,
         assignee_id: str | None,
         supplier_id: str | None,
         channel: str | None,
@@ -73,43 +65,43 @@ class LeadQueries(LeadsPart):
         limit: int | None = None,
     ) -> LeadQuery:
         wf = workflow_of(w.uow, w.org)
-        status_ids: set[str | None] | None = None
-        if status is not _Any.ANY:
-            wanted = [status] if status is None or isinstance(status, str) else list(status)
+        statuses: set[str | None] | None = None
+        if status_ids is not None:
+            wanted = [status_ids] if isinstance(status_ids, str) else list(status_ids)
             unknown = [s for s in wanted if s is not None and s not in wf]
             if unknown:
                 raise ValidationError(
                     "invalid lead filter",
-                    [f"status: {s!r} is not a status of the current workflow" for s in unknown],
+                    [f"status_ids: {s!r} is not a status of the current workflow" for s in unknown],
                 )
-            status_ids = set(wanted)
+            statuses = set(wanted)
         chosen: set[Category] | None = None
-        if category is not None:
-            cats = [category] if isinstance(category, str) else list(category)
+        if categories is not None:
+            cats = [categories] if isinstance(categories, str) else list(categories)
             try:
                 chosen = {Category(c) for c in cats}
             except ValueError:
                 raise ValidationError(
                     "invalid lead filter",
-                    [f"category: {cats!r} must name todo, in_progress or done"],
+                    [f"categories: {cats!r} must name todo, in_progress or done"],
                 ) from None
         exclude = hidden_done(
             wf,
             include_done=include_done,
-            status_ids=status_ids,
+            status_ids=statuses,
             categories=chosen,
             converted=converted,
         )
         if chosen is not None:
             in_cats: set[str | None] = {s.id for s in wf.statuses if s.category in chosen}
-            status_ids = in_cats if status_ids is None else status_ids & in_cats
+            statuses = in_cats if statuses is None else statuses & in_cats
         if limit is not None and (not isinstance(limit, int) or limit < 1):
             raise ValidationError("invalid lead filter", ["limit: must be 1 or more"])
         naive = _naive(created_from=created_from, created_until=created_until)
         if naive:
             raise ValidationError("invalid lead filter", naive)
         return LeadQuery(
-            status_ids=status_ids,
+            status_ids=statuses,
             exclude_status_ids=exclude,
             assignee_id=assignee_id,
             supplier_id=supplier_id,
@@ -129,8 +121,8 @@ class LeadQueries(LeadsPart):
     def list(
         self,
         *,
-        status: StatusFilter = _Any.ANY,
-        category: Category | str | Collection[Category | str] | None = None,
+        status_ids: StatusFilter = None,
+        categories: Category | str | Collection[Category | str] | None = None,
         assignee_id: str | None = None,
         supplier_id: str | None = None,
         channel: str | None = None,
@@ -146,12 +138,16 @@ class LeadQueries(LeadsPart):
     ) -> Page:
         """A page of the leads the acting user may see, newest first.
 
-        Leads in ``done`` statuses are hidden unless ``include_done=True``, or
-        another filter asks for done leads: a done status in ``status``, the
-        done category, or ``converted=True`` (see
-        :func:`~leadcore.leads.hidden_done`). ``status=None`` asks for leads
-        with no status. Pass ``page.next`` as ``after`` for the next page;
-        pages stay stable while new leads arrive.
+        ``status_ids`` and ``categories`` keep the leads in one of the
+        statuses or categories given; ``None`` in ``status_ids`` asks for
+        leads with no status. Leads in ``done`` statuses are hidden unless
+        ``include_done=True``, or another filter asks for done leads: a done
+        status in ``status_ids``, the done category, or ``converted=True``
+        (see :func:`~leadcore.leads.hidden_done`). ``status=`` and
+        ``category=`` are the old names of ``status_ids=`` and
+        ``categories=`` (one release, with a ``DeprecationWarning``). Pass
+        ``page.next`` as ``after`` for the next page; pages stay stable while
+        new leads arrive.
         """
         if not _whole(limit, minimum=1):
             raise ValidationError(
@@ -160,8 +156,8 @@ class LeadQueries(LeadsPart):
         with self._writer(None, "") as w:
             query = self._query(
                 w,
-                status=status,
-                category=category,
+                status_ids=status_ids,
+                categories=categories,
                 assignee_id=assignee_id,
                 supplier_id=supplier_id,
                 channel=channel,
@@ -185,7 +181,7 @@ class LeadQueries(LeadsPart):
     def status_counts(
         self,
         *,
-        category: Category | str | Collection[Category | str] | None = None,
+        categories: Category | str | Collection[Category | str] | None = None,
         assignee_id: str | None = None,
         supplier_id: str | None = None,
         channel: str | None = None,
@@ -207,8 +203,8 @@ class LeadQueries(LeadsPart):
         with self._writer(None, "") as w:
             query = self._query(
                 w,
-                status=_Any.ANY,
-                category=category,
+                status_ids=None,
+                categories=categories,
                 assignee_id=assignee_id,
                 supplier_id=supplier_id,
                 channel=channel,

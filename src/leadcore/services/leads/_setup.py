@@ -131,7 +131,7 @@ class LeadSetup(LeadsPart):
             w.uow.commit()
         return settings
 
-    def block_number(self, number: str) -> str:
+    def add_blocked_number(self, number: str) -> str:
         """Put a phone number on the do-not-call list (needs ``manage_workflow``)."""
         with self._writer(Permission.MANAGE_WORKFLOW, "manage the do-not-call list") as w:
             normal = self._normal_phone(w, number)
@@ -141,7 +141,7 @@ class LeadSetup(LeadsPart):
             w.uow.commit()
             return normal
 
-    def unblock_number(self, number: str) -> None:
+    def remove_blocked_number(self, number: str) -> None:
         """Take a phone number off the do-not-call list (needs ``manage_workflow``)."""
         with self._writer(Permission.MANAGE_WORKFLOW, "manage the do-not-call list") as w:
             normal = self._normal_phone(w, number)

@@ -361,9 +361,9 @@ class SameAnswersAsMemory(RuleBasedStateMachine):
     def do_not_call(self, phone: str, block: bool) -> None:
         """Block or unblock a number."""
         if block:
-            self.both(lambda s: s.leads.block_number(phone))
+            self.both(lambda s: s.leads.add_blocked_number(phone))
         else:
-            self.both(lambda s: s.leads.unblock_number(phone))
+            self.both(lambda s: s.leads.remove_blocked_number(phone))
 
     @rule(minutes=st.sampled_from([0, 1, 7, 60 * 24 * 40]))
     def time_passes(self, minutes: int) -> None:
@@ -400,7 +400,7 @@ class SameAnswersAsMemory(RuleBasedStateMachine):
                 "after": after,
             }
             if status != "all":
-                kwargs["status"] = status
+                kwargs["status_ids"] = [status]
             if mine:
                 kwargs["assignee_id"] = self.users[1]
             page = self.both(functools.partial(_list, kwargs=kwargs))
