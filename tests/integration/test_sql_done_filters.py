@@ -42,13 +42,13 @@ def test_every_backend_hides_and_finds_done_leads_as_memory_does(
             STATUSES, CATEGORIES, CONVERTED, (False, True)
         ):
             filters: dict[str, Any] = {
-                "category": category,
+                "categories": category,
                 "converted": converted,
                 "include_done": include_done,
             }
             counted = dict(filters)
             if status != "any":
-                filters["status"] = status
+                filters["status_ids"] = [None] if status is None else status
             assert _list(subject, filters) == _list(reference, filters), filters
             assert _counts(subject, counted) == _counts(reference, counted), counted
         assert [x.name for x in subject.leads.list(converted=True).items] == [
