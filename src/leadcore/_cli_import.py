@@ -161,7 +161,7 @@ def run_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print(str(exc), file=err)
         return EXIT_USAGE
     finally:
-        sheet.rows.close()
+        sheet.close()
     _summary(tally, batches, args, out)
     if tally.unreadable:
         return EXIT_USAGE
@@ -176,7 +176,7 @@ def _count_rows(sheet: Sheet) -> int:
     try:
         return sum(1 for _ in check.rows)
     finally:
-        check.rows.close()
+        check.close()
 
 
 def _open(url: str) -> Leadcore:

@@ -19,7 +19,7 @@ import itertools
 import json
 import re
 import tomllib
-from collections.abc import Generator, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Final
 
@@ -72,6 +72,13 @@ class Sheet:
     """How many rows an XLSX sheet says it has (blank ones included); ``None`` for CSV."""
     delimiter: str | None
     """The CSV delimiter used (given or sniffed); ``None`` for XLSX."""
+    release: Callable[[], None]
+    """Closes the file (rows not read yet can no longer be read)."""
+
+    def close(self) -> None:
+        """Stop reading and close the file."""
+        self.rows.close()
+        self.release()
 
 
 def open_sheet(path: Path, *, delimiter: str | None = None) -> Sheet:
@@ -107,24 +114,27 @@ def _open_csv(path: Path, delimiter: str | None) -> Sheet:
         raw = path.open("rb")
     except OSError as exc:
         raise SheetError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    lines = _decoded_lines(path, raw)
     try:
-        head = list(itertools.islice(lines, _SNIFF_LINES))
-    except SheetError:
+        return _read_csv(path, raw, delimiter)
+    except BaseException:
         raw.close()
         raise
-    if not "".join(head).strip():
-        raw.close()
+
+
+def _read_csv(path: Path, raw: IO[bytes], delimiter: str | None) -> Sheet:
+    lines = _decoded_lines(path, raw)
+    head = list(itertools.islice(lines, _SNIFF_LINES))
+    while head and not head[0].strip():
+        head.pop(0)  # blank lines before the header
+    if not head:
         raise SheetError(f"{path}: the file is empty; expected a header line and rows")
     if delimiter is None:
         delimiter = _sniff(path, head)
+    reader = csv.reader(itertools.chain(head, lines), delimiter=delimiter, strict=True)
     try:
-        reader = csv.reader(itertools.chain(head, lines), delimiter=delimiter, strict=True)
-        header = next(reader)
+        header = [h.strip() for h in next(reader)]
     except csv.Error as exc:
-        raw.close()
-        raise SheetError(f"{path}: line 1: not a CSV header: {exc}") from None
-    header = [h.strip() for h in header]
+        raise SheetError(f"{path}: the header line is not CSV: {exc}") from None
 
     def rows() -> Generator[list[str], None, None]:
         try:
@@ -140,7 +150,7 @@ def _open_csv(path: Path, delimiter: str | None) -> Sheet:
         finally:
             raw.close()
 
-    return Sheet(path, header, rows(), None, delimiter)
+    return Sheet(path, header, rows(), None, delimiter, raw.close)
 
 
 def _sniff(path: Path, head: Sequence[str]) -> str:
@@ -199,7 +209,7 @@ def _open_xlsx(path: Path) -> Sheet:
         finally:
             book.close()
 
-    return Sheet(path, header, rows(), total, None)
+    return Sheet(path, header, rows(), total, None, book.close)
 
 
 def _cell(value: object) -> str:
