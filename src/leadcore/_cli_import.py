@@ -2,7 +2,7 @@
 
 The file is streamed in batches of ``--batch-size`` rows; each batch is one
 ``LeadsService.import_many`` call, so one transaction: a batch is committed
-whole or not at all. A CSV file is read through once before anything is
+whole or not at all. The file is read through once before anything is
 written, so a byte that is not UTF-8 or a broken quote stops the import
 before the first batch. The summary counts what became of every row and
 says which batches were committed; ``--rejected`` writes the refused rows
@@ -141,7 +141,7 @@ def run_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:
         pairs = read_mapping_file(args.mapping) if args.mapping is not None else []
         pairs += list(args.map)
-        total = _count_rows(sheet) if sheet.rows_hint is None else sheet.rows_hint
+        total = _count_rows(sheet)
         if total == 0:
             raise SheetError(f"{args.file}: the file has a header but no rows")
         with _open(args.db) as core:
@@ -171,7 +171,7 @@ def run_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _count_rows(sheet: Sheet) -> int:
-    """Read a CSV file through once: count its rows, and find a bad byte before any write."""
+    """Read the file through once: count its rows, and find a bad byte before any write."""
     check = open_sheet(sheet.path, delimiter=sheet.delimiter)
     try:
         return sum(1 for _ in check.rows)

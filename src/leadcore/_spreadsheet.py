@@ -68,8 +68,6 @@ class Sheet:
     header: list[str]
     rows: Generator[list[str], None, None]
     """The data rows that hold a value, each as text cells; :class:`SheetError` on a bad byte."""
-    rows_hint: int | None
-    """How many rows an XLSX sheet says it has (blank ones included); ``None`` for CSV."""
     delimiter: str | None
     """The CSV delimiter used (given or sniffed); ``None`` for XLSX."""
     release: Callable[[], None]
@@ -150,7 +148,7 @@ def _read_csv(path: Path, raw: IO[bytes], delimiter: str | None) -> Sheet:
         finally:
             raw.close()
 
-    return Sheet(path, header, rows(), None, delimiter, raw.close)
+    return Sheet(path, header, rows(), delimiter, raw.close)
 
 
 def _sniff(path: Path, head: Sequence[str]) -> str:
@@ -198,7 +196,6 @@ def _open_xlsx(path: Path) -> Sheet:
         book.close()
         raise SheetError(f"{path}: the first sheet is empty; expected a header row and rows")
     header = [_cell(c).strip() for c in header_cells]
-    total = max(0, (sheet.max_row or 0) - 1)
 
     def rows() -> Generator[list[str], None, None]:
         try:
@@ -209,7 +206,7 @@ def _open_xlsx(path: Path) -> Sheet:
         finally:
             book.close()
 
-    return Sheet(path, header, rows(), total, None, book.close)
+    return Sheet(path, header, rows(), None, book.close)
 
 
 def _cell(value: object) -> str:
