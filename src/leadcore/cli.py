@@ -1,8 +1,9 @@
-"""The ``leadcore`` command: check and draw workflow files, run the demo.
+"""The ``leadcore`` command: check and draw workflow files, import leads, run the demo.
 
 Exit status: 0 when all is well, 1 when a checked workflow has errors (or,
 with ``check --strict``, warnings), a property breaks or a migration has a
-hazard, 2 when a file cannot be read or parsed or the command line is wrong.
+hazard, or (``import``) rows were rejected or a batch failed, 2 when a file or
+database cannot be used or the command line is wrong.
 Errors are one line each, never a traceback.
 """
 
@@ -142,6 +143,10 @@ def _build_parser() -> argparse.ArgumentParser:
         default="postgresql",
         help="SQL dialect (default: postgresql)",
     )
+
+    from leadcore._cli_import import add_import_parser
+
+    add_import_parser(sub)
 
     demo = sub.add_parser(
         "demo",
@@ -390,6 +395,10 @@ def _main(argv: Sequence[str] | None) -> int:
             )
             return EXIT_USAGE
         return EXIT_OK
+    if args.command == "import":
+        from leadcore._cli_import import run_import
+
+        return run_import(args, out, err)
     if args.command == "demo":
         from leadcore._demo import run_demo
 
