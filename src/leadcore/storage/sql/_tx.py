@@ -237,7 +237,7 @@ _ABSENT: Final[_Base[Any]] = _Base(None, None)
 class ConfigCache:
     """Decoded configuration records of each organisation, shared by a storage's units of work.
 
-    Configuration (the specs marked ``cached``: users, role policies, workflows,
+    Configuration (the specs marked ``cached``: organisations, users, role policies, workflows,
     projects, lead settings, pools, agent filters) is read on every use case and
     written rarely. Every commit that writes some advances the organisation's
     ``config`` counter in the same transaction. A unit of work reads that
