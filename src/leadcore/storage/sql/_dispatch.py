@@ -63,7 +63,7 @@ from leadcore.storage.sql._dispatch_records import (
 )
 from leadcore.storage.sql._dispatch_reservations import held_by_other, reserve_lead
 from leadcore.storage.sql._tables import DO_NOT_CALL, LEADS, TASKS, bounded
-from leadcore.storage.sql._tx import SqlTransaction
+from leadcore.storage.sql._tx import SqlTransaction, moment
 from leadcore.workflow import Workflow
 
 __all__ = ["AVAILABLE", "SqlDispatch", "repository"]
@@ -72,6 +72,11 @@ __all__ = ["AVAILABLE", "SqlDispatch", "repository"]
 AVAILABLE: Final = True
 
 _MICROSECOND: Final = timedelta(microseconds=1)
+
+
+# Lookups of one "next" that may find their lead reserved meanwhile (SQLite, threads of
+# one process) before it gives up with a conflict, which the service retries.
+_RESERVE_LOOKS: Final = 8
 
 
 class SqlDispatch:
@@ -294,7 +299,10 @@ class SqlDispatch:
             "pool": True,
             "parked": bool(flags["p0"]),
         }
-        for lookups in statements.tiers:
+        tiers = iter(statements.tiers)
+        lookups = next(tiers, None)
+        looks = 0
+        while lookups is not None:
             found = None
             for lookup in lookups:
                 if not look[lookup.kind]:
@@ -304,20 +312,27 @@ class SqlDispatch:
                 )
                 if best is not None and (found is None or best[0].key < found[0].key):
                     found = best
-            if found is not None:
-                choice, row, lead = found
-                if reserve:
-                    reserve_lead(tx, organization_id, choice.lead_id)
-                if lock:
-                    # The lead's queue row is locked until this unit of work ends, and a
-                    # commit that changes the lead or its lease must lock that row before
-                    # it can end: what the lookup read of both stays current.
-                    key = (organization_id, choice.lead_id)
-                    tx.vouch(LEADS, key, lead, int(row.lead_revision))
-                    lease = None if row.token is None else lease_of(row)
-                    revision = None if lease is None else int(row.lease_revision)
-                    tx.vouch(LEASES, key, lease, revision)
-                return choice
+            if found is None:
+                lookups = next(tiers, None)
+                continue
+            choice, row, lead = found
+            if reserve and not reserve_lead(tx, organization_id, choice.lead_id):
+                # Another unit of work (SQLite, this process) reserved it since this lookup
+                # met it free: look in this tier again, where it is now passed by.
+                looks += 1
+                if looks == _RESERVE_LOOKS:
+                    raise ConflictError(f"lead {choice.lead_id!r} was chosen by another agent")
+                continue
+            if lock:
+                # The lead's queue row is locked until this unit of work ends, and a
+                # commit that changes the lead or its lease must lock that row before
+                # it can end: what the lookup read of both stays current.
+                key = (organization_id, choice.lead_id)
+                tx.vouch(LEADS, key, lead, int(row.lead_revision))
+                lease = None if row.token is None else lease_of(row)
+                revision = None if lease is None else int(row.lease_revision)
+                tx.vouch(LEASES, key, lease, revision)
+            return choice
         return None
 
     def _first_in(
@@ -338,6 +353,8 @@ class SqlDispatch:
         after: tuple[Any, ...] | None = None
         width = lookup.width
         while True:
+            # Taken before the statement: a reservation committed later still holds for it.
+            seen_at = moment()
             if after is None:
                 rows = self._tx.rows(lookup.first, org, params)
             else:
@@ -350,7 +367,7 @@ class SqlDispatch:
                 position = tuple(row._mapping[f"o{i}"] for i in range(width))
                 if after is None or position > after:
                     after = position
-                if passing and held_by_other(self._tx, org, row.lead_id):
+                if passing and held_by_other(self._tx, org, row.lead_id, seen_at):
                     continue
                 lead = decode(row.record, Lead)
                 choice = self._check(lead, row, agent, rules, plan, workflow, now)

@@ -206,22 +206,23 @@ def _rebuild(
         if tx.backend.name != "sqlite":
             present = present.order_by(q.lead_id).with_for_update()
         existing = {row.lead_id for row in connection.execute(present)}
-    tt = TASKS.table
-    tasks: dict[str, list[Task]] = {}
-    for row in connection.execute(
-        select(tt.c.record).where(
-            tt.c.organization_id == org, tt.c.lead_id.in_(ids), tt.c.done == false()
-        )
-    ):
-        task = decode(row.record, Task)
-        tasks.setdefault(task.lead_id, []).append(task)
-    st = LEASES.table
-    leases = {
-        row.lead_id: lease_of(row)
+    tasks, leases = _staged_of_new(tx, org, ids)
+    if known:
+        tt = TASKS.table
         for row in connection.execute(
-            select(st).where(st.c.organization_id == org, st.c.lead_id.in_(ids))
+            select(tt.c.record).where(
+                tt.c.organization_id == org, tt.c.lead_id.in_(known), tt.c.done == false()
+            )
+        ):
+            task = decode(row.record, Task)
+            tasks.setdefault(task.lead_id, []).append(task)
+        st = LEASES.table
+        leases.update(
+            (row.lead_id, lease_of(row))
+            for row in connection.execute(
+                select(st).where(st.c.organization_id == org, st.c.lead_id.in_(known))
+            )
         )
-    }
     added: list[dict[str, Any]] = []
     changed: list[dict[str, Any]] = []
     gone: list[str] = []
@@ -235,11 +236,19 @@ def _rebuild(
         callback = pending_callback(tasks.get(lead_id, ()))
         values = _queue_row(lead, callback, leases.get(lead_id))
         (changed if lead_id in existing else added).append(values)
+    redial = [
+        lead_id
+        for lead_id in ids
+        if _numbers(leads.get(lead_id))
+        != _numbers(
+            _before(tx, org, lead_id, leads, (org, lead_id) in staged_leads),
+            queued=lead_id in existing,
+        )
+    ]
+    for lead_id in redial:
         phones.extend(
             {"organization_id": org, "lead_id": lead_id, "number": number}
-            # A longer number cannot be on the do-not-call list, which holds no such.
-            for number in sorted(set(lead.phones))
-            if len(number) <= NUMBER_LENGTH
+            for number in _numbers(leads.get(lead_id))
         )
     if gone:
         connection.execute(delete(QUEUE).where(q.organization_id == org, q.lead_id.in_(gone)))
@@ -249,9 +258,57 @@ def _rebuild(
         connection.execute(_REPLACE_ROW, [_keyed(values) for values in changed])
     if added:
         connection.execute(insert(QUEUE), added)
-    connection.execute(delete(PHONES).where(p.organization_id == org, p.lead_id.in_(ids)))
+    # Only the leads whose dialable numbers changed: a status change or a new lead
+    # (which has no phone rows yet) costs no statement on the phone table.
+    stale = [lead_id for lead_id in redial if lead_id in existing]
+    if stale:
+        connection.execute(delete(PHONES).where(p.organization_id == org, p.lead_id.in_(stale)))
     if phones:
         connection.execute(insert(PHONES), phones)
+
+
+def _staged_of_new(
+    tx: SqlTransaction, org: str, ids: list[str]
+) -> tuple[dict[str, list[Task]], dict[str, Lease]]:
+    """The open tasks and the leases of the leads this commit adds, from its own writes.
+
+    A lead added by this commit has no row another commit could have given a task
+    or a lease: what this commit wrote is all there is, so nothing is read back.
+    """
+    new = {lead_id for lead_id in ids if tx.is_new(LEADS, (org, lead_id))}
+    tasks: dict[str, list[Task]] = {}
+    leases: dict[str, Lease] = {}
+    if not new:
+        return tasks, leases
+    for key, task in tx.staged(TASKS).items():
+        if key[0] == org and isinstance(task, Task) and task.lead_id in new and not task.done:
+            tasks.setdefault(task.lead_id, []).append(task)
+    for key, lease in tx.staged(LEASES).items():
+        if key[0] == org and isinstance(lease, Lease) and str(key[1]) in new:
+            leases[str(key[1])] = lease
+    return tasks, leases
+
+
+def _before(
+    tx: SqlTransaction, org: str, lead_id: str, leads: Mapping[str, Lead], staged: bool
+) -> Lead | None:
+    """The lead its phone rows were written for: the committed row this commit replaces.
+
+    A lead this commit wrote replaced the row it first met (its revision was
+    checked); one it did not write is as read here, under the row's lock.
+    """
+    if not staged:
+        return leads.get(lead_id)
+    base: Lead | None = tx.base(LEADS, (org, lead_id))
+    return base
+
+
+def _numbers(lead: Lead | None, *, queued: bool = True) -> list[str]:
+    """The phone rows of a lead: its dialable numbers while it is in a pool's queue."""
+    if not queued or lead is None or lead.project_id is None or lead.pool_id is None:
+        return []
+    # A longer number cannot be on the do-not-call list, which holds no such.
+    return [number for number in sorted(set(lead.phones)) if len(number) <= NUMBER_LENGTH]
 
 
 _KEY_COLUMNS: Final = ("organization_id", "lead_id")

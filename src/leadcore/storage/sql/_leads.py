@@ -135,7 +135,8 @@ class SqlLeads(Table[Lead]):
 
     def update(self, lead: Lead, *, expected_version: int) -> None:
         """Compare-and-set on ``version`` (and on the row's revision at commit)."""
-        stored = self._get((lead.organization_id, lead.id))
+        # The row as this unit of work met it: a commit since then fails the revision check.
+        stored = self._tx.known(self.spec, (lead.organization_id, lead.id))
         if stored is None:
             raise NotFound(self.spec.kind, lead.id)
         if stored.version != expected_version:

@@ -99,7 +99,7 @@ def _spec(
 _ORG_ID: Final = ("organization_id", "id")
 
 ORGANIZATIONS: Final = _spec(
-    "organization", 0, "leadcore_organizations", ("organization_id",), Organization
+    "organization", 0, "leadcore_organizations", ("organization_id",), Organization, cached=True
 )
 DIRECTORY: Final[Spec[str]] = Spec(
     "user",

@@ -70,6 +70,7 @@ __all__ = [
     "Key",
     "Spec",
     "SqlTransaction",
+    "moment",
 ]
 
 T = TypeVar("T")
@@ -237,7 +238,7 @@ _ABSENT: Final[_Base[Any]] = _Base(None, None)
 class ConfigCache:
     """Decoded configuration records of each organisation, shared by a storage's units of work.
 
-    Configuration (the specs marked ``cached``: users, role policies, workflows,
+    Configuration (the specs marked ``cached``: organisations, users, role policies, workflows,
     projects, lead settings, pools, agent filters) is read on every use case and
     written rarely. Every commit that writes some advances the organisation's
     ``config`` counter in the same transaction. A unit of work reads that
@@ -297,6 +298,8 @@ class SqlTransaction:
         self._writing: tuple[str, Key] | None = None
         self.generation = 0
         """Counts the times the staged writes were dropped (commit or rollback)."""
+        self.after_commit: list[Callable[[int], None]] = []
+        """Called with the commit's :func:`moment` once it is visible; dropped at its end."""
 
     @property
     def backend(self) -> Backend:
@@ -495,6 +498,9 @@ class SqlTransaction:
                 store.backend.begin_write(connection)
                 self._flush(connection)
                 store.backend.end_write(connection, commit=True)
+                visible = moment()
+                for done in self.after_commit:
+                    done(visible)
             except BaseException as exc:
                 self._abandon(connection)
                 if isinstance(exc, DBAPIError):
@@ -532,6 +538,7 @@ class SqlTransaction:
         self._vouched.clear()
         self._config_entries.clear()
         self._events.clear()
+        self.after_commit.clear()
         self._scoped = None
         self._writing = None
 
@@ -677,6 +684,18 @@ class SqlTransaction:
         for org in sorted(by_org):
             self.scope(connection, org)
             self._store.backend.append_events(connection, COUNTERS, EVENTS, org, by_org[org])
+
+
+_MOMENTS: Final = itertools.count(1)
+
+
+def moment() -> int:
+    """A number greater than every one given before, in this process (a logical clock).
+
+    A statement that starts after a commit's :attr:`SqlTransaction.after_commit`
+    moment sees that commit; one that started before a moment may not.
+    """
+    return next(_MOMENTS)
 
 
 def _entry(spec: Spec[T], row: Row[Any] | None) -> tuple[int | None, T | None]:

@@ -1,0 +1,74 @@
+"""How many statements a use case sends, counted with ``before_cursor_execute``: never timed.
+
+Each ceiling is what the use case sends today with a warm configuration cache
+(a second call of the same kind), so a change that adds a round trip fails
+here. SQLite and MariaDB count their ``BEGIN IMMEDIATE``/``COMMIT`` too.
+The aims are lower still: ``leads.create`` 6, ``leads.change_status`` 5 and a
+claim on PostgreSQL 4; lower a ceiling when a change reaches it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+
+from leadcore import Leadcore, Session
+from leadcore.clock import ManualClock
+from leadcore.dispatch import Pool, PoolKind, ProjectRules
+from leadcore.storage.sql import SqlStorage
+
+CEILINGS = {
+    # backend: (leads.create, leads.change_status, dispatch.next)
+    "sqlite-file": (13, 15, 13),
+    "postgresql": (10, 13, 9),
+    "mariadb": (13, 15, 10),
+}
+
+
+def _count(storage: SqlStorage, run: Callable[[], object]) -> list[str]:
+    seen: list[str] = []
+
+    def keep(*args: Any) -> None:
+        seen.append(" ".join(str(args[2]).split())[:120])
+
+    event.listen(storage.engine, "before_cursor_execute", keep)
+    try:
+        run()
+    finally:
+        event.remove(storage.engine, "before_cursor_execute", keep)
+    return seen
+
+
+def _centre(storage: SqlStorage) -> tuple[Session, Session, str]:
+    core = Leadcore(storage=storage, clock=ManualClock())
+    _, admin = core.create_organization("Agency", admin_name="Maya")
+    manager = core.session(admin.id)
+    agent = manager.users.create("Dana", "qualifier").id
+    project = manager.leads.create_project("Spring", rules=ProjectRules(), member_ids=[agent])
+    manager.dispatch.set_pools(project.id, [Pool("hot", PoolKind.PROJECT, "Hot")], order=["hot"])
+    for i in range(3):
+        manager.leads.create(f"Lead {i}", project_id=project.id, pool_id="hot")
+    return manager, core.session(agent), project.id
+
+
+@pytest.mark.parametrize("backend", sorted(CEILINGS))
+def test_a_use_case_sends_no_more_statements_than_its_ceiling(
+    backend: str, make_storage: Callable[[str], SqlStorage]
+) -> None:
+    storage = make_storage(backend)
+    manager, agent, project_id = _centre(storage)
+    create, change, claim = CEILINGS[backend]
+    # Warm: every call below is the second of its kind.
+    lead = manager.leads.create("Warm", project_id=project_id, pool_id="hot")
+    manager.leads.change_status(lead.id, "new")
+    assert agent.dispatch.next(project_id) is not None
+
+    sent = _count(storage, lambda: manager.leads.create("Noa", project_id=project_id))
+    assert len(sent) <= create, sent
+    sent = _count(storage, lambda: manager.leads.change_status(lead.id, "contacted", note="hi"))
+    assert len(sent) <= change, sent
+    sent = _count(storage, lambda: agent.dispatch.next(project_id))
+    assert len(sent) <= claim, sent
