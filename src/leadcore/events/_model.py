@@ -49,6 +49,7 @@ __all__ = [
     "LeaseReleased",
     "NoteAdded",
     "OrganizationCreated",
+    "OrganizationUpgraded",
     "PartnerAdded",
     "PartnershipChanged",
     "PoolsChanged",
@@ -114,6 +115,21 @@ class OrganizationCreated(Event):
     kind: str
     admin_id: str
     created_by: str | None = None
+
+
+@event_type("organization.upgraded")
+@attrs.frozen(kw_only=True)
+class OrganizationUpgraded(Event):
+    """A basic organisation became a full one and now manages its own users alone.
+
+    Recorded in the upgraded organisation and in the organisation that
+    created it (which from then on has no say over it).
+    """
+
+    upgraded_id: str
+    """The organisation that became full."""
+    created_by: str | None = None
+    """The organisation that had created it as a basic account."""
 
 
 @event_type("user.added")
