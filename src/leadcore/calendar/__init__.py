@@ -40,6 +40,7 @@ from leadcore.calendar._availability import (
     conflicts,
     free_slots,
 )
+from leadcore.calendar._breakdown import GroupedReport, GroupRow, ReportField, group_report
 from leadcore.calendar._ical import (
     IcalUnavailable,
     IcsImport,
@@ -123,6 +124,8 @@ __all__ = [
     "DayView",
     "Entry",
     "Expansion",
+    "GroupRow",
+    "GroupedReport",
     "IcalUnavailable",
     "IcsImport",
     "IcsMapping",
@@ -133,6 +136,7 @@ __all__ = [
     "PeriodView",
     "Privacy",
     "Recurrence",
+    "ReportField",
     "ReportRow",
     "ScheduleConflict",
     "SearchPage",
@@ -152,6 +156,7 @@ __all__ = [
     "expand_all",
     "free_slots",
     "from_ics",
+    "group_report",
     "month_view",
     "parse_rule",
     "report",

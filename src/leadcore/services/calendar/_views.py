@@ -5,7 +5,7 @@ from __future__ import annotations
 import calendar as _calendar
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Literal
+from typing import Literal, overload
 from zoneinfo import ZoneInfo
 
 from leadcore._arguments import checked_arguments
@@ -24,6 +24,7 @@ from leadcore.calendar._availability import (
     busy_intervals,
 )
 from leadcore.calendar._availability import free_slots as find_free_slots
+from leadcore.calendar._breakdown import GroupedReport, ReportField, fields_of, group_report
 from leadcore.calendar._instants import utc
 from leadcore.calendar._model import (
     Activity,
@@ -57,6 +58,21 @@ from leadcore.services.calendar._base import (
 _TIMELINE_REACH = timedelta(days=366)
 # Dates given as search or report bounds are days of some zone: widen the stored query.
 _DAY_MARGIN = timedelta(days=2)
+
+
+def _range_problems(start: When, end: When) -> None:
+    """A ``ValidationError`` when ``start``/``end`` mix a date and a datetime or are reversed."""
+    if isinstance(start, datetime) != isinstance(end, datetime):
+        raise ValidationError(
+            "the report is invalid",
+            [
+                f"start, end: {start.isoformat()} and {end.isoformat()} mix a date and a "
+                "datetime; give both as dates or both as aware datetimes"
+            ],
+        )
+    naive = isinstance(start, datetime) and (start.tzinfo is None or end.tzinfo is None)  # type: ignore[union-attr]
+    if not naive and end <= start:  # a naive bound is named by the range check
+        raise ValidationError("the report is invalid", ["end: is not after start"])
 
 
 @checks_text
@@ -282,6 +298,7 @@ class _Views(_CalendarBase):
                 after=after,
             )
 
+    @overload
     def report(
         self,
         start: When,
@@ -289,24 +306,111 @@ class _Views(_CalendarBase):
         *,
         user_ids: Iterable[str] | None = None,
         by: Literal["responsible", "participant"] = "responsible",
-    ) -> ActivityReport:
-        """Occurrences starting in ``[start, end)`` by type x status x user, with rates.
+    ) -> ActivityReport: ...
 
-        Only activities the user may see in detail count; ``user_ids``
-        limits it to activities those users take part in.
+    @overload
+    def report(
+        self,
+        start: When,
+        end: When,
+        *,
+        group_by: Sequence[ReportField | str] | ReportField | str,
+        user_ids: Iterable[str] | None = None,
+        text: str = "",
+        type_ids: Iterable[str] = (),
+        status_ids: Iterable[str] = (),
+        clients: Iterable[ClientInput] = (),
+    ) -> GroupedReport: ...
+
+    @text_limits(text=MAX_SEARCH_TEXT)
+    def report(
+        self,
+        start: When,
+        end: When,
+        *,
+        user_ids: Iterable[str] | None = None,
+        by: Literal["responsible", "participant"] = "responsible",
+        group_by: Sequence[ReportField | str] | ReportField | str | None = None,
+        text: str = "",
+        type_ids: Iterable[str] = (),
+        status_ids: Iterable[str] = (),
+        clients: Iterable[ClientInput] = (),
+    ) -> ActivityReport | GroupedReport:
+        """Occurrences starting in ``[start, end)``: fixed counts, or grouped by any fields.
+
+        Without ``group_by``: counts by type x status x user, with rates
+        (:class:`~leadcore.calendar.ActivityReport`); ``user_ids`` limits it
+        to activities those users take part in.
+
+        With ``group_by`` (one or more of ``type``, ``status``,
+        ``responsible``, ``participant``, ``client``, ``day``, ``week``,
+        ``month``; see :class:`~leadcore.calendar.ReportField`): a
+        :class:`~leadcore.calendar.GroupedReport` with the count, total and
+        average duration of each group. Days, weeks and months are those of
+        the acting user's time zone. ``text``, ``type_ids``, ``status_ids``,
+        ``user_ids`` and ``clients`` filter as in :meth:`search` (the status
+        being each occurrence's own).
+
+        Only activities the user may see in detail count, in either form:
+        what the user may see only as busy time adds nothing to any figure.
         """
+        if group_by is None:
+            given = [
+                name
+                for name, value in (
+                    ("text", text),
+                    ("type_ids", type_ids),
+                    ("status_ids", status_ids),
+                    ("clients", clients),
+                )
+                if value
+            ]
+            if given:
+                raise ValidationError(
+                    "the report is invalid",
+                    [f"{name}: filters a grouped report only; give group_by" for name in given],
+                )
+        else:
+            fields = fields_of(group_by)
+            if by != "responsible":
+                raise ValidationError(
+                    "the report is invalid",
+                    ["by: use group_by=['participant'] in a grouped report"],
+                )
+            _range_problems(start, end)
         with self._work() as w:
             cat = self._catalogue(w.uow, w.org)
             users = self._users(w, user_ids) if user_ids is not None else None
             lo, hi = self._bounds(start, end)
-            activities = w.uow.calendar.activities_between(w.org, lo, hi, user_ids=users)
-            return build_report(
+            if group_by is None:
+                activities = w.uow.calendar.activities_between(w.org, lo, hi, user_ids=users)
+                return build_report(
+                    activities,
+                    cat.statuses,
+                    start,
+                    end,
+                    visible=self._rule(w, cat.settings),
+                    by=by,
+                )
+            refs = [self._client(w, c, f"clients[{i}]") for i, c in enumerate(clients)]
+            activities = w.uow.calendar.activities_between(
+                w.org, lo, hi, user_ids=users or None, clients=refs or None
+            )
+            query = ActivityQuery(
+                type_ids=list(type_ids),
+                status_ids=list(status_ids),
+                user_ids=users or (),
+                clients=refs,
+                text=text,
+            )
+            return group_report(
                 activities,
-                cat.statuses,
                 start,
                 end,
+                fields,
+                query=query,
                 visible=self._rule(w, cat.settings),
-                by=by,
+                zone=self._home_tz(w),
             )
 
     def free_slots(
