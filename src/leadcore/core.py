@@ -12,7 +12,7 @@ from leadcore.errors import Forbidden, NotFound, ValidationError
 from leadcore.ids import IdFactory, RandomIds
 from leadcore.services._organizations import new_organization, upgrade_organization
 from leadcore.services._shared import ServiceContext
-from leadcore.services.calendar import CalendarService
+from leadcore.services.calendar import CalendarService, EmailsService
 from leadcore.services.dispatch import DispatchService
 from leadcore.services.forwarding import DeliveriesService, RoutingService
 from leadcore.services.leads import LeadsService
@@ -228,6 +228,8 @@ class Session:
         """Routing rules with caps, to users or to partner organisations."""
         self.calendar = CalendarService(ctx)
         """Activities and calendars: types, statuses, scheduling, views, free slots, iCalendar."""
+        self.emails = EmailsService(ctx)
+        """The log of e-mails sent and received, beside the activities."""
 
     @property
     def user_id(self) -> str:

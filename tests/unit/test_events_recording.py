@@ -29,6 +29,7 @@ from leadcore.events import (
     EVENT_TYPES,
     CallLogged,
     DoNotCallChanged,
+    EmailLogged,
     Event,
     GroupChanged,
     LeadAssigned,
@@ -542,6 +543,22 @@ CASES: dict[str, Case] = {
         prepare=lambda w: w.s.partners.deactivate_user(
             w.partnership_id, w.s.partners.create_user(w.partnership_id, "Rami", "qualifier").id
         ),
+    ),
+    "emails.create": Case(
+        lambda w: w.s.emails.create(
+            "out", "dana@agency.example", ["yossi@example.com"], "Quote", WHEN, clients=[w.lead.id]
+        ),
+        lambda w, email: [
+            Expected(
+                EmailLogged,
+                {
+                    "email_id": email.id,
+                    "direction": "out",
+                    "clients": (f"lead:{w.lead.id}",),
+                    "activity_ids": (),
+                },
+            )
+        ],
     ),
     # -- workflow --------------------------------------------------------------------
     "workflow.publish": Case(

@@ -41,6 +41,7 @@ from leadcore.calendar._availability import (
     free_slots,
 )
 from leadcore.calendar._breakdown import GroupedReport, GroupRow, ReportField, group_report
+from leadcore.calendar._emails import Email, EmailDirection
 from leadcore.calendar._ical import (
     IcalUnavailable,
     IcsImport,
@@ -122,6 +123,8 @@ __all__ = [
     "ConflictPolicy",
     "DayColumn",
     "DayView",
+    "Email",
+    "EmailDirection",
     "Entry",
     "Expansion",
     "GroupRow",

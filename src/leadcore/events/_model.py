@@ -32,6 +32,7 @@ __all__ = [
     "DeliveryRejected",
     "DeliveryReturned",
     "DoNotCallChanged",
+    "EmailLogged",
     "Event",
     "ForwardingSettingsChanged",
     "GroupChanged",
@@ -511,6 +512,19 @@ class CalendarSettingsChanged(Event):
     """The calendar's settings, activity types or statuses changed; ``fields`` names which."""
 
     fields: tuple[str, ...] = attrs.field(converter=_tuple)
+
+
+@event_type("email.logged")
+@attrs.frozen(kw_only=True)
+class EmailLogged(Event):
+    """An e-mail sent or received was logged, linked to clients and activities."""
+
+    email_id: str
+    direction: str
+    """``in`` or ``out``."""
+    clients: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
+    """The linked clients, as ``kind:id`` text."""
+    activity_ids: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
 
 
 @event_type("activity.scheduled")

@@ -8,6 +8,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal, overload
 from zoneinfo import ZoneInfo
 
+import attrs
+
 from leadcore._arguments import checked_arguments
 from leadcore._limits import (
     MAX_YEAR,
@@ -25,10 +27,13 @@ from leadcore.calendar._availability import (
 )
 from leadcore.calendar._availability import free_slots as find_free_slots
 from leadcore.calendar._breakdown import GroupedReport, ReportField, fields_of, group_report
+from leadcore.calendar._emails import Email
 from leadcore.calendar._instants import utc
 from leadcore.calendar._model import (
     Activity,
+    ClientRef,
     When,
+    instant,
 )
 from leadcore.calendar._reports import ActivityReport
 from leadcore.calendar._reports import report as build_report
@@ -48,6 +53,7 @@ from leadcore.errors import ValidationError
 from leadcore.services._shared import Writer
 from leadcore.services.calendar._base import (
     ClientInput,
+    Rule,
     _aware_problem,
     _CalendarBase,
     _Catalogue,
@@ -58,6 +64,25 @@ from leadcore.services.calendar._base import (
 _TIMELINE_REACH = timedelta(days=366)
 # Dates given as search or report bounds are days of some zone: widen the stored query.
 _DAY_MARGIN = timedelta(days=2)
+# Dates bounding a search of e-mails are read as UTC days.
+UTC_ZONE = ZoneInfo("UTC")
+
+
+def _email_matches(
+    email: Email, text: str, clients: Sequence[ClientRef], start: When | None, end: When | None
+) -> bool:
+    """Whether a logged e-mail meets the search's text, clients and range."""
+    needle = text.strip().casefold()
+    if needle and not any(
+        needle in field.casefold()
+        for field in (email.subject, email.excerpt, email.sender, *email.to, *email.cc)
+    ):
+        return False
+    if clients and not any(c in email.clients for c in clients):
+        return False
+    lo = None if start is None else instant(start, UTC_ZONE)
+    hi = None if end is None else instant(end, UTC_ZONE)
+    return (lo is None or lo <= email.sent_at) and (hi is None or email.sent_at < hi)
 
 
 def _range_problems(start: When, end: When) -> None:
@@ -225,7 +250,14 @@ class _Views(_CalendarBase):
                 for a in w.uow.calendar.activities_between(w.org, lo, hi, clients=[ref])
                 if a.status_id not in cancelled
             ]
-            return client_timeline(activities, ref, lo, hi, visible=self._rule(w, cat.settings))
+            rule = self._rule(w, cat.settings)
+            timeline = client_timeline(activities, ref, lo, hi, visible=rule)
+            emails = [
+                e
+                for e in w.uow.emails.list(w.org, client=ref)
+                if lo <= e.sent_at < hi and self._email_seen(w, rule, e)
+            ]
+            return attrs.evolve(timeline, emails=tuple(reversed(emails)))
 
     @staticmethod
     def _bounds(start: When | None, end: When | None) -> tuple[datetime | None, datetime | None]:
@@ -290,13 +322,27 @@ class _Views(_CalendarBase):
                 end=end,
                 text=text,
             )
-            return run_search(
-                activities,
-                query,
-                visible=self._rule(w, cat.settings),
-                limit=limit,
-                after=after,
-            )
+            rule = self._rule(w, cat.settings)
+            page = run_search(activities, query, visible=rule, limit=limit, after=after)
+            if after is not None or type_ids or status_ids or users:
+                return page  # e-mails have no type, status or participants
+            emails = [
+                e
+                for e in w.uow.emails.list(w.org)
+                if _email_matches(e, text, refs, start, end) and self._email_seen(w, rule, e)
+            ]
+            return attrs.evolve(page, emails=tuple(emails))
+
+    @staticmethod
+    def _email_seen(w: Writer, rule: Rule, email: Email) -> bool:
+        """Unlinked e-mails are the organisation's; linked ones follow one of their activities."""
+        if not email.activity_ids:
+            return True
+        for activity_id in email.activity_ids:
+            activity = w.uow.calendar.get(w.org, activity_id)
+            if activity is not None and rule(activity):
+                return True
+        return False
 
     @overload
     def report(
