@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -25,14 +26,22 @@ def s(core: Leadcore) -> Session:
     return core.session(dana.id)
 
 
-def log(s: Session, subject: str, hours: int = 0, **kw: object) -> Email:
-    return s.emails.create(  # type: ignore[arg-type]
+def log(
+    s: Session,
+    subject: str,
+    hours: int = 0,
+    *,
+    clients: Sequence[str] = (),
+    activity_ids: Sequence[str] = (),
+) -> Email:
+    return s.emails.create(
         "out",
         "dana@star.example",
         ["yossi@example.com"],
         subject,
         NOW + timedelta(hours=hours),
-        **kw,
+        clients=clients,
+        activity_ids=activity_ids,
     )
 
 
