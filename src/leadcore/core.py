@@ -10,9 +10,9 @@ from leadcore._text import checks_text
 from leadcore.clock import Clock, SystemClock
 from leadcore.errors import Forbidden, NotFound, ValidationError
 from leadcore.ids import IdFactory, RandomIds
-from leadcore.services._organizations import new_organization
+from leadcore.services._organizations import new_organization, upgrade_organization
 from leadcore.services._shared import ServiceContext
-from leadcore.services.calendar import CalendarService
+from leadcore.services.calendar import CalendarService, EmailsService
 from leadcore.services.dispatch import DispatchService
 from leadcore.services.forwarding import DeliveriesService, RoutingService
 from leadcore.services.leads import LeadsService
@@ -138,6 +138,24 @@ class Leadcore:
         self.events.deliver()
         return org, admin
 
+    def upgrade_organization(self, organization_id: str) -> Organization:
+        """Make a basic organisation (a supplier or advertiser's account) a full one.
+
+        The organisation keeps its users, data and partnerships; from then on
+        it alone manages its users, and the organisation that created it loses
+        every management call over it (they raise
+        :class:`~leadcore.errors.Forbidden`). This is an operator's call, made
+        when the partner buys a full account, not a user's: it takes no
+        session. Both organisations record ``organization.upgraded``.
+        Raises :class:`~leadcore.errors.NotFound` for an unknown organisation
+        and :class:`~leadcore.errors.ValidationError` for a full one.
+        """
+        with self.storage.unit_of_work() as uow:
+            org = upgrade_organization(uow, self.ids, self.clock.now(), organization_id)
+            uow.commit()
+        self.events.deliver()
+        return org
+
     def session(self, user_id: str) -> Session:
         """A session acting as ``user_id``, in that user's organisation.
 
@@ -210,6 +228,8 @@ class Session:
         """Routing rules with caps, to users or to partner organisations."""
         self.calendar = CalendarService(ctx)
         """Activities and calendars: types, statuses, scheduling, views, free slots, iCalendar."""
+        self.emails = EmailsService(ctx)
+        """The log of e-mails sent and received, beside the activities."""
 
     @property
     def user_id(self) -> str:

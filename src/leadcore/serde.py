@@ -13,10 +13,13 @@ True
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any, TypeVar
 
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 from cattrs.preconf.json import make_converter
 
+from leadcore.dispatch._rules import HistoryScope, ProjectRules
 from leadcore.workflow import Workflow
 
 __all__ = ["converter", "dumps", "loads", "structure", "unstructure"]
@@ -28,6 +31,26 @@ converter = make_converter()
 
 converter.register_unstructure_hook(Workflow, lambda wf: wf.to_dict())
 converter.register_structure_hook(Workflow, lambda data, _: Workflow.from_dict(data))
+
+# Project rules: the deprecated flag ``show_only_own_history`` is never written, and
+# rules stored with it load silently as the history scope it meant.
+converter.register_unstructure_hook(
+    ProjectRules,
+    make_dict_unstructure_fn(ProjectRules, converter, show_only_own_history=override(omit=True)),
+)
+_structure_rules = make_dict_structure_fn(ProjectRules, converter)
+
+
+def _rules_from(data: Any, cls: type[ProjectRules]) -> ProjectRules:
+    if isinstance(data, Mapping) and isinstance(data.get("show_only_own_history"), bool):
+        data = dict(data)
+        own = data.pop("show_only_own_history")
+        if own and "history_scope" not in data:
+            data["history_scope"] = HistoryScope.OWN.value
+    return _structure_rules(data, cls)
+
+
+converter.register_structure_hook(ProjectRules, _rules_from)
 
 
 def unstructure(obj: object) -> Any:

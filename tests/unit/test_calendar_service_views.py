@@ -201,6 +201,89 @@ def test_the_report_counts_occurrences_by_type_status_and_user(w: World) -> None
     assert only.total == 1
 
 
+def test_a_grouped_report_gives_count_total_and_average_duration_per_group(w: World) -> None:
+    series = book(w.s, "Weekly", at(1, 9), at(1, 10), recurrence="FREQ=WEEKLY;COUNT=4")
+    w.s.calendar.change_status(series, "done", occurrence=at(8, 9))
+    book(w.s, "Short", at(2, 9), at(2, 9, 30), client=w.lead_id)
+    book(w.avi, "Avi's", at(2, 11), at(2, 13), type_id="kickoff")
+    report = w.s.calendar.report(date(2026, 3, 1), date(2026, 4, 1), group_by=["type", "status"])
+    assert [(r.key, r.count) for r in report.rows] == [
+        (("kickoff", "scheduled"), 1),
+        (("sales_meeting", "done"), 1),
+        (("sales_meeting", "scheduled"), 4),
+    ]
+    assert report.count == 6
+    assert report.total_duration == timedelta(hours=6, minutes=30)
+    assert report.average_duration == timedelta(minutes=65)
+    scheduled = report.row("sales_meeting", "scheduled")
+    assert scheduled is not None
+    assert scheduled.average_duration == timedelta(minutes=52, seconds=30)
+    # Status filters against each occurrence's own status; clients as in search.
+    done = w.s.calendar.report(
+        date(2026, 3, 1), date(2026, 4, 1), group_by="responsible", status_ids=["done"]
+    )
+    assert [(r.key, r.count) for r in done.rows] == [((w.s.user_id,), 1)]
+    by_client = w.s.calendar.report(date(2026, 3, 1), date(2026, 4, 1), group_by="client")
+    assert [(r.key, r.count) for r in by_client.rows] == [((None,), 5), ((f"lead:{w.lead_id}",), 1)]
+    text = w.s.calendar.report(date(2026, 3, 1), date(2026, 4, 1), group_by="type", text="avi")
+    assert [(r.key, r.count) for r in text.rows] == [(("kickoff",), 1)]
+
+
+def test_periods_are_the_viewer_s_days_weeks_and_months(w: World) -> None:
+    # 23:30 UTC on the last day of March is already April 1st in Jerusalem.
+    late = datetime(2026, 3, 31, 21, 30, tzinfo=UTC)
+    book(w.s, "Late call", late, late + timedelta(minutes=20))
+    book(w.s, "Morning", at(4, 9), at(4, 10))
+    rows = {
+        field: [
+            r.key[0]
+            for r in w.s.calendar.report(date(2026, 3, 1), date(2026, 4, 30), group_by=field).rows
+        ]
+        for field in ("day", "week", "month")
+    }
+    assert rows == {
+        "day": ["2026-03-04", "2026-04-01"],
+        "week": ["2026-03-02", "2026-03-30"],
+        "month": ["2026-03", "2026-04"],
+    }
+
+
+def test_a_grouped_report_leaves_out_what_the_user_may_only_see_as_busy(w: World) -> None:
+    book(w.avi, "Private", at(2, 9), at(2, 10), privacy="private")
+    book(w.avi, "Public", at(3, 9), at(3, 11))
+    month = (date(2026, 3, 1), date(2026, 4, 1))
+    as_dana = w.s.calendar.report(*month, group_by="participant")
+    assert [(r.key, r.count, r.total_duration) for r in as_dana.rows] == [
+        ((w.avi.user_id,), 1, timedelta(hours=2))
+    ]
+    as_avi = w.avi.calendar.report(*month, group_by="participant")
+    assert as_avi.count == 2
+    assert w.maya.calendar.report(*month, group_by="type").count == 1
+
+
+def test_a_bad_grouped_report_names_every_problem(w: World) -> None:
+    month = (date(2026, 3, 1), date(2026, 4, 1))
+    with pytest.raises(ValidationError) as caught:
+        w.s.calendar.report(*month, group_by=["colour", "type", "type"])
+    assert list(caught.value.problems) == [
+        "group_by[0]: 'colour' is not a field; accepted: "
+        "type, status, responsible, participant, client, day, week, month",
+        "group_by[2]: 'type' is given twice",
+    ]
+    with pytest.raises(ValidationError, match="give group_by"):
+        w.s.calendar.report(*month, text="x")  # type: ignore[call-overload]
+    with pytest.raises(ValidationError, match=r"group_by=\['participant'\]"):
+        w.s.calendar.report(*month, group_by="type", by="participant")  # type: ignore[call-overload]
+    with pytest.raises(ValidationError, match="mix a date and a datetime"):
+        w.s.calendar.report(date(2026, 3, 1), at(2, 9), group_by="type")
+    with pytest.raises(ValidationError, match="not after start"):
+        w.s.calendar.report(date(2026, 3, 2), date(2026, 3, 1), group_by="type")
+    with pytest.raises(ValidationError, match="at least one field"):
+        w.s.calendar.report(*month, group_by=[])
+    with pytest.raises(NotFound):
+        w.s.calendar.report(*month, group_by="type", user_ids=["user-404"])
+
+
 # -- free slots -----------------------------------------------------------------------------
 
 

@@ -26,7 +26,6 @@ def test_defaults_are_the_documented_ones() -> None:
     assert not any(
         (
             rules.force_notes_on_status_change,
-            rules.show_only_own_history,
             rules.share_reminders_in_group,
             rules.allow_multiple_relationships,
             rules.auto_dial,

@@ -29,6 +29,7 @@ from leadcore.events import (
     EVENT_TYPES,
     CallLogged,
     DoNotCallChanged,
+    EmailLogged,
     Event,
     GroupChanged,
     LeadAssigned,
@@ -44,6 +45,7 @@ from leadcore.events import (
     LeaseReleased,
     NoteAdded,
     OrganizationCreated,
+    OrganizationUpgraded,
     PartnerAdded,
     PartnershipChanged,
     PoolsChanged,
@@ -249,6 +251,26 @@ def partnership_changed(w: World, active: bool) -> list[Expected]:
             org=w.supplier_org,
             actor=None,
         ),
+    ]
+
+
+def _partner_user(w: World) -> str:
+    return next(u.id for u in w.s.partners.users(w.partnership_id) if u.name == "Rami")
+
+
+def partner_user_changed(w: World, user_id: str, change: str) -> list[Expected]:
+    return [
+        Expected(
+            UserChanged,
+            {
+                "user_id": user_id,
+                "change": change,
+                "role": "qualifier",
+                "active": change == "activated",
+            },
+            org=w.supplier_org,
+            actor=None,
+        )
     ]
 
 
@@ -485,6 +507,58 @@ CASES: dict[str, Case] = {
         lambda w: w.s.partners.activate(w.partnership_id),
         lambda w, _: partnership_changed(w, True),
         prepare=lambda w: w.s.partners.deactivate(w.partnership_id),
+    ),
+    "upgrade_organization": Case(
+        lambda w: w.core.upgrade_organization(w.supplier_org),
+        lambda w, _: [
+            Expected(
+                OrganizationUpgraded,
+                {"upgraded_id": w.supplier_org, "created_by": w.org},
+                org=org,
+                actor=None,
+            )
+            for org in (w.supplier_org, w.org)
+        ],
+        in_any_order=True,
+    ),
+    "partners.create_user": Case(
+        lambda w: w.s.partners.create_user(w.partnership_id, "Rami", "qualifier"),
+        lambda w, user: [
+            Expected(
+                UserAdded,
+                {"user_id": user.id, "name": "Rami", "role": "qualifier"},
+                org=w.supplier_org,
+                actor=None,
+            )
+        ],
+    ),
+    "partners.deactivate_user": Case(
+        lambda w: w.s.partners.deactivate_user(w.partnership_id, _partner_user(w)),
+        lambda w, user: partner_user_changed(w, user.id, "deactivated"),
+        prepare=lambda w: w.s.partners.create_user(w.partnership_id, "Rami", "qualifier"),
+    ),
+    "partners.activate_user": Case(
+        lambda w: w.s.partners.activate_user(w.partnership_id, _partner_user(w)),
+        lambda w, user: partner_user_changed(w, user.id, "activated"),
+        prepare=lambda w: w.s.partners.deactivate_user(
+            w.partnership_id, w.s.partners.create_user(w.partnership_id, "Rami", "qualifier").id
+        ),
+    ),
+    "emails.create": Case(
+        lambda w: w.s.emails.create(
+            "out", "dana@agency.example", ["yossi@example.com"], "Quote", WHEN, clients=[w.lead.id]
+        ),
+        lambda w, email: [
+            Expected(
+                EmailLogged,
+                {
+                    "email_id": email.id,
+                    "direction": "out",
+                    "clients": (f"lead:{w.lead.id}",),
+                    "activity_ids": (),
+                },
+            )
+        ],
     ),
     # -- workflow --------------------------------------------------------------------
     "workflow.publish": Case(

@@ -110,6 +110,23 @@ MATRIX: dict[tuple[str, str], tuple[Permission | None, Call]] = {
         P.MANAGE_PARTNERS,
         lambda w: w.s.partners.activate(w.partnership.id),
     ),
+    ("partners", "users"): (P.MANAGE_PARTNERS, lambda w: w.s.partners.users(w.partnership.id)),
+    ("partners", "create_user"): (
+        P.MANAGE_PARTNERS,
+        lambda w: w.s.partners.create_user(w.partnership.id, "Rami", "qualifier"),
+    ),
+    ("partners", "activate_user"): (
+        P.MANAGE_PARTNERS,
+        lambda w: w.s.partners.activate_user(
+            w.partnership.id, w.s.partners.users(w.partnership.id)[0].id
+        ),
+    ),
+    ("partners", "deactivate_user"): (
+        P.MANAGE_PARTNERS,
+        lambda w: w.s.partners.deactivate_user(
+            w.partnership.id, w.s.partners.create_user(w.partnership.id, "Rami", "qualifier").id
+        ),
+    ),
     # s.workflow
     ("workflow", "current"): (None, lambda w: w.s.workflow.current()),
     ("workflow", "get"): (None, lambda w: w.s.workflow.get(1)),

@@ -10,7 +10,7 @@ from tests.unit.conftest import START
 from leadcore import Leadcore
 from leadcore.clock import ManualClock
 from leadcore.core import Session
-from leadcore.dispatch import ProjectRules
+from leadcore.dispatch import HistoryScope, ProjectRules
 from leadcore.errors import Forbidden, NotFound, ValidationError
 from leadcore.leads import HistoryKind, Lead, TaskDraft, TaskKind
 
@@ -201,10 +201,10 @@ def test_entries_of_the_same_instant_are_newest_first_by_when_they_were_written(
     assert [e.text for e in s.leads.history(lead.id)] == ["second", "first", None]
 
 
-def test_show_only_own_history_limits_users_without_see_team_history(
+def test_own_history_scope_limits_users_without_see_team_history(
     core: Leadcore, s: Session
 ) -> None:
-    own = s.leads.create_project("Private", rules=ProjectRules(show_only_own_history=True))
+    own = s.leads.create_project("Private", rules=ProjectRules(history_scope=HistoryScope.OWN))
     team = s.leads.create_project("Team")
     avi = s.users.create("Avi", "qualifier")  # no see_team_history
     manager = s.users.create("Maya", "qualifier_manager")  # has see_team_history
@@ -222,3 +222,49 @@ def test_show_only_own_history_limits_users_without_see_team_history(
             assert avi_sees == ["by Avi"]
         else:
             assert avi_sees == manager_sees
+
+
+def test_group_history_scope_shows_the_entries_of_group_mates_only(
+    core: Leadcore, s: Session
+) -> None:
+    shared = s.leads.create_project("Shared", rules=ProjectRules(history_scope=HistoryScope.GROUP))
+    avi = s.users.create("Avi", "qualifier")  # no see_team_history
+    noa = s.users.create("Noa", "qualifier")
+    gil = s.users.create("Gil", "qualifier")
+    manager = s.users.create("Maya", "qualifier_manager")  # has see_team_history
+    s.users.create_group("Morning", [avi.id, noa.id])
+    s.leads.update_project(shared.id, member_ids=[avi.id, noa.id, gil.id, manager.id])
+    lead = s.leads.create("Shared lead", project_id=shared.id)
+    for user in (avi, noa, gil, manager):
+        core.session(user.id).leads.add_note(lead.id, f"by {user.name}")
+
+    def seen(user_id: str) -> list[str | None]:
+        return [e.text for e in core.session(user_id).leads.history(lead.id)]
+
+    assert seen(avi.id) == ["by Noa", "by Avi"]
+    assert seen(noa.id) == ["by Noa", "by Avi"]
+    assert seen(gil.id) == ["by Gil"]
+    assert seen(manager.id) == ["by Maya", "by Gil", "by Noa", "by Avi", None]
+
+
+def test_the_old_own_history_flag_warns_and_means_the_own_scope() -> None:
+    with pytest.warns(DeprecationWarning, match="history_scope"):
+        rules = ProjectRules(show_only_own_history=True)
+    assert rules.history_scope is HistoryScope.OWN
+    with pytest.warns(DeprecationWarning, match="history_scope"):
+        assert ProjectRules(show_only_own_history=False).history_scope is HistoryScope.ALL
+    with (
+        pytest.warns(DeprecationWarning, match="deprecated"),
+        pytest.raises(ValidationError, match="contradicts"),
+    ):
+        ProjectRules(show_only_own_history=True, history_scope=HistoryScope.GROUP)
+
+
+def test_rules_stored_with_the_old_flag_load_as_a_scope_without_warning() -> None:
+    assert ProjectRules.from_dict({"show_only_own_history": True}).history_scope is (
+        HistoryScope.OWN
+    )
+    assert ProjectRules.from_dict({"show_only_own_history": False}).history_scope is (
+        HistoryScope.ALL
+    )
+    assert "show_only_own_history" not in ProjectRules(history_scope=HistoryScope.OWN).to_dict()

@@ -8,7 +8,7 @@ import pytest
 
 from leadcore import Leadcore
 from leadcore.core import Session
-from leadcore.dispatch import ProjectRules
+from leadcore.dispatch import HistoryScope, ProjectRules
 from leadcore.errors import ConflictError, Forbidden, NotFound, ValidationError
 from leadcore.leads import HistoryKind, Lead, Project, TaskDraft
 
@@ -117,7 +117,7 @@ def test_a_project_starts_with_the_documented_default_rules(s: Session) -> None:
     assert project.active
     rules = project.rules
     assert not rules.force_notes_on_status_change
-    assert not rules.show_only_own_history
+    assert rules.history_scope is HistoryScope.ALL
     assert not rules.share_reminders_in_group
     assert not rules.allow_multiple_relationships
     assert s.leads.project(project.id) == project
@@ -126,7 +126,7 @@ def test_a_project_starts_with_the_documented_default_rules(s: Session) -> None:
 def test_project_rules_round_trip_as_plain_data() -> None:
     rules = ProjectRules(
         force_notes_on_status_change=True,
-        show_only_own_history=True,
+        history_scope=HistoryScope.GROUP,
         share_reminders_in_group=True,
         allow_multiple_relationships=True,
     )

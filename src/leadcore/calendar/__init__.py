@@ -40,6 +40,8 @@ from leadcore.calendar._availability import (
     conflicts,
     free_slots,
 )
+from leadcore.calendar._breakdown import GroupedReport, GroupRow, ReportField, group_report
+from leadcore.calendar._emails import Email, EmailDirection
 from leadcore.calendar._ical import (
     IcalUnavailable,
     IcsImport,
@@ -121,8 +123,12 @@ __all__ = [
     "ConflictPolicy",
     "DayColumn",
     "DayView",
+    "Email",
+    "EmailDirection",
     "Entry",
     "Expansion",
+    "GroupRow",
+    "GroupedReport",
     "IcalUnavailable",
     "IcsImport",
     "IcsMapping",
@@ -133,6 +139,7 @@ __all__ = [
     "PeriodView",
     "Privacy",
     "Recurrence",
+    "ReportField",
     "ReportRow",
     "ScheduleConflict",
     "SearchPage",
@@ -152,6 +159,7 @@ __all__ = [
     "expand_all",
     "free_slots",
     "from_ics",
+    "group_report",
     "month_view",
     "parse_rule",
     "report",

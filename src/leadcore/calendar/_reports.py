@@ -91,7 +91,8 @@ class ActivityReport:
         )
 
 
-def _starts_in(occ: Occurrence, start: When, end: When) -> bool:
+def starts_in(occ: Occurrence, start: When, end: When) -> bool:
+    """Whether ``occ`` starts in ``[start, end)`` (days in the activity's own zone)."""
     if isinstance(start, datetime):
         at = occ.starts_at
         return start <= at < end
@@ -139,7 +140,7 @@ def report(
     meanings = {s.id: s.meaning for s in statuses}
     seen = [a for a in activities if can_see(visible, a)]
     expansion = expand_all(seen, start, end, limit=limit, include_cancelled=True)
-    occurrences = [o for o in expansion.occurrences if _starts_in(o, start, end)]
+    occurrences = [o for o in expansion.occurrences if starts_in(o, start, end)]
     unknown = sorted({o.status_id for o in occurrences if o.status_id not in meanings})
     if unknown:
         raise ValidationError(

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, TypeAlias
 import attrs
 
 from leadcore._limits import load_zone
+from leadcore.calendar._emails import Email
 from leadcore.calendar._instants import is_after, utc
 from leadcore.calendar._model import Activity, BusyBlock, ClientRef, Occurrence, When, instant
 from leadcore.calendar._recurrence import DEFAULT_LIMIT, Expansion, expand, expand_all
@@ -292,12 +293,14 @@ def month_view(
 
 @attrs.frozen
 class Timeline:
-    """A client's activities in a window, in start order."""
+    """A client's activities in a window, in start order, and its e-mails."""
 
     entries: tuple[Entry, ...]
     """Occurrences and busy blocks, in start order."""
     truncated: bool = False
     """Whether some activity had more occurrences than the budget allowed."""
+    emails: tuple[Email, ...] = ()
+    """The e-mails linked to the client sent in the window, oldest first."""
 
 
 def client_timeline(
@@ -393,6 +396,8 @@ class SearchPage:
     """The activities of this page."""
     next: str | None = None
     """Pass it as ``after`` for the next page; ``None`` on the last page."""
+    emails: tuple[Email, ...] = ()
+    """The logged e-mails the search finds, newest first (on the first page only)."""
 
     @property
     def next_cursor(self) -> str | None:

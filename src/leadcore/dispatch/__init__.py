@@ -64,7 +64,7 @@ from leadcore.dispatch._pools import (
     ProjectPools,
     plan_pools,
 )
-from leadcore.dispatch._rules import ProjectRules, SecondaryOrder
+from leadcore.dispatch._rules import HistoryScope, ProjectRules, SecondaryOrder
 
 __all__ = [
     "Agent",
@@ -83,6 +83,7 @@ __all__ = [
     "FieldIn",
     "FieldRange",
     "FilterValue",
+    "HistoryScope",
     "Lease",
     "OrderRule",
     "Pool",

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+import warnings
+from collections.abc import Collection, Iterable, Mapping
 from datetime import timedelta
 from types import MappingProxyType
 from typing import ClassVar
@@ -14,7 +15,7 @@ from leadcore._limits import shown, whole_problem
 from leadcore.dispatch._plain import from_plain, to_plain
 from leadcore.errors import ValidationError
 
-__all__ = ["ProjectRules", "RuleBound", "SecondaryOrder"]
+__all__ = ["HistoryScope", "ProjectRules", "RuleBound", "SecondaryOrder"]
 
 
 class SecondaryOrder(enum.StrEnum):
@@ -28,6 +29,29 @@ class SecondaryOrder(enum.StrEnum):
     """Never-contacted leads first, then the earliest ``last_contact_at``."""
     FEWEST_ATTEMPTS = "fewest_attempts"
     """Fewest call attempts first."""
+
+
+class HistoryScope(enum.StrEnum):
+    """Whose entries of a lead's history a user sees (the project rule ``history_scope``).
+
+    A user with the permission ``see_team_history`` sees every entry under
+    any scope.
+    """
+
+    OWN = "own"
+    """Only the entries the user made."""
+    GROUP = "group"
+    """The entries of the user and of the members of the user's groups."""
+    ALL = "all"
+    """Every entry of a lead the user may see."""
+
+
+def _history_scope(value: HistoryScope | str) -> HistoryScope:
+    # Keep an unknown spelling as it is so that validation reports it with the accepted values.
+    try:
+        return HistoryScope(value)
+    except ValueError:
+        return value  # type: ignore[return-value]
 
 
 def _secondary_order(value: SecondaryOrder | str) -> SecondaryOrder:
@@ -66,7 +90,6 @@ _BOUNDS: Mapping[str, RuleBound] = MappingProxyType(
 
 _FLAGS = (
     "force_notes_on_status_change",
-    "show_only_own_history",
     "share_reminders_in_group",
     "allow_multiple_relationships",
     "auto_dial",
@@ -85,8 +108,12 @@ class ProjectRules:
 
     - ``force_notes_on_status_change`` (``False``): every status change, and
       every call logged under a claim, must carry a note.
-    - ``show_only_own_history`` (``False``): users see only the history
-      entries they made themselves.
+    - ``history_scope`` (``all``): whose history entries a user sees:
+      ``own`` (only the entries they made), ``group`` (theirs and their
+      group mates'), ``all``; the permission ``see_team_history`` shows every
+      entry. The former flag ``show_only_own_history`` is still accepted
+      (``True`` is ``own``, ``False`` is ``all``) and warns
+      ``DeprecationWarning``; stored rules holding it load as ``own`` / ``all``.
     - ``share_reminders_in_group`` (``False``): members of a group see each
       other's reminders.
     - ``allow_multiple_relationships`` (``False``): a lead may be assigned to
@@ -137,7 +164,7 @@ class ProjectRules:
     """The bounds of every numeric rule, by field name."""
 
     force_notes_on_status_change: bool = False
-    show_only_own_history: bool = False
+    history_scope: HistoryScope = attrs.field(default=HistoryScope.ALL, converter=_history_scope)
     share_reminders_in_group: bool = False
     allow_multiple_relationships: bool = False
     auto_dial: bool = False
@@ -153,14 +180,25 @@ class ProjectRules:
     callback_grace_minutes: int | None = None
     max_claims_per_hour: int | None = None
     max_claims_per_day: int | None = None
+    show_only_own_history: bool | None = attrs.field(
+        default=None, eq=False, hash=False, repr=False, kw_only=True
+    )
+    """Deprecated: use ``history_scope``; given, it sets the scope and warns; read, ``None``."""
 
     def __attrs_post_init__(self) -> None:
-        problems = [
+        old = self._old_history_flag()
+        problems = [] if old is None else [old]
+        problems += [
             f"{name}: must be true or false, got {shown(getattr(self, name))}"
             for name in _FLAGS
             if not isinstance(getattr(self, name), bool)
         ]
         problems.extend(self._number_problems("lock_window_minutes", "wait_before_alert_seconds"))
+        if not isinstance(self.history_scope, HistoryScope):
+            accepted = ", ".join(s.value for s in HistoryScope)
+            problems.append(
+                f"history_scope: must be one of {accepted}, got {shown(self.history_scope)}"
+            )
         if not isinstance(self.secondary_order, SecondaryOrder):
             accepted = ", ".join(o.value for o in SecondaryOrder)
             problems.append(
@@ -173,6 +211,29 @@ class ProjectRules:
         )
         if problems:
             raise ValidationError("project rules are invalid", problems)
+
+    def _old_history_flag(self) -> str | None:
+        """Map the deprecated flag onto ``history_scope``; a problem with it, or ``None``."""
+        old = self.show_only_own_history
+        if old is None:
+            return None
+        object.__setattr__(self, "show_only_own_history", None)
+        if not isinstance(old, bool):
+            return f"show_only_own_history: must be true or false, got {shown(old)}"
+        warnings.warn(
+            "ProjectRules(show_only_own_history=...) is deprecated; use history_scope="
+            "HistoryScope.OWN / GROUP / ALL; the old flag will be removed in the next release",
+            DeprecationWarning,
+            stacklevel=4,  # the caller of the generated __init__
+        )
+        if old and self.history_scope is HistoryScope.ALL:
+            object.__setattr__(self, "history_scope", HistoryScope.OWN)
+        elif old != (self.history_scope is HistoryScope.OWN):
+            return (
+                f"show_only_own_history: {old} contradicts history_scope "
+                f"{shown(str(self.history_scope))}; give history_scope only"
+            )
+        return None
 
     def _number_problems(self, *names: str) -> list[str]:
         return [
@@ -235,3 +296,28 @@ def _bound_problem(name: str, value: object, bound: RuleBound) -> str | None:
         return problem
     head, got = problem.rsplit(", got ", 1)
     return f"{head} ({_MEANING[name]}), got {got}"
+
+
+def history_authors(
+    scope: HistoryScope,
+    user_id: str,
+    groups: Iterable[Collection[str]],
+    *,
+    sees_team_history: bool,
+) -> frozenset[str] | None:
+    """The authors whose history entries ``user_id`` sees, or ``None`` for every entry.
+
+    ``groups`` are the member ids of every group of the organisation; only
+    those holding ``user_id`` count.
+
+    >>> sorted(history_authors(HistoryScope.GROUP, "u1", [{"u1", "u2"}, {"u3"}],
+    ...                        sees_team_history=False))
+    ['u1', 'u2']
+    >>> history_authors(HistoryScope.OWN, "u1", [], sees_team_history=True) is None
+    True
+    """
+    if scope is HistoryScope.ALL or sees_team_history:
+        return None
+    if scope is HistoryScope.OWN:
+        return frozenset({user_id})
+    return frozenset({user_id}).union(*(m for m in groups if user_id in m))

@@ -32,6 +32,7 @@ __all__ = [
     "DeliveryRejected",
     "DeliveryReturned",
     "DoNotCallChanged",
+    "EmailLogged",
     "Event",
     "ForwardingSettingsChanged",
     "GroupChanged",
@@ -49,6 +50,7 @@ __all__ = [
     "LeaseReleased",
     "NoteAdded",
     "OrganizationCreated",
+    "OrganizationUpgraded",
     "PartnerAdded",
     "PartnershipChanged",
     "PoolsChanged",
@@ -114,6 +116,21 @@ class OrganizationCreated(Event):
     kind: str
     admin_id: str
     created_by: str | None = None
+
+
+@event_type("organization.upgraded")
+@attrs.frozen(kw_only=True)
+class OrganizationUpgraded(Event):
+    """A basic organisation became a full one and now manages its own users alone.
+
+    Recorded in the upgraded organisation and in the organisation that
+    created it (which from then on has no say over it).
+    """
+
+    upgraded_id: str
+    """The organisation that became full."""
+    created_by: str | None = None
+    """The organisation that had created it as a basic account."""
 
 
 @event_type("user.added")
@@ -495,6 +512,19 @@ class CalendarSettingsChanged(Event):
     """The calendar's settings, activity types or statuses changed; ``fields`` names which."""
 
     fields: tuple[str, ...] = attrs.field(converter=_tuple)
+
+
+@event_type("email.logged")
+@attrs.frozen(kw_only=True)
+class EmailLogged(Event):
+    """An e-mail sent or received was logged, linked to clients and activities."""
+
+    email_id: str
+    direction: str
+    """``in`` or ``out``."""
+    clients: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
+    """The linked clients, as ``kind:id`` text."""
+    activity_ids: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
 
 
 @event_type("activity.scheduled")

@@ -1,6 +1,7 @@
-"""A new organisation with its first user and its lead workflow, in one unit of work.
+"""Organisations: a new one with its first user and lead workflow; a basic one made full.
 
-Used by :meth:`Leadcore.create_organization <leadcore.Leadcore.create_organization>`
+Used by :meth:`Leadcore.create_organization <leadcore.Leadcore.create_organization>`,
+:meth:`Leadcore.upgrade_organization <leadcore.Leadcore.upgrade_organization>`
 and by ``s.partners`` when it creates a supplier or an advertiser.
 """
 
@@ -11,8 +12,13 @@ from datetime import datetime
 import attrs
 
 from leadcore._checks import bad_region, bad_timezone, blank
-from leadcore.errors import ValidationError
-from leadcore.events import OrganizationCreated, UserAdded, WorkflowPublished
+from leadcore.errors import NotFound, ValidationError
+from leadcore.events import (
+    OrganizationCreated,
+    OrganizationUpgraded,
+    UserAdded,
+    WorkflowPublished,
+)
 from leadcore.ids import IdFactory
 from leadcore.services._shared import LEADS, record_event
 from leadcore.storage.protocols import UnitOfWork
@@ -20,7 +26,7 @@ from leadcore.tenancy._model import Organization, OrganizationKind, User
 from leadcore.tenancy._permissions import Role
 from leadcore.workflow import Workflow, sample_workflow
 
-__all__ = ["new_organization"]
+__all__ = ["new_organization", "upgrade_organization"]
 
 
 def new_organization(
@@ -84,3 +90,37 @@ def new_organization(
     ):
         record_event(uow, ids, cls, organization_id=org.id, actor_id=None, now=now, **fields)
     return org, admin
+
+
+def upgrade_organization(
+    uow: UnitOfWork, ids: IdFactory, now: datetime, organization_id: str
+) -> Organization:
+    """Make a basic organisation full, in ``uow``; its users, data and partnerships stay.
+
+    Its creator keeps the partnership but loses every say over the account.
+    Raises :class:`~leadcore.errors.NotFound` for an unknown organisation and
+    :class:`~leadcore.errors.ValidationError` for one that is already full.
+    """
+    org = uow.organizations.get(organization_id)
+    if org is None:
+        raise NotFound("organization", organization_id)
+    if org.kind is OrganizationKind.FULL:
+        raise ValidationError(
+            "cannot upgrade the organisation",
+            [f"organization_id: {org.name!r} ({org.id}) is already a full account"],
+        )
+    full = attrs.evolve(org, kind=OrganizationKind.FULL)
+    uow.organizations.update(full)
+    owners = [full.id] + ([org.created_by] if org.created_by is not None else [])
+    for owner in owners:
+        record_event(
+            uow,
+            ids,
+            OrganizationUpgraded,
+            organization_id=owner,
+            actor_id=None,
+            now=now,
+            upgraded_id=full.id,
+            created_by=org.created_by,
+        )
+    return full

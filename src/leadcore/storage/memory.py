@@ -26,6 +26,7 @@ from typing import Self
 from leadcore.errors import ConflictError, NotFound
 from leadcore.storage._memory_calendar import MemoryCalendar
 from leadcore.storage._memory_dispatch import DispatchEngine, MemoryDispatch
+from leadcore.storage._memory_emails import MemoryEmails
 from leadcore.storage._memory_events import MemoryEvents
 from leadcore.storage._memory_forwarding import (
     MemoryDeliveries,
@@ -201,6 +202,7 @@ class MemoryUnitOfWork:
         self.delivery_terms = MemoryDeliveryTerms(self.tx)
         self.routing = MemoryRouting(self.tx)
         self.calendar = MemoryCalendar(self.tx)
+        self.emails = MemoryEmails(self.tx)
         self._open = False
 
     def __enter__(self) -> Self:

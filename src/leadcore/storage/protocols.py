@@ -25,6 +25,7 @@ import attrs
 from leadcore.events._model import Event, StoredEvent
 from leadcore.storage._calendar_ports import CalendarRepository
 from leadcore.storage._dispatch_ports import DispatchRepository
+from leadcore.storage._email_ports import EmailRepository
 from leadcore.storage._forwarding_ports import (
     DeliveryRepository,
     DeliveryTermsRepository,
@@ -56,6 +57,7 @@ __all__ = [
     "DeliveryTermsRepository",
     "DispatchRepository",
     "DoNotCallRepository",
+    "EmailRepository",
     "EventRepository",
     "GroupRepository",
     "HistoryRepository",
@@ -316,6 +318,11 @@ class UnitOfWork(Protocol):
         """Activities, activity types and statuses, calendar settings."""
         ...
 
+    @property
+    def emails(self) -> EmailRepository:
+        """The e-mail log: records of e-mails sent and received."""
+        ...
+
     def __enter__(self) -> Self: ...
 
     def __exit__(
@@ -390,6 +397,8 @@ class Capabilities:
     """``UnitOfWork.calendar`` works: activities, their types and statuses, settings."""
     forwarding: bool = True
     """``deliveries``, ``delivery_terms`` and ``routing`` of a unit of work work."""
+    emails: bool = True
+    """``UnitOfWork.emails`` works: the e-mail log."""
 
 
 class Storage(Protocol):

@@ -14,6 +14,7 @@ from leadcore.dispatch import (
     FieldIn,
     FieldRange,
     FilterValue,
+    HistoryScope,
     Pool,
     PoolKind,
     ProjectPools,
@@ -51,7 +52,6 @@ def project_rules() -> st.SearchStrategy[ProjectRules]:
         name: st.booleans()
         for name in (
             "force_notes_on_status_change",
-            "show_only_own_history",
             "share_reminders_in_group",
             "allow_multiple_relationships",
             "auto_dial",
@@ -64,6 +64,7 @@ def project_rules() -> st.SearchStrategy[ProjectRules]:
     return st.builds(
         ProjectRules,
         **flags,
+        history_scope=st.sampled_from(HistoryScope),
         wait_before_alert_seconds=st.integers(0, 600),
         lock_window_minutes=st.integers(0, 120),
         secondary_order=st.sampled_from(SecondaryOrder),

@@ -34,12 +34,13 @@ from leadcore.calendar._settings import SharedCalendars as SharedCalendars
 from leadcore.services._old_calls import OldCalls, month_call, search_call, week_call
 from leadcore.services.calendar._base import UNSET
 from leadcore.services.calendar._catalogue import _TypesAndSettings
+from leadcore.services.calendar._emails import EmailPage, EmailsService
 from leadcore.services.calendar._ical import _Ical
 from leadcore.services.calendar._rescheduling import _Rescheduling
 from leadcore.services.calendar._scheduling import _Scheduling
 from leadcore.services.calendar._views import _Views
 
-__all__ = ["UNSET", "CalendarService"]
+__all__ = ["UNSET", "CalendarService", "EmailPage", "EmailsService"]
 
 
 @checks_text

@@ -5,8 +5,10 @@ from __future__ import annotations
 import calendar as _calendar
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Literal
+from typing import Literal, overload
 from zoneinfo import ZoneInfo
+
+import attrs
 
 from leadcore._arguments import checked_arguments
 from leadcore._limits import (
@@ -24,10 +26,14 @@ from leadcore.calendar._availability import (
     busy_intervals,
 )
 from leadcore.calendar._availability import free_slots as find_free_slots
+from leadcore.calendar._breakdown import GroupedReport, ReportField, fields_of, group_report
+from leadcore.calendar._emails import Email
 from leadcore.calendar._instants import utc
 from leadcore.calendar._model import (
     Activity,
+    ClientRef,
     When,
+    instant,
 )
 from leadcore.calendar._reports import ActivityReport
 from leadcore.calendar._reports import report as build_report
@@ -47,6 +53,7 @@ from leadcore.errors import ValidationError
 from leadcore.services._shared import Writer
 from leadcore.services.calendar._base import (
     ClientInput,
+    Rule,
     _aware_problem,
     _CalendarBase,
     _Catalogue,
@@ -57,6 +64,40 @@ from leadcore.services.calendar._base import (
 _TIMELINE_REACH = timedelta(days=366)
 # Dates given as search or report bounds are days of some zone: widen the stored query.
 _DAY_MARGIN = timedelta(days=2)
+# Dates bounding a search of e-mails are read as UTC days.
+UTC_ZONE = ZoneInfo("UTC")
+
+
+def _email_matches(
+    email: Email, text: str, clients: Sequence[ClientRef], start: When | None, end: When | None
+) -> bool:
+    """Whether a logged e-mail meets the search's text, clients and range."""
+    needle = text.strip().casefold()
+    if needle and not any(
+        needle in field.casefold()
+        for field in (email.subject, email.excerpt, email.sender, *email.to, *email.cc)
+    ):
+        return False
+    if clients and not any(c in email.clients for c in clients):
+        return False
+    lo = None if start is None else instant(start, UTC_ZONE)
+    hi = None if end is None else instant(end, UTC_ZONE)
+    return (lo is None or lo <= email.sent_at) and (hi is None or email.sent_at < hi)
+
+
+def _range_problems(start: When, end: When) -> None:
+    """A ``ValidationError`` when ``start``/``end`` mix a date and a datetime or are reversed."""
+    if isinstance(start, datetime) != isinstance(end, datetime):
+        raise ValidationError(
+            "the report is invalid",
+            [
+                f"start, end: {start.isoformat()} and {end.isoformat()} mix a date and a "
+                "datetime; give both as dates or both as aware datetimes"
+            ],
+        )
+    naive = isinstance(start, datetime) and (start.tzinfo is None or end.tzinfo is None)  # type: ignore[union-attr]
+    if not naive and end <= start:  # a naive bound is named by the range check
+        raise ValidationError("the report is invalid", ["end: is not after start"])
 
 
 @checks_text
@@ -209,7 +250,14 @@ class _Views(_CalendarBase):
                 for a in w.uow.calendar.activities_between(w.org, lo, hi, clients=[ref])
                 if a.status_id not in cancelled
             ]
-            return client_timeline(activities, ref, lo, hi, visible=self._rule(w, cat.settings))
+            rule = self._rule(w, cat.settings)
+            timeline = client_timeline(activities, ref, lo, hi, visible=rule)
+            emails = [
+                e
+                for e in w.uow.emails.list(w.org, client=ref)
+                if lo <= e.sent_at < hi and self._email_seen(w, rule, e)
+            ]
+            return attrs.evolve(timeline, emails=tuple(reversed(emails)))
 
     @staticmethod
     def _bounds(start: When | None, end: When | None) -> tuple[datetime | None, datetime | None]:
@@ -274,14 +322,29 @@ class _Views(_CalendarBase):
                 end=end,
                 text=text,
             )
-            return run_search(
-                activities,
-                query,
-                visible=self._rule(w, cat.settings),
-                limit=limit,
-                after=after,
-            )
+            rule = self._rule(w, cat.settings)
+            page = run_search(activities, query, visible=rule, limit=limit, after=after)
+            if after is not None or type_ids or status_ids or users:
+                return page  # e-mails have no type, status or participants
+            emails = [
+                e
+                for e in w.uow.emails.list(w.org)
+                if _email_matches(e, text, refs, start, end) and self._email_seen(w, rule, e)
+            ]
+            return attrs.evolve(page, emails=tuple(emails))
 
+    @staticmethod
+    def _email_seen(w: Writer, rule: Rule, email: Email) -> bool:
+        """Unlinked e-mails are the organisation's; linked ones follow one of their activities."""
+        if not email.activity_ids:
+            return True
+        for activity_id in email.activity_ids:
+            activity = w.uow.calendar.get(w.org, activity_id)
+            if activity is not None and rule(activity):
+                return True
+        return False
+
+    @overload
     def report(
         self,
         start: When,
@@ -289,24 +352,111 @@ class _Views(_CalendarBase):
         *,
         user_ids: Iterable[str] | None = None,
         by: Literal["responsible", "participant"] = "responsible",
-    ) -> ActivityReport:
-        """Occurrences starting in ``[start, end)`` by type x status x user, with rates.
+    ) -> ActivityReport: ...
 
-        Only activities the user may see in detail count; ``user_ids``
-        limits it to activities those users take part in.
+    @overload
+    def report(
+        self,
+        start: When,
+        end: When,
+        *,
+        group_by: Sequence[ReportField | str] | ReportField | str,
+        user_ids: Iterable[str] | None = None,
+        text: str = "",
+        type_ids: Iterable[str] = (),
+        status_ids: Iterable[str] = (),
+        clients: Iterable[ClientInput] = (),
+    ) -> GroupedReport: ...
+
+    @text_limits(text=MAX_SEARCH_TEXT)
+    def report(
+        self,
+        start: When,
+        end: When,
+        *,
+        user_ids: Iterable[str] | None = None,
+        by: Literal["responsible", "participant"] = "responsible",
+        group_by: Sequence[ReportField | str] | ReportField | str | None = None,
+        text: str = "",
+        type_ids: Iterable[str] = (),
+        status_ids: Iterable[str] = (),
+        clients: Iterable[ClientInput] = (),
+    ) -> ActivityReport | GroupedReport:
+        """Occurrences starting in ``[start, end)``: fixed counts, or grouped by any fields.
+
+        Without ``group_by``: counts by type x status x user, with rates
+        (:class:`~leadcore.calendar.ActivityReport`); ``user_ids`` limits it
+        to activities those users take part in.
+
+        With ``group_by`` (one or more of ``type``, ``status``,
+        ``responsible``, ``participant``, ``client``, ``day``, ``week``,
+        ``month``; see :class:`~leadcore.calendar.ReportField`): a
+        :class:`~leadcore.calendar.GroupedReport` with the count, total and
+        average duration of each group. Days, weeks and months are those of
+        the acting user's time zone. ``text``, ``type_ids``, ``status_ids``,
+        ``user_ids`` and ``clients`` filter as in :meth:`search` (the status
+        being each occurrence's own).
+
+        Only activities the user may see in detail count, in either form:
+        what the user may see only as busy time adds nothing to any figure.
         """
+        if group_by is None:
+            given = [
+                name
+                for name, value in (
+                    ("text", text),
+                    ("type_ids", type_ids),
+                    ("status_ids", status_ids),
+                    ("clients", clients),
+                )
+                if value
+            ]
+            if given:
+                raise ValidationError(
+                    "the report is invalid",
+                    [f"{name}: filters a grouped report only; give group_by" for name in given],
+                )
+        else:
+            fields = fields_of(group_by)
+            if by != "responsible":
+                raise ValidationError(
+                    "the report is invalid",
+                    ["by: use group_by=['participant'] in a grouped report"],
+                )
+            _range_problems(start, end)
         with self._work() as w:
             cat = self._catalogue(w.uow, w.org)
             users = self._users(w, user_ids) if user_ids is not None else None
             lo, hi = self._bounds(start, end)
-            activities = w.uow.calendar.activities_between(w.org, lo, hi, user_ids=users)
-            return build_report(
+            if group_by is None:
+                activities = w.uow.calendar.activities_between(w.org, lo, hi, user_ids=users)
+                return build_report(
+                    activities,
+                    cat.statuses,
+                    start,
+                    end,
+                    visible=self._rule(w, cat.settings),
+                    by=by,
+                )
+            refs = [self._client(w, c, f"clients[{i}]") for i, c in enumerate(clients)]
+            activities = w.uow.calendar.activities_between(
+                w.org, lo, hi, user_ids=users or None, clients=refs or None
+            )
+            query = ActivityQuery(
+                type_ids=list(type_ids),
+                status_ids=list(status_ids),
+                user_ids=users or (),
+                clients=refs,
+                text=text,
+            )
+            return group_report(
                 activities,
-                cat.statuses,
                 start,
                 end,
+                fields,
+                query=query,
                 visible=self._rule(w, cat.settings),
-                by=by,
+                zone=self._home_tz(w),
             )
 
     def free_slots(

@@ -10,6 +10,7 @@ from typing import TypeAlias
 from leadcore._arguments import checked_arguments
 from leadcore._limits import aware_problem
 from leadcore._text import MAX_SEARCH_TEXT, checks_text, text_limits
+from leadcore.dispatch._rules import HistoryScope, history_authors
 from leadcore.errors import (
     ValidationError,
 )
@@ -233,8 +234,9 @@ class LeadQueries(LeadsPart):
     ) -> builtins.list[HistoryEntry]:
         """A lead's history, newest first, one page at a time.
 
-        Under the project rule "show only own history", a user without
-        ``see_team_history`` sees only the entries they made.
+        The project rule ``history_scope`` says whose entries a user
+        without ``see_team_history`` sees: their own, their groups'
+        members' too, or all.
         """
         problems = [
             f"{name}: must be {minimum} or more, got {value!r}"
@@ -246,9 +248,17 @@ class LeadQueries(LeadsPart):
         with self._writer(None, "") as w:
             lead = visible_lead(w.uow, w.actor, lead_id)
             rules = project_rules(w.uow, lead)
-            actors = None
-            if rules.show_only_own_history and not w.actor.has(Permission.SEE_TEAM_HISTORY):
-                actors = {w.actor.user.id}
+            groups = (
+                [g.member_ids for g in w.uow.groups.list(w.org)]
+                if rules.history_scope is HistoryScope.GROUP
+                else []
+            )
+            actors = history_authors(
+                rules.history_scope,
+                w.actor.user.id,
+                groups,
+                sees_team_history=w.actor.has(Permission.SEE_TEAM_HISTORY),
+            )
             entries = w.uow.history.for_lead(w.org, lead.id, actor_ids=actors)
         return list(entries[offset : offset + limit])
 

@@ -17,9 +17,10 @@ from leadcore.storage.protocols import (
     DeliveryRepository,
     DeliveryTermsRepository,
     DispatchRepository,
+    EmailRepository,
     RoutingRepository,
 )
-from leadcore.storage.sql import _calendar, _dispatch, _dispatch_queue, _forwarding
+from leadcore.storage.sql import _calendar, _dispatch, _dispatch_queue, _emails, _forwarding
 from leadcore.storage.sql._backend import Backend, backend_for
 from leadcore.storage.sql._events import SqlEvents
 from leadcore.storage.sql._leads import (
@@ -155,6 +156,11 @@ class SqlUnitOfWork:
     def calendar(self) -> CalendarRepository:
         """Activities, activity types and statuses, calendar settings."""
         return _calendar.repository(self.tx)
+
+    @property
+    def emails(self) -> EmailRepository:
+        """The e-mail log."""
+        return _emails.repository(self.tx)
 
     def __enter__(self) -> Self:
         return self

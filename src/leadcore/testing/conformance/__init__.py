@@ -149,6 +149,7 @@ from leadcore.testing.conformance._comparison_run import (  # noqa: E402
 )
 from leadcore.testing.conformance._conversions import ConversionRepositoryTests  # noqa: E402
 from leadcore.testing.conformance._dispatch import DispatchRepositoryTests  # noqa: E402
+from leadcore.testing.conformance._emails import EmailRepositoryTests  # noqa: E402
 from leadcore.testing.conformance._events import EventRepositoryTests  # noqa: E402
 from leadcore.testing.conformance._fencing import DispatchFencingTests  # noqa: E402
 from leadcore.testing.conformance._forwarding import ForwardingRepositoryTests  # noqa: E402
@@ -186,6 +187,7 @@ __all__ = [
     "DispatchFencingTests",
     "DispatchRepositoryTests",
     "DoNotCallRepositoryTests",
+    "EmailRepositoryTests",
     "EventRepositoryTests",
     "ForwardingAnswersAsMemory",
     "ForwardingRepositoryTests",

@@ -8,6 +8,7 @@ from typing import TypeVar
 import attrs
 import pytest
 
+from leadcore.dispatch import HistoryScope, ProjectRules
 from leadcore.errors import ConflictError, NotFound
 from leadcore.leads import (
     Cursor,
@@ -433,6 +434,26 @@ class ProjectRepositoryTests(StorageFixtures[S]):
                 uow.projects.update(Project(ids("p9"), ids.org, "X", T0))
             with pytest.raises(NotFound):
                 uow.projects.update(Project(ids("p1"), ids.other, "X", T0))
+
+    def test_every_history_scope_is_kept_with_the_project(
+        self, storage: S, records: Records
+    ) -> None:
+        ids = Ids(records)
+        projects = [
+            Project(
+                ids(f"p-{scope.value}"), ids.org, scope.value, T0, ProjectRules(history_scope=scope)
+            )
+            for scope in HistoryScope
+        ]
+        with storage.unit_of_work() as uow:
+            for project in projects:
+                uow.projects.add(project)
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            for project in projects:
+                stored = uow.projects.get(ids.org, project.id)
+                assert stored is not None
+                assert stored.rules.history_scope is project.rules.history_scope
 
 
 class DoNotCallRepositoryTests(StorageFixtures[S]):

@@ -10,6 +10,7 @@ from leadcore.testing.conformance._calendar import CalendarRepositoryTests
 from leadcore.testing.conformance._comparison_run import ComparisonWithMemory
 from leadcore.testing.conformance._conversions import ConversionRepositoryTests
 from leadcore.testing.conformance._dispatch import DispatchRepositoryTests
+from leadcore.testing.conformance._emails import EmailRepositoryTests
 from leadcore.testing.conformance._events import EventRepositoryTests
 from leadcore.testing.conformance._fencing import DispatchFencingTests
 from leadcore.testing.conformance._forwarding import ForwardingRepositoryTests
@@ -62,6 +63,7 @@ class StorageConformance(
     DispatchRepositoryTests[S],
     DispatchFencingTests[S],
     CalendarRepositoryTests[S],
+    EmailRepositoryTests[S],
     ForwardingRepositoryTests[S],
     AtomicityTests[S],
     ValueTests[S],
