@@ -128,6 +128,10 @@ class Spec(Generic[T]):
     """A counter that numbers the rows of one organisation in commit order (column ``seq``)."""
     after_write: Callable[[SqlTransaction, Connection, Key, T | None, T], None] | None = None
     """Writes rows derived from a record (``(tx, connection, key, old, new)``) at commit."""
+    after_writes: (
+        Callable[[SqlTransaction, Connection, Sequence[tuple[Key, T | None, T]]], None] | None
+    ) = None
+    """Writes rows derived from every record written (``(key, old, new)`` each), at once."""
     cached: bool = False
     """Configuration (users, projects, pools...): read through the :class:`ConfigCache`."""
 
@@ -585,6 +589,12 @@ class SqlTransaction:
     def _write(self, connection: Connection, spec: Spec[Any], staged: dict[Key, Any]) -> None:
         bases = self._bases.get(spec, {})
         inserts: dict[str | None, list[dict[str, Any]]] = {}
+        # Replacements of the same columns in one organisation go in one executemany
+        # where the driver counts the rows it changed (an import touches many contact keys).
+        replacements: dict[
+            tuple[str | None, tuple[str, ...]], list[tuple[Key, dict[str, Any]]]
+        ] = {}
+        batched = connection.dialect.supports_sane_multi_rowcount
         seqs = self._sequence(connection, spec, staged, bases) if spec.sequence else {}
         # Keys in order, so that two commits lock shared rows in the same order.
         for key in sorted(staged, key=_sort_key):
@@ -603,6 +613,9 @@ class SqlTransaction:
                 if spec.versioned:
                     row["revision"] = 1
                 inserts.setdefault(org, []).append(row)
+            elif batched:
+                params = spec.replace_params(key, base.revision, values)
+                replacements.setdefault((org, tuple(values)), []).append((key, params))
             else:
                 self.scope(connection, org)
                 changed = connection.execute(
@@ -613,11 +626,33 @@ class SqlTransaction:
                         f"{spec.kind} {key[-1]!r} was changed by another unit of work; "
                         "nothing was written"
                     )
+        for (org, names), of_names in replacements.items():
+            self.scope(connection, org)
+            changed = connection.execute(spec.replace(names), [p for _, p in of_names])
+            if changed.rowcount != len(of_names):
+                what = (
+                    f"{spec.kind} {of_names[0][0][-1]!r}"
+                    if len(of_names) == 1
+                    else (f"one of {len(of_names)} {spec.kind} rows")
+                )
+                raise ConflictError(
+                    f"{what} was changed by another unit of work; nothing was written"
+                )
         for org, rows in inserts.items():
             self._writing = (spec.kind, spec.key_in(rows[0])) if len(rows) == 1 else None
             self.scope(connection, org)
             connection.execute(spec.insert, rows)
         self._writing = None
+        if spec.after_writes is not None:
+            spec.after_writes(
+                self,
+                connection,
+                [
+                    (key, bases.get(key, _ABSENT).record, value)
+                    for key in sorted(staged, key=_sort_key)
+                    if not isinstance(value := staged[key], Deleted)
+                ],
+            )
         if spec.after_write is not None:
             for key in sorted(staged, key=_sort_key):
                 value = staged[key]
