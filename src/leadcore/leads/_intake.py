@@ -21,6 +21,7 @@ __all__ = [
     "FieldType",
     "LeadSettings",
     "check_fields",
+    "first_originals",
     "is_duplicate",
     "normalize_email",
     "normalize_phone",
@@ -244,3 +245,37 @@ def is_duplicate(new: Lead, old: Lead, settings: LeadSettings) -> bool:
     if settings.duplicate_match is DuplicateMatch.ANY:
         return bool(shared)
     return len(shared) == len(mine)
+
+
+def first_originals(
+    leads: Sequence[Lead], stored: Iterable[Lead], settings: LeadSettings
+) -> list[Lead | None]:
+    """For each of ``leads`` in turn, the lead it duplicates, or ``None``.
+
+    A lead's candidates are the ``stored`` leads (those in the duplicate
+    window) and the ``leads`` before it that share a compared value; the
+    oldest by ``(created_at, id)`` that :func:`is_duplicate` accepts is its
+    original, exactly as if each lead were looked up alone after the ones
+    before it were stored.
+    """
+    fields = settings.duplicate_fields
+    index: dict[tuple[str, str], list[Lead]] = {}
+
+    def keep(lead: Lead) -> None:
+        for field, values in match_keys(lead, fields).items():
+            for value in values:
+                index.setdefault((field, value), []).append(lead)
+
+    for lead in stored:
+        keep(lead)
+    out: list[Lead | None] = []
+    for lead in leads:
+        found: dict[str, Lead] = {}
+        for field, values in match_keys(lead, fields).items():
+            for value in values:
+                for candidate in index.get((field, value), ()):
+                    found[candidate.id] = candidate
+        ordered = sorted(found.values(), key=lambda c: (c.created_at, c.id))
+        out.append(next((c for c in ordered if is_duplicate(lead, c, settings)), None))
+        keep(lead)
+    return out
