@@ -259,12 +259,19 @@ def first_originals(
     before it were stored.
     """
     fields = settings.duplicate_fields
+    # With ``any``, every lead sharing one value is a duplicate's original: only the
+    # oldest per value matters. With ``all``, every candidate must be tested.
+    oldest_only = settings.duplicate_match is DuplicateMatch.ANY
     index: dict[tuple[str, str], list[Lead]] = {}
 
     def keep(lead: Lead) -> None:
         for field, values in match_keys(lead, fields).items():
             for value in values:
-                index.setdefault((field, value), []).append(lead)
+                held = index.setdefault((field, value), [])
+                if not oldest_only:
+                    held.append(lead)
+                elif not held or _age(lead) < _age(held[0]):
+                    held[:] = [lead]
 
     for lead in stored:
         keep(lead)
@@ -275,7 +282,11 @@ def first_originals(
             for value in values:
                 for candidate in index.get((field, value), ()):
                     found[candidate.id] = candidate
-        ordered = sorted(found.values(), key=lambda c: (c.created_at, c.id))
+        ordered = sorted(found.values(), key=_age)
         out.append(next((c for c in ordered if is_duplicate(lead, c, settings)), None))
         keep(lead)
     return out
+
+
+def _age(lead: Lead) -> tuple[datetime, str]:
+    return (lead.created_at, lead.id)

@@ -31,7 +31,6 @@ from sqlalchemy import (
     TextClause,
     create_engine,
     event,
-    insert,
     select,
     text,
 )
@@ -41,6 +40,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.pool import StaticPool
 
 from leadcore.errors import ValidationError
+from leadcore.storage.sql._bulk import insert_many
 from leadcore.storage.sql._rls import SETTING
 from leadcore.storage.sql._url import read_url
 
@@ -127,8 +127,9 @@ class Backend:
         """
         last = self.advance_counter(connection, counters, organization_id, "events", len(rows))
         first = last - len(rows) + 1
-        connection.execute(
-            insert(events),
+        insert_many(
+            connection,
+            events,
             [
                 {
                     "organization_id": organization_id,

@@ -7,13 +7,14 @@ import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Final, TypeVar
 
-from sqlalchemy import Connection, Row, Table, delete, insert
+from sqlalchemy import Connection, Row, Table, delete
 
 from leadcore.errors import ValidationError
 from leadcore.leads._conversion import Account, Contact, Conversion, Opportunity
 from leadcore.leads._intake import LeadSettings
 from leadcore.leads._model import HistoryEntry, Lead, Note, Task
 from leadcore.leads._project import Project
+from leadcore.storage.sql._bulk import insert_many
 from leadcore.storage.sql._codec import decode, encode, micros
 from leadcore.storage.sql._migrations import metadata
 from leadcore.storage.sql._schema import ID_LENGTH
@@ -146,6 +147,8 @@ ASSIGNEES: Final[Table] = _T["leadcore_lead_assignees"]
 LEAD_CONTACTS: Final[Table] = _T["leadcore_lead_contacts"]
 
 
+# Cached: an import computes the keys of each lead when it looks up, stages and writes it.
+@functools.lru_cache(maxsize=1 << 16)
 def contact_key(kind: str, value: str) -> str:
     """The fixed-length key of a contact value (``phone`` / ``email`` / ``name``)."""
     return hashlib.sha256(f"{kind}:{value}".encode()).hexdigest()
@@ -236,8 +239,7 @@ def _drop(
 
 
 def _add(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        connection.execute(insert(table), rows)
+    insert_many(connection, table, rows)
 
 
 LEADS: Final = _spec(

@@ -52,6 +52,7 @@ from sqlalchemy.sql import Executable
 from leadcore.errors import ConflictError
 from leadcore.events._codec import event_to_dict
 from leadcore.events._model import Event
+from leadcore.storage.sql._bulk import insert_many
 from leadcore.storage.sql._migrations import metadata
 
 if TYPE_CHECKING:
@@ -405,10 +406,12 @@ class SqlTransaction:
     def meet(self, spec: Spec[T], keys: Iterable[Key]) -> None:
         """Remember the bases of ``keys`` not met yet, in as few queries as possible."""
         bases = self._bases.setdefault(spec, {})
+        missing = [key for key in keys if key not in bases]
+        if not missing:
+            return
         wanted: dict[str | None, list[Key]] = {}
-        for key in dict.fromkeys(keys):
-            if key not in bases:
-                wanted.setdefault(self._org(spec, key), []).append(key)
+        for key in dict.fromkeys(missing):
+            wanted.setdefault(self._org(spec, key), []).append(key)
         for org, of_org in wanted.items():
             for start in range(0, len(of_org), CHUNK):
                 chunk = of_org[start : start + CHUNK]
@@ -444,7 +447,7 @@ class SqlTransaction:
 
     def put(self, spec: Spec[T], key: Key, record: T) -> None:
         """Stage ``record`` under ``key`` (visible to this unit of work only until commit)."""
-        if spec.versioned:
+        if spec.versioned and key not in self._bases.get(spec, ()):
             self.meet(spec, [key])
         self.staged(spec)[key] = record
 
@@ -641,7 +644,7 @@ class SqlTransaction:
         for org, rows in inserts.items():
             self._writing = (spec.kind, spec.key_in(rows[0])) if len(rows) == 1 else None
             self.scope(connection, org)
-            connection.execute(spec.insert, rows)
+            insert_many(connection, spec.table, rows)
         self._writing = None
         if spec.after_writes is not None:
             spec.after_writes(
