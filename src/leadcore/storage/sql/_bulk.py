@@ -14,7 +14,7 @@ import functools
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, insert
+from sqlalchemy import Connection, String, Table, bindparam, insert
 from sqlalchemy.engine import Dialect
 
 __all__ = ["insert_many"]
@@ -46,6 +46,9 @@ def insert_many(connection: Connection, table: Table, rows: Sequence[Mapping[str
         return
     names = tuple(rows[0])
     sql, order, processors = _compiled(table, names, connection.dialect)
+    if connection.dialect.name == "postgresql":
+        _values_lists(connection, table, names, processors, rows)
+        return
     if order is not None:
         steps = [(name, processors.get(name)) for name in order]
         positional = [tuple(row[n] if p is None else p(row[n]) for n, p in steps) for row in rows]
@@ -57,3 +60,36 @@ def insert_many(connection: Connection, table: Table, rows: Sequence[Mapping[str
         )
     else:
         connection.exec_driver_sql(sql, [dict(r) for r in rows])
+
+
+@functools.lru_cache(maxsize=64)
+def _unnest_sql(table: Table, names: tuple[str, ...], dialect: Dialect) -> str:
+    quote = dialect.identifier_preparer
+    columns = ", ".join(quote.quote(name) for name in names)
+    # Text arrays for every text column (their collations stay the columns'), the
+    # column's own type otherwise; the insert casts each element to its column.
+    arrays = ", ".join(
+        "%s::text[]"
+        if isinstance(table.c[name].type, String)
+        else f"%s::{table.c[name].type.compile(dialect=dialect)}[]"
+        for name in names
+    )
+    return f"INSERT INTO {quote.format_table(table)} ({columns}) SELECT * FROM unnest({arrays})"
+
+
+def _values_lists(
+    connection: Connection,
+    table: Table,
+    names: tuple[str, ...],
+    processors: Mapping[str, Callable[[Any], Any]],
+    rows: Sequence[Mapping[str, Any]],
+) -> None:
+    """PostgreSQL: every row in one ``INSERT ... SELECT FROM unnest(arrays)``, one array a column.
+
+    (psycopg's ``executemany`` still sends and executes each row on its own.)
+    """
+    arrays = []
+    for name in names:
+        p = processors.get(name)
+        arrays.append([row[name] if p is None else p(row[name]) for row in rows])
+    connection.exec_driver_sql(_unnest_sql(table, names, connection.dialect), tuple(arrays))

@@ -317,14 +317,15 @@ class SqlLeads(Table[Lead]):
                 lc.c.organization_id == organization_id,
                 lc.c.contact_key.in_(keys[start : start + CHUNK]),
             )
-            ids.update(row.lead_id for row in self._tx.rows(statement, organization_id))
+            found = self._tx.rows(statement, organization_id, by_keys=True)
+            ids.update(row.lead_id for row in found)
         wanted = sorted(ids)
         floor = None if since is None else micros(since)
         for start in range(0, len(wanted), CHUNK):
             leads = select(t.c.id, t.c.created_us, t.c.record).where(
                 t.c.organization_id == organization_id, t.c.id.in_(wanted[start : start + CHUNK])
             )
-            for row in self._tx.rows(leads, organization_id):
+            for row in self._tx.rows(leads, organization_id, by_keys=True):
                 if floor is None or row.created_us >= floor:
                     yield row.id, row.record
 

@@ -326,12 +326,21 @@ class SqlTransaction:
         statement: Executable,
         organization_id: str | None,
         parameters: Mapping[str, Any] | None = None,
+        *,
+        by_keys: bool = False,
     ) -> list[Row[Any]]:
-        """Run a query in the organisation ``organization_id`` acts in; every row it returns."""
+        """Run a query in the organisation ``organization_id`` acts in; every row it returns.
+
+        ``by_keys``: the query looks rows up by a list of keys, so the database
+        plans it for that list each time (see :meth:`Backend.planned_each_time`).
+        """
         with self._store.statement_lock:
             connection = self._conn()
             self.scope(connection, organization_id)
-            return list(connection.execute(statement, parameters).all())
+            if not by_keys:
+                return list(connection.execute(statement, parameters).all())
+            with self._store.backend.planned_each_time(connection):
+                return list(connection.execute(statement, parameters).all())
 
     # -- records -----------------------------------------------------------------------
 
@@ -416,7 +425,7 @@ class SqlTransaction:
             for start in range(0, len(of_org), CHUNK):
                 chunk = of_org[start : start + CHUNK]
                 statement = select(spec.table).where(spec.where_keys(chunk))
-                found = {spec.key_of(r): r for r in self.rows(statement, org)}
+                found = {spec.key_of(r): r for r in self.rows(statement, org, by_keys=True)}
                 for key in chunk:
                     self._remember(spec, key, found.get(key))
 
