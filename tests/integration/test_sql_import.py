@@ -119,3 +119,25 @@ def test_a_failing_batch_leaves_the_earlier_batches_committed(
     assert len(caught.value.report.rows) == 4
     assert isinstance(caught.value.__cause__, OSError)
     assert len(s.leads.list(include_done=True, limit=100_000).items) == 4
+
+
+def test_key_list_lookups_are_never_prepared_with_a_generic_plan_on_postgresql(
+    make_storage: Callable[[str], SqlStorage],
+) -> None:
+    storage = make_storage("postgresql")
+    _, s = _session(storage)
+    # More batches than psycopg's threshold of five runs before it prepares a statement.
+    s.leads.import_many(_rows(80), batch_size=10)
+    with storage.engine.connect() as c:
+        # The pool hands the import's connection back: it holds what it prepared.
+        prepared = c.exec_driver_sql("SELECT statement FROM pg_prepared_statements").all()
+        threshold = getattr(c.connection.driver_connection, "prepare_threshold", None)
+    lookups = [
+        sql
+        for (sql,) in prepared
+        if sql.startswith("SELECT")
+        and ("leadcore_contact_keys" in sql or "leadcore_lead_contacts" in sql)
+        and " IN (" in sql
+    ]
+    assert lookups == []
+    assert threshold == 5
