@@ -108,9 +108,9 @@ def leadcore_import(
     """Seconds to import ``rows`` into a fresh organisation, and the duplicates it flagged.
 
     ``chunk`` rows per ``import_many`` call (in batches of 1,000, one unit of work
-    each); all in one call without it. ``window=False`` compares with every stored lead, not only those of the last 30
-    days (the default ``duplicate_window``): every lead here is created at the same instant,
-    so both find the same duplicates.
+    each); all in one call without it. ``window=False`` compares with every stored lead,
+    not only those of the last 30 days (the default ``duplicate_window``): every lead
+    here is created at the same instant, so both find the same duplicates.
     """
     core = Leadcore.open(url, clock=ManualClock(T0), ids=SequentialIds())
     _, admin = core.create_organization("Bench", admin_name="Admin", default_region="IL")
