@@ -23,7 +23,7 @@ rows = st.lists(
             "email": st.sampled_from(["a@b.example", "A@B.example", "c@d.example", "nope"]),
         },
     ),
-    max_size=12,
+    max_size=25,
 )
 
 

@@ -58,7 +58,7 @@ def test_a_failure_after_committed_batches_says_what_was_committed(s: Session) -
         yield from _rows(3)
         raise OSError("the file is cut short")
 
-    with pytest.raises(ImportInterrupted, match="batch 1 .*OSError") as caught:
+    with pytest.raises(ImportInterrupted, match=r"batch 1 .*OSError") as caught:
         s.leads.import_many(rows(), batch_size=3)
     assert caught.value.report.batches == 1
     assert len(caught.value.report.rows) == 3
@@ -81,3 +81,16 @@ def test_the_report_repr_is_a_summary_not_every_row(s: Session) -> None:
         "2 batches committed>"
     )
     assert len(report.rows) == 3
+
+
+def test_every_duplicate_in_a_batch_names_the_first_lead_not_another_duplicate(
+    s: Session,
+) -> None:
+    # Ids past "lead-9" sort before "lead-5" as text: the first lead must still be named.
+    for i in range(4):
+        s.leads.create(f"Other {i}", phones=[f"052-345-100{i}"])
+    rows = [{"name": f"Same {i}", "phone": "052-345-0001"} for i in range(15)]
+    report = s.leads.import_many(rows)
+    first = report.rows[0].lead_id
+    assert [r.duplicate_of for r in report.rows[1:]] == [first] * 14
+    assert {s.leads.get(r.lead_id or "").duplicate_of for r in report.rows[1:]} == {first}

@@ -256,7 +256,8 @@ def first_originals(
     window) and the ``leads`` before it that share a compared value; the
     oldest by ``(created_at, id)`` that :func:`is_duplicate` accepts is its
     original, exactly as if each lead were looked up alone after the ones
-    before it were stored.
+    before it were stored (an earlier lead of ``leads`` comes back with its
+    own ``duplicate_of`` set, as it would be stored).
     """
     fields = settings.duplicate_fields
     # With ``any``, every lead sharing one value is a duplicate's original: only the
@@ -283,7 +284,11 @@ def first_originals(
                 for candidate in index.get((field, value), ()):
                     found[candidate.id] = candidate
         ordered = sorted(found.values(), key=_age)
-        out.append(next((c for c in ordered if is_duplicate(lead, c, settings)), None))
+        original = next((c for c in ordered if is_duplicate(lead, c, settings)), None)
+        out.append(original)
+        if original is not None:
+            # As it will be stored: a later row that matches it is led to the same first lead.
+            lead = attrs.evolve(lead, duplicate_of=original.duplicate_of or original.id)
         keep(lead)
     return out
 
