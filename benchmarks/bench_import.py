@@ -107,10 +107,10 @@ def leadcore_import(
 ) -> tuple[float, int]:
     """Seconds to import ``rows`` into a fresh organisation, and the duplicates it flagged.
 
-    ``chunk`` rows per ``import_many`` call (one unit of work each); all at once without
-    it. ``window=False`` compares with every stored lead, not only those of the last 30
-    days (the default ``duplicate_window``): every lead here is created at the same instant,
-    so both find the same duplicates.
+    ``chunk`` rows per ``import_many`` call (in batches of 1,000, one unit of work
+    each); all in one call without it. ``window=False`` compares with every stored lead,
+    not only those of the last 30 days (the default ``duplicate_window``): every lead
+    here is created at the same instant, so both find the same duplicates.
     """
     core = Leadcore.open(url, clock=ManualClock(T0), ids=SequentialIds())
     _, admin = core.create_organization("Bench", admin_name="Admin", default_region="IL")
@@ -170,11 +170,12 @@ def run(config: Config) -> list[Row]:
         raise AssertionError("leadcore on SQLite flagged another number of duplicates")
     return [
         Row(
-            f"import_many, {n:,} rows, duplicate detection (one unit of work)",
+            f"import_many, {n:,} rows, duplicate detection (batches of 1,000)",
             n / ours,
             "rows/s",
             peer="dict-based dedupe loop, no validation",
             peer_value=n / peer.median,
+            limit=50_000,
             extra={"seconds": ours, "samples": [t for t, _ in runs], "duplicates": flagged},
         ),
         Row(

@@ -34,7 +34,7 @@ from leadcore.leads._model import (
 from leadcore.leads._project import Project
 from leadcore.leads._query import Cursor, LeadQuery, Page, Scope, hidden_done
 from leadcore.leads._reports import FunnelRow, StatusTime, TransitionRate
-from leadcore.leads._rows import ImportOutcome, ImportReport, ImportRow
+from leadcore.leads._rows import ImportInterrupted, ImportOutcome, ImportReport, ImportRow
 from leadcore.leads._serde import register as _register_serde
 from leadcore.leads._terms import AnyTerm, LeadField, LeadTerm, TermOp
 
@@ -51,6 +51,7 @@ __all__ = [
     "FunnelRow",
     "HistoryEntry",
     "HistoryKind",
+    "ImportInterrupted",
     "ImportOutcome",
     "ImportReport",
     "ImportRow",

@@ -21,6 +21,7 @@ __all__ = [
     "FieldType",
     "LeadSettings",
     "check_fields",
+    "first_originals",
     "is_duplicate",
     "normalize_email",
     "normalize_phone",
@@ -244,3 +245,53 @@ def is_duplicate(new: Lead, old: Lead, settings: LeadSettings) -> bool:
     if settings.duplicate_match is DuplicateMatch.ANY:
         return bool(shared)
     return len(shared) == len(mine)
+
+
+def first_originals(
+    leads: Sequence[Lead], stored: Iterable[Lead], settings: LeadSettings
+) -> list[Lead | None]:
+    """For each of ``leads`` in turn, the lead it duplicates, or ``None``.
+
+    A lead's candidates are the ``stored`` leads (those in the duplicate
+    window) and the ``leads`` before it that share a compared value; the
+    oldest by ``(created_at, id)`` that :func:`is_duplicate` accepts is its
+    original, exactly as if each lead were looked up alone after the ones
+    before it were stored (an earlier lead of ``leads`` comes back with its
+    own ``duplicate_of`` set, as it would be stored).
+    """
+    fields = settings.duplicate_fields
+    # With ``any``, every lead sharing one value is a duplicate's original: only the
+    # oldest per value matters. With ``all``, every candidate must be tested.
+    oldest_only = settings.duplicate_match is DuplicateMatch.ANY
+    index: dict[tuple[str, str], list[Lead]] = {}
+
+    def keep(lead: Lead) -> None:
+        for field, values in match_keys(lead, fields).items():
+            for value in values:
+                held = index.setdefault((field, value), [])
+                if not oldest_only:
+                    held.append(lead)
+                elif not held or _age(lead) < _age(held[0]):
+                    held[:] = [lead]
+
+    for lead in stored:
+        keep(lead)
+    out: list[Lead | None] = []
+    for lead in leads:
+        found: dict[str, Lead] = {}
+        for field, values in match_keys(lead, fields).items():
+            for value in values:
+                for candidate in index.get((field, value), ()):
+                    found[candidate.id] = candidate
+        ordered = sorted(found.values(), key=_age)
+        original = next((c for c in ordered if is_duplicate(lead, c, settings)), None)
+        out.append(original)
+        if original is not None:
+            # As it will be stored: a later row that matches it is led to the same first lead.
+            lead = attrs.evolve(lead, duplicate_of=original.duplicate_of or original.id)
+        keep(lead)
+    return out
+
+
+def _age(lead: Lead) -> tuple[datetime, str]:
+    return (lead.created_at, lead.id)

@@ -8,10 +8,19 @@ from collections.abc import Iterable, Mapping, Sequence
 import attrs
 
 from leadcore._text import MAX_CHANNEL, MAX_NAME, text_problem, text_problems
+from leadcore.errors import LeadcoreError
 from leadcore.leads._intake import LeadSettings, check_fields, normalize_email, normalize_phone
 from leadcore.leads._model import FieldValue, Source
 
-__all__ = ["ImportOutcome", "ImportReport", "ImportRow", "LeadInput", "read_input", "read_row"]
+__all__ = [
+    "ImportInterrupted",
+    "ImportOutcome",
+    "ImportReport",
+    "ImportRow",
+    "LeadInput",
+    "read_input",
+    "read_row",
+]
 
 
 @attrs.frozen(hash=False)
@@ -226,12 +235,17 @@ def _rows(value: Iterable[ImportRow]) -> tuple[ImportRow, ...]:
     return tuple(value)
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class ImportReport:
-    """One :class:`ImportRow` per input row, in input order, and totals."""
+    """One :class:`ImportRow` per input row, in input order, and totals.
+
+    Its ``repr`` is the :meth:`summary`; the rows are in :attr:`rows`.
+    """
 
     rows: tuple[ImportRow, ...] = attrs.field(converter=_rows)
     """One report per input row, in input order."""
+    batches: int = 0
+    """How many batches were committed (each batch in its own transaction)."""
 
     def count(self, outcome: ImportOutcome | str) -> int:
         """How many rows had this outcome."""
@@ -245,5 +259,28 @@ class ImportReport:
 
     def summary(self) -> str:
         """One line: how many rows of each outcome."""
-        parts = [f"{self.count(o)} {o.value}" for o in ImportOutcome]
-        return f"{len(self.rows)} rows: " + ", ".join(parts)
+        counts: dict[ImportOutcome, int] = dict.fromkeys(ImportOutcome, 0)
+        for r in self.rows:
+            counts[r.outcome] += 1
+        return f"{len(self.rows)} rows: " + ", ".join(f"{n} {o.value}" for o, n in counts.items())
+
+    def __repr__(self) -> str:
+        batches = f"{self.batches} batch" + ("" if self.batches == 1 else "es")
+        return f"<ImportReport {self.summary()}; {batches} committed>"
+
+
+class ImportInterrupted(LeadcoreError, RuntimeError):
+    """An import stopped at a failing batch after earlier batches were committed.
+
+    :attr:`report` covers the committed batches (their rows stay imported);
+    the failing batch wrote nothing. The cause is the exception's
+    ``__cause__``.
+    """
+
+    def __init__(self, report: ImportReport, cause: BaseException) -> None:
+        self.report = report
+        """The rows of the committed batches."""
+        super().__init__(
+            f"the import stopped at batch {report.batches} (from row {len(report.rows)}): "
+            f"{type(cause).__name__}: {cause}; {report.summary()}"
+        )

@@ -34,6 +34,14 @@ class LeadRepository(Protocol):
         """Store a new lead; ``ConflictError`` if its id is taken."""
         ...
 
+    def add_many(self, leads: Sequence[Lead]) -> None:
+        """Store new leads, as :meth:`add` each in turn, in a few statements for all.
+
+        ``ConflictError`` if any id is taken (then none is stored). A lead
+        added here is found by :meth:`matching` like one added by :meth:`add`.
+        """
+        ...
+
     def get(self, organization_id: str, lead_id: str) -> Lead | None:
         """The lead, or ``None``."""
         ...
@@ -179,6 +187,10 @@ class DoNotCallRepository(Protocol):
 
     def contains(self, organization_id: str, number: str) -> bool:
         """Whether the number is on the list."""
+        ...
+
+    def listed(self, organization_id: str, numbers: Collection[str]) -> frozenset[str]:
+        """Those of ``numbers`` that are on the list (one look-up for all of them)."""
         ...
 
     def list(self, organization_id: str) -> Sequence[str]:

@@ -10,7 +10,7 @@ commit gets a ``ConflictError`` instead of missing the duplicate.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 
 from leadcore.errors import ConflictError, NotFound
@@ -62,6 +62,16 @@ class MemoryLeads(Repo[Lead]):
         """Store a new lead."""
         self._add(lead.organization_id, lead.id, lead)
         self._index(lead.organization_id, _contact_keys(lead), lead.id, add=True)
+
+    def add_many(self, leads: Sequence[Lead]) -> None:
+        """Store new leads (none if one id is taken)."""
+        ids = [(lead.organization_id, lead.id) for lead in leads]
+        taken = next((i for i in ids if self._get(*i) is not None), None)
+        if taken is not None or len(set(ids)) != len(ids):
+            what = taken[1] if taken is not None else "given twice"
+            raise ConflictError(f"{self.kind} {what!r} already exists")
+        for lead in leads:
+            self.add(lead)
 
     def get(self, organization_id: str, lead_id: str) -> Lead | None:
         """The lead, or ``None``."""
@@ -276,6 +286,10 @@ class MemoryDoNotCall(Repo[str]):
     def contains(self, organization_id: str, number: str) -> bool:
         """Whether the number is listed."""
         return self._get(organization_id, number) is not None
+
+    def listed(self, organization_id: str, numbers: Collection[str]) -> frozenset[str]:
+        """Those of ``numbers`` that are listed."""
+        return frozenset(n for n in numbers if self._get(organization_id, n) is not None)
 
     def list(self, organization_id: str) -> list[str]:
         """The numbers, sorted."""

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import functools
+import itertools
+from collections.abc import Callable, Iterable, Mapping, Sequence, Sized
 
 import attrs
 
@@ -13,12 +15,14 @@ from leadcore.dispatch._rules import ProjectRules
 from leadcore.errors import (
     ValidationError,
 )
-from leadcore.leads._intake import LeadSettings, is_duplicate
+from leadcore.leads._intake import LeadSettings, first_originals
 from leadcore.leads._model import (
     HistoryKind,
     Lead,
 )
+from leadcore.leads._project import Project
 from leadcore.leads._rows import (
+    ImportInterrupted,
     ImportOutcome,
     ImportReport,
     ImportRow,
@@ -85,8 +89,9 @@ class LeadIntake(LeadsPart):
                 )
                 if checked is None:
                     raise ValidationError("cannot create the lead", problems)
-                self._check_refs(w, checked, "lead")
-                lead, _ = self._intake(w, checked, settings)
+                if problems := self._check_refs(w, checked, "lead"):
+                    raise ValidationError("invalid lead references", problems)
+                [(lead, _)] = self._admit(w, [checked], settings)
                 w.uow.commit()
                 return lead
 
@@ -94,7 +99,13 @@ class LeadIntake(LeadsPart):
         return retry_on_conflict(run, _INTAKE_ATTEMPTS)
 
     @text_limits(rows=None)  # a bad row is reported as invalid, the others imported
-    def import_many(self, rows: Iterable[object]) -> ImportReport:
+    def import_many(
+        self,
+        rows: Iterable[object],
+        *,
+        batch_size: int = 1000,
+        progress: Callable[[int, int | None], object] | None = None,
+    ) -> ImportReport:
         """Import rows of lead data (mappings); report what became of each (needs ``create_leads``).
 
         A row is created, flagged as a duplicate (of a stored lead or of an
@@ -102,132 +113,194 @@ class LeadIntake(LeadsPart):
         reason; an invalid row writes nothing. Keys: ``name``, ``phone(s)``,
         ``email(s)``, ``channel``, ``supplier_id``, ``project_id``, ``pool_id``,
         ``assignee_ids``, ``fields``, or a custom field key.
+
+        ``rows`` may be any iterable; it is read ``batch_size`` rows at a time
+        and never held whole. Each batch is checked, looked up and written in a
+        few statements, in its own transaction. After each committed batch
+        ``progress(done, total)`` is called with the rows done so far and
+        ``len(rows)`` (``None`` when ``rows`` has no length). A batch that
+        fails writes nothing; if earlier batches were committed,
+        :class:`~leadcore.leads.ImportInterrupted` carries their report.
         """
-        batch = list(rows)
-
-        def run() -> ImportReport:
-            with self._writer(Permission.CREATE_LEADS, "import leads") as w:
-                settings = lead_settings(w.uow, w.org)
-                org = w.uow.organizations.get(w.org)
-                region = org.default_region if org else None
-                report: list[ImportRow] = []
-                for index, row in enumerate(batch):
-                    checked, problems = read_row(row, index, settings, region)
-                    if checked is not None:
-                        try:
-                            self._check_refs(w, checked, f"rows[{index}]")
-                        except ValidationError as exc:
-                            checked, problems = None, list(exc.problems)
-                    if checked is None:
-                        report.append(
-                            ImportRow(index, ImportOutcome.INVALID, problems=tuple(problems))
-                        )
-                        continue
-                    lead, outcome = self._intake(w, checked, settings)
-                    report.append(
-                        ImportRow(index, outcome, lead.id, duplicate_of=lead.duplicate_of)
-                    )
-                result = ImportReport(report)
-                w.emit(
-                    ev.LeadImported,
-                    rows=len(result.rows),
-                    created=result.count(ImportOutcome.CREATED),
-                    duplicates=result.count(ImportOutcome.DUPLICATE),
-                    blacklisted=result.count(ImportOutcome.BLACKLISTED),
-                    invalid=result.count(ImportOutcome.INVALID),
+        if batch_size < 1:
+            raise ValidationError(
+                "cannot import leads",
+                [f"batch_size: expected a whole number of 1 or more; got {batch_size!r}"],
+            )
+        total = len(rows) if isinstance(rows, Sized) else None
+        source = iter(rows)
+        report: list[ImportRow] = []
+        batches = 0
+        while True:
+            start = len(report)
+            try:
+                batch = list(itertools.islice(source, batch_size))
+                if not batch:
+                    break
+                done = retry_on_conflict(
+                    functools.partial(self._import_batch, batch, start), _INTAKE_ATTEMPTS
                 )
-                w.uow.commit()
-                return result
+            except Exception as exc:
+                # Nothing of this batch was written; earlier batches stay committed.
+                if batches == 0:
+                    raise
+                raise ImportInterrupted(ImportReport(report, batches), exc) from exc
+            report.extend(done)
+            batches += 1
+            if progress is not None:
+                progress(len(report), total)
+        return ImportReport(report, batches)
 
-        return retry_on_conflict(run, _INTAKE_ATTEMPTS)
+    def _import_batch(self, batch: Sequence[object], start: int) -> list[ImportRow]:
+        """Import one batch in one unit of work; rows are numbered from ``start``."""
+        with self._writer(Permission.CREATE_LEADS, "import leads") as w:
+            settings = lead_settings(w.uow, w.org)
+            org = w.uow.organizations.get(w.org)
+            region = org.default_region if org else None
+            refs = _References(w)
+            report: list[ImportRow | None] = []
+            accepted: list[tuple[int, LeadInput]] = []
+            for index, row in enumerate(batch, start):
+                checked, problems = read_row(row, index, settings, region)
+                if checked is not None:
+                    problems = self._check_refs(w, checked, f"rows[{index}]", refs)
+                if checked is None or problems:
+                    report.append(ImportRow(index, ImportOutcome.INVALID, problems=tuple(problems)))
+                else:
+                    accepted.append((len(report), checked))
+                    report.append(None)
+            admitted = self._admit(w, [c for _, c in accepted], settings)
+            for (position, _), (lead, outcome) in zip(accepted, admitted, strict=True):
+                report[position] = ImportRow(
+                    position + start, outcome, lead.id, duplicate_of=lead.duplicate_of
+                )
+            rows = [r for r in report if r is not None]
+            result = ImportReport(rows)
+            w.emit(
+                ev.LeadImported,
+                rows=len(rows),
+                created=result.count(ImportOutcome.CREATED),
+                duplicates=result.count(ImportOutcome.DUPLICATE),
+                blacklisted=result.count(ImportOutcome.BLACKLISTED),
+                invalid=result.count(ImportOutcome.INVALID),
+            )
+            w.uow.commit()
+            return rows
 
-    def _check_refs(self, w: Writer, checked: LeadInput, path: str) -> None:
+    def _check_refs(
+        self, w: Writer, checked: LeadInput, path: str, refs: _References | None = None
+    ) -> list[str]:
+        """Every problem with the records ``checked`` refers to (empty when they exist)."""
+        refs = refs or _References(w)
         problems: list[str] = []
-        if checked.project_id is not None and w.uow.projects.get(w.org, checked.project_id) is None:
+        if checked.project_id is not None and refs.project(checked.project_id) is None:
             problems.append(f"{path}.project_id: no project {checked.project_id!r}")
         for uid in checked.assignee_ids:
-            user = w.uow.users.get(w.org, uid)
-            if user is None or not user.active:
+            if not refs.active_user(uid):
                 problems.append(f"{path}.assignee_ids: no active user {uid!r}")
         if len(checked.assignee_ids) > 1:
-            rules = (
-                ProjectRules()
-                if checked.project_id is None
-                else self._project_rules(w, checked.project_id)
-            )
+            project = None if checked.project_id is None else refs.project(checked.project_id)
+            rules = ProjectRules() if project is None else project.rules
             if not rules.allow_multiple_relationships:
                 problems.append(
                     f"{path}.assignee_ids: the project does not allow multiple relationships"
                 )
-        if checked.source.supplier_id is not None:
-            partners = w.uow.partnerships.list(w.org)
-            if not any(p.partner_id == checked.source.supplier_id for p in partners):
-                problems.append(
-                    f"{path}.supplier_id: {checked.source.supplier_id!r} is not a partner"
-                )
-        if problems:
-            raise ValidationError("invalid lead references", problems)
+        supplier = checked.source.supplier_id
+        if supplier is not None and supplier not in refs.partners():
+            problems.append(f"{path}.supplier_id: {supplier!r} is not a partner")
+        return problems
 
-    @staticmethod
-    def _project_rules(w: Writer, project_id: str) -> ProjectRules:
-        project = w.uow.projects.get(w.org, project_id)
-        return ProjectRules() if project is None else project.rules
-
-    def _intake(
-        self, w: Writer, checked: LeadInput, settings: LeadSettings
-    ) -> tuple[Lead, ImportOutcome]:
-        lead = Lead(
-            id=self._ctx.ids.new("lead"),
-            organization_id=w.org,
-            name=checked.name,
-            created_at=w.now,
-            updated_at=w.now,
-            phones=checked.phones,
-            emails=checked.emails,
-            source=checked.source,
-            project_id=checked.project_id,
-            pool_id=checked.pool_id,
-            fields=checked.fields,
-            assignee_ids=checked.assignee_ids,
-        )
+    def _admit(
+        self, w: Writer, accepted: Sequence[LeadInput], settings: LeadSettings
+    ) -> list[tuple[Lead, ImportOutcome]]:
+        """Store checked leads in order: duplicates and do-not-call numbers looked up for all."""
+        if not accepted:
+            return []
+        leads = [
+            Lead(
+                id=self._ctx.ids.new("lead"),
+                organization_id=w.org,
+                name=checked.name,
+                created_at=w.now,
+                updated_at=w.now,
+                phones=checked.phones,
+                emails=checked.emails,
+                source=checked.source,
+                project_id=checked.project_id,
+                pool_id=checked.pool_id,
+                fields=checked.fields,
+                assignee_ids=checked.assignee_ids,
+            )
+            for checked in accepted
+        ]
         since = None if settings.duplicate_window is None else w.now - settings.duplicate_window
         fields = settings.duplicate_fields
-        candidates = w.uow.leads.matching(
+        stored = w.uow.leads.matching(
             w.org,
-            phones=lead.phones if "phone" in fields else (),
-            emails=lead.emails if "email" in fields else (),
-            name_keys=[name_key(lead.name)] if "name" in fields else (),
+            phones={p for lead in leads for p in lead.phones} if "phone" in fields else (),
+            emails={e for lead in leads for e in lead.emails} if "email" in fields else (),
+            name_keys={name_key(lead.name) for lead in leads} if "name" in fields else (),
             since=since,
         )
-        original = next((c for c in candidates if is_duplicate(lead, c, settings)), None)
-        blocked = any(w.uow.do_not_call.contains(w.org, p) for p in lead.phones)
-        if original is not None:
-            lead = attrs.evolve(lead, duplicate_of=original.duplicate_of or original.id)
-        if blocked:
-            lead = attrs.evolve(lead, do_not_call=True)
-        w.uow.leads.add(lead)
-        detail = None
-        if original is not None:
-            detail = f"duplicate of {lead.duplicate_of}"
-        w.history(lead, HistoryKind.CREATED, text=detail)
-        w.emit(
-            ev.LeadCreated,
-            lead_id=lead.id,
-            name=lead.name,
-            phones=lead.phones,
-            emails=lead.emails,
-            channel=lead.source.channel,
-            supplier_id=lead.source.supplier_id,
-            project_id=lead.project_id,
-            duplicate_of=lead.duplicate_of,
-            do_not_call=lead.do_not_call,
-        )
-        if lead.duplicate_of is not None:
-            w.emit(ev.LeadDuplicateFlagged, lead_id=lead.id, duplicate_of=lead.duplicate_of)
-        if blocked:
-            outcome = ImportOutcome.BLACKLISTED
-        elif original is not None:
-            outcome = ImportOutcome.DUPLICATE
-        else:
-            outcome = ImportOutcome.CREATED
-        return lead, outcome
+        originals = first_originals(leads, stored, settings)
+        listed = w.uow.do_not_call.listed(w.org, {p for lead in leads for p in lead.phones})
+        out: list[tuple[Lead, ImportOutcome]] = []
+        for lead, original in zip(leads, originals, strict=True):
+            blocked = any(p in listed for p in lead.phones)
+            if original is not None:
+                lead = attrs.evolve(lead, duplicate_of=original.duplicate_of or original.id)
+            if blocked:
+                lead = attrs.evolve(lead, do_not_call=True)
+            if blocked:
+                outcome = ImportOutcome.BLACKLISTED
+            elif original is not None:
+                outcome = ImportOutcome.DUPLICATE
+            else:
+                outcome = ImportOutcome.CREATED
+            out.append((lead, outcome))
+        w.uow.leads.add_many([lead for lead, _ in out])
+        for lead, _ in out:
+            detail = None if lead.duplicate_of is None else f"duplicate of {lead.duplicate_of}"
+            w.history(lead, HistoryKind.CREATED, text=detail)
+            w.emit(
+                ev.LeadCreated,
+                lead_id=lead.id,
+                name=lead.name,
+                phones=lead.phones,
+                emails=lead.emails,
+                channel=lead.source.channel,
+                supplier_id=lead.source.supplier_id,
+                project_id=lead.project_id,
+                duplicate_of=lead.duplicate_of,
+                do_not_call=lead.do_not_call,
+            )
+            if lead.duplicate_of is not None:
+                w.emit(ev.LeadDuplicateFlagged, lead_id=lead.id, duplicate_of=lead.duplicate_of)
+        return out
+
+
+class _References:
+    """The records import rows refer to, each read once per batch."""
+
+    def __init__(self, w: Writer) -> None:
+        self._w = w
+        self._projects: dict[str, Project | None] = {}
+        self._users: dict[str, bool] = {}
+        self._partners: frozenset[str] | None = None
+
+    def project(self, project_id: str) -> Project | None:
+        if project_id not in self._projects:
+            self._projects[project_id] = self._w.uow.projects.get(self._w.org, project_id)
+        return self._projects[project_id]
+
+    def active_user(self, user_id: str) -> bool:
+        if user_id not in self._users:
+            user = self._w.uow.users.get(self._w.org, user_id)
+            self._users[user_id] = user is not None and user.active
+        return self._users[user_id]
+
+    def partners(self) -> frozenset[str]:
+        if self._partners is None:
+            found = self._w.uow.partnerships.list(self._w.org)
+            self._partners = frozenset(p.partner_id for p in found)
+        return self._partners

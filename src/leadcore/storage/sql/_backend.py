@@ -20,8 +20,8 @@ import functools
 import json
 import sqlite3
 import threading
-from collections.abc import Sequence
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any, Final
 
 from sqlalchemy import (
@@ -31,7 +31,6 @@ from sqlalchemy import (
     TextClause,
     create_engine,
     event,
-    insert,
     select,
     text,
 )
@@ -41,6 +40,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.pool import StaticPool
 
 from leadcore.errors import ValidationError
+from leadcore.storage.sql._bulk import insert_many
 from leadcore.storage.sql._rls import SETTING
 from leadcore.storage.sql._url import read_url
 
@@ -98,6 +98,15 @@ class Backend:
     def scope(self, connection: Connection, organization_id: str) -> None:
         """Tell the database which organisation the next statements act in (RLS)."""
 
+    def planned_each_time(self, connection: Connection) -> AbstractContextManager[None]:
+        """Statements run inside are planned for their values each time (no generic plan).
+
+        For look-ups by a list of keys: once a driver prepares such a statement,
+        the database may switch to one generic plan for every list, chosen when
+        the tables were small (an import fills them as it goes).
+        """
+        return nullcontext()
+
     # -- writes that differ per dialect --------------------------------------------------
 
     def advance_counter(
@@ -127,8 +136,9 @@ class Backend:
         """
         last = self.advance_counter(connection, counters, organization_id, "events", len(rows))
         first = last - len(rows) + 1
-        connection.execute(
-            insert(events),
+        insert_many(
+            connection,
+            events,
             [
                 {
                     "organization_id": organization_id,
@@ -249,6 +259,21 @@ class PostgresBackend(Backend):
                 select(text("set_config('lock_timeout', :ms, true)")),
                 {"ms": f"{round(self.timeout * 1000)}ms"},
             )
+
+    @contextmanager
+    def planned_each_time(self, connection: Connection) -> Iterator[None]:
+        # psycopg prepares a statement on its fifth run, and PostgreSQL then moves to a
+        # generic plan: for a list of keys in a table that grew since, a scan per lookup.
+        driver = connection.connection.driver_connection
+        threshold = getattr(driver, "prepare_threshold", None)
+        if threshold is None:
+            yield
+            return
+        driver.prepare_threshold = None  # type: ignore[union-attr]
+        try:
+            yield
+        finally:
+            driver.prepare_threshold = threshold  # type: ignore[union-attr]
 
     def scope(self, connection: Connection, organization_id: str) -> None:
         if self.row_level_security:

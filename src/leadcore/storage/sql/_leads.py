@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import builtins
 import heapq
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -128,6 +128,24 @@ class SqlLeads(Table[Lead]):
         if self._tx.get(self.spec, key) is not None:
             raise ConflictError(f"lead {lead.id!r} already exists")
         self._stage(None, lead)
+
+    def add_many(self, leads: Sequence[Lead]) -> None:
+        """Store new leads: their ids and contact keys are read in a few statements for all."""
+        keys = [self._key(lead.organization_id, lead.id) for lead in leads]
+        self._tx.meet(self.spec, keys)
+        staged = self._tx.staged(self.spec)
+        taken = next(
+            (k for k in keys if k in staged or self._tx.base(self.spec, k) is not None), None
+        )
+        if taken is not None or len(set(keys)) != len(keys):
+            what = taken[-1] if taken is not None else "given twice"
+            raise ConflictError(f"lead {what!r} already exists")
+        self._tx.meet(
+            CONTACT_KEYS,
+            [(lead.organization_id, k) for lead in leads for k in sorted(contact_keys(lead))],
+        )
+        for lead in leads:
+            self._stage(None, lead)
 
     def get(self, organization_id: str, lead_id: str) -> Lead | None:
         """The lead, or ``None``."""
@@ -300,14 +318,15 @@ class SqlLeads(Table[Lead]):
                 lc.c.organization_id == organization_id,
                 lc.c.contact_key.in_(keys[start : start + CHUNK]),
             )
-            ids.update(row.lead_id for row in self._tx.rows(statement, organization_id))
+            found = self._tx.rows(statement, organization_id, by_keys=True)
+            ids.update(row.lead_id for row in found)
         wanted = sorted(ids)
         floor = None if since is None else micros(since)
         for start in range(0, len(wanted), CHUNK):
             leads = select(t.c.id, t.c.created_us, t.c.record).where(
                 t.c.organization_id == organization_id, t.c.id.in_(wanted[start : start + CHUNK])
             )
-            for row in self._tx.rows(leads, organization_id):
+            for row in self._tx.rows(leads, organization_id, by_keys=True):
                 if floor is None or row.created_us >= floor:
                     yield row.id, row.record
 
@@ -490,6 +509,12 @@ class SqlDoNotCall(Table[str]):
     def contains(self, organization_id: str, number: str) -> bool:
         """Whether the number is listed."""
         return self._get((organization_id, number)) is not None
+
+    def listed(self, organization_id: str, numbers: Collection[str]) -> frozenset[str]:
+        """Those of ``numbers`` that are listed (read in one statement per chunk)."""
+        keys = [(organization_id, n) for n in sorted(set(numbers))]
+        self._tx.meet(self.spec, keys)
+        return frozenset(k[1] for k in keys if self._tx.known(self.spec, k) is not None)
 
     def list(self, organization_id: str) -> builtins.list[str]:
         """The numbers, sorted."""

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Final, TypeVar
 
-from sqlalchemy import Connection, Row, Table, delete, insert
+from sqlalchemy import Connection, Row, Table, delete
 
 from leadcore.errors import ValidationError
 from leadcore.leads._conversion import Account, Contact, Conversion, Opportunity
 from leadcore.leads._intake import LeadSettings
 from leadcore.leads._model import HistoryEntry, Lead, Note, Task
 from leadcore.leads._project import Project
+from leadcore.storage.sql._bulk import insert_many
 from leadcore.storage.sql._codec import decode, encode, micros
 from leadcore.storage.sql._migrations import metadata
 from leadcore.storage.sql._schema import ID_LENGTH
@@ -146,6 +147,8 @@ ASSIGNEES: Final[Table] = _T["leadcore_lead_assignees"]
 LEAD_CONTACTS: Final[Table] = _T["leadcore_lead_contacts"]
 
 
+# Cached: an import computes the keys of each lead when it looks up, stages and writes it.
+@functools.lru_cache(maxsize=1 << 16)
 def contact_key(kind: str, value: str) -> str:
     """The fixed-length key of a contact value (``phone`` / ``email`` / ``name``)."""
     return hashlib.sha256(f"{kind}:{value}".encode()).hexdigest()
@@ -182,41 +185,44 @@ def _lead_columns(lead: Lead) -> dict[str, Any]:
 
 
 def _lead_rows(
-    tx: SqlTransaction, connection: Connection, key: Key, old: Lead | None, new: Lead
+    tx: SqlTransaction, connection: Connection, written: Sequence[tuple[Key, Lead | None, Lead]]
 ) -> None:
-    """Keep the assignee and contact rows of a lead in step with the lead (at commit)."""
-    org, lead_id = key
-    tx.scope(connection, org)
-    old_users = set(old.assignee_ids) if old is not None else set()
-    if old is not None and old.created_at != new.created_at:
-        old_users_kept: set[str] = set()
-        _drop(connection, ASSIGNEES, org, lead_id, "user_id", old_users)
-    else:
-        old_users_kept = old_users
-    new_users = set(new.assignee_ids)
-    for uid in new_users:
-        bounded(uid, "lead.assignee_ids[]")
-    _drop(connection, ASSIGNEES, org, lead_id, "user_id", old_users_kept - new_users)
-    created = micros(new.created_at)
-    _add(
-        connection,
-        ASSIGNEES,
-        [
-            {"organization_id": org, "user_id": u, "lead_id": lead_id, "created_us": created}
-            for u in sorted(new_users - old_users_kept)
-        ],
-    )
-    old_keys = contact_keys(old) if old is not None else set()
-    new_keys = contact_keys(new)
-    _drop(connection, LEAD_CONTACTS, org, lead_id, "contact_key", old_keys - new_keys)
-    _add(
-        connection,
-        LEAD_CONTACTS,
-        [
-            {"organization_id": org, "contact_key": k, "lead_id": lead_id}
-            for k in sorted(new_keys - old_keys)
-        ],
-    )
+    """Keep the assignee and contact rows of leads in step with the leads (at commit).
+
+    The new rows of every lead of an organisation go in one statement per table.
+    """
+    by_org: dict[str, list[tuple[Key, Lead | None, Lead]]] = {}
+    for item in written:
+        by_org.setdefault(str(item[0][0]), []).append(item)
+    for org in sorted(by_org):
+        tx.scope(connection, org)
+        assignees: list[dict[str, Any]] = []
+        contacts: list[dict[str, Any]] = []
+        for (_, lead_id), old, new in by_org[org]:
+            old_users = set(old.assignee_ids) if old is not None else set()
+            if old is not None and old.created_at != new.created_at:
+                old_users_kept: set[str] = set()
+                _drop(connection, ASSIGNEES, org, lead_id, "user_id", old_users)
+            else:
+                old_users_kept = old_users
+            new_users = set(new.assignee_ids)
+            for uid in new_users:
+                bounded(uid, "lead.assignee_ids[]")
+            _drop(connection, ASSIGNEES, org, lead_id, "user_id", old_users_kept - new_users)
+            created = micros(new.created_at)
+            assignees.extend(
+                {"organization_id": org, "user_id": u, "lead_id": lead_id, "created_us": created}
+                for u in sorted(new_users - old_users_kept)
+            )
+            old_keys = contact_keys(old) if old is not None else set()
+            new_keys = contact_keys(new)
+            _drop(connection, LEAD_CONTACTS, org, lead_id, "contact_key", old_keys - new_keys)
+            contacts.extend(
+                {"organization_id": org, "contact_key": k, "lead_id": lead_id}
+                for k in sorted(new_keys - old_keys)
+            )
+        _add(connection, ASSIGNEES, assignees)
+        _add(connection, LEAD_CONTACTS, contacts)
 
 
 def _drop(
@@ -233,12 +239,11 @@ def _drop(
 
 
 def _add(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        connection.execute(insert(table), rows)
+    insert_many(connection, table, rows)
 
 
 LEADS: Final = _spec(
-    "lead", 10, "leadcore_leads", _ORG_ID, Lead, _lead_columns, after_write=_lead_rows
+    "lead", 10, "leadcore_leads", _ORG_ID, Lead, _lead_columns, after_writes=_lead_rows
 )
 CONTACT_KEYS: Final[Spec[bool]] = Spec(
     "contact",

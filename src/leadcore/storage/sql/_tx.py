@@ -52,6 +52,7 @@ from sqlalchemy.sql import Executable
 from leadcore.errors import ConflictError
 from leadcore.events._codec import event_to_dict
 from leadcore.events._model import Event
+from leadcore.storage.sql._bulk import insert_many
 from leadcore.storage.sql._migrations import metadata
 
 if TYPE_CHECKING:
@@ -129,6 +130,10 @@ class Spec(Generic[T]):
     """A counter that numbers the rows of one organisation in commit order (column ``seq``)."""
     after_write: Callable[[SqlTransaction, Connection, Key, T | None, T], None] | None = None
     """Writes rows derived from a record (``(tx, connection, key, old, new)``) at commit."""
+    after_writes: (
+        Callable[[SqlTransaction, Connection, Sequence[tuple[Key, T | None, T]]], None] | None
+    ) = None
+    """Writes rows derived from every record written (``(key, old, new)`` each), at once."""
     cached: bool = False
     """Configuration (users, projects, pools...): read through the :class:`ConfigCache`."""
 
@@ -324,12 +329,21 @@ class SqlTransaction:
         statement: Executable,
         organization_id: str | None,
         parameters: Mapping[str, Any] | None = None,
+        *,
+        by_keys: bool = False,
     ) -> list[Row[Any]]:
-        """Run a query in the organisation ``organization_id`` acts in; every row it returns."""
+        """Run a query in the organisation ``organization_id`` acts in; every row it returns.
+
+        ``by_keys``: the query looks rows up by a list of keys, so the database
+        plans it for that list each time (see :meth:`Backend.planned_each_time`).
+        """
         with self._store.statement_lock:
             connection = self._conn()
             self.scope(connection, organization_id)
-            return list(connection.execute(statement, parameters).all())
+            if not by_keys:
+                return list(connection.execute(statement, parameters).all())
+            with self._store.backend.planned_each_time(connection):
+                return list(connection.execute(statement, parameters).all())
 
     # -- records -----------------------------------------------------------------------
 
@@ -404,15 +418,17 @@ class SqlTransaction:
     def meet(self, spec: Spec[T], keys: Iterable[Key]) -> None:
         """Remember the bases of ``keys`` not met yet, in as few queries as possible."""
         bases = self._bases.setdefault(spec, {})
+        missing = [key for key in keys if key not in bases]
+        if not missing:
+            return
         wanted: dict[str | None, list[Key]] = {}
-        for key in dict.fromkeys(keys):
-            if key not in bases:
-                wanted.setdefault(self._org(spec, key), []).append(key)
+        for key in dict.fromkeys(missing):
+            wanted.setdefault(self._org(spec, key), []).append(key)
         for org, of_org in wanted.items():
             for start in range(0, len(of_org), CHUNK):
                 chunk = of_org[start : start + CHUNK]
                 statement = select(spec.table).where(spec.where_keys(chunk))
-                found = {spec.key_of(r): r for r in self.rows(statement, org)}
+                found = {spec.key_of(r): r for r in self.rows(statement, org, by_keys=True)}
                 for key in chunk:
                     self._remember(spec, key, found.get(key))
 
@@ -443,7 +459,7 @@ class SqlTransaction:
 
     def put(self, spec: Spec[T], key: Key, record: T) -> None:
         """Stage ``record`` under ``key`` (visible to this unit of work only until commit)."""
-        if spec.versioned:
+        if spec.versioned and key not in self._bases.get(spec, ()):
             self.meet(spec, [key])
         self.staged(spec)[key] = record
 
@@ -592,6 +608,12 @@ class SqlTransaction:
     def _write(self, connection: Connection, spec: Spec[Any], staged: dict[Key, Any]) -> None:
         bases = self._bases.get(spec, {})
         inserts: dict[str | None, list[dict[str, Any]]] = {}
+        # Replacements of the same columns in one organisation go in one executemany
+        # where the driver counts the rows it changed (an import touches many contact keys).
+        replacements: dict[
+            tuple[str | None, tuple[str, ...]], list[tuple[Key, dict[str, Any]]]
+        ] = {}
+        batched = connection.dialect.supports_sane_multi_rowcount
         seqs = self._sequence(connection, spec, staged, bases) if spec.sequence else {}
         # Keys in order, so that two commits lock shared rows in the same order.
         for key in sorted(staged, key=_sort_key):
@@ -610,6 +632,9 @@ class SqlTransaction:
                 if spec.versioned:
                     row["revision"] = 1
                 inserts.setdefault(org, []).append(row)
+            elif batched:
+                params = spec.replace_params(key, base.revision, values)
+                replacements.setdefault((org, tuple(values)), []).append((key, params))
             else:
                 self.scope(connection, org)
                 changed = connection.execute(
@@ -620,11 +645,33 @@ class SqlTransaction:
                         f"{spec.kind} {key[-1]!r} was changed by another unit of work; "
                         "nothing was written"
                     )
+        for (org, names), of_names in replacements.items():
+            self.scope(connection, org)
+            changed = connection.execute(spec.replace(names), [p for _, p in of_names])
+            if changed.rowcount != len(of_names):
+                what = (
+                    f"{spec.kind} {of_names[0][0][-1]!r}"
+                    if len(of_names) == 1
+                    else (f"one of {len(of_names)} {spec.kind} rows")
+                )
+                raise ConflictError(
+                    f"{what} was changed by another unit of work; nothing was written"
+                )
         for org, rows in inserts.items():
             self._writing = (spec.kind, spec.key_in(rows[0])) if len(rows) == 1 else None
             self.scope(connection, org)
-            connection.execute(spec.insert, rows)
+            insert_many(connection, spec.table, rows)
         self._writing = None
+        if spec.after_writes is not None:
+            spec.after_writes(
+                self,
+                connection,
+                [
+                    (key, bases.get(key, _ABSENT).record, value)
+                    for key in sorted(staged, key=_sort_key)
+                    if not isinstance(value := staged[key], Deleted)
+                ],
+            )
         if spec.after_write is not None:
             for key in sorted(staged, key=_sort_key):
                 value = staged[key]

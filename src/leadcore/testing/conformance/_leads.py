@@ -317,6 +317,47 @@ class LeadRepositoryTests(StorageFixtures[S]):
             uow.leads.add(attrs.evolve(lead(ids, "l1"), phones=[PHONE]))
             assert ids.names(uow.leads.matching(ids.org, phones=[PHONE])) == ["l1"]
 
+    def test_leads_added_many_at_once_are_stored_and_matched_like_leads_added_one_by_one(
+        self, storage: S, records: Records
+    ) -> None:
+        ids = Ids(records)
+        batch = [
+            attrs.evolve(lead(ids, "a", 0), phones=[PHONE]),
+            attrs.evolve(lead(ids, "b", 1), emails=["b@b.example"], assignee_ids=["user-1"]),
+            attrs.evolve(lead(ids, "c", 2), phones=[PHONE], emails=["b@b.example"]),
+        ]
+        with storage.unit_of_work() as uow:
+            uow.leads.add_many(batch)
+            assert ids.names(uow.leads.matching(ids.org, phones=[PHONE])) == ["a", "c"]
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert [uow.leads.get(ids.org, x.id) for x in batch] == batch
+            assert ids.names(uow.leads.matching(ids.org, phones=[PHONE])) == ["a", "c"]
+            assert ids.names(uow.leads.matching(ids.org, emails=["b@b.example"])) == ["b", "c"]
+            by_name = uow.leads.matching(ids.org, name_keys=[name_key("B")])
+            assert ids.names(by_name) == ["b"]
+            assert ids.names(uow.leads.query(ids.org, LeadQuery(assignee_id="user-1"))) == ["b"]
+            assert uow.leads.matching(ids.other, phones=[PHONE]) == []
+            assert uow.leads.get(ids.other, batch[0].id) is None
+            uow.leads.add_many([])
+
+    def test_adding_many_leads_with_a_taken_id_conflicts_and_stores_none_of_them(
+        self, storage: S, records: Records
+    ) -> None:
+        ids = Ids(records)
+        store_leads(storage, lead(ids, "taken"))
+        fresh = attrs.evolve(lead(ids, "fresh"), phones=[PHONE])
+        with storage.unit_of_work() as uow:
+            with pytest.raises(ConflictError):
+                uow.leads.add_many([fresh, lead(ids, "taken", 3)])
+            with pytest.raises(ConflictError):
+                uow.leads.add_many([fresh, fresh])
+            assert uow.leads.get(ids.org, fresh.id) is None
+            assert uow.leads.matching(ids.org, phones=[PHONE]) == []
+            uow.leads.add(fresh)
+            with pytest.raises(ConflictError):
+                uow.leads.add_many([fresh])
+
 
 class HistoryRepositoryTests(StorageFixtures[S]):
     """``uow.history``: newest first per lead, oldest first between instants, ties by insertion."""
@@ -476,6 +517,24 @@ class DoNotCallRepositoryTests(StorageFixtures[S]):
             uow.do_not_call.remove(ids.org, PHONE)
             uow.do_not_call.remove(ids.org, "+972000000000")
             assert list(uow.do_not_call.list(ids.org)) == [OTHER_PHONE]
+
+    def test_listed_answers_which_numbers_are_on_this_organisations_list(
+        self, storage: S, records: Records
+    ) -> None:
+        ids = Ids(records)
+        third = "+972541234567"
+        with storage.unit_of_work() as uow:
+            uow.do_not_call.add(ids.org, PHONE)
+            uow.do_not_call.add(ids.other, OTHER_PHONE)
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            asked = [PHONE, OTHER_PHONE, third]
+            assert uow.do_not_call.listed(ids.org, asked) == frozenset({PHONE})
+            assert uow.do_not_call.listed(ids.other, asked) == frozenset({OTHER_PHONE})
+            assert uow.do_not_call.listed(ids.org, []) == frozenset()
+            uow.do_not_call.add(ids.org, third)
+            uow.do_not_call.remove(ids.org, PHONE)
+            assert uow.do_not_call.listed(ids.org, asked) == frozenset({third})
 
 
 class LeadSettingsRepositoryTests(StorageFixtures[S]):

@@ -1,0 +1,69 @@
+"""Importing in batches reports what importing row by row does: outcomes and originals."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import attrs
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from leadcore import Leadcore
+from leadcore.clock import ManualClock
+from leadcore.ids import SequentialIds
+from leadcore.leads import DuplicateMatch
+
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+rows = st.lists(
+    st.fixed_dictionaries(
+        {"name": st.sampled_from(["Dana", "Gil", "  ", "Noa Levi"])},
+        optional={
+            "phone": st.sampled_from(["052-345-6701", "052-345-6702", "053-123-4567", "12"]),
+            "email": st.sampled_from(["a@b.example", "A@B.example", "c@d.example", "nope"]),
+        },
+    ),
+    max_size=25,
+)
+
+
+def _import(
+    rows: list[dict[str, str]], batch_size: int, match: DuplicateMatch, fields: frozenset[str]
+) -> list[tuple[str, int | None, tuple[str, ...]]]:
+    clock = ManualClock(START)
+    core = Leadcore.open(clock=clock, ids=SequentialIds())
+    _, admin = core.create_organization("Agency", admin_name="Dana", default_region="IL")
+    s = core.session(admin.id)
+    s.leads.set_settings(
+        attrs.evolve(s.leads.settings(), duplicate_match=match, duplicate_fields=fields)
+    )
+    s.leads.block_number("053-123-4567")
+    s.leads.create("Stored", phones=["052-345-6702"])
+    clock.advance(timedelta(minutes=1))
+    report = s.leads.import_many(iter(rows), batch_size=batch_size)
+    row_of = {r.lead_id: r.index for r in report.rows if r.lead_id is not None}
+    return [
+        (
+            r.outcome.value,
+            row_of.get(r.duplicate_of or "", -1 if r.duplicate_of else None),
+            r.problems,
+        )
+        for r in report.rows
+    ]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rows=rows,
+    batch_size=st.integers(2, 13),
+    match=st.sampled_from(DuplicateMatch),
+    fields=st.sampled_from(
+        [frozenset({"phone", "email"}), frozenset({"phone", "email", "name"}), frozenset({"email"})]
+    ),
+)
+def test_batch_size_never_changes_what_an_import_reports(
+    rows: list[dict[str, str]], batch_size: int, match: DuplicateMatch, fields: frozenset[str]
+) -> None:
+    # One row per batch: each row looked up alone against the stored leads, as before.
+    one_by_one = _import(rows, 1, match, fields)
+    assert _import(rows, batch_size, match, fields) == one_by_one
