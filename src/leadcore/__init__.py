@@ -13,6 +13,7 @@ all behind pluggable storage.
 from __future__ import annotations
 
 import importlib
+import logging
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -45,6 +46,9 @@ if TYPE_CHECKING:
     )
 
 __version__ = "0.1.0"
+
+# The library's loggers are ``leadcore.<module>``; the host decides where records go.
+logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = [
     "Category",

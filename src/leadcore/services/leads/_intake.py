@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping, Sequence
 
 import attrs
@@ -34,6 +35,8 @@ from leadcore.services._shared import (
 from leadcore.services.leads._part import LeadsPart
 from leadcore.tenancy import Permission
 from leadcore.workflow import name_key
+
+logger = logging.getLogger(__name__)
 
 _INTAKE_ATTEMPTS = 3
 
@@ -128,15 +131,22 @@ class LeadIntake(LeadsPart):
                         ImportRow(index, outcome, lead.id, duplicate_of=lead.duplicate_of)
                     )
                 result = ImportReport(report)
-                w.emit(
-                    ev.LeadImported,
-                    rows=len(result.rows),
-                    created=result.count(ImportOutcome.CREATED),
-                    duplicates=result.count(ImportOutcome.DUPLICATE),
-                    blacklisted=result.count(ImportOutcome.BLACKLISTED),
-                    invalid=result.count(ImportOutcome.INVALID),
-                )
+                counts = {
+                    "rows": len(result.rows),
+                    "created": result.count(ImportOutcome.CREATED),
+                    "duplicates": result.count(ImportOutcome.DUPLICATE),
+                    "blacklisted": result.count(ImportOutcome.BLACKLISTED),
+                    "invalid": result.count(ImportOutcome.INVALID),
+                }
+                w.emit(ev.LeadImported, **counts)
                 w.uow.commit()
+                logger.info(
+                    "imported %(rows)d rows: %(created)d created, %(duplicates)d duplicates, "
+                    "%(blacklisted)d blacklisted, %(invalid)d invalid",
+                    counts,
+                    # ``created`` is a LogRecord attribute: the counts go in one field.
+                    extra={"organization_id": w.org, "import_counts": counts},
+                )
                 return result
 
         return retry_on_conflict(run, _INTAKE_ATTEMPTS)
