@@ -93,6 +93,9 @@ def docs(session: nox.Session) -> None:
         "docs",
         "docs/_build/html",
     )
+    # The pages must render offline: no script from another site (Mermaid is bundled).
+    env = {"LEADCORE_DOCS_HTML": "docs/_build/html"}
+    session.run("pytest", "-p", "no:cacheprovider", "-q", "tests/test_docs_offline.py", env=env)
 
 
 @nox.session
