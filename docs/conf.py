@@ -3,7 +3,8 @@
 The workflow diagrams and the table of re-exported names are generated from
 the code at every build (into ``_generated/``), so they cannot drift from it.
 The build needs no network: intersphinx is off, and the Mermaid diagrams are
-drawn by the reader's browser.
+drawn by the reader's browser with the Mermaid bundled in ``_static/mermaid``,
+so the built pages need none either.
 """
 
 from __future__ import annotations
@@ -58,6 +59,12 @@ extensions = [
 if HAS_MERMAID:
     extensions.append("sphinxcontrib.mermaid")
 
+# Mermaid is served from _static/mermaid (vendored, see its README.txt), never a CDN,
+# so the built pages draw their diagrams offline.
+mermaid_use_local = "mermaid/mermaid.esm.min.mjs"
+mermaid_version = ""
+mermaid_include_elk = False
+
 source_suffix = {".md": "markdown", ".rst": "restructuredtext"}
 root_doc = "index"
 exclude_patterns = ["_build", "_generated", "Thumbs.db", ".DS_Store"]
@@ -80,7 +87,7 @@ nitpicky = False
 
 html_theme = "furo"
 html_title = f"leadcore {release}"
-html_static_path: list[str] = []
+html_static_path = ["_static"]
 html_show_sourcelink = False
 pygments_style = "friendly"
 pygments_dark_style = "monokai"

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+from leadcore import _cli_migrate
 from leadcore.errors import ValidationError, WorkflowInvalid
 from leadcore.tenancy import Permission, Role, RolePolicy
 from leadcore.workflow import CODES, Finding, Workflow, lint, read_definition
@@ -171,6 +172,7 @@ def _build_parser() -> argparse.ArgumentParser:
         default=Path("leadcore-demo"),
         help="folder for the files the demo writes (default: ./leadcore-demo)",
     )
+    _cli_migrate.add_parser(sub)
     return parser
 
 
@@ -403,6 +405,8 @@ def _main(argv: Sequence[str] | None) -> int:
         from leadcore._demo import run_demo
 
         return run_demo(seed=args.seed, out_dir=args.out, out=out, err=err, db=args.db)
+    if args.command == "migrate":
+        return _cli_migrate.run(args, out, err)
     parser.print_help(err)
     return EXIT_USAGE
 

@@ -63,13 +63,22 @@ class Leadcore:
         *,
         clock: Clock | None = None,
         ids: IdFactory | None = None,
+        migrate: bool = False,
     ) -> Leadcore:
         """Open leadcore on the storage a URL names.
 
         ``None`` or ``"memory://"`` gives :class:`~leadcore.storage.memory.MemoryStorage`;
         ``sqlite:///crm.db`` (``sqlite://`` in memory), ``postgresql+psycopg://...``
         and ``mysql+pymysql://...`` give :class:`~leadcore.storage.sql.SqlStorage`
-        (extra ``sql``), with the tables created or migrated to the current schema.
+        (extra ``sql``).
+
+        A SQL database is changed only when that is safe or asked for: an empty
+        database gets leadcore's tables, one at the current schema version is
+        used as it is. A database at an older schema version, or one that holds
+        other tables and no leadcore schema, raises
+        :class:`~leadcore.errors.SchemaNotReady` unless ``migrate=True``, which
+        applies the pending steps (``leadcore migrate --db URL`` shows them). A
+        database at a newer version than this leadcore is always refused.
 
         A URL that cannot be opened as given (an unknown scheme, a driver that
         is not installed, a SQLite file in a folder that does not exist) raises
@@ -95,7 +104,15 @@ class Leadcore:
                     "SQL storage is not installed",
                     [f"url: {scheme!r} needs the 'sql' extra: pip install 'leadcore[sql]' ({exc})"],
                 ) from exc
-            return cls(SqlStorage(url, create=True), clock, ids)
+            from leadcore.storage.sql._schema_check import prepare_schema
+
+            storage = SqlStorage(url)
+            try:
+                prepare_schema(storage.engine, migrate=migrate)
+            except BaseException:
+                storage.close()
+                raise
+            return cls(storage, clock, ids)
         raise ValidationError(
             "unsupported storage URL",
             [

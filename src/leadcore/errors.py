@@ -28,6 +28,7 @@ __all__ = [
     "LeaseLost",
     "MigrationInvalid",
     "NotFound",
+    "SchemaNotReady",
     "TransitionRefused",
     "ValidationError",
     "WorkflowInvalid",
@@ -95,6 +96,38 @@ class ValidationError(LeadcoreError, ValueError):
         lines = [f"{self.summary} ({count} {noun}):"]
         lines.extend(f"  {p}" for p in self.problems)
         return "\n".join(lines)
+
+
+class SchemaNotReady(LeadcoreError, RuntimeError):
+    """A database is not at the schema this leadcore uses, and was not to be changed.
+
+    Raised by :meth:`Leadcore.open <leadcore.Leadcore.open>` for a database at
+    an older schema version, or one that holds other tables and no leadcore
+    schema, unless it is opened with ``migrate=True``; and for a database at a
+    newer version than this leadcore knows. ``version`` is the database's
+    schema version (0: none), ``latest`` this leadcore's; ``problems`` says
+    what was found and what to do.
+
+    >>> err = SchemaNotReady("database schema is out of date", ["schema version: 3, needs 5"],
+    ...                      version=3, latest=5)
+    >>> print(err)
+    database schema is out of date (1 problem):
+      schema version: 3, needs 5
+    """
+
+    def __init__(
+        self, summary: str, problems: Sequence[str] = (), *, version: int, latest: int
+    ) -> None:
+        self.summary = summary
+        self.problems: tuple[str, ...] = tuple(problems)
+        self.version = version
+        """The schema version the database is at (0: no leadcore schema)."""
+        self.latest = latest
+        """The schema version this leadcore uses."""
+        super().__init__(summary, self.problems)
+
+    def __str__(self) -> str:
+        return ValidationError.__str__(self)  # type: ignore[arg-type]
 
 
 class WorkflowInvalid(LeadcoreError, ValueError):

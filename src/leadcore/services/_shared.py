@@ -8,8 +8,9 @@ never reach into one another.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -17,6 +18,7 @@ import attrs
 
 from leadcore import events as ev
 from leadcore._limits import datetime_problem, duration_problem
+from leadcore._tracing import SpanLike, use_case_span
 from leadcore.clock import Clock
 from leadcore.dispatch._rules import ProjectRules
 from leadcore.errors import ConflictError, Forbidden, LeadConverted, NotFound, ValidationError
@@ -53,6 +55,8 @@ LEADS = "leads"
 EV = TypeVar("EV", bound=Event)
 R = TypeVar("R")
 
+logger = logging.getLogger(__name__)
+
 
 def retry_on_conflict(run: Callable[[], R], attempts: int) -> R:
     """Run a use case, again after a ``ConflictError`` (which wrote nothing), up to ``attempts``.
@@ -64,9 +68,22 @@ def retry_on_conflict(run: Callable[[], R], attempts: int) -> R:
     for attempt in range(attempts):
         try:
             return run()
-        except ConflictError:
+        except ConflictError as exc:
             if attempt == attempts - 1:
+                logger.info(
+                    "conflict after %d attempts, giving up: %s",
+                    attempts,
+                    exc,
+                    extra={"attempt": attempt + 1, "attempts": attempts},
+                )
                 raise
+            logger.debug(
+                "conflict on attempt %d of %d, running again: %s",
+                attempt + 1,
+                attempts,
+                exc,
+                extra={"attempt": attempt + 1, "attempts": attempts},
+            )
     raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -290,13 +307,28 @@ class Work:
         self._permission = permission
         self._action = action
         self._cm = ctx._open(permission, action)
+        self._span: AbstractContextManager[SpanLike] | None = None
 
     def __enter__(self) -> Writer:
-        uow, actor = self._cm.__enter__()
+        span = use_case_span(self._action)
+        current = span.__enter__()
+        self._span = span
+        try:
+            uow, actor = self._cm.__enter__()
+        except BaseException as exc:
+            self._span = None
+            span.__exit__(type(exc), exc, exc.__traceback__)
+            raise
+        current.set_attribute("leadcore.organization_id", actor.organization_id)
         return Writer(self._ctx, uow, actor, self._ctx.now())
 
     def __exit__(self, *exc: object) -> None:
-        self._cm.__exit__(*exc)  # type: ignore[arg-type]
+        try:
+            self._cm.__exit__(*exc)  # type: ignore[arg-type]
+        finally:
+            if self._span is not None:
+                span, self._span = self._span, None
+                span.__exit__(*exc)  # type: ignore[arg-type]
 
 
 # -- shared look-ups: plain functions of a unit of work ------------------------------

@@ -9,6 +9,7 @@ which a host may also run at start-up or on a timer).
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
@@ -19,6 +20,8 @@ from leadcore.clock import Clock
 from leadcore.errors import ConflictError, ValidationError
 from leadcore.events._model import EVENT_TYPES, StoredEvent
 from leadcore.storage.protocols import Storage
+
+logger = logging.getLogger(__name__)
 
 __all__ = ["DeliveryFailure", "EventLog", "Handler"]
 
@@ -248,6 +251,23 @@ class EventLog:
                 if failure is not None and failure.position == stored.position:
                     attempts = failure.attempts + 1
                 delay = min(self._max_retry, self._first_retry * 2 ** (attempts - 1))
+                # Recorded as a DeliveryFailure too, but only the log keeps the traceback.
+                logger.exception(
+                    "subscriber %r failed on event %d (%s) of %s, attempt %d; retry after %s",
+                    sub.name,
+                    stored.position,
+                    stored.event.type,
+                    org,
+                    attempts,
+                    delay,
+                    extra={
+                        "subscriber": sub.name,
+                        "organization_id": org,
+                        "position": stored.position,
+                        "event_type": stored.event.type,
+                        "attempt": attempts,
+                    },
+                )
                 with self._registry:
                     sub.failures[org] = DeliveryFailure(
                         sub.name,

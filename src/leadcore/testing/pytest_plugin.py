@@ -29,15 +29,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import pytest
 
-from leadcore.clock import ManualClock
-from leadcore.core import Leadcore
-from leadcore.ids import SequentialIds
-from leadcore.storage.memory import MemoryStorage
-from leadcore.testing._organizations import StaffedOrganization, staff_organization
-from leadcore.workflow import Workflow, sample_workflow
+# pytest loads this plugin in every session of every project that installs
+# leadcore, so leadcore itself is imported only when a test asks for a fixture.
+if TYPE_CHECKING:
+    from leadcore.clock import ManualClock
+    from leadcore.core import Leadcore
+    from leadcore.testing._organizations import StaffedOrganization
+    from leadcore.workflow import Workflow
 
 __all__ = [
     "START",
@@ -54,12 +56,18 @@ START = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
 @pytest.fixture
 def leadcore_clock() -> ManualClock:
     """A manual clock at 2026-01-01 09:00 UTC; move it with ``advance`` or ``set``."""
+    from leadcore.clock import ManualClock
+
     return ManualClock(START)
 
 
 @pytest.fixture
 def leadcore_core(leadcore_clock: ManualClock) -> Iterator[Leadcore]:
     """A core on a fresh in-memory storage, with ``leadcore_clock`` and sequential ids."""
+    from leadcore.core import Leadcore
+    from leadcore.ids import SequentialIds
+    from leadcore.storage.memory import MemoryStorage
+
     with Leadcore(MemoryStorage(), clock=leadcore_clock, ids=SequentialIds()) as core:
         yield core
 
@@ -74,6 +82,8 @@ def leadcore_orgs(
     user names and the sales workflow), so a test that mixes them up shows.
     ``org.session("qualifier")`` acts as that organisation's qualifier.
     """
+    from leadcore.testing._organizations import staff_organization
+
     return (
         staff_organization(leadcore_core, "Agency"),
         staff_organization(leadcore_core, "Agency B"),
@@ -83,4 +93,6 @@ def leadcore_orgs(
 @pytest.fixture
 def leadcore_sample_workflow() -> Workflow:
     """The bundled 12-status sales workflow (``leadcore.sample_workflow()``)."""
+    from leadcore.workflow import sample_workflow
+
     return sample_workflow()

@@ -277,13 +277,6 @@ class Workflow:
         """
         return _graph.build_graph(self)
 
-    def _graph_view(self) -> nx.DiGraph:
-        g = self._cache.get("graph")
-        if g is None:
-            g = _graph.build_graph(self)
-            self._cache["graph"] = g
-        return g
-
     def reachable(self, start: str | Iterable[str] | None = None) -> frozenset[str]:
         """Statuses reachable through next stages from ``start`` (default: the entry statuses).
 

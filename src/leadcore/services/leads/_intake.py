@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence, Sized
 
 import attrs
@@ -38,6 +39,8 @@ from leadcore.services._shared import (
 from leadcore.services.leads._part import LeadsPart
 from leadcore.tenancy import Permission
 from leadcore.workflow import name_key
+
+logger = logging.getLogger(__name__)
 
 _INTAKE_ATTEMPTS = 3
 
@@ -147,6 +150,21 @@ class LeadIntake(LeadsPart):
                 raise ImportInterrupted(ImportReport(report, batches), exc) from exc
             report.extend(done)
             batches += 1
+            outcomes = [row.outcome for row in done]
+            counts = {
+                "rows": len(done),
+                "created": outcomes.count(ImportOutcome.CREATED),
+                "duplicates": outcomes.count(ImportOutcome.DUPLICATE),
+                "blacklisted": outcomes.count(ImportOutcome.BLACKLISTED),
+                "invalid": outcomes.count(ImportOutcome.INVALID),
+            }
+            logger.info(
+                "imported %(rows)d rows: %(created)d created, %(duplicates)d duplicates, "
+                "%(blacklisted)d blacklisted, %(invalid)d invalid",
+                counts,
+                # ``created`` is a LogRecord attribute: the counts go in one field.
+                extra={"organization_id": self._ctx.organization_id, "import_counts": counts},
+            )
             if progress is not None:
                 progress(len(report), total)
         return ImportReport(report, batches)

@@ -18,6 +18,7 @@ A host that manages its schema with Alembic includes :data:`metadata` in its
 from __future__ import annotations
 
 import functools
+import logging
 import zlib
 from collections.abc import Callable, Sequence
 from typing import Final
@@ -34,6 +35,11 @@ from leadcore.storage.sql._schema_v5 import define_v5, upgrade_v5
 from leadcore.storage.sql._schema_v7 import define_v7, upgrade_v7
 
 __all__ = ["STEPS", "Step", "build_metadata", "current_version", "metadata", "migrate"]
+
+logger = logging.getLogger(__name__)
+
+#: Checks the database under the migration lock before any step runs (raises to refuse).
+Guard = Callable[[Connection], None]
 
 
 @attrs.frozen
@@ -122,6 +128,11 @@ def migrate(engine: Engine, *, steps: Sequence[Step] = STEPS) -> int:
     commits each DDL statement on its own, so a failed step there leaves the
     version unrecorded and is re-run (its statements check what exists).
     """
+    return migrate_guarded(engine, steps, None)
+
+
+def migrate_guarded(engine: Engine, steps: Sequence[Step], guard: Guard | None) -> int:
+    """:func:`migrate`, with ``guard`` run under the lock before anything changes."""
     _check(steps)
     dialect = engine.dialect.name
     with engine.connect() as connection:
@@ -129,7 +140,7 @@ def migrate(engine: Engine, *, steps: Sequence[Step] = STEPS) -> int:
             connection = connection.execution_options(isolation_level="AUTOCOMMIT")
             connection.exec_driver_sql("BEGIN IMMEDIATE")
             try:
-                version = _apply(connection, steps)
+                version = _apply(connection, steps, guard)
                 connection.exec_driver_sql("COMMIT")
             except BaseException:
                 connection.exec_driver_sql("ROLLBACK")
@@ -139,10 +150,10 @@ def migrate(engine: Engine, *, steps: Sequence[Step] = STEPS) -> int:
             with connection.begin():
                 key = zlib.crc32(_LOCK_NAME.encode())
                 connection.execute(select(func.pg_advisory_xact_lock(key)))
-                return _apply(connection, steps)
+                return _apply(connection, steps, guard)
         connection.execute(text("SELECT GET_LOCK(:name, 600)"), {"name": _LOCK_NAME})
         try:
-            version = _apply(connection, steps)
+            version = _apply(connection, steps, guard)
             connection.commit()
             return version
         finally:
@@ -150,7 +161,9 @@ def migrate(engine: Engine, *, steps: Sequence[Step] = STEPS) -> int:
             connection.commit()
 
 
-def _apply(connection: Connection, steps: Sequence[Step]) -> int:
+def _apply(connection: Connection, steps: Sequence[Step], guard: Guard | None) -> int:
+    if guard is not None:
+        guard(connection)
     model = build_metadata(steps)
     table = _version_table(model)
     table.create(connection, checkfirst=True)
@@ -161,7 +174,20 @@ def _apply(connection: Connection, steps: Sequence[Step]) -> int:
             "database schema is newer than this leadcore",
             [f"schema version: the database is at {version}, this leadcore knows up to {latest}"],
         )
+    if version < latest:
+        logger.info(
+            "migrating the schema from version %d to %d",
+            version,
+            latest,
+            extra={"schema_version": version, "target_version": latest},
+        )
     for step in steps[version:]:
+        logger.info(
+            "schema step %d: %s",
+            step.version,
+            step.description,
+            extra={"schema_version": step.version, "description": step.description},
+        )
         before = build_metadata(steps, upto=step.version - 1)
         after = build_metadata(steps, upto=step.version)
         step.upgrade(connection, before, after)
