@@ -13,6 +13,7 @@ True
 from __future__ import annotations
 
 import json
+from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
 from cattrs.preconf.json import make_converter
@@ -28,6 +29,20 @@ converter = make_converter()
 
 converter.register_unstructure_hook(Workflow, lambda wf: wf.to_dict())
 converter.register_structure_hook(Workflow, lambda data, _: Workflow.from_dict(data))
+
+
+def _decimal(data: object, _: object) -> Decimal:
+    # Text (how amounts are written) or a number (amounts stored as floats before).
+    if isinstance(data, bool) or not isinstance(data, str | int | float):
+        raise ValueError(f"expected a decimal number, got {data!r}")
+    try:
+        return Decimal(str(data))
+    except InvalidOperation:
+        raise ValueError(f"{data!r} is not a decimal number") from None
+
+
+converter.register_unstructure_hook(Decimal, str)
+converter.register_structure_hook(Decimal, _decimal)
 
 
 def unstructure(obj: object) -> Any:

@@ -57,10 +57,22 @@ from leadcore.events._model import (
     WorkflowPublished,
     event_type,
 )
+from leadcore.events._pipeline import (
+    AccountCreated,
+    AccountsMerged,
+    AccountUpdated,
+    ContactAdded,
+    OpportunityCreated,
+    OpportunityStageChanged,
+    OpportunityUpdated,
+)
 
 __all__ = [
     "EVENT_TYPES",
     "SCHEMA",
+    "AccountCreated",
+    "AccountUpdated",
+    "AccountsMerged",
     "ActivityCancelled",
     "ActivityRescheduled",
     "ActivityScheduled",
@@ -68,6 +80,7 @@ __all__ = [
     "ActivityUpdated",
     "CalendarSettingsChanged",
     "CallLogged",
+    "ContactAdded",
     "DeliveryAccepted",
     "DeliveryRejected",
     "DeliveryReturned",
@@ -89,6 +102,9 @@ __all__ = [
     "LeaseExpired",
     "LeaseReleased",
     "NoteAdded",
+    "OpportunityCreated",
+    "OpportunityStageChanged",
+    "OpportunityUpdated",
     "OrganizationCreated",
     "PartnerAdded",
     "PartnershipChanged",
