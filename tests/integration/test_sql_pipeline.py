@@ -75,8 +75,9 @@ def script(core: Leadcore, clock: ManualClock) -> list[Answer]:
     ask("page", lambda: s.accounts.list(limit=1, include_merged=True))
     ask("history", lambda: s.opportunities.history(deal.id))
     ask("account history", lambda: s.accounts.history(acme.id))
-    for by in ("stage", "owner", "close_month"):
-        ask(f"pipeline by {by}", lambda by=by: s.reports.pipeline(by=by))
+    ask("pipeline by stage", lambda: s.reports.pipeline(by="stage"))
+    ask("pipeline by owner", lambda: s.reports.pipeline(by="owner"))
+    ask("pipeline by month", lambda: s.reports.pipeline(by="close_month"))
     lead = ask("lead", lambda: s.leads.create("Yossi", phones=["+972505550000"]))
     ask("convert", lambda: s.leads.convert(lead.id, opportunity_name="Plan", amount=99.9))
     ask("funnel", lambda: s.reports.funnel(by="all"))
