@@ -30,6 +30,7 @@ from leadcore.workflow import Workflow, name_key, sample_workflow
 
 __all__ = [
     "OPPORTUNITIES",
+    "UNCHANGED",
     "amount_of",
     "close_date_problem",
     "contact_values",
@@ -44,6 +45,17 @@ __all__ = [
 
 #: The workflow slot of opportunity stages.
 OPPORTUNITIES = "opportunities"
+
+
+class _Unchanged:
+    """The default of an ``update`` argument that was not given (``None`` clears a value)."""
+
+    def __repr__(self) -> str:
+        return "UNCHANGED"
+
+
+#: The default of an ``update`` argument that was not given (``None`` clears a value).
+UNCHANGED: object = _Unchanged()
 
 
 def pipeline_settings(uow: UnitOfWork, org: str) -> PipelineSettings:

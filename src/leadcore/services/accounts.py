@@ -20,6 +20,7 @@ from leadcore.leads._pipeline import (
     page_of,
 )
 from leadcore.services._pipeline import (
+    UNCHANGED,
     contact_values,
     new_account,
     new_contact,
@@ -33,7 +34,7 @@ from leadcore.workflow import name_key
 __all__ = ["AccountsService"]
 
 #: Marks "not given" in :meth:`AccountsService.update` (``None`` clears the owner).
-_KEEP = object()
+_KEEP: object = UNCHANGED
 
 
 def _name(value: object, where: str) -> str:

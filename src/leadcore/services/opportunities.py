@@ -24,6 +24,7 @@ from leadcore.leads._pipeline import (
     page_of,
 )
 from leadcore.services._pipeline import (
+    UNCHANGED,
     amount_of,
     close_date_problem,
     new_opportunity,
@@ -39,7 +40,7 @@ from leadcore.tenancy import Permission
 __all__ = ["OpportunitiesService"]
 
 #: Marks "not given" in :meth:`OpportunitiesService.update` (``None`` clears a value).
-_KEEP: object = object()
+_KEEP: object = UNCHANGED
 
 
 @checks_text
