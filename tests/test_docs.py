@@ -529,6 +529,8 @@ PUBLIC_MODULES = (
     "leadcore.services.forwarding",
     "leadcore.services.reports",
     "leadcore.services.leads",
+    "leadcore.services.accounts",
+    "leadcore.services.opportunities",
     "leadcore.serde",
     "leadcore.storage.memory",
     "leadcore.storage.protocols",

@@ -477,6 +477,26 @@ def _results(
     counts = agency.leads.status_counts(include_done=True)
     tabs = ", ".join(f"{k or 'no status'}: {v}" for k, v in counts.items())
     print(f"  status tabs: {tabs}", file=out)
+    _pipeline(agency, out)
+
+
+def _pipeline(agency: Session, out: TextIO) -> None:
+    """A few deals move on: one is won, one lost with a reason; the pipeline report."""
+    deals = agency.opportunities.list(limit=4).items
+    for n, deal in enumerate(deals[:3]):
+        deal = agency.opportunities.move(deal.id, "qualification")
+        if n == 0:
+            agency.opportunities.move(deal.id, "proposal")
+            agency.opportunities.move(deal.id, "closed_won")
+        elif n == 1:
+            agency.opportunities.move(
+                deal.id, "closed_lost", note="Went with their bank", lost_reason="competitor"
+            )
+    report = agency.reports.pipeline(by="stage")
+    stages = ", ".join(f"{r.key}: {r.count} ({r.amount:,.0f})" for r in report.rows)
+    print(f"  open pipeline: {stages or 'empty'}", file=out)
+    rate = "-" if report.win_rate is None else f"{report.win_rate:.0%}"
+    print(f"  won {report.won}, lost {report.lost}, win rate {rate}", file=out)
 
 
 def _meetings(agency: Session, clock: ManualClock, out_dir: Path, out: TextIO) -> Path | None:

@@ -12,10 +12,12 @@ from leadcore.errors import Forbidden, NotFound, ValidationError
 from leadcore.ids import IdFactory, RandomIds
 from leadcore.services._organizations import new_organization, upgrade_organization
 from leadcore.services._shared import ServiceContext
+from leadcore.services.accounts import AccountsService
 from leadcore.services.calendar import CalendarService, EmailsService
 from leadcore.services.dispatch import DispatchService
 from leadcore.services.forwarding import DeliveriesService, RoutingService
 from leadcore.services.leads import LeadsService
+from leadcore.services.opportunities import OpportunitiesService
 from leadcore.services.outbox import EventLog
 from leadcore.services.partners import PartnersService
 from leadcore.services.reports import ReportsService
@@ -236,7 +238,11 @@ class Session:
         self.leads = LeadsService(ctx)
         """The lead lifecycle: intake, statuses, notes, tasks, lists, conversion."""
         self.reports = ReportsService(ctx)
-        """Funnel, time in status, transitions, pile-ups."""
+        """Funnel, pipeline, time in status, transitions, pile-ups."""
+        self.accounts = AccountsService(ctx)
+        """Accounts and their contacts, with or without a converted lead."""
+        self.opportunities = OpportunitiesService(ctx)
+        """Opportunities moving through the opportunity workflow."""
         self.dispatch = DispatchService(ctx)
         """Pools, agent filters, "next lead" with leases, calls under a claim."""
         self.deliveries = DeliveriesService(ctx)

@@ -219,13 +219,22 @@ class TransitionRefused(LeadcoreError, ValueError):
     ``codes`` lists the stable reason codes (``note-required``, ``not-next-stage``, ...).
     """
 
-    def __init__(self, lead_id: str, decision: Decision, *, lead_name: str | None = None) -> None:
+    def __init__(
+        self,
+        lead_id: str,
+        decision: Decision,
+        *,
+        lead_name: str | None = None,
+        subject: str = "lead",
+    ) -> None:
         self.lead_id = lead_id
-        """The id of the lead that was to move."""
+        """The id of the lead (or the ``subject``: an opportunity) that was to move."""
         self.lead_name = lead_name
         """Its name, which the message shows (the id when not given)."""
+        self.subject = subject
+        """What was to move: ``"lead"``, or ``"opportunity"`` for a stage change."""
         self.decision = decision
-        self.ids = _ids({"lead_id": lead_id})
+        self.ids = _ids({f"{subject}_id": lead_id})
         super().__init__(lead_id, decision)
 
     @property
@@ -235,4 +244,4 @@ class TransitionRefused(LeadcoreError, ValueError):
 
     def __str__(self) -> str:
         name = self.lead_id if self.lead_name is None else self.lead_name
-        return f"lead {name!r}: {self.decision.explain()}"
+        return f"{self.subject} {name!r}: {self.decision.explain()}"

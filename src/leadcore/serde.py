@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
@@ -51,6 +52,20 @@ def _rules_from(data: Any, cls: type[ProjectRules]) -> ProjectRules:
 
 
 converter.register_structure_hook(ProjectRules, _rules_from)
+
+
+def _decimal(data: object, _: object) -> Decimal:
+    # Text (how amounts are written) or a number (amounts stored as floats before).
+    if isinstance(data, bool) or not isinstance(data, str | int | float):
+        raise ValueError(f"expected a decimal number, got {data!r}")
+    try:
+        return Decimal(str(data))
+    except InvalidOperation:
+        raise ValueError(f"{data!r} is not a decimal number") from None
+
+
+converter.register_unstructure_hook(Decimal, str)
+converter.register_structure_hook(Decimal, _decimal)
 
 
 def unstructure(obj: object) -> Any:

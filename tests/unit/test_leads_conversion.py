@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -64,7 +65,7 @@ def test_conversion_creates_contact_account_and_opportunity(
     assert account.name == "Cohen Ltd"
     assert (opportunity.name, opportunity.amount, opportunity.stage_id) == (
         "Premium plan",
-        1200.0,
+        Decimal("1200.0"),
         "prospecting",
     )
     assert s.workflow.current("opportunities").status(opportunity.stage_id).name == "Prospecting"

@@ -59,10 +59,22 @@ from leadcore.events._model import (
     WorkflowPublished,
     event_type,
 )
+from leadcore.events._pipeline import (
+    AccountCreated,
+    AccountsMerged,
+    AccountUpdated,
+    ContactAdded,
+    OpportunityCreated,
+    OpportunityStageChanged,
+    OpportunityUpdated,
+)
 
 __all__ = [
     "EVENT_TYPES",
     "SCHEMA",
+    "AccountCreated",
+    "AccountUpdated",
+    "AccountsMerged",
     "ActivityCancelled",
     "ActivityRescheduled",
     "ActivityScheduled",
@@ -70,6 +82,7 @@ __all__ = [
     "ActivityUpdated",
     "CalendarSettingsChanged",
     "CallLogged",
+    "ContactAdded",
     "DeliveryAccepted",
     "DeliveryRejected",
     "DeliveryReturned",
@@ -92,6 +105,9 @@ __all__ = [
     "LeaseExpired",
     "LeaseReleased",
     "NoteAdded",
+    "OpportunityCreated",
+    "OpportunityStageChanged",
+    "OpportunityUpdated",
     "OrganizationCreated",
     "OrganizationUpgraded",
     "PartnerAdded",

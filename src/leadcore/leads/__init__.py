@@ -31,6 +31,18 @@ from leadcore.leads._model import (
     TaskDraft,
     TaskKind,
 )
+from leadcore.leads._pipeline import (
+    CURRENCIES,
+    PipelineEntry,
+    PipelineEntryKind,
+    PipelineKey,
+    PipelineReport,
+    PipelineRow,
+    PipelineSettings,
+    RecordPage,
+    currency_problem,
+    stage_probability,
+)
 from leadcore.leads._project import Project
 from leadcore.leads._query import Cursor, LeadQuery, Page, Scope, hidden_done
 from leadcore.leads._reports import FunnelRow, StatusTime, TransitionRate
@@ -39,6 +51,7 @@ from leadcore.leads._serde import register as _register_serde
 from leadcore.leads._terms import AnyTerm, LeadField, LeadTerm, TermOp
 
 __all__ = [
+    "CURRENCIES",
     "Account",
     "AnyTerm",
     "Contact",
@@ -63,7 +76,14 @@ __all__ = [
     "Note",
     "Opportunity",
     "Page",
+    "PipelineEntry",
+    "PipelineEntryKind",
+    "PipelineKey",
+    "PipelineReport",
+    "PipelineRow",
+    "PipelineSettings",
     "Project",
+    "RecordPage",
     "Scope",
     "Source",
     "StatusTime",
@@ -72,10 +92,12 @@ __all__ = [
     "TaskKind",
     "TermOp",
     "TransitionRate",
+    "currency_problem",
     "hidden_done",
     "is_duplicate",
     "normalize_email",
     "normalize_phone",
+    "stage_probability",
 ]
 
 _register_serde()

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from types import MappingProxyType
 
 import attrs
@@ -27,6 +28,18 @@ class Account:
     """When it was created."""
     created_from_lead_id: str | None = None
     """The lead whose conversion created it, if any."""
+    phones: tuple[str, ...] = ()
+    """The company's phone numbers in E.164 form."""
+    emails: tuple[str, ...] = ()
+    """The company's e-mail addresses, normalised."""
+    owner_id: str | None = None
+    """The user of the organisation who owns the account, if any."""
+    duplicate_of: str | None = None
+    """The account it looked like a duplicate of when it was created (as at lead intake)."""
+    merged_into: str | None = None
+    """The account it was merged into; a merged account is kept for the audit trail."""
+    version: int = 1
+    """Bumped by every change."""
 
 
 @attrs.frozen
@@ -49,11 +62,26 @@ class Contact:
     """E-mail addresses, normalised."""
     created_from_lead_id: str | None = None
     """The lead whose conversion created it, if any."""
+    duplicate_of: str | None = None
+    """The contact it looked like a duplicate of when it was created (as at lead intake)."""
+
+
+def _money(value: Decimal | float | int | str | None) -> Decimal | None:
+    # Floats go through their shortest text, so 0.1 stays 0.1 and not its binary neighbour.
+    if value is None or isinstance(value, Decimal):
+        return value
+    return Decimal(str(value))
 
 
 @attrs.frozen
 class Opportunity:
-    """A potential deal with an account, starting in the first stage of the opportunity workflow."""
+    """A potential deal with an account.
+
+    It starts in the *entry* stage of the organisation's opportunity workflow
+    (``Workflow.entry``; "Prospecting" in the bundled one) and moves through
+    that workflow like a lead through its statuses. A done-category stage
+    closes it, as won or lost.
+    """
 
     id: str
     """The opportunity's id."""
@@ -71,10 +99,31 @@ class Opportunity:
     """The version of the opportunity workflow ``stage_id`` belongs to."""
     created_at: datetime
     """When it was created."""
-    amount: float | None = None
-    """The expected value of the deal, if known."""
+    amount: Decimal | None = attrs.field(default=None, converter=_money)
+    """The expected value of the deal, if known (a float given here is read through its text)."""
     created_from_lead_id: str | None = None
     """The lead whose conversion created it, if any."""
+    currency: str | None = None
+    """The ISO 4217 code of ``amount`` (e.g. ``"EUR"``), if known."""
+    close_date: date | None = None
+    """When the deal is expected to close (or closed)."""
+    owner_id: str | None = None
+    """The user of the organisation who owns the deal, if any."""
+    version: int = 1
+    """Bumped by every change; pass it as ``expected_version``."""
+    updated_at: datetime | None = None
+    """When it last changed."""
+    closed_at: datetime | None = None
+    """When it moved to a done stage; ``None`` while it is open."""
+    won: bool | None = None
+    """``True`` won, ``False`` lost, ``None`` while open."""
+    lost_reason: str | None = None
+    """Why it was lost: one of the organisation's lost reasons."""
+
+    @property
+    def closed(self) -> bool:
+        """Whether it is closed (won or lost)."""
+        return self.closed_at is not None
 
 
 def _snapshot(

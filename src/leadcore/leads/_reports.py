@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 import attrs
 
-from leadcore.leads._conversion import Conversion
+from leadcore.leads._conversion import Conversion, Opportunity
 from leadcore.leads._model import HistoryEntry, HistoryKind, Lead
 
 __all__ = [
@@ -46,6 +47,10 @@ class FunnelRow:
     """Accounts the conversions created."""
     opportunities: int
     """Opportunities the conversions created."""
+    won: int = 0
+    """How many of those opportunities are closed as won."""
+    won_revenue: dict[str | None, Decimal] = attrs.field(factory=dict, hash=False)
+    """The amounts of the won ones, summed per currency (``None``: no currency given)."""
 
     @property
     def conversion_rate(self) -> float:
@@ -57,8 +62,13 @@ def funnel(
     leads: Iterable[Lead],
     conversions: Iterable[Conversion],
     key: Callable[[Lead], str | None],
+    opportunities: Mapping[str, Opportunity] | None = None,
 ) -> list[FunnelRow]:
-    """Group leads by ``key`` and follow each to its live (not undone) conversion."""
+    """Group leads by ``key`` and follow each to its live (not undone) conversion.
+
+    ``opportunities`` (by id) adds the won ones and their revenue to each row.
+    """
+    found = opportunities or {}
     live = {c.lead_id: c for c in conversions if c.undone_at is None}
     groups: dict[str | None, list[Lead]] = defaultdict(list)
     for lead in leads:
@@ -67,6 +77,16 @@ def funnel(
     for k in sorted(groups, key=lambda x: (x is None, x or "")):
         members = groups[k]
         convs = [live[lead.id] for lead in members if lead.id in live]
+        won = [
+            o
+            for c in convs
+            if c.opportunity_id is not None
+            and (o := found.get(c.opportunity_id)) is not None
+            and o.won
+        ]
+        revenue: dict[str | None, Decimal] = {}
+        for o in won:
+            revenue[o.currency] = revenue.get(o.currency, Decimal(0)) + (o.amount or Decimal(0))
         rows.append(
             FunnelRow(
                 key=k,
@@ -75,6 +95,8 @@ def funnel(
                 accounts=len({c.account_id for c in convs}),
                 new_accounts=sum(1 for c in convs if c.account_created),
                 opportunities=sum(1 for c in convs if c.opportunity_id is not None),
+                won=len(won),
+                won_revenue=revenue,
             )
         )
     return rows

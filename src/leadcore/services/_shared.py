@@ -231,28 +231,7 @@ class Writer:
 
     def task(self, lead: Lead, draft: TaskDraft, for_status: str | None = None) -> Task:
         """Create a task from a draft; the assignee must be an active user of the organisation."""
-        problems = []
-        if not isinstance(draft.title, str) or not draft.title.strip():
-            problems.append("task.title: must not be blank")
-        if draft.due_at is not None and draft.due_in is not None:
-            problems.append("task: give due_at or due_in, not both")
-        if draft.due_at is not None and draft.due_at.tzinfo is None:
-            problems.append("task.due_at: must be timezone-aware")
-        problems.extend(
-            p
-            for p in (
-                datetime_problem(draft.due_at, "task.due_at"),
-                duration_problem(draft.due_in, "task.due_in"),
-            )
-            if p is not None
-        )
-        if problems:
-            raise ValidationError("invalid task", problems)
-        assignee = draft.assignee_id or self.actor.user.id
-        user = self.uow.users.get(self.org, assignee)
-        if user is None or not user.active:
-            raise NotFound("user", assignee)
-        due = draft.due_at or (self.now + draft.due_in if draft.due_in is not None else self.now)
+        assignee, due = self.checked_task(draft)
         task = Task(
             id=self.ctx.ids.new("task"),
             organization_id=self.org,
@@ -277,6 +256,32 @@ class Writer:
             kind=str(task.kind),
         )
         return task
+
+    def checked_task(self, draft: TaskDraft) -> tuple[str, datetime]:
+        """Check a task draft: its assignee (an active user of the organisation) and due time."""
+        problems = []
+        if not isinstance(draft.title, str) or not draft.title.strip():
+            problems.append("task.title: must not be blank")
+        if draft.due_at is not None and draft.due_in is not None:
+            problems.append("task: give due_at or due_in, not both")
+        if draft.due_at is not None and draft.due_at.tzinfo is None:
+            problems.append("task.due_at: must be timezone-aware")
+        problems.extend(
+            p
+            for p in (
+                datetime_problem(draft.due_at, "task.due_at"),
+                duration_problem(draft.due_in, "task.due_in"),
+            )
+            if p is not None
+        )
+        if problems:
+            raise ValidationError("invalid task", problems)
+        assignee = draft.assignee_id or self.actor.user.id
+        user = self.uow.users.get(self.org, assignee)
+        if user is None or not user.active:
+            raise NotFound("user", assignee)
+        due = draft.due_at or (self.now + draft.due_in if draft.due_in is not None else self.now)
+        return assignee, due
 
     def note(self, lead: Lead, text: str) -> Note:
         """Write a note on ``lead``."""

@@ -11,7 +11,7 @@ from leadcore.leads._model import HistoryKind, Lead, TaskDraft
 from leadcore.services._shared import Writer, read_only
 from leadcore.workflow import Workflow
 
-__all__ = ["MIGRATION", "change_status"]
+__all__ = ["MIGRATION", "change_status", "decide_move"]
 
 #: The reason of a move made by publishing a workflow version (see :func:`change_status`).
 MIGRATION = "migration"
@@ -53,17 +53,17 @@ def change_status(
         return _migrate(w, lead, workflow, target)
     if lead.converted:
         raise read_only(lead)
-    decision = workflow.decide(
+    text = decide_move(
+        w,
+        workflow,
         lead.status_id,
         target,
-        restricted=w.actor.restricted,
         note=note,
         task=task,
         force_notes=rules.force_notes_on_status_change,
+        subject_id=lead.id,
+        subject_name=lead.name,
     )
-    if not decision.allowed:
-        raise TransitionRefused(lead.id, decision, lead_name=lead.name)
-    text = note.strip() if note and not note.isspace() else None
     note_id = w.note(lead, text).id if text else None
     task_id = w.task(lead, task, for_status=target).id if task is not None else None
     moved = w.save(lead, attrs.evolve(lead, status_id=target, workflow_version=workflow.version))
@@ -87,6 +87,40 @@ def change_status(
         task_id=task_id,
     )
     return moved
+
+
+def decide_move(
+    w: Writer,
+    workflow: Workflow,
+    current: str | None,
+    target: str,
+    *,
+    note: str | None,
+    task: TaskDraft | None,
+    force_notes: bool,
+    subject_id: str,
+    subject_name: str,
+    subject: str = "lead",
+) -> str | None:
+    """The rule checks of a move from ``current`` to ``target``; the note's text to write.
+
+    One decision for every record that moves through a workflow (a lead
+    through its statuses, an opportunity through its stages):
+    :meth:`Workflow.decide` with the acting user's restriction, the forced
+    notes, and the note and task given; :class:`~leadcore.errors.TransitionRefused`
+    names every reason when the move is refused.
+    """
+    decision = workflow.decide(
+        current,
+        target,
+        restricted=w.actor.restricted,
+        note=note,
+        task=task,
+        force_notes=force_notes,
+    )
+    if not decision.allowed:
+        raise TransitionRefused(subject_id, decision, lead_name=subject_name, subject=subject)
+    return note.strip() if note and not note.isspace() else None
 
 
 def _migrate(w: Writer, lead: Lead, workflow: Workflow, target: str) -> Lead:

@@ -1,4 +1,4 @@
-"""Reports (``s.reports``): the funnel, time in status, transition rates, pile-ups."""
+"""Reports (``s.reports``): the funnel, the pipeline, time in status, transition rates, pile-ups."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from leadcore._limits import aware_problem
 from leadcore._text import checks_text
 from leadcore.errors import ValidationError
 from leadcore.leads._model import Lead
+from leadcore.leads._pipeline import PipelineKey, PipelineReport, pipeline_report
 from leadcore.leads._query import LeadQuery
 from leadcore.leads._reports import (
     FunnelRow,
@@ -21,6 +22,7 @@ from leadcore.leads._reports import (
     time_in_status,
     transition_rates,
 )
+from leadcore.services._pipeline import OPPORTUNITIES, pipeline_settings
 from leadcore.services._shared import LEADS, ServiceContext, Work
 from leadcore.tenancy import Permission
 
@@ -56,7 +58,8 @@ class ReportsService:
         """Leads created in ``[start, end)`` -> conversions -> accounts -> opportunities.
 
         Grouped ``by`` source (supplier, else channel), channel, supplier,
-        project, or ``"all"`` for one row.
+        project, or ``"all"`` for one row. Each row also counts the
+        opportunities closed as won and their revenue per currency.
         """
         key = _KEYS.get(by)
         problems = _period_problems(start, end)
@@ -67,7 +70,27 @@ class ReportsService:
         with Work(self._ctx, Permission.SEE_REPORTS, "see reports") as w:
             leads = w.uow.leads.query(w.org, LeadQuery(created_from=start, created_until=end))
             conversions = w.uow.conversions.list(w.org)
-        return funnel(leads, conversions, key)
+            opportunities = {o.id: o for o in w.uow.opportunities.list(w.org)}
+        return funnel(leads, conversions, key, opportunities)
+
+    def pipeline(self, *, by: PipelineKey = "stage") -> PipelineReport:
+        """The open pipeline grouped ``by`` stage, owner or close month, with win rate and cycle.
+
+        Each row sums the open opportunities' amounts per currency, and the
+        amounts weighted by their stage's win probability (the pipeline
+        settings' ``probabilities``); the report counts the won and lost
+        ones, the win rate ``won / (won + lost)``, the mean time from
+        creation to close, and the won revenue per currency.
+        """
+        if by not in ("stage", "owner", "close_month"):
+            raise ValidationError(
+                "invalid report", [f"by: {by!r} is not one of stage, owner, close_month"]
+            )
+        with Work(self._ctx, Permission.SEE_REPORTS, "see reports") as w:
+            opportunities = w.uow.opportunities.list(w.org)
+            wf = w.uow.workflows.get(w.org, OPPORTUNITIES)
+            settings = pipeline_settings(w.uow, w.org)
+        return pipeline_report(opportunities, wf, settings, by)
 
     def time_in_status(
         self, *, start: datetime | None = None, end: datetime | None = None

@@ -225,6 +225,10 @@ class AccountRepository(Protocol):
         """Every account, by name, then id."""
         ...
 
+    def update(self, account: Account) -> None:
+        """Replace a stored account (``NotFound`` if there is none)."""
+        ...
+
 
 class ContactRepository(Protocol):
     """Contacts."""
@@ -239,6 +243,14 @@ class ContactRepository(Protocol):
 
     def for_account(self, organization_id: str, account_id: str) -> Sequence[Contact]:
         """The contacts of an account, by name, then id."""
+        ...
+
+    def update(self, contact: Contact) -> None:
+        """Replace a stored contact (``NotFound`` if there is none)."""
+        ...
+
+    def list(self, organization_id: str) -> Sequence[Contact]:
+        """Every contact, by name, then id."""
         ...
 
 
@@ -259,6 +271,10 @@ class OpportunityRepository(Protocol):
 
     def for_account(self, organization_id: str, account_id: str) -> Sequence[Opportunity]:
         """The opportunities of an account, by creation time, then id."""
+        ...
+
+    def list(self, organization_id: str) -> Sequence[Opportunity]:
+        """Every opportunity, by creation time, then id."""
         ...
 
 

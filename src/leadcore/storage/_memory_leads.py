@@ -327,6 +327,10 @@ class MemoryAccounts(Repo[Account]):
         """Accounts by name."""
         return self._list(organization_id, lambda a: (a.name, a.id))
 
+    def update(self, account: Account) -> None:
+        """Replace an account."""
+        self._update(account.organization_id, account.id, account)
+
 
 class MemoryContacts(Repo[Contact]):
     """Contacts."""
@@ -348,6 +352,14 @@ class MemoryContacts(Repo[Contact]):
             for c in self._list(organization_id, lambda c: (c.name, c.id))
             if c.account_id == account_id
         ]
+
+    def update(self, contact: Contact) -> None:
+        """Replace a contact."""
+        self._update(contact.organization_id, contact.id, contact)
+
+    def list(self, organization_id: str) -> builtins.list[Contact]:
+        """Contacts by name."""
+        return self._list(organization_id, lambda c: (c.name, c.id))
 
 
 class MemoryOpportunities(Repo[Opportunity]):
@@ -374,6 +386,10 @@ class MemoryOpportunities(Repo[Opportunity]):
             for o in self._list(organization_id, lambda o: (o.created_at, o.id))
             if o.account_id == account_id
         ]
+
+    def list(self, organization_id: str) -> builtins.list[Opportunity]:
+        """Opportunities by creation time."""
+        return self._list(organization_id, lambda o: (o.created_at, o.id))
 
 
 class MemoryConversions(Repo[Conversion]):

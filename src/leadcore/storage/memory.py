@@ -46,6 +46,7 @@ from leadcore.storage._memory_leads import (
     MemoryProjects,
     MemoryTasks,
 )
+from leadcore.storage._memory_pipeline import MemoryPipelineHistory, MemoryPipelineSettings
 from leadcore.storage._memory_tx import GLOBAL, Committed, Repo, Transaction
 from leadcore.storage.protocols import Capabilities
 from leadcore.tenancy import Group, Organization, Partnership, RolePolicy, User
@@ -196,6 +197,8 @@ class MemoryUnitOfWork:
         self.contacts = MemoryContacts(self.tx)
         self.opportunities = MemoryOpportunities(self.tx)
         self.conversions = MemoryConversions(self.tx)
+        self.pipeline_history = MemoryPipelineHistory(self.tx)
+        self.pipeline_settings = MemoryPipelineSettings(self.tx)
         self.events = MemoryEvents(self.tx)
         self.dispatch = MemoryDispatch(self.tx, storage._dispatch, storage._committed)
         self.deliveries = MemoryDeliveries(self.tx)

@@ -44,6 +44,10 @@ from leadcore.storage._lead_ports import (
     ProjectRepository,
     TaskRepository,
 )
+from leadcore.storage._pipeline_ports import (
+    PipelineHistoryRepository,
+    PipelineSettingsRepository,
+)
 from leadcore.tenancy import Group, Organization, Partnership, RolePolicy, User
 from leadcore.workflow import Workflow
 
@@ -67,6 +71,8 @@ __all__ = [
     "OpportunityRepository",
     "OrganizationRepository",
     "PartnershipRepository",
+    "PipelineHistoryRepository",
+    "PipelineSettingsRepository",
     "ProjectRepository",
     "RolePolicyRepository",
     "RoutingRepository",
@@ -286,6 +292,16 @@ class UnitOfWork(Protocol):
     @property
     def conversions(self) -> ConversionRepository:
         """Conversion records."""
+        ...
+
+    @property
+    def pipeline_history(self) -> PipelineHistoryRepository:
+        """The history of accounts and opportunities."""
+        ...
+
+    @property
+    def pipeline_settings(self) -> PipelineSettingsRepository:
+        """Pipeline settings."""
         ...
 
     @property

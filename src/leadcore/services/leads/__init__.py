@@ -15,8 +15,9 @@ from leadcore._arguments import checked_arguments
 from leadcore._moved import moved_names, renamed
 from leadcore._text import checks_text
 from leadcore.services._old_calls import OldCalls, renamed_keywords
+from leadcore.services._pipeline import OPPORTUNITIES
 from leadcore.services.leads._changes import LeadChanges
-from leadcore.services.leads._conversion import OPPORTUNITIES, LeadConversion, Lineage
+from leadcore.services.leads._conversion import LeadConversion, Lineage
 from leadcore.services.leads._intake import LeadIntake
 from leadcore.services.leads._queries import LeadQueries, StatusFilter
 from leadcore.services.leads._setup import LeadSetup

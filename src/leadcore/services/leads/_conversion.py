@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+from decimal import Decimal
 
 import attrs
 
@@ -20,6 +21,14 @@ from leadcore.leads._model import (
     Lead,
     TaskDraft,
 )
+from leadcore.services._pipeline import (
+    amount_of,
+    new_contact,
+    new_opportunity,
+)
+from leadcore.services._pipeline import (
+    new_account as make_account,
+)
 from leadcore.services._shared import (
     Writer,
     check_version,
@@ -31,10 +40,7 @@ from leadcore.services._shared import (
 from leadcore.services._status import change_status
 from leadcore.services.leads._part import LeadsPart
 from leadcore.tenancy import Permission
-from leadcore.workflow import name_key, sample_workflow
-
-#: The workflow slot of opportunity stages.
-OPPORTUNITIES = "opportunities"
+from leadcore.workflow import name_key
 
 
 @attrs.frozen
@@ -66,7 +72,7 @@ class LeadConversion(LeadsPart):
         account_name: str | None = None,
         new_account: bool = False,
         opportunity_name: str | None = None,
-        amount: float | None = None,
+        amount: Decimal | float | int | str | None = None,
         status_id: str | None = None,
         note: str | None = None,
         task: TaskDraft | None = None,
@@ -77,8 +83,12 @@ class LeadConversion(LeadsPart):
         The account is ``account_id`` (an existing one) or a new one named
         ``account_name`` (default: the lead's name); when accounts of the same
         name exist and ``new_account`` is false, ``ConflictError`` names them
-        so the caller can pick one. An opportunity starts in the first stage
-        of the organisation's opportunity workflow ("Prospecting" by default).
+        so the caller can pick one. An opportunity starts in the entry stage
+        of the organisation's opportunity workflow (its ``entry``:
+        "Prospecting" in the bundled one). The account, contact and
+        opportunity are made exactly as ``s.accounts`` and
+        ``s.opportunities`` make them (history entries, events, duplicate
+        flags).
         The lead moves to ``status_id`` (default: the first done status) through
         the same checks as any status change, then becomes read-only.
         """
@@ -108,20 +118,24 @@ class LeadConversion(LeadsPart):
                     reason="conversion",
                 )
             account, created = self._account(w, lead, account_id, account_name, new_account)
-            contact = Contact(
-                id=self._ctx.ids.new("contact"),
-                organization_id=w.org,
-                name=lead.name,
-                account_id=account.id,
-                created_at=w.now,
-                phones=lead.phones,
-                emails=lead.emails,
-                created_from_lead_id=lead.id,
+            contact = new_contact(
+                w, account, lead.name, phones=lead.phones, emails=lead.emails, lead_id=lead.id
             )
-            w.uow.contacts.add(contact)
             opportunity = None
             if opportunity_name is not None:
-                opportunity = self._opportunity(w, lead, account, contact, opportunity_name, amount)
+                if not opportunity_name.strip():
+                    raise ValidationError("cannot convert", ["opportunity_name: must not be blank"])
+                money, problem = amount_of(amount, "amount")
+                if problem is not None:
+                    raise ValidationError("cannot convert", [problem])
+                opportunity = new_opportunity(
+                    w,
+                    account,
+                    opportunity_name.strip(),
+                    contact_id=contact.id,
+                    amount=money,
+                    lead_id=lead.id,
+                )
             conversion = Conversion(
                 id=self._ctx.ids.new("conversion"),
                 organization_id=w.org,
@@ -180,46 +194,8 @@ class LeadConversion(LeadsPart):
                     f"accounts named {name!r} exist ({', '.join(same)}): pass account_id to use "
                     "one, or new_account=True to create another"
                 )
-        account = Account(
-            id=self._ctx.ids.new("account"),
-            organization_id=w.org,
-            name=name,
-            created_at=w.now,
-            created_from_lead_id=lead.id,
-        )
-        w.uow.accounts.add(account)
+        account = make_account(w, name, lead_id=lead.id)
         return account, True
-
-    def _opportunity(
-        self,
-        w: Writer,
-        lead: Lead,
-        account: Account,
-        contact: Contact,
-        name: str,
-        amount: float | None,
-    ) -> Opportunity:
-        if not name.strip():
-            raise ValidationError("cannot convert", ["opportunity_name: must not be blank"])
-        wf = w.uow.workflows.get(w.org, OPPORTUNITIES)
-        if wf is None:
-            wf = attrs.evolve(sample_workflow("opportunities"), version=1)
-            w.uow.workflows.add(w.org, OPPORTUNITIES, wf)
-            w.emit(ev.WorkflowPublished, kind=OPPORTUNITIES, workflow_id=wf.id, version=1)
-        opportunity = Opportunity(
-            id=self._ctx.ids.new("opportunity"),
-            organization_id=w.org,
-            name=name.strip(),
-            account_id=account.id,
-            contact_id=contact.id,
-            stage_id=wf.entry[0],
-            workflow_version=wf.version,
-            created_at=w.now,
-            amount=amount,
-            created_from_lead_id=lead.id,
-        )
-        w.uow.opportunities.add(opportunity)
-        return opportunity
 
     def unconvert(self, lead_id: str, *, reason: str) -> Lead:
         """Undo a conversion (needs ``unconvert``): the lead is writable again.

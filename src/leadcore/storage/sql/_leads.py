@@ -552,6 +552,10 @@ class SqlAccounts(Table[Account]):
         """Accounts by name."""
         return self._list(organization_id, lambda a: (a.name, a.id))
 
+    def update(self, account: Account) -> None:
+        """Replace an account."""
+        self._update_record(account)
+
 
 class SqlContacts(Table[Contact]):
     """Contacts."""
@@ -569,6 +573,14 @@ class SqlContacts(Table[Contact]):
     def for_account(self, organization_id: str, account_id: str) -> list[Contact]:
         """An account's contacts by name."""
         return self._having(organization_id, "account_id", account_id, lambda c: (c.name, c.id))
+
+    def update(self, contact: Contact) -> None:
+        """Replace a contact."""
+        self._update_record(contact)
+
+    def list(self, organization_id: str) -> builtins.list[Contact]:
+        """Contacts by name."""
+        return self._list(organization_id, lambda c: (c.name, c.id))
 
 
 class SqlOpportunities(Table[Opportunity]):
@@ -593,6 +605,10 @@ class SqlOpportunities(Table[Opportunity]):
         return self._having(
             organization_id, "account_id", account_id, lambda o: (o.created_at, o.id)
         )
+
+    def list(self, organization_id: str) -> builtins.list[Opportunity]:
+        """Opportunities by creation time."""
+        return self._list(organization_id, lambda o: (o.created_at, o.id))
 
 
 class SqlConversions(Table[Conversion]):

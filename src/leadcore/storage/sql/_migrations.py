@@ -32,6 +32,7 @@ from leadcore.storage.sql._schema_v2 import define_v2, upgrade_v2
 from leadcore.storage.sql._schema_v3 import define_v3, upgrade_v3
 from leadcore.storage.sql._schema_v4 import define_v4, upgrade_v4
 from leadcore.storage.sql._schema_v5 import define_v5, upgrade_v5
+from leadcore.storage.sql._schema_v6 import define_v6, upgrade_v6
 from leadcore.storage.sql._schema_v7 import define_v7, upgrade_v7
 
 __all__ = ["STEPS", "Step", "build_metadata", "current_version", "metadata", "migrate"]
@@ -69,7 +70,8 @@ STEPS: Final[tuple[Step, ...]] = (
     Step(3, "index for the status counts of a project", define_v3, upgrade_v3),
     Step(4, "holders of a lease taken without a lock window", define_v4, upgrade_v4),
     Step(5, "iCalendar UID of imported activities", define_v5, upgrade_v5),
-    Step(6, "the e-mail log", define_v7, upgrade_v7),
+    Step(6, "accounts, contacts and opportunities on their own", define_v6, upgrade_v6),
+    Step(7, "the e-mail log", define_v7, upgrade_v7),
 )
 
 

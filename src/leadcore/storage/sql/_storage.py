@@ -37,6 +37,7 @@ from leadcore.storage.sql._leads import (
     SqlTasks,
 )
 from leadcore.storage.sql._migrations import migrate
+from leadcore.storage.sql._pipeline import SqlPipelineHistory, SqlPipelineSettings
 from leadcore.storage.sql._rls import enable_row_level_security
 from leadcore.storage.sql._tenancy import (
     SqlGroups,
@@ -129,6 +130,8 @@ class SqlUnitOfWork:
         self.contacts = SqlContacts(tx)
         self.opportunities = SqlOpportunities(tx)
         self.conversions = SqlConversions(tx)
+        self.pipeline_history = SqlPipelineHistory(tx)
+        self.pipeline_settings = SqlPipelineSettings(tx)
         self.events = SqlEvents(tx)
 
     # The ports of schema version 2 each live in a module of their own.

@@ -13,6 +13,7 @@ from leadcore.errors import ValidationError
 from leadcore.leads._conversion import Account, Contact, Conversion, Opportunity
 from leadcore.leads._intake import LeadSettings
 from leadcore.leads._model import HistoryEntry, Lead, Note, Task
+from leadcore.leads._pipeline import PipelineEntry, PipelineSettings
 from leadcore.leads._project import Project
 from leadcore.storage.sql._bulk import insert_many
 from leadcore.storage.sql._codec import decode, encode, micros
@@ -40,6 +41,8 @@ __all__ = [
     "OPPORTUNITIES",
     "ORGANIZATIONS",
     "PARTNERSHIPS",
+    "PIPELINE_HISTORY",
+    "PIPELINE_SETTINGS",
     "PROJECTS",
     "ROLE_POLICIES",
     "TASKS",
@@ -309,12 +312,10 @@ NOTES: Final = _spec(
     versioned=False,
 )
 TASKS: Final = _spec("task", 14, "leadcore_tasks", _ORG_ID, Task, _task_columns)
-ACCOUNTS: Final = _spec("account", 15, "leadcore_accounts", _ORG_ID, Account, versioned=False)
+ACCOUNTS: Final = _spec("account", 15, "leadcore_accounts", _ORG_ID, Account)
 # Contacts and opportunities name the column alone in their messages.
 _OF_ACCOUNT: Final = _ids_and_record("", "account_id")
-CONTACTS: Final = _spec(
-    "contact", 16, "leadcore_contacts", _ORG_ID, Contact, _OF_ACCOUNT, versioned=False
-)
+CONTACTS: Final = _spec("contact", 16, "leadcore_contacts", _ORG_ID, Contact, _OF_ACCOUNT)
 OPPORTUNITIES: Final = _spec(
     "opportunity", 17, "leadcore_opportunities", _ORG_ID, Opportunity, _OF_ACCOUNT
 )
@@ -325,6 +326,22 @@ CONVERSIONS: Final = _spec(
     _ORG_ID,
     Conversion,
     _ids_and_record("conversion.", "lead_id", "account_id"),
+)
+PIPELINE_HISTORY: Final = _spec(
+    "pipeline history entry",
+    25,
+    "leadcore_pipeline_history",
+    _ORG_ID,
+    PipelineEntry,
+    lambda e: {
+        "subject_id": bounded(e.subject_id, "pipeline history.subject_id"),
+        "at_us": micros(e.at),
+        "record": encode(e),
+    },
+    versioned=False,
+)
+PIPELINE_SETTINGS: Final = _spec(
+    "pipeline settings", 26, "leadcore_pipeline_settings", ("organization_id",), PipelineSettings
 )
 EVENT_POSITIONS: Final[Spec[int]] = Spec(
     "event position",

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
 from typing import TypeVar
 
 import attrs
 
-from leadcore.leads import Account, Contact, Conversion, Opportunity
+from leadcore.leads import (
+    Account,
+    Contact,
+    Conversion,
+    Opportunity,
+    PipelineEntry,
+    PipelineEntryKind,
+    PipelineSettings,
+)
 from leadcore.storage.protocols import Storage
 from leadcore.testing.conformance._base import StorageFixtures
 from leadcore.testing.conformance._records import T0, Records
@@ -19,7 +29,11 @@ S = TypeVar("S", bound=Storage)
 
 
 class ConversionRepositoryTests(StorageFixtures[S]):
-    """``uow.accounts``, ``contacts``, ``opportunities``, ``conversions``: orders and isolation."""
+    """The records after conversion: orders, changes and isolation.
+
+    ``uow.accounts``, ``contacts``, ``opportunities``, ``conversions``,
+    ``pipeline_history`` and ``pipeline_settings``.
+    """
 
     def test_conversion_records_and_what_they_link(self, storage: S, records: Records) -> None:
         ids = Ids(records)
@@ -116,3 +130,51 @@ class ConversionRepositoryTests(StorageFixtures[S]):
             assert uow.conversions.list(other) == []
             assert uow.conversions.for_lead(other, ids("lead")) == []
             assert uow.conversions.for_account(other, ids("acc")) == []
+
+    def test_pipeline_records_change_and_their_history_keeps_its_order(
+        self, storage: S, records: Records
+    ) -> None:
+        ids = Ids(records)
+        org, other = ids.org, ids.other
+        account = Account(ids("acc"), org, "Cohen Ltd", T0)
+        contact = Contact(ids("con"), org, "Avi", ids("acc"), T0)
+        deal = Opportunity(
+            ids("opp"), org, "Deal", ids("acc"), None, "prospecting", 1, T0,
+            amount=Decimal("1200.50"), currency="EUR", close_date=date(2026, 4, 1),
+        )  # fmt: skip
+        entries = [
+            PipelineEntry(ids(f"h{n}"), org, ids("opp"), PipelineEntryKind.UPDATED, at(t), "u")
+            for n, t in ((2, 1), (1, 1), (3, 0))
+        ]
+        with storage.unit_of_work() as uow:
+            uow.accounts.add(account)
+            uow.contacts.add(contact)
+            uow.opportunities.add(deal)
+            uow.opportunities.add(attrs.evolve(deal, id=ids("opp-0"), created_at=at(-1)))
+            for e in entries:
+                uow.pipeline_history.add(e)
+            uow.pipeline_settings.put(org, PipelineSettings(lost_reasons=("price",)))
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            renamed = attrs.evolve(account, name="Cohen", merged_into=ids("acc-2"), version=2)
+            uow.accounts.update(renamed)
+            moved = attrs.evolve(contact, account_id=ids("acc-2"))
+            uow.contacts.update(moved)
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert uow.accounts.get(org, ids("acc")) == renamed
+            assert uow.contacts.get(org, ids("con")) == moved
+            assert uow.contacts.list(org) == [moved]
+            assert uow.opportunities.get(org, ids("opp")) == deal
+            assert ids.names(uow.opportunities.list(org)) == ["opp-0", "opp"]
+            assert ids.names(uow.pipeline_history.for_subject(org, ids("opp"))) == [
+                "h3",
+                "h1",
+                "h2",
+            ]
+            settings = uow.pipeline_settings.get(org)
+            assert settings == PipelineSettings(lost_reasons=("price",))
+            assert uow.pipeline_settings.get(other) is None
+            assert uow.pipeline_history.for_subject(other, ids("opp")) == []
+            assert uow.opportunities.list(other) == []
+            assert uow.contacts.list(other) == []
