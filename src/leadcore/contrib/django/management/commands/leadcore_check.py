@@ -1,0 +1,17 @@
+"""``manage.py leadcore_check``: ``leadcore check`` on the project's database."""
+
+from __future__ import annotations
+
+from leadcore.contrib.django.management.commands._leadcore_cli import CliCommand
+
+__all__ = ["Command"]
+
+
+class Command(CliCommand):
+    """``leadcore check ARGS`` (validate workflow files and print every finding)."""
+
+    help = (
+        "Run 'leadcore check' (validate workflow files and print every finding); ARGS pass through."
+    )
+    subcommand = "check"
+    takes_db = False
