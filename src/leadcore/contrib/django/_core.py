@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 import attrs
-from django.conf import settings
+from django import conf
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
 from django.utils.module_loading import import_string
@@ -39,7 +39,7 @@ class LeadcoreSettings:
 
 def read_settings() -> LeadcoreSettings:
     """Read ``settings.LEADCORE``; ``ImproperlyConfigured`` naming the key that is wrong."""
-    raw = getattr(settings, "LEADCORE", {})
+    raw = getattr(conf.settings, "LEADCORE", {})
     if not isinstance(raw, Mapping):
         raise ImproperlyConfigured(
             f"settings.LEADCORE: expected a dict with keys {', '.join(_KEYS)}, "
