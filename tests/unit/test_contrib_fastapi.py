@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from leadcore import Leadcore
-from leadcore.contrib.fastapi import add_problem_handlers, get_core, lifespan
+from leadcore.contrib.fastapi import add_problem_handlers, core_of, lifespan
 from leadcore.errors import ConflictError, LeaseLost
 from leadcore.examples.fastapi_app import create_app
 from leadcore.tenancy import User
@@ -125,4 +125,4 @@ def test_a_missing_lifespan_says_what_to_pass() -> None:
                 pass
 
     with pytest.raises(RuntimeError, match="lifespan="):
-        get_core(Req())  # type: ignore[arg-type]
+        core_of(Req())  # type: ignore[arg-type]

@@ -2,7 +2,7 @@
 
 - :func:`lifespan` opens the core when the application starts (from a URL,
   or a :class:`~leadcore.Leadcore` the host built) and closes it at shutdown
-  if it opened it; :func:`get_core` reads it from a request.
+  if it opened it; :func:`core_of` reads it from a request.
 - :func:`session_dependency` turns the host's user resolver (a FastAPI
   dependency returning the acting user's id) into a dependency giving that
   user's :class:`~leadcore.Session`.
@@ -29,7 +29,7 @@ from leadcore.errors import LeadcoreError, ValidationError
 
 __all__ = [
     "add_problem_handlers",
-    "get_core",
+    "core_of",
     "lifespan",
     "problem_response",
     "session_dependency",
@@ -62,7 +62,7 @@ def lifespan(
     return run
 
 
-def get_core(request: Request) -> Leadcore:
+def core_of(request: Request) -> Leadcore:
     """The core the :func:`lifespan` opened (a dependency)."""
     core = getattr(request.app.state, _STATE, None)
     if not isinstance(core, Leadcore):
@@ -88,7 +88,7 @@ def session_dependency(user_id: Callable[..., Any]) -> Callable[..., Session]:
                 "no acting user",
                 [f"user_id: the resolver returned {type(acting).__name__}, expected a user id"],
             )
-        return get_core(request).session(acting)
+        return core_of(request).session(acting)
 
     return dependency
 

@@ -25,7 +25,7 @@ from leadcore.contrib.fastapi import add_problem_handlers, lifespan, session_dep
 from leadcore.core import Leadcore, Session
 from leadcore.leads import Lead
 
-__all__ = ["NewLead", "NewNote", "StatusChange", "acting_user", "create_app"]
+__all__ = ["NewLead", "NewNote", "NewStatus", "acting_user", "create_app"]
 
 
 class NewLead(BaseModel):
@@ -42,7 +42,7 @@ class NewNote(BaseModel):
     text: str
 
 
-class StatusChange(BaseModel):
+class NewStatus(BaseModel):
     """The body of ``POST /leads/{lead_id}/status``."""
 
     status_id: str
@@ -85,7 +85,7 @@ def create_app(source: Leadcore | str | None = None) -> FastAPI:
         return {"id": note.id, "text": note.text}
 
     @app.post("/leads/{lead_id}/status")
-    def change_status(lead_id: str, body: StatusChange, s: Acting) -> dict[str, Any]:
+    def change_status(lead_id: str, body: NewStatus, s: Acting) -> dict[str, Any]:
         lead = s.leads.change_status(
             lead_id, body.status_id, note=body.note, expected_version=body.expected_version
         )

@@ -16,7 +16,7 @@ describe the core in ``settings.LEADCORE``::
   :class:`~leadcore.Session` (opened when first used), or ``None`` when the
   resolver names nobody; it answers every
   :class:`~leadcore.errors.LeadcoreError` a view raises with RFC 9457
-  problem details (:func:`problem_response`).
+  problem details (:func:`problem_json_response`).
 - Management commands ``leadcore_migrate``, ``leadcore_check`` and
   ``leadcore_import`` run the ``leadcore`` command line (``--db`` defaults
   to the ``URL`` setting).
@@ -25,6 +25,6 @@ describe the core in ``settings.LEADCORE``::
 from __future__ import annotations
 
 from leadcore.contrib.django._core import get_core, reset_core, user_resolver
-from leadcore.contrib.django._middleware import LeadcoreMiddleware, problem_response
+from leadcore.contrib.django._middleware import LeadcoreMiddleware, problem_json_response
 
-__all__ = ["LeadcoreMiddleware", "get_core", "problem_response", "reset_core", "user_resolver"]
+__all__ = ["LeadcoreMiddleware", "get_core", "problem_json_response", "reset_core", "user_resolver"]

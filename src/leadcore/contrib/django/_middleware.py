@@ -12,10 +12,10 @@ from leadcore.contrib.django._core import get_core, user_resolver
 from leadcore.core import Session
 from leadcore.errors import LeadcoreError
 
-__all__ = ["LeadcoreMiddleware", "problem_response"]
+__all__ = ["LeadcoreMiddleware", "problem_json_response"]
 
 
-def problem_response(error: LeadcoreError, *, instance: str | None = None) -> JsonResponse:
+def problem_json_response(error: LeadcoreError, *, instance: str | None = None) -> JsonResponse:
     """The ``application/problem+json`` response answering ``error``."""
     doc = problem_details(error, instance=instance)
     return JsonResponse(
@@ -53,5 +53,5 @@ class LeadcoreMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         """Answer a :class:`~leadcore.errors.LeadcoreError` with problem details."""
         if isinstance(exception, LeadcoreError):
-            return problem_response(exception, instance=request.path)
+            return problem_json_response(exception, instance=request.path)
         return None

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from leadcore.contrib.django.management.commands._leadcore_cli import CliCommand
 
-__all__ = ["Command"]
+# Django finds the class by its name; it is no public name of leadcore.
+__all__: list[str] = []
 
 
 class Command(CliCommand):
