@@ -172,3 +172,13 @@ def test_joining_needs_sql_storage_and_a_connection_of_its_database() -> None:
         storage.joined("not a connection")  # type: ignore[arg-type]
     storage.close()
     engine.dispose()
+
+
+def test_heads_of_named_organisations_read_only_those(host: Host) -> None:
+    other, _ = host.core.create_organization("Other", admin_name="Omer")
+    storage = host.core.storage
+    with storage.unit_of_work() as uow:
+        every = dict(uow.events.heads())
+        assert dict(uow.events.heads([host.org.id])) == {host.org.id: every[host.org.id]}
+        assert dict(uow.events.heads([other.id, "org-none"])) == {other.id: every[other.id]}
+        assert dict(uow.events.heads([])) == {}
