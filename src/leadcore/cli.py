@@ -144,6 +144,12 @@ def _build_parser() -> argparse.ArgumentParser:
         default="postgresql",
         help="SQL dialect (default: postgresql)",
     )
+    schema.add_argument(
+        "--citus",
+        action="store_true",
+        help="print instead the statements that distribute the tables on Citus (PostgreSQL), "
+        "to run once the tables exist",
+    )
 
     from leadcore._cli_import import add_import_parser
 
@@ -389,7 +395,15 @@ def _main(argv: Sequence[str] | None) -> int:
         try:
             from leadcore._schema_ddl import schema_ddl
 
-            out.write(schema_ddl(args.dialect))
+            if args.citus and args.dialect != "postgresql":
+                print("leadcore schema --citus: Citus is PostgreSQL; drop --dialect", file=err)
+                return EXIT_USAGE
+            if args.citus:
+                from leadcore.storage.sql import citus_ddl
+
+                out.write("\n".join(citus_ddl()) + "\n")
+            else:
+                out.write(schema_ddl(args.dialect))
         except ImportError as exc:
             print(
                 f"leadcore schema needs the 'sql' extra: pip install 'leadcore[sql]' ({exc})",

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import TracebackType
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
 from leadcore._arguments import checked_arguments
 from leadcore._text import checks_text
@@ -27,6 +28,9 @@ from leadcore.storage.memory import MemoryStorage
 from leadcore.storage.protocols import Storage
 from leadcore.tenancy import Organization, OrganizationKind, User
 from leadcore.workflow import Workflow
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
 
 __all__ = ["Leadcore", "Session"]
 
@@ -175,13 +179,27 @@ class Leadcore:
         self.events.deliver()
         return org
 
-    def session(self, user_id: str) -> Session:
+    def session(self, user_id: str, *, connection: Connection | None = None) -> Session:
         """A session acting as ``user_id``, in that user's organisation.
 
         Raises :class:`~leadcore.errors.NotFound` for an unknown user and
         :class:`~leadcore.errors.Forbidden` for an inactive one.
+
+        With ``connection`` (a SQLAlchemy ``Connection`` of the host, on the
+        same database as a :class:`~leadcore.storage.sql.SqlStorage`), every
+        use case of the session runs inside the host's transaction, in a
+        savepoint of its own: the host commits or rolls back leadcore's writes
+        and events with its own, and a use case that fails undoes only its own
+        writes. Such a session delivers no events (they are not committed yet):
+        call :meth:`EventLog.deliver <leadcore.services.outbox.EventLog.deliver>`
+        on :attr:`events` after the host commits.
         """
-        with self.storage.unit_of_work() as uow:
+        storage = self.storage
+        after_commit: Callable[[], object] | None = self.events.deliver
+        if connection is not None:
+            storage = _joined(storage, connection)
+            after_commit = None
+        with storage.unit_of_work() as uow:
             org_id = uow.users.organization_of(user_id)
             user = None if org_id is None else uow.users.get(org_id, user_id)
         if user is None:
@@ -190,12 +208,12 @@ class Leadcore:
             raise Forbidden(f"user {user.name!r} is inactive")
         return Session(
             ServiceContext(
-                self.storage,
+                storage,
                 self.clock,
                 self.ids,
                 user.id,
                 user.organization_id,
-                after_commit=self.events.deliver,
+                after_commit=after_commit,
             )
         )
 
@@ -216,6 +234,21 @@ class Leadcore:
 
     def __repr__(self) -> str:
         return f"Leadcore(storage={self.storage!r}, clock={self.clock!r})"
+
+
+def _joined(storage: Storage, connection: Connection) -> Storage:
+    """``storage`` inside the host's transaction on ``connection``."""
+    join = getattr(storage, "joined", None)
+    if join is None:
+        raise ValidationError(
+            "cannot join a host's transaction",
+            [
+                f"connection: {type(storage).__name__} has no database connection to share; "
+                "open leadcore on SqlStorage to run inside a host's transaction"
+            ],
+        )
+    joined: Storage = join(connection)
+    return joined
 
 
 class Session:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from leadcore.events._model import Event, StoredEvent
 from leadcore.storage._memory_tx import GLOBAL, Transaction
@@ -33,9 +33,12 @@ class MemoryEvents:
                 out.append(StoredEvent(position, event))
         return out
 
-    def heads(self) -> dict[str, int]:
-        """The last position per organisation."""
-        return self._tx.heads("events")
+    def heads(self, organization_ids: Collection[str] | None = None) -> dict[str, int]:
+        """The last position per organisation (of those named, if named)."""
+        found = self._tx.heads("events")
+        if organization_ids is None:
+            return found
+        return {org: found[org] for org in organization_ids if org in found}
 
     def position(self, consumer: str, organization_id: str) -> int:
         """A consumer's acknowledged position in an organisation."""

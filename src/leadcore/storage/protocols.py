@@ -16,7 +16,7 @@ checks any adapter against these rules.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from types import TracebackType
 from typing import Protocol, Self
 
@@ -380,8 +380,8 @@ class EventRepository(Protocol):
         """Committed events of one organisation with a position above ``after``, in order."""
         ...
 
-    def heads(self) -> Mapping[str, int]:
-        """The last position of every organisation that has events."""
+    def heads(self, organization_ids: Collection[str] | None = None) -> Mapping[str, int]:
+        """The last position of every organisation that has events (of those named, if named)."""
         ...
 
     def position(self, consumer: str, organization_id: str) -> int:

@@ -15,12 +15,15 @@
   lease expiry by one clock.
 - :func:`enable_row_level_security` / :func:`row_level_security_ddl`: the
   optional PostgreSQL Row-Level Security policies.
+- :func:`distribute` / :func:`citus_ddl`: the tables distributed by
+  organisation on Citus.
 
 ``docs/storage.md`` explains choosing a backend, migrations and RLS.
 """
 
 from __future__ import annotations
 
+from leadcore.storage.sql._citus import citus_ddl, distribute
 from leadcore.storage.sql._clock import DatabaseClock
 from leadcore.storage.sql._migrations import (
     STEPS,
@@ -41,7 +44,9 @@ __all__ = [
     "SqlUnitOfWork",
     "Step",
     "build_metadata",
+    "citus_ddl",
     "current_version",
+    "distribute",
     "enable_row_level_security",
     "metadata",
     "migrate",

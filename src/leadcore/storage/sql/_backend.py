@@ -41,7 +41,7 @@ from sqlalchemy.pool import StaticPool
 
 from leadcore.errors import ValidationError
 from leadcore.storage.sql._bulk import insert_many
-from leadcore.storage.sql._rls import SETTING
+from leadcore.storage.sql._rls import set_local_statement
 from leadcore.storage.sql._url import read_url
 
 __all__ = ["Backend", "backend_for"]
@@ -277,10 +277,8 @@ class PostgresBackend(Backend):
 
     def scope(self, connection: Connection, organization_id: str) -> None:
         if self.row_level_security:
-            connection.execute(
-                select(text("set_config(:name, :value, true)")),
-                {"name": SETTING, "value": organization_id},
-            )
+            # No bound parameters: a '%' in the id must reach the server as it is.
+            connection.exec_driver_sql(set_local_statement(organization_id).replace("%", "%%"))
 
     def advance_counter(
         self, connection: Connection, table: Table, organization_id: str, name: str, by: int

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from sqlalchemy import select
 
 from leadcore.events._codec import event_from_dict
 from leadcore.events._model import Event, StoredEvent
 from leadcore.storage.sql._tables import EVENT_POSITIONS, bounded
-from leadcore.storage.sql._tx import COUNTERS, EVENTS, SqlTransaction
+from leadcore.storage.sql._tx import CHUNK, COUNTERS, EVENTS, SqlTransaction
 
 __all__ = ["SqlEvents"]
 
@@ -54,11 +54,19 @@ class SqlEvents:
             for row in self._tx.rows(statement, organization_id)
         ]
 
-    def heads(self) -> dict[str, int]:
-        """The last position per organisation."""
+    def heads(self, organization_ids: Collection[str] | None = None) -> dict[str, int]:
+        """The last position per organisation (of those named, if named)."""
         c = COUNTERS.c
         statement = select(c.organization_id, c.value).where(c.name == "events")
-        rows = (row._mapping for row in self._tx.rows(statement, None))
+        if organization_ids is None:
+            rows = [row._mapping for row in self._tx.rows(statement, None)]
+        else:
+            named = sorted(set(organization_ids))
+            rows = []
+            for start in range(0, len(named), CHUNK):
+                chunk = named[start : start + CHUNK]
+                scoped = statement.where(c.organization_id.in_(chunk))
+                rows += [row._mapping for row in self._tx.rows(scoped, None)]
         return {str(row["organization_id"]): int(row["value"]) for row in rows}
 
     def position(self, consumer: str, organization_id: str) -> int:

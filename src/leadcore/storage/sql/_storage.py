@@ -8,9 +8,10 @@ from contextlib import AbstractContextManager, nullcontext
 from types import TracebackType
 from typing import Any, Final, Self
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, NestedTransaction
 from sqlalchemy.engine import URL, make_url
 
+from leadcore.errors import ValidationError
 from leadcore.storage.protocols import (
     CalendarRepository,
     Capabilities,
@@ -49,7 +50,7 @@ from leadcore.storage.sql._tenancy import (
 )
 from leadcore.storage.sql._tx import ConfigCache, DerivedWriter, SqlTransaction
 
-__all__ = ["DERIVED_WRITERS", "SqlStorage", "SqlUnitOfWork", "Store"]
+__all__ = ["DERIVED_WRITERS", "JoinedStore", "SqlStorage", "SqlUnitOfWork", "Store"]
 
 #: The writers of derived tables every commit runs, from the modules that define them.
 DERIVED_WRITERS: Final[tuple[DerivedWriter, ...]] = (*_dispatch_queue.WRITERS,)
@@ -72,13 +73,39 @@ class Store:
         """The writers of derived tables its units of work's commits run."""
         self._owned = owned
         self._shared: Connection | None = None
-        self.config = ConfigCache()
-        """Configuration records its units of work read (see :class:`ConfigCache`)."""
+        self._config = ConfigCache()
         self.statement_lock: AbstractContextManager[object] = nullcontext()
         """Held around every statement when units of work share one connection."""
         if backend.shared_connection:
             self._shared = engine.connect()
             self.statement_lock = threading.RLock()
+
+    @property
+    def config(self) -> ConfigCache:
+        """Configuration records its units of work read (see :class:`ConfigCache`)."""
+        return self._config
+
+    @property
+    def write_lock(self) -> AbstractContextManager[object]:
+        """Held by a commit in this process (queues local writers without busy-waiting)."""
+        return self.backend.write_lock
+
+    def begin_write(self, connection: Connection) -> None:
+        """Start the transaction a commit writes in."""
+        self.backend.begin_write(connection)
+
+    def end_write(self, connection: Connection, *, commit: bool) -> None:
+        """Commit or roll back the transaction of a commit."""
+        self.backend.end_write(connection, commit=commit)
+
+    def end_read(self, connection: Connection) -> None:
+        """End a transaction that only read."""
+        self.backend.end_read(connection)
+
+    def discard(self, connection: Connection) -> None:
+        """Never hand out again a connection that could not even roll back."""
+        connection.invalidate()
+        self.release(connection)
 
     def checkout(self) -> Connection:
         """A connection for one unit of work."""
@@ -101,6 +128,77 @@ class Store:
             self._shared = None
         if self._owned:
             self.engine.dispose()
+
+
+class JoinedStore(Store):
+    """A host's connection: each unit of work writes in a SAVEPOINT of the host's transaction.
+
+    Leadcore never commits nor rolls back the host's transaction: a commit
+    releases its savepoint (the rows are then the host's to commit or roll
+    back), a failed commit rolls back to it, so the host's own earlier writes
+    stay. Reads see the host's uncommitted writes. Configuration is cached by
+    no more than one unit of work: what a host's transaction wrote may still
+    be rolled back.
+    """
+
+    def __init__(self, backend: Backend, connection: Connection, writers: Sequence[DerivedWriter]):
+        # Not Store.__init__: it would open a connection of its own.
+        self.backend = backend
+        self.engine = connection.engine
+        self.writers = tuple(writers)
+        self._owned = False
+        self._shared = None
+        self._config = ConfigCache()
+        self.statement_lock = nullcontext()
+        self.connection = connection
+        """The host's connection."""
+        self._savepoint: NestedTransaction | None = None
+
+    @property
+    def config(self) -> ConfigCache:
+        """A new cache each time: nothing is cached past one unit of work."""
+        return ConfigCache()
+
+    @property
+    def write_lock(self) -> AbstractContextManager[object]:
+        """No lock: the host's transaction holds the database's own locks."""
+        return nullcontext()
+
+    def checkout(self) -> Connection:
+        """The host's connection."""
+        return self.connection
+
+    def release(self, connection: Connection) -> None:
+        """Nothing to give back: the connection stays the host's."""
+
+    def begin_write(self, connection: Connection) -> None:
+        """Open a savepoint (and the host's transaction if none is open yet)."""
+        if self.backend.name == "sqlite":
+            # pysqlite opens a transaction only before a data change; a SAVEPOINT
+            # outside one would start, and its RELEASE commit, a transaction of its own.
+            raw = connection.connection.dbapi_connection
+            if raw is not None and not raw.in_transaction:
+                connection.exec_driver_sql("BEGIN")
+        self._savepoint = connection.begin_nested()
+
+    def end_write(self, connection: Connection, *, commit: bool) -> None:
+        """Release the savepoint, or roll back to it."""
+        savepoint, self._savepoint = self._savepoint, None
+        if savepoint is None or not savepoint.is_active:
+            return
+        if commit:
+            savepoint.commit()
+        else:
+            savepoint.rollback()
+
+    def end_read(self, connection: Connection) -> None:
+        """Nothing to end: the reads belong to the host's transaction."""
+
+    def discard(self, connection: Connection) -> None:
+        """Leave a broken connection to the host, whose transaction it is."""
+
+    def close(self) -> None:
+        """Nothing to close: the connection stays the host's."""
 
 
 class SqlUnitOfWork:
@@ -263,6 +361,38 @@ class SqlStorage:
     def unit_of_work(self) -> SqlUnitOfWork:
         """Open a new unit of work."""
         return SqlUnitOfWork(self._store)
+
+    def joined(self, connection: Connection) -> SqlStorage:
+        """The same storage inside a host's transaction on ``connection`` (same database).
+
+        Each unit of work of the storage returned writes in a ``SAVEPOINT`` of
+        the host's transaction and never commits nor rolls it back: its rows
+        (events included) are committed or rolled back with the host's own.
+        A unit of work that fails rolls back to its savepoint only. An ORM
+        session lends its connection: ``storage.joined(db.connection())``.
+        Open it for one transaction of the host (configuration is not cached
+        across its units of work); :meth:`close` leaves the connection open.
+        """
+        if not isinstance(connection, Connection):
+            raise ValidationError(
+                "cannot join a host's transaction",
+                [
+                    "connection: expected a sqlalchemy.Connection (an ORM session's "
+                    f"connection()), got {type(connection).__name__}"
+                ],
+            )
+        backend = self._store.backend
+        family = connection.dialect.name
+        if family != backend.name and not (backend.name == "mysql" and family == "mariadb"):
+            raise ValidationError(
+                "cannot join a host's transaction",
+                [f"connection: a {family} connection, but this storage is on {backend.name}"],
+            )
+        joined = SqlStorage.__new__(SqlStorage)
+        joined.url = self.url
+        joined.row_level_security = self.row_level_security
+        joined._store = JoinedStore(backend, connection, self._store.writers)
+        return joined
 
     def close(self) -> None:
         """Close every connection (an in-memory SQLite database is gone after this)."""

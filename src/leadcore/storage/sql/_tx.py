@@ -508,12 +508,12 @@ class SqlTransaction:
             self._end_read()
             return
         store = self._store
-        with store.backend.write_lock, store.statement_lock:
+        with store.write_lock, store.statement_lock:
             connection = self._conn()
             try:
-                store.backend.begin_write(connection)
+                store.begin_write(connection)
                 self._flush(connection)
-                store.backend.end_write(connection, commit=True)
+                store.end_write(connection, commit=True)
                 visible = moment()
                 for done in self.after_commit:
                     done(visible)
@@ -535,7 +535,7 @@ class SqlTransaction:
         if connection is not None:
             with self._store.statement_lock:
                 try:
-                    self._store.backend.end_read(connection)
+                    self._store.end_read(connection)
                 except DBAPIError:
                     self._drop(connection)
         self._scoped = None
@@ -560,15 +560,14 @@ class SqlTransaction:
 
     def _abandon(self, connection: Connection) -> None:
         try:
-            self._store.backend.end_write(connection, commit=False)
+            self._store.end_write(connection, commit=False)
         except DBAPIError:
             self._drop(connection)
 
     def _drop(self, connection: Connection) -> None:
         # A connection that cannot even roll back is broken: the database has
         # already discarded its transaction; never hand it out again.
-        connection.invalidate()
-        self._store.release(connection)
+        self._store.discard(connection)
         self._connection = None
 
     def _conflict(self, error: DBAPIError) -> BaseException:

@@ -1,0 +1,1 @@
+"""``leadcore_migrate``, ``leadcore_check``, ``leadcore_import``."""
