@@ -29,10 +29,12 @@ from leadcore.errors import (
     LeaseLost,
     MigrationInvalid,
     NotFound,
+    SchemaNotReady,
     TransitionRefused,
     ValidationError,
     WorkflowInvalid,
 )
+from leadcore.leads import ImportInterrupted
 
 __all__ = ["MEDIA_TYPE", "PROBLEMS", "Problem", "problem_details", "problem_for"]
 
@@ -73,6 +75,10 @@ PROBLEMS: Final[Mapping[type[LeadcoreError], Problem]] = {
     ConflictError: Problem(409, "conflict", "the record was changed meanwhile"),
     LeaseLost: Problem(409, "lease-lost", "the lease on the lead was lost"),
     IcalUnavailable: Problem(501, "ical-unavailable", "iCalendar support is not installed"),
+    SchemaNotReady: Problem(503, "schema-not-ready", "the database schema is not ready"),
+    ImportInterrupted: Problem(
+        500, "import-interrupted", "the import stopped after committed batches"
+    ),
 }
 
 
