@@ -179,7 +179,7 @@ def test_numbers_on_the_do_not_call_list_are_counted(
     db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     with Leadcore.open(db) as core:
-        _admin(core, "Agency").leads.block_number("052-555-0101")
+        _admin(core, "Agency").leads.add_blocked_number("052-555-0101")
     path = _csv(tmp_path / "supplier.csv", SUPPLIER[:2])
     out = run(capsys, "import", path, "--db", db, "--org", "Agency", *SUPPLIER_MAP)[1]
     assert "0 created, 0 duplicates, 1 do-not-call, 0 rejected" in out

@@ -44,7 +44,7 @@ def _session(storage: Storage) -> tuple[Leadcore, Session]:
     core = Leadcore(storage, ManualClock(T0), SequentialIds())
     _, admin = core.create_organization("Bench", admin_name="Admin", default_region="IL")
     s = core.session(admin.id)
-    s.leads.block_number("053-0000002")
+    s.leads.add_blocked_number("053-0000002")
     return core, s
 
 

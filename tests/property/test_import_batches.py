@@ -37,7 +37,7 @@ def _import(
     s.leads.set_settings(
         attrs.evolve(s.leads.settings(), duplicate_match=match, duplicate_fields=fields)
     )
-    s.leads.block_number("053-123-4567")
+    s.leads.add_blocked_number("053-123-4567")
     s.leads.create("Stored", phones=["052-345-6702"])
     clock.advance(timedelta(minutes=1))
     report = s.leads.import_many(iter(rows), batch_size=batch_size)
