@@ -21,6 +21,8 @@ nox.needs_version = ">=2024.10.9"
 
 PYPROJECT = nox.project.load_toml("pyproject.toml")
 EXTRAS = ".[sql,ical]"
+#: Every optional extra: the type check and the API docs read all of ``leadcore.contrib``.
+ALL_EXTRAS = ".[sql,ical,xlsx,fastapi,django,otel,testing]"
 #: The newest Python leadcore supports; the unit and property tests run on it too.
 NEXT_PYTHON = "3.13"
 
@@ -74,14 +76,14 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def typecheck(session: nox.Session) -> None:
     """Run ``mypy --strict`` on ``src`` and ``tests``."""
-    session.install("-e", EXTRAS, *group("typecheck"))
+    session.install("-e", ALL_EXTRAS, *group("typecheck"), *group("test"))
     session.run("mypy", "--strict", "src", "tests")
 
 
 @nox.session
 def docs(session: nox.Session) -> None:
     """Build the documentation with warnings as errors."""
-    session.install("-e", ".[sql,ical,testing]", *group("docs"))
+    session.install("-e", ALL_EXTRAS, *group("docs"))
     session.run(
         "sphinx-build",
         "-W",
