@@ -24,7 +24,7 @@ from leadcore.leads._pipeline import (
     PipelineSettings,
     currency_problem,
 )
-from leadcore.services._shared import Writer
+from leadcore.services._shared import Writer, user_problem
 from leadcore.storage.protocols import UnitOfWork
 from leadcore.workflow import Workflow, name_key, sample_workflow
 
@@ -40,7 +40,6 @@ __all__ = [
     "opportunity_workflow",
     "pipeline_entry",
     "pipeline_settings",
-    "user_problem",
 ]
 
 #: The workflow slot of opportunity stages.
@@ -115,16 +114,6 @@ def contact_values(
             if got not in out:
                 out.append(got)
     return tuple(out_phones), tuple(out_emails), problems
-
-
-def user_problem(w: Writer, user_id: str | None, where: str) -> str | None:
-    """What is wrong with ``user_id`` as an owner: it must be an active user of the organisation."""
-    if user_id is None:
-        return None
-    user = w.uow.users.get(w.org, user_id) if isinstance(user_id, str) else None
-    if user is None or not user.active:
-        return f"{where}: {user_id!r} is not an active user of the organisation"
-    return None
 
 
 def amount_of(value: object, where: str) -> tuple[Decimal | None, str | None]:

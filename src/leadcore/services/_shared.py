@@ -44,6 +44,7 @@ __all__ = [
     "read_only",
     "record_event",
     "retry_on_conflict",
+    "user_problem",
     "visible_lead",
     "workflow_of",
     "writable",
@@ -374,6 +375,16 @@ def visible_lead(uow: UnitOfWork, actor: Actor, lead_id: str) -> Lead:
     if scope is not None and not scope.allows(lead):
         raise NotFound("lead", lead_id)  # invisible is answered like absent
     return lead
+
+
+def user_problem(w: Writer, user_id: str | None, where: str) -> str | None:
+    """What is wrong with ``user_id`` as an owner: it must be an active user of the organisation."""
+    if user_id is None:
+        return None
+    user = w.uow.users.get(w.org, user_id) if isinstance(user_id, str) else None
+    if user is None or not user.active:
+        return f"{where}: {user_id!r} is not an active user of the organisation"
+    return None
 
 
 def project_rules(uow: UnitOfWork, lead: Lead) -> ProjectRules:

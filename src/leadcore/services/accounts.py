@@ -25,9 +25,8 @@ from leadcore.services._pipeline import (
     new_account,
     new_contact,
     pipeline_entry,
-    user_problem,
 )
-from leadcore.services._shared import ServiceContext, Work, Writer
+from leadcore.services._shared import ServiceContext, Work, Writer, user_problem
 from leadcore.tenancy import Permission
 from leadcore.workflow import name_key
 

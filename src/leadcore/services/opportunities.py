@@ -31,9 +31,8 @@ from leadcore.services._pipeline import (
     opportunity_workflow,
     pipeline_entry,
     pipeline_settings,
-    user_problem,
 )
-from leadcore.services._shared import ServiceContext, Work, Writer
+from leadcore.services._shared import ServiceContext, Work, Writer, user_problem
 from leadcore.services._status import decide_move
 from leadcore.tenancy import Permission
 
