@@ -377,11 +377,17 @@ def visible_lead(uow: UnitOfWork, actor: Actor, lead_id: str) -> Lead:
     return lead
 
 
-def user_problem(w: Writer, user_id: str | None, where: str) -> str | None:
-    """What is wrong with ``user_id`` as an owner: it must be an active user of the organisation."""
+def user_problem(w: Writer, user_id: object, where: str) -> str | None:
+    """What is wrong with ``user_id`` as an owner: it must be an active user of the organisation.
+
+    ``None`` (no owner) is fine; a value that is not text is named by its type.
+    The one owner check of accounts and opportunities, at creation and update.
+    """
     if user_id is None:
         return None
-    user = w.uow.users.get(w.org, user_id) if isinstance(user_id, str) else None
+    if not isinstance(user_id, str):
+        return f"{where}: expected text, got {type(user_id).__name__}"
+    user = w.uow.users.get(w.org, user_id)
     if user is None or not user.active:
         return f"{where}: {user_id!r} is not an active user of the organisation"
     return None

@@ -161,9 +161,7 @@ class AccountsService:
                 if emails is not None:
                     changes["emails"] = e
             if owner_id is not _KEEP:
-                if owner_id is not None and not isinstance(owner_id, str):
-                    problems.append(f"owner_id: expected text, got {type(owner_id).__name__}")
-                elif (bad := user_problem(w, owner_id, "owner_id")) is not None:
+                if (bad := user_problem(w, owner_id, "owner_id")) is not None:
                     problems.append(bad)
                 changes["owner_id"] = owner_id
             if problems:

@@ -188,9 +188,7 @@ class OpportunitiesService:
                 problems += [p for p in [close_date_problem(close_date, "close_date")] if p]
                 changes["close_date"] = close_date
             if owner_id is not _KEEP:
-                if owner_id is not None and not isinstance(owner_id, str):
-                    problems.append(f"owner_id: expected text, got {type(owner_id).__name__}")
-                elif (p := user_problem(w, owner_id, "owner_id")) is not None:
+                if (p := user_problem(w, owner_id, "owner_id")) is not None:
                     problems.append(p)
                 changes["owner_id"] = owner_id
             if problems:
