@@ -216,8 +216,9 @@ class OpportunitiesService:
         """Move an opportunity to ``stage_id`` through the opportunity workflow.
 
         The rules are the lead rules: one :meth:`Workflow.decide` with the
-        acting user's restriction to next stages and the stage's note or task
-        requirement (``TransitionRefused`` names every reason), a history
+        acting user's restriction to next stages, the stage's note or task
+        requirement and the settings' ``force_notes_on_stage_change``
+        (``TransitionRefused`` names every reason), a history
         entry and an ``OpportunityStageChanged`` event; ``expected_version``
         gives ``ConflictError`` when the opportunity moved on. A done stage
         closes it: as won for the settings' ``won_stage_ids``, else as lost,
@@ -258,7 +259,7 @@ class OpportunitiesService:
                 stage_id,
                 note=note,
                 task=task,
-                force_notes=False,
+                force_notes=settings.force_notes_on_stage_change,
                 subject_id=o.id,
                 subject_name=o.name,
                 subject="opportunity",
