@@ -34,6 +34,7 @@ __all__ = [
     "amount_of",
     "close_date_problem",
     "contact_values",
+    "merged_problem",
     "new_account",
     "new_contact",
     "new_opportunity",
@@ -114,6 +115,17 @@ def contact_values(
             if got not in out:
                 out.append(got)
     return tuple(out_phones), tuple(out_emails), problems
+
+
+def merged_problem(account: Account, where: str) -> str | None:
+    """Why ``account`` takes no new contact or opportunity: it was merged into another.
+
+    A merged account is kept for its history only; the message names the
+    account it was merged into, which is the one to use.
+    """
+    if account.merged_into is None:
+        return None
+    return f"{where}: account {account.name!r} was merged into {account.merged_into!r}"
 
 
 def amount_of(value: object, where: str) -> tuple[Decimal | None, str | None]:
@@ -205,7 +217,12 @@ def new_contact(
     emails: tuple[str, ...] = (),
     lead_id: str | None = None,
 ) -> Contact:
-    """Add a contact to ``account``, flagged ``duplicate_of`` one sharing a phone or e-mail."""
+    """Add a contact to ``account``, flagged ``duplicate_of`` one sharing a phone or e-mail.
+
+    ``ValidationError`` if the account was merged into another.
+    """
+    if (merged := merged_problem(account, "account_id")) is not None:
+        raise ValidationError("invalid contact", [merged], ids={"account_id": account.id})
     duplicate = (
         _duplicate(w.uow.contacts.list(w.org), name, phones, emails) if phones or emails else None
     )
@@ -256,10 +273,8 @@ def new_opportunity(
         )
         if p is not None
     ]
-    if account.merged_into is not None:
-        problems.append(
-            f"account_id: account {account.name!r} was merged into {account.merged_into!r}"
-        )
+    if (merged := merged_problem(account, "account_id")) is not None:
+        problems.append(merged)
     if problems:
         raise ValidationError("invalid opportunity", problems, ids={"account_id": account.id})
     wf = opportunity_workflow(w)

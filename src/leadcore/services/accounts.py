@@ -22,6 +22,7 @@ from leadcore.leads._pipeline import (
 from leadcore.services._pipeline import (
     UNCHANGED,
     contact_values,
+    merged_problem,
     new_account,
     new_contact,
     pipeline_entry,
@@ -192,15 +193,8 @@ class AccountsService:
         clean = _name(name, "name")
         with Work(self._ctx, Permission.EDIT_LEADS, "add contacts") as w:
             account = self._get(w, account_id)
-            if account.merged_into is not None:
-                raise ValidationError(
-                    "invalid contact",
-                    [
-                        f"account_id: account {account.name!r} was merged into "
-                        f"{account.merged_into!r}"
-                    ],
-                    ids={"account_id": account.id},
-                )
+            if (merged := merged_problem(account, "account_id")) is not None:
+                raise ValidationError("invalid contact", [merged], ids={"account_id": account.id})
             phones_, emails_, problems = contact_values(w, phones, emails, "")
             if problems:
                 raise ValidationError("invalid contact", problems)
@@ -234,12 +228,8 @@ class AccountsService:
         with Work(self._ctx, Permission.CONVERT, "merge accounts") as w:
             keep, other = self._get(w, keep_id), self._get(w, other_id)
             for a, where in ((keep, "keep_id"), (other, "other_id")):
-                if a.merged_into is not None:
-                    raise ValidationError(
-                        "cannot merge",
-                        [f"{where}: account {a.name!r} was merged into {a.merged_into!r}"],
-                        ids={"account_id": a.id},
-                    )
+                if (merged := merged_problem(a, where)) is not None:
+                    raise ValidationError("cannot merge", [merged], ids={"account_id": a.id})
             contacts = w.uow.contacts.for_account(w.org, other.id)
             for c in contacts:
                 w.uow.contacts.update(attrs.evolve(c, account_id=keep.id))
