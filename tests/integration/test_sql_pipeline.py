@@ -183,3 +183,62 @@ def test_pipeline_amounts_are_the_sums_of_the_open_opportunities_on_sqlite(
             assert report.won + report.lost == closed
         finally:
             core.close()
+
+
+def rules_script(core: Leadcore, clock: ManualClock) -> list[Answer]:
+    """Forced notes on stage moves and merged accounts: the same refusals on every adapter."""
+    _, admin = core.create_organization("Agency", admin_name="Dana")
+    s = core.session(admin.id)
+    answers: list[Answer] = []
+
+    def ask(step: str, call: Callable[[], Any]) -> Any:
+        clock.advance(timedelta(minutes=1))
+        try:
+            value = call()
+        except LeadcoreError as exc:
+            answers.append(Answer(step, error=f"{type(exc).__name__}: {exc}"))
+            return None
+        answers.append(Answer(step, value))
+        return value
+
+    keep = ask("keep", lambda: s.accounts.create("Cohen Ltd"))
+    gone = ask("gone", lambda: s.accounts.create("Cohen"))
+    deal = ask("deal", lambda: s.opportunities.create(gone.id, "Deal"))
+    settings = s.opportunities.settings()
+    forced = attrs.evolve(settings, force_notes_on_stage_change=True)
+    ask("force notes", lambda: s.opportunities.set_settings(forced))
+    ask("settings", s.opportunities.settings)
+    ask("move without note", lambda: s.opportunities.move(deal.id, "qualification"))
+    ask("move with note", lambda: s.opportunities.move(deal.id, "qualification", note="ok"))
+    ask("merge", lambda: s.accounts.merge(keep.id, gone.id))
+    lead = ask("lead", lambda: s.leads.create("Yossi", phones=["+972505550000"]))
+    ask("convert into merged", lambda: s.leads.convert(lead.id, account_id=gone.id))
+    ask("contact on merged", lambda: s.accounts.add_contact(gone.id, "Rina"))
+    ask("deal on merged", lambda: s.opportunities.create(gone.id, "Other"))
+    ask("convert by name", lambda: s.leads.convert(lead.id, account_name="cohen"))
+    return answers
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_forced_notes_and_merged_accounts_answer_on_sql_as_on_memory(
+    backend: str, make_storage: Callable[[str], SqlStorage]
+) -> None:
+    def play(storage: Storage) -> list[Answer]:
+        clock = ManualClock(START)
+        core = Leadcore(storage=storage, clock=clock, ids=SequentialIds())
+        try:
+            return rules_script(core, clock)
+        finally:
+            core.close()
+
+    expected = play(MemoryStorage())
+    actual = play(make_storage(backend))
+    for mine, reference in zip(actual, expected, strict=True):
+        assert mine == reference, f"step {reference.step!r} answered differently"
+    errors = {a.step for a in expected if a.error is not None}
+    assert errors == {
+        "move without note",
+        "convert into merged",
+        "contact on merged",
+        "deal on merged",
+    }

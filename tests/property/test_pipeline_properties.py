@@ -4,14 +4,18 @@
   allows it (restriction, note, task), with one history entry, or changes
   nothing at all; a closed opportunity never moves again;
 - the pipeline report's amounts are the sums of the open opportunities;
+- the whole pipeline report (rows, weights, won and lost, win rate, cycle,
+  won revenue) equals a brute-force recount of a model kept beside a random
+  sequence of creations, changes, moves and closes;
 - a merge loses nothing: every contact, opportunity and conversion of the
   merged account is on the kept one afterwards, and nothing else changed.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -19,7 +23,7 @@ from hypothesis import strategies as st
 from leadcore import Leadcore
 from leadcore.clock import ManualClock
 from leadcore.core import Session
-from leadcore.errors import LeadcoreError, TransitionRefused
+from leadcore.errors import LeadcoreError, TransitionRefused, ValidationError
 from leadcore.ids import SequentialIds
 from leadcore.leads import TaskDraft
 from leadcore.storage.memory import MemoryStorage
@@ -174,3 +178,104 @@ def test_a_merge_loses_nothing(
         if account_id not in (k, o):
             assert after[account_id] == before[account_id]
     assert s.accounts.get(o).merged_into == k
+
+
+#: The bundled settings' win probabilities (percent) of the open stages, restated.
+PERCENT = {"prospecting": 10, "qualification": 25, "proposal": 50, "negotiation": 75}
+
+steps = st.lists(
+    st.one_of(
+        st.tuples(
+            st.just("create"),
+            st.one_of(st.none(), st.decimals(0, 10**6, places=2, allow_nan=False)),
+            st.sampled_from([None, "EUR", "ILS"]),
+            st.booleans(),  # owned by the admin
+            st.sampled_from([None, date(2026, 4, 30), date(2026, 5, 1)]),
+        ),
+        st.tuples(st.just("move"), st.integers(0, 7), st.sampled_from(STAGES)),
+        st.tuples(
+            st.just("amount"),
+            st.integers(0, 7),
+            st.one_of(st.none(), st.decimals(0, 10**6, places=2, allow_nan=False)),
+        ),
+        st.tuples(st.just("wait"), st.integers(1, 3 * 24 * 60)),
+    ),
+    max_size=20,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(steps, st.sampled_from(["stage", "owner", "close_month"]))
+def test_the_pipeline_report_is_a_brute_force_recount(plan: list[tuple[Any, ...]], by: str) -> None:
+    s, _, clock = world()
+    account = s.accounts.create("Acme")
+    model: list[dict[str, object]] = []  # what each opportunity should be, kept by hand
+    ids: list[str] = []
+    for step in plan:
+        clock.advance(timedelta(minutes=1))
+        if step[0] == "create":
+            _, amount, currency, owned, close = step
+            owner = s.user_id if owned else None
+            o = s.opportunities.create(
+                account.id, "D", amount=amount, currency=currency, owner_id=owner, close_date=close
+            )
+            ids.append(o.id)
+            model.append(
+                {"stage": "prospecting", "amount": amount, "currency": currency, "owner": owner,
+                 "close": close, "created": clock.now(), "closed": None, "won": None}
+            )  # fmt: skip
+        elif step[0] == "wait":
+            clock.advance(timedelta(minutes=step[1]))
+        elif ids:
+            m = model[step[1] % len(ids)]
+            oid = ids[step[1] % len(ids)]
+            if step[0] == "amount":
+                s.opportunities.update(oid, amount=step[2])
+                m["amount"] = step[2]
+                continue
+            target = step[2]
+            allowed = m["closed"] is None and m["stage"] != target
+            try:
+                s.opportunities.move(oid, target, note="n", lost_reason=(
+                    "price" if target == "closed_lost" else None
+                ))  # fmt: skip
+            except (TransitionRefused, ValidationError):
+                assert not allowed
+                continue
+            assert allowed
+            m["stage"] = target
+            if target.startswith("closed_"):
+                m["closed"], m["won"] = clock.now(), target == "closed_won"
+
+    rows: dict[tuple[object, object], tuple[int, Decimal, Decimal]] = {}
+    for m in model:
+        if m["closed"] is not None:
+            continue
+        close = m["close"]
+        key = {
+            "stage": m["stage"],
+            "owner": m["owner"],
+            "close_month": f"{close:%Y-%m}" if isinstance(close, date) else None,
+        }[by]
+        amount = m["amount"] if isinstance(m["amount"], Decimal) else Decimal(0)
+        count, total, weighted = rows.get((key, m["currency"]), (0, Decimal(0), Decimal(0)))
+        share = Decimal(PERCENT[str(m["stage"])]) / 100
+        rows[(key, m["currency"])] = (count + 1, total + amount, weighted + amount * share)
+    closed = [m for m in model if m["closed"] is not None]
+    won = [m for m in closed if m["won"]]
+    won_amounts: dict[object, Decimal] = {}
+    for m in won:
+        amount = m["amount"] if isinstance(m["amount"], Decimal) else Decimal(0)
+        won_amounts[m["currency"]] = won_amounts.get(m["currency"], Decimal(0)) + amount
+    cycles = [m["closed"] - m["created"] for m in closed]  # type: ignore[operator]
+
+    report = s.reports.pipeline(by=by)  # type: ignore[arg-type]
+    assert {(r.key, r.currency): (r.count, r.amount, r.weighted) for r in report.rows} == rows
+    assert len(report.rows) == len(rows)
+    assert (report.won, report.lost) == (len(won), len(closed) - len(won))
+    assert report.win_rate == (len(won) / len(closed) if closed else None)
+    assert report.average_cycle == (sum(cycles, timedelta(0)) / len(cycles) if cycles else None)
+    assert dict(report.won_amounts) == won_amounts
+    if by == "stage":
+        order = [k for k in STAGES if k in {r.key for r in report.rows}]
+        assert list(dict.fromkeys(r.key for r in report.rows)) == order

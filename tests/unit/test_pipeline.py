@@ -243,3 +243,61 @@ def test_the_funnel_counts_won_revenue(s: Session) -> None:
         s.opportunities.move(opportunity_id, stage)
     [row] = s.reports.funnel(by="all")
     assert (row.won, row.won_revenue) == (1, {"ILS": Decimal("99.90")})
+
+
+def test_forced_notes_of_the_pipeline_settings_apply_to_every_stage_move(s: Session) -> None:
+    account = s.accounts.create("Acme")
+    o = s.opportunities.create(account.id, "Deal")
+    o = s.opportunities.move(o.id, "qualification")  # off by default: no note needed
+    forced = attrs.evolve(s.opportunities.settings(), force_notes_on_stage_change=True)
+    assert s.opportunities.set_settings(forced).force_notes_on_stage_change is True
+    with pytest.raises(TransitionRefused) as refused:
+        s.opportunities.move(o.id, "proposal", note="   ")
+    assert refused.value.codes == ("note-forced",)
+    assert refused.value.ids == {"opportunity_id": o.id}
+    assert s.opportunities.get(o.id) == o
+    assert len(s.opportunities.history(o.id)) == 2
+    moved = s.opportunities.move(o.id, "proposal", note="Quote sent")
+    assert (moved.stage_id, s.opportunities.history(o.id)[-1].text) == ("proposal", "Quote sent")
+    with pytest.raises(TransitionRefused) as both:
+        s.opportunities.move(moved.id, "closed_lost", lost_reason="price")
+    assert both.value.codes == ("note-required",)  # the stage's own rule comes first, as for leads
+
+
+def test_forced_notes_setting_must_be_a_bool(s: Session) -> None:
+    bad = PipelineSettings(force_notes_on_stage_change="yes")  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="force_notes_on_stage_change"):
+        s.opportunities.set_settings(bad)
+
+
+def test_a_merged_account_takes_no_conversion_contact_or_opportunity(s: Session) -> None:
+    keep = s.accounts.create("Cohen Ltd")
+    gone = s.accounts.create("Cohen")
+    s.accounts.merge(keep.id, gone.id)
+    lead = s.leads.create("Yossi", phones=["+972505551234"])
+    with pytest.raises(ValidationError, match=f"was merged into '{keep.id}'") as refused:
+        s.leads.convert(lead.id, account_id=gone.id)
+    assert refused.value.ids == {"lead_id": lead.id, "account_id": gone.id}
+    assert s.leads.get(lead.id) == lead  # nothing was written
+    assert s.accounts.contacts(gone.id) == s.accounts.contacts(keep.id) == []
+    with pytest.raises(ValidationError, match="merged into"):
+        s.accounts.add_contact(gone.id, "Rina")
+    with pytest.raises(ValidationError, match="merged into"):
+        s.opportunities.create(gone.id, "Deal")
+    # a merged account of the same name does not stand in the way of a new one
+    conversion = s.leads.convert(lead.id, account_name="cohen")
+    assert conversion.account_created
+    assert s.accounts.get(conversion.account_id).duplicate_of is None
+
+
+def test_an_owner_that_is_not_text_is_named_by_its_type(s: Session) -> None:
+    account = s.accounts.create("Acme")
+    o = s.opportunities.create(account.id, "Deal")
+    with pytest.raises(ValidationError, match="owner_id: expected text, got int"):
+        s.accounts.update(account.id, owner_id=7)
+    with pytest.raises(ValidationError, match="owner_id: expected text, got int"):
+        s.opportunities.update(o.id, owner_id=7)
+    with pytest.raises(ValidationError, match="owner_id: 'user-404' is not an active user"):
+        s.accounts.update(account.id, owner_id="user-404")
+    assert s.accounts.update(account.id, owner_id=s.user_id).owner_id == s.user_id
+    assert s.accounts.update(account.id, owner_id=None).owner_id is None

@@ -84,6 +84,9 @@ class PipelineSettings:
     every other done stage closes it as lost, with one of ``lost_reasons``.
     ``probabilities`` (percent, per open stage) weight the pipeline report; an
     open stage missing from it gets a share by its place in the workflow.
+    ``force_notes_on_stage_change`` is the opportunities' forced-notes rule,
+    as ``force_notes_on_status_change`` is a project's for its leads: every
+    stage change needs a note.
     """
 
     lost_reasons: tuple[str, ...] = DEFAULT_LOST_REASONS
@@ -92,10 +95,14 @@ class PipelineSettings:
     """The done stages that mean won."""
     probabilities: dict[str, int] = attrs.field(factory=lambda: dict(DEFAULT_PROBABILITIES))
     """Win probability in percent per open stage."""
+    force_notes_on_stage_change: bool = False
+    """Every stage change of an opportunity needs a note."""
 
     def problems(self) -> list[str]:
         """What is wrong with these settings (empty: nothing)."""
         out = []
+        if not isinstance(self.force_notes_on_stage_change, bool):
+            out.append("force_notes_on_stage_change: must be True or False")
         for i, reason in enumerate(self.lost_reasons):
             if not isinstance(reason, str) or not reason.strip():
                 out.append(f"lost_reasons[{i}]: must not be blank")

@@ -24,7 +24,7 @@ from leadcore.leads._pipeline import (
     PipelineSettings,
     currency_problem,
 )
-from leadcore.services._shared import Writer
+from leadcore.services._shared import Writer, user_problem
 from leadcore.storage.protocols import UnitOfWork
 from leadcore.workflow import Workflow, name_key, sample_workflow
 
@@ -34,13 +34,13 @@ __all__ = [
     "amount_of",
     "close_date_problem",
     "contact_values",
+    "merged_problem",
     "new_account",
     "new_contact",
     "new_opportunity",
     "opportunity_workflow",
     "pipeline_entry",
     "pipeline_settings",
-    "user_problem",
 ]
 
 #: The workflow slot of opportunity stages.
@@ -117,14 +117,15 @@ def contact_values(
     return tuple(out_phones), tuple(out_emails), problems
 
 
-def user_problem(w: Writer, user_id: str | None, where: str) -> str | None:
-    """What is wrong with ``user_id`` as an owner: it must be an active user of the organisation."""
-    if user_id is None:
+def merged_problem(account: Account, where: str) -> str | None:
+    """Why ``account`` takes no new contact or opportunity: it was merged into another.
+
+    A merged account is kept for its history only; the message names the
+    account it was merged into, which is the one to use.
+    """
+    if account.merged_into is None:
         return None
-    user = w.uow.users.get(w.org, user_id) if isinstance(user_id, str) else None
-    if user is None or not user.active:
-        return f"{where}: {user_id!r} is not an active user of the organisation"
-    return None
+    return f"{where}: account {account.name!r} was merged into {account.merged_into!r}"
 
 
 def amount_of(value: object, where: str) -> tuple[Decimal | None, str | None]:
@@ -216,7 +217,12 @@ def new_contact(
     emails: tuple[str, ...] = (),
     lead_id: str | None = None,
 ) -> Contact:
-    """Add a contact to ``account``, flagged ``duplicate_of`` one sharing a phone or e-mail."""
+    """Add a contact to ``account``, flagged ``duplicate_of`` one sharing a phone or e-mail.
+
+    ``ValidationError`` if the account was merged into another.
+    """
+    if (merged := merged_problem(account, "account_id")) is not None:
+        raise ValidationError("invalid contact", [merged], ids={"account_id": account.id})
     duplicate = (
         _duplicate(w.uow.contacts.list(w.org), name, phones, emails) if phones or emails else None
     )
@@ -267,10 +273,8 @@ def new_opportunity(
         )
         if p is not None
     ]
-    if account.merged_into is not None:
-        problems.append(
-            f"account_id: account {account.name!r} was merged into {account.merged_into!r}"
-        )
+    if (merged := merged_problem(account, "account_id")) is not None:
+        problems.append(merged)
     if problems:
         raise ValidationError("invalid opportunity", problems, ids={"account_id": account.id})
     wf = opportunity_workflow(w)

@@ -44,6 +44,7 @@ __all__ = [
     "read_only",
     "record_event",
     "retry_on_conflict",
+    "user_problem",
     "visible_lead",
     "workflow_of",
     "writable",
@@ -374,6 +375,22 @@ def visible_lead(uow: UnitOfWork, actor: Actor, lead_id: str) -> Lead:
     if scope is not None and not scope.allows(lead):
         raise NotFound("lead", lead_id)  # invisible is answered like absent
     return lead
+
+
+def user_problem(w: Writer, user_id: object, where: str) -> str | None:
+    """What is wrong with ``user_id`` as an owner: it must be an active user of the organisation.
+
+    ``None`` (no owner) is fine; a value that is not text is named by its type.
+    The one owner check of accounts and opportunities, at creation and update.
+    """
+    if user_id is None:
+        return None
+    if not isinstance(user_id, str):
+        return f"{where}: expected text, got {type(user_id).__name__}"
+    user = w.uow.users.get(w.org, user_id)
+    if user is None or not user.active:
+        return f"{where}: {user_id!r} is not an active user of the organisation"
+    return None
 
 
 def project_rules(uow: UnitOfWork, lead: Lead) -> ProjectRules:

@@ -22,12 +22,12 @@ from leadcore.leads._pipeline import (
 from leadcore.services._pipeline import (
     UNCHANGED,
     contact_values,
+    merged_problem,
     new_account,
     new_contact,
     pipeline_entry,
-    user_problem,
 )
-from leadcore.services._shared import ServiceContext, Work, Writer
+from leadcore.services._shared import ServiceContext, Work, Writer, user_problem
 from leadcore.tenancy import Permission
 from leadcore.workflow import name_key
 
@@ -162,9 +162,7 @@ class AccountsService:
                 if emails is not None:
                     changes["emails"] = e
             if owner_id is not _KEEP:
-                if owner_id is not None and not isinstance(owner_id, str):
-                    problems.append(f"owner_id: expected text, got {type(owner_id).__name__}")
-                elif (bad := user_problem(w, owner_id, "owner_id")) is not None:
+                if (bad := user_problem(w, owner_id, "owner_id")) is not None:
                     problems.append(bad)
                 changes["owner_id"] = owner_id
             if problems:
@@ -195,15 +193,8 @@ class AccountsService:
         clean = _name(name, "name")
         with Work(self._ctx, Permission.EDIT_LEADS, "add contacts") as w:
             account = self._get(w, account_id)
-            if account.merged_into is not None:
-                raise ValidationError(
-                    "invalid contact",
-                    [
-                        f"account_id: account {account.name!r} was merged into "
-                        f"{account.merged_into!r}"
-                    ],
-                    ids={"account_id": account.id},
-                )
+            if (merged := merged_problem(account, "account_id")) is not None:
+                raise ValidationError("invalid contact", [merged], ids={"account_id": account.id})
             phones_, emails_, problems = contact_values(w, phones, emails, "")
             if problems:
                 raise ValidationError("invalid contact", problems)
@@ -237,12 +228,8 @@ class AccountsService:
         with Work(self._ctx, Permission.CONVERT, "merge accounts") as w:
             keep, other = self._get(w, keep_id), self._get(w, other_id)
             for a, where in ((keep, "keep_id"), (other, "other_id")):
-                if a.merged_into is not None:
-                    raise ValidationError(
-                        "cannot merge",
-                        [f"{where}: account {a.name!r} was merged into {a.merged_into!r}"],
-                        ids={"account_id": a.id},
-                    )
+                if (merged := merged_problem(a, where)) is not None:
+                    raise ValidationError("cannot merge", [merged], ids={"account_id": a.id})
             contacts = w.uow.contacts.for_account(w.org, other.id)
             for c in contacts:
                 w.uow.contacts.update(attrs.evolve(c, account_id=keep.id))

@@ -31,9 +31,8 @@ from leadcore.services._pipeline import (
     opportunity_workflow,
     pipeline_entry,
     pipeline_settings,
-    user_problem,
 )
-from leadcore.services._shared import ServiceContext, Work, Writer
+from leadcore.services._shared import ServiceContext, Work, Writer, user_problem
 from leadcore.services._status import decide_move
 from leadcore.tenancy import Permission
 
@@ -189,9 +188,7 @@ class OpportunitiesService:
                 problems += [p for p in [close_date_problem(close_date, "close_date")] if p]
                 changes["close_date"] = close_date
             if owner_id is not _KEEP:
-                if owner_id is not None and not isinstance(owner_id, str):
-                    problems.append(f"owner_id: expected text, got {type(owner_id).__name__}")
-                elif (p := user_problem(w, owner_id, "owner_id")) is not None:
+                if (p := user_problem(w, owner_id, "owner_id")) is not None:
                     problems.append(p)
                 changes["owner_id"] = owner_id
             if problems:
@@ -219,8 +216,9 @@ class OpportunitiesService:
         """Move an opportunity to ``stage_id`` through the opportunity workflow.
 
         The rules are the lead rules: one :meth:`Workflow.decide` with the
-        acting user's restriction to next stages and the stage's note or task
-        requirement (``TransitionRefused`` names every reason), a history
+        acting user's restriction to next stages, the stage's note or task
+        requirement and the settings' ``force_notes_on_stage_change``
+        (``TransitionRefused`` names every reason), a history
         entry and an ``OpportunityStageChanged`` event; ``expected_version``
         gives ``ConflictError`` when the opportunity moved on. A done stage
         closes it: as won for the settings' ``won_stage_ids``, else as lost,
@@ -261,7 +259,7 @@ class OpportunitiesService:
                 stage_id,
                 note=note,
                 task=task,
-                force_notes=False,
+                force_notes=settings.force_notes_on_stage_change,
                 subject_id=o.id,
                 subject_name=o.name,
                 subject="opportunity",

@@ -23,6 +23,7 @@ from leadcore.leads._model import (
 )
 from leadcore.services._pipeline import (
     amount_of,
+    merged_problem,
     new_contact,
     new_opportunity,
 )
@@ -83,9 +84,12 @@ class LeadConversion(LeadsPart):
         The account is ``account_id`` (an existing one) or a new one named
         ``account_name`` (default: the lead's name); when accounts of the same
         name exist and ``new_account`` is false, ``ConflictError`` names them
-        so the caller can pick one. An opportunity starts in the entry stage
-        of the organisation's opportunity workflow (its ``entry``:
-        "Prospecting" in the bundled one). The account, contact and
+        so the caller can pick one (accounts merged into another are left
+        out: an ``account_id`` merged into another is refused with
+        ``ValidationError`` naming the account it was merged into). An
+        opportunity starts in the entry stage of the organisation's
+        opportunity workflow (its ``entry``: "Prospecting" in the bundled
+        one). The account, contact and
         opportunity are made exactly as ``s.accounts`` and
         ``s.opportunities`` make them (history entries, events, duplicate
         flags).
@@ -182,13 +186,21 @@ class LeadConversion(LeadsPart):
             found = w.uow.accounts.get(w.org, account_id)
             if found is None:
                 raise NotFound("account", account_id)
+            if (merged := merged_problem(found, "account_id")) is not None:
+                raise ValidationError(
+                    "cannot convert", [merged], ids={"lead_id": lead.id, "account_id": found.id}
+                )
             return found, False
         name = (account_name or lead.name).strip()
         if not name:
             raise ValidationError("cannot convert", ["account_name: must not be blank"])
         if not new_account:
             key = name_key(name)
-            same = [a.id for a in w.uow.accounts.list(w.org) if name_key(a.name) == key]
+            same = [
+                a.id
+                for a in w.uow.accounts.list(w.org)
+                if name_key(a.name) == key and a.merged_into is None
+            ]
             if same:
                 raise ConflictError(
                     f"accounts named {name!r} exist ({', '.join(same)}): pass account_id to use "

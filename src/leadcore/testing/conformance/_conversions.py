@@ -153,7 +153,9 @@ class ConversionRepositoryTests(StorageFixtures[S]):
             uow.opportunities.add(attrs.evolve(deal, id=ids("opp-0"), created_at=at(-1)))
             for e in entries:
                 uow.pipeline_history.add(e)
-            uow.pipeline_settings.put(org, PipelineSettings(lost_reasons=("price",)))
+            uow.pipeline_settings.put(
+                org, PipelineSettings(lost_reasons=("price",), force_notes_on_stage_change=True)
+            )
             uow.commit()
         with storage.unit_of_work() as uow:
             renamed = attrs.evolve(account, name="Cohen", merged_into=ids("acc-2"), version=2)
@@ -173,7 +175,9 @@ class ConversionRepositoryTests(StorageFixtures[S]):
                 "h2",
             ]
             settings = uow.pipeline_settings.get(org)
-            assert settings == PipelineSettings(lost_reasons=("price",))
+            assert settings == PipelineSettings(
+                lost_reasons=("price",), force_notes_on_stage_change=True
+            )
             assert uow.pipeline_settings.get(other) is None
             assert uow.pipeline_history.for_subject(other, ids("opp")) == []
             assert uow.opportunities.list(other) == []
