@@ -254,6 +254,9 @@ def test_forced_notes_of_the_pipeline_settings_apply_to_every_stage_move(s: Sess
     with pytest.raises(TransitionRefused) as refused:
         s.opportunities.move(o.id, "proposal", note="   ")
     assert refused.value.codes == ("note-forced",)
+    assert refused.value.decision.reasons[0].message == (
+        "the organisation requires a note on every opportunity stage change"
+    )
     assert refused.value.ids == {"opportunity_id": o.id}
     assert s.opportunities.get(o.id) == o
     assert len(s.opportunities.history(o.id)) == 2

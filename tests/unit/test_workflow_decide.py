@@ -208,3 +208,16 @@ def test_reason_codes_are_stable_strings() -> None:
         "task-required",
         "note-forced",
     }
+
+
+def test_forced_notes_name_what_moves() -> None:
+    wf = WF
+    lead = wf.decide("new", "lost", force_notes=True)
+    stage = wf.decide("new", "lost", force_notes=True, subject="opportunity")
+    assert lead.codes == stage.codes == (ReasonCode.NOTE_FORCED,)
+    assert lead.reasons[0].message == "the project requires a note on every status change"
+    assert stage.reasons[0].message == (
+        "the organisation requires a note on every opportunity stage change"
+    )
+    # Each asked again answers from its own cached refusal.
+    assert wf.decide("new", "lost", force_notes=True) == lead

@@ -117,6 +117,7 @@ def decide_move(
         note=note,
         task=task,
         force_notes=force_notes,
+        subject=subject,
     )
     if not decision.allowed:
         raise TransitionRefused(subject_id, decision, lead_name=subject_name, subject=subject)

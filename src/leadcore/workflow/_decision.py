@@ -82,6 +82,22 @@ class Decision:
         return "\n".join(lines)
 
 
+def _forced_note_message(subject: str) -> str:
+    """The message of a ``note-forced`` refusal of a move of ``subject`` (``"lead"``...).
+
+    A lead's statuses follow its project's rule; any other record's stages
+    (an opportunity's) follow its organisation's.
+
+    >>> _forced_note_message("lead")
+    'the project requires a note on every status change'
+    >>> _forced_note_message("opportunity")
+    'the organisation requires a note on every opportunity stage change'
+    """
+    if subject == "lead":
+        return "the project requires a note on every status change"
+    return f"the organisation requires a note on every {subject} stage change"
+
+
 def explain_denial(
     wf: Workflow,
     current: str | None,
@@ -91,9 +107,11 @@ def explain_denial(
     note: str | None,
     task: object | None,
     force_notes: bool,
+    subject: str = "lead",
 ) -> Decision:
     """Collect every reason a move is refused (the slow path of ``decide``)."""
     reasons: list[Reason] = []
+    forced = Reason(ReasonCode.NOTE_FORCED, _forced_note_message(subject))
     known_target = target in wf
     if not known_target:
         reasons.append(
@@ -134,13 +152,9 @@ def explain_denial(
         if requires.needs_note and not has_note:
             reasons.append(Reason(ReasonCode.NOTE_REQUIRED, f"status {target!r} requires a note"))
         elif force_notes and not has_note:
-            reasons.append(
-                Reason(ReasonCode.NOTE_FORCED, "the project requires a note on every status change")
-            )
+            reasons.append(forced)
         if requires.needs_task and task is None:
             reasons.append(Reason(ReasonCode.TASK_REQUIRED, f"status {target!r} requires a task"))
     elif force_notes and not has_note:
-        reasons.append(
-            Reason(ReasonCode.NOTE_FORCED, "the project requires a note on every status change")
-        )
+        reasons.append(forced)
     return Decision(target=target, reasons=tuple(reasons))

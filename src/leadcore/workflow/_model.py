@@ -84,7 +84,7 @@ class Workflow:
     _entry_set: frozenset[str] = attrs.field(init=False, eq=False, hash=False)
     _needs: dict[str, tuple[bool, bool]] = attrs.field(init=False, eq=False, hash=False)
     _allowed: dict[str, Decision] = attrs.field(init=False, eq=False, hash=False)
-    _denials: dict[tuple[str | None, str, bool, bool, bool, bool], Decision] = attrs.field(
+    _denials: dict[tuple[str | None, str, bool, bool, bool, bool, str], Decision] = attrs.field(
         init=False, eq=False, hash=False
     )
     _warnings: tuple[Finding, ...] = attrs.field(init=False, eq=False, hash=False)
@@ -219,6 +219,7 @@ class Workflow:
         note: str | None = None,
         task: object | None = None,
         force_notes: bool = False,
+        subject: str = "lead",
     ) -> Decision:
         """Say whether a lead in ``current`` may move to ``target``, and every reason why not.
 
@@ -226,7 +227,9 @@ class Workflow:
         limits the move to next stages (or, with no status, to entry
         statuses). A ``note`` counts when it has non-blank text; a ``task`` when
         it is not ``None``. ``force_notes`` is the project rule that every
-        status change carries a note.
+        status change carries a note. ``subject`` names what moves in the
+        messages of a refusal (``"opportunity"`` for a stage move of an
+        opportunity, whose forced notes are the organisation's rule).
 
         >>> from leadcore.workflow import sample_workflow
         >>> wf = sample_workflow()
@@ -249,7 +252,7 @@ class Workflow:
                 return self._allowed[target]
         # A refusal depends only on these; building its messages costs ten times the check.
         has_note = bool(note) and not note.isspace()  # type: ignore[union-attr]
-        key = (current, target, not restricted, has_note, task is None, not force_notes)
+        key = (current, target, not restricted, has_note, task is None, not force_notes, subject)
         denial = self._denials.get(key)
         if denial is None:
             denial = explain_denial(
@@ -260,6 +263,7 @@ class Workflow:
                 note=note,
                 task=task,
                 force_notes=force_notes,
+                subject=subject,
             )
             known = needs is not None and (current is None or current in self._next)
             if known and len(self._denials) < _MAX_DENIALS:
