@@ -25,6 +25,7 @@ from leadcore.leads._model import HistoryEntry, Lead, Note, Task
 from leadcore.leads._project import Project
 from leadcore.leads._query import LeadQuery
 from leadcore.storage.sql._codec import decode, micros
+from leadcore.storage.sql._keys import contact_key
 from leadcore.storage.sql._lead_query import (
     LEADS_ORDER,
     after,
@@ -48,7 +49,6 @@ from leadcore.storage.sql._tables import (
     PROJECTS,
     TASKS,
     bounded,
-    contact_key,
     contact_keys,
 )
 from leadcore.storage.sql._tenancy import Table

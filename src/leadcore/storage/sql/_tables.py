@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Final, TypeVar
 
@@ -17,6 +16,7 @@ from leadcore.leads._pipeline import PipelineEntry, PipelineSettings
 from leadcore.leads._project import Project
 from leadcore.storage.sql._bulk import insert_many
 from leadcore.storage.sql._codec import decode, encode, micros
+from leadcore.storage.sql._keys import contact_key
 from leadcore.storage.sql._migrations import metadata
 from leadcore.storage.sql._schema import ID_LENGTH
 from leadcore.storage.sql._tx import Key, Spec, SqlTransaction
@@ -148,13 +148,6 @@ DO_NOT_CALL: Final[Spec[str]] = Spec(
 
 ASSIGNEES: Final[Table] = _T["leadcore_lead_assignees"]
 LEAD_CONTACTS: Final[Table] = _T["leadcore_lead_contacts"]
-
-
-# Cached: an import computes the keys of each lead when it looks up, stages and writes it.
-@functools.lru_cache(maxsize=1 << 16)
-def contact_key(kind: str, value: str) -> str:
-    """The fixed-length key of a contact value (``phone`` / ``email`` / ``name``)."""
-    return hashlib.sha256(f"{kind}:{value}".encode()).hexdigest()
 
 
 def contact_keys(lead: Lead) -> set[str]:
