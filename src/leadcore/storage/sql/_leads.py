@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, FromClause, false, func, select
 
 from leadcore.errors import ConflictError, NotFound
-from leadcore.leads._conversion import Account, Contact, Conversion, Opportunity
+from leadcore.leads._conversion import Conversion, Opportunity
 from leadcore.leads._intake import LeadSettings
 from leadcore.leads._model import HistoryEntry, Lead, Note, Task
 from leadcore.leads._project import Project
@@ -35,9 +35,7 @@ from leadcore.storage.sql._lead_query import (
 )
 from leadcore.storage.sql._schema import NUMBER_LENGTH
 from leadcore.storage.sql._tables import (
-    ACCOUNTS,
     CONTACT_KEYS,
-    CONTACTS,
     CONVERSIONS,
     DO_NOT_CALL,
     HISTORY,
@@ -55,8 +53,6 @@ from leadcore.storage.sql._tenancy import Table
 from leadcore.storage.sql._tx import CHUNK, Deleted, SqlTransaction
 
 __all__ = [
-    "SqlAccounts",
-    "SqlContacts",
     "SqlConversions",
     "SqlDoNotCall",
     "SqlHistory",
@@ -533,54 +529,6 @@ class SqlLeadSettings(Table[LeadSettings]):
     def put(self, organization_id: str, settings: LeadSettings) -> None:
         """Store the settings."""
         self._tx.put(self.spec, self._key(organization_id), settings)
-
-
-class SqlAccounts(Table[Account]):
-    """Accounts."""
-
-    spec = ACCOUNTS
-
-    def add(self, account: Account) -> None:
-        """Store an account."""
-        self._add_record(account)
-
-    def get(self, organization_id: str, account_id: str) -> Account | None:
-        """The account, or ``None``."""
-        return self._get((organization_id, account_id))
-
-    def list(self, organization_id: str) -> builtins.list[Account]:
-        """Accounts by name."""
-        return self._list(organization_id, lambda a: (a.name, a.id))
-
-    def update(self, account: Account) -> None:
-        """Replace an account."""
-        self._update_record(account)
-
-
-class SqlContacts(Table[Contact]):
-    """Contacts."""
-
-    spec = CONTACTS
-
-    def add(self, contact: Contact) -> None:
-        """Store a contact."""
-        self._add_record(contact)
-
-    def get(self, organization_id: str, contact_id: str) -> Contact | None:
-        """The contact, or ``None``."""
-        return self._get((organization_id, contact_id))
-
-    def for_account(self, organization_id: str, account_id: str) -> list[Contact]:
-        """An account's contacts by name."""
-        return self._having(organization_id, "account_id", account_id, lambda c: (c.name, c.id))
-
-    def update(self, contact: Contact) -> None:
-        """Replace a contact."""
-        self._update_record(contact)
-
-    def list(self, organization_id: str) -> builtins.list[Contact]:
-        """Contacts by name."""
-        return self._list(organization_id, lambda c: (c.name, c.id))
 
 
 class SqlOpportunities(Table[Opportunity]):

@@ -25,8 +25,6 @@ from leadcore.storage.sql import _calendar, _dispatch, _dispatch_queue, _emails,
 from leadcore.storage.sql._backend import Backend, backend_for
 from leadcore.storage.sql._events import SqlEvents
 from leadcore.storage.sql._leads import (
-    SqlAccounts,
-    SqlContacts,
     SqlConversions,
     SqlDoNotCall,
     SqlHistory,
@@ -38,7 +36,12 @@ from leadcore.storage.sql._leads import (
     SqlTasks,
 )
 from leadcore.storage.sql._migrations import migrate
-from leadcore.storage.sql._pipeline import SqlPipelineHistory, SqlPipelineSettings
+from leadcore.storage.sql._pipeline import (
+    SqlAccounts,
+    SqlContacts,
+    SqlPipelineHistory,
+    SqlPipelineSettings,
+)
 from leadcore.storage.sql._rls import enable_row_level_security
 from leadcore.storage.sql._tenancy import (
     SqlGroups,
