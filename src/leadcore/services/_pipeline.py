@@ -160,7 +160,11 @@ def _duplicate(
     phones: tuple[str, ...],
     emails: tuple[str, ...],
 ) -> str | None:
-    """The oldest record sharing a phone, an e-mail or (for accounts) the name key."""
+    """The oldest record sharing a phone, an e-mail or (for accounts) the name key.
+
+    ``candidates`` are the records the storage found by those keys
+    (``matching``): reading every account of the organisation is not needed.
+    """
     key = name_key(name)
     found = [
         c
@@ -194,7 +198,14 @@ def new_account(
         phones=phones,
         emails=emails,
         owner_id=owner_id,
-        duplicate_of=_duplicate(w.uow.accounts.list(w.org), name, phones, emails),
+        duplicate_of=_duplicate(
+            w.uow.accounts.matching(
+                w.org, phones=phones, emails=emails, name_keys=[name_key(name)]
+            ),
+            name,
+            phones,
+            emails,
+        ),
     )
     w.uow.accounts.add(account)
     pipeline_entry(w, account.id, PipelineEntryKind.CREATED, text=account.name)
@@ -224,7 +235,11 @@ def new_contact(
     if (merged := merged_problem(account, "account_id")) is not None:
         raise ValidationError("invalid contact", [merged], ids={"account_id": account.id})
     duplicate = (
-        _duplicate(w.uow.contacts.list(w.org), name, phones, emails) if phones or emails else None
+        _duplicate(
+            w.uow.contacts.matching(w.org, phones=phones, emails=emails), name, phones, emails
+        )
+        if phones or emails
+        else None
     )
     contact = Contact(
         id=w.ctx.ids.new("contact"),

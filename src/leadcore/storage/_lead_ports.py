@@ -229,6 +229,23 @@ class AccountRepository(Protocol):
         """Replace a stored account (``NotFound`` if there is none)."""
         ...
 
+    def matching(
+        self,
+        organization_id: str,
+        *,
+        phones: Collection[str] = (),
+        emails: Collection[str] = (),
+        name_keys: Collection[str] = (),
+    ) -> Sequence[Account]:
+        """Accounts sharing a phone, an e-mail or a name key, merged ones too.
+
+        Oldest first by ``(created_at, id)``; as this unit of work sees them
+        (its own additions and changes included). Name keys are
+        :func:`leadcore.workflow.name_key` of the account's name. The
+        duplicate check of a new account reads these instead of every account.
+        """
+        ...
+
 
 class ContactRepository(Protocol):
     """Contacts."""
@@ -251,6 +268,20 @@ class ContactRepository(Protocol):
 
     def list(self, organization_id: str) -> Sequence[Contact]:
         """Every contact, by name, then id."""
+        ...
+
+    def matching(
+        self,
+        organization_id: str,
+        *,
+        phones: Collection[str] = (),
+        emails: Collection[str] = (),
+    ) -> Sequence[Contact]:
+        """Contacts sharing a phone or an e-mail, of any account.
+
+        Oldest first by ``(created_at, id)``; as this unit of work sees them
+        (its own additions and changes included).
+        """
         ...
 
 

@@ -44,6 +44,26 @@ def _contact_keys(lead: Lead) -> set[tuple[str, str]]:
     return keys
 
 
+def _wanted(
+    phones: Iterable[str], emails: Iterable[str], name_keys: Iterable[str]
+) -> set[tuple[str, str]]:
+    return (
+        {("phone", p) for p in phones}
+        | {("email", e) for e in emails}
+        | {("name", n) for n in name_keys}
+    )
+
+
+def _record_keys(
+    phones: Iterable[str], emails: Iterable[str], key: str | None
+) -> set[tuple[str, str]]:
+    return _wanted(phones, emails, () if key is None else (key,))
+
+
+def _oldest_first(record: Account | Contact) -> tuple[datetime, str]:
+    return (record.created_at, record.id)
+
+
 class MemoryLeads(Repo[Lead]):
     """Leads, with a contact index for duplicate detection."""
 
@@ -331,6 +351,22 @@ class MemoryAccounts(Repo[Account]):
         """Replace an account."""
         self._update(account.organization_id, account.id, account)
 
+    def matching(
+        self,
+        organization_id: str,
+        *,
+        phones: Collection[str] = (),
+        emails: Collection[str] = (),
+        name_keys: Collection[str] = (),
+    ) -> list[Account]:
+        """Accounts sharing a phone, an e-mail or a name key, oldest first."""
+        wanted = _wanted(phones, emails, name_keys)
+        return [
+            a
+            for a in self._list(organization_id, _oldest_first)
+            if wanted & _record_keys(a.phones, a.emails, name_key(a.name))
+        ]
+
 
 class MemoryContacts(Repo[Contact]):
     """Contacts."""
@@ -360,6 +396,21 @@ class MemoryContacts(Repo[Contact]):
     def list(self, organization_id: str) -> builtins.list[Contact]:
         """Contacts by name."""
         return self._list(organization_id, lambda c: (c.name, c.id))
+
+    def matching(
+        self,
+        organization_id: str,
+        *,
+        phones: Collection[str] = (),
+        emails: Collection[str] = (),
+    ) -> builtins.list[Contact]:
+        """Contacts sharing a phone or an e-mail, oldest first."""
+        wanted = _wanted(phones, emails, ())
+        return [
+            c
+            for c in self._list(organization_id, _oldest_first)
+            if wanted & _record_keys(c.phones, c.emails, None)
+        ]
 
 
 class MemoryOpportunities(Repo[Opportunity]):

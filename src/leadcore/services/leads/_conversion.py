@@ -198,7 +198,9 @@ class LeadConversion(LeadsPart):
             key = name_key(name)
             same = [
                 a.id
-                for a in w.uow.accounts.list(w.org)
+                for a in sorted(
+                    w.uow.accounts.matching(w.org, name_keys=[key]), key=lambda a: (a.name, a.id)
+                )
                 if name_key(a.name) == key and a.merged_into is None
             ]
             if same:

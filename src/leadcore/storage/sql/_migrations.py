@@ -34,6 +34,7 @@ from leadcore.storage.sql._schema_v4 import define_v4, upgrade_v4
 from leadcore.storage.sql._schema_v5 import define_v5, upgrade_v5
 from leadcore.storage.sql._schema_v6 import define_v6, upgrade_v6
 from leadcore.storage.sql._schema_v7 import define_v7, upgrade_v7
+from leadcore.storage.sql._schema_v8 import define_v8, upgrade_v8
 
 __all__ = ["STEPS", "Step", "build_metadata", "current_version", "metadata", "migrate"]
 
@@ -72,6 +73,7 @@ STEPS: Final[tuple[Step, ...]] = (
     Step(5, "iCalendar UID of imported activities", define_v5, upgrade_v5),
     Step(6, "accounts, contacts and opportunities on their own", define_v6, upgrade_v6),
     Step(7, "the e-mail log", define_v7, upgrade_v7),
+    Step(8, "contact keys of accounts and contacts", define_v8, upgrade_v8),
 )
 
 

@@ -16,7 +16,13 @@ from leadcore.leads._pipeline import PipelineEntry, PipelineSettings
 from leadcore.leads._project import Project
 from leadcore.storage.sql._bulk import insert_many
 from leadcore.storage.sql._codec import decode, encode, micros
-from leadcore.storage.sql._keys import contact_key
+from leadcore.storage.sql._keys import (
+    ACCOUNT_KIND,
+    CONTACT_KIND,
+    account_keys,
+    contact_key,
+    person_keys,
+)
 from leadcore.storage.sql._migrations import metadata
 from leadcore.storage.sql._schema import ID_LENGTH
 from leadcore.storage.sql._tx import Key, Spec, SqlTransaction
@@ -42,6 +48,7 @@ __all__ = [
     "ORGANIZATIONS",
     "PARTNERSHIPS",
     "PIPELINE_HISTORY",
+    "PIPELINE_KEYS",
     "PIPELINE_SETTINGS",
     "PROJECTS",
     "ROLE_POLICIES",
@@ -305,10 +312,71 @@ NOTES: Final = _spec(
     versioned=False,
 )
 TASKS: Final = _spec("task", 14, "leadcore_tasks", _ORG_ID, Task, _task_columns)
-ACCOUNTS: Final = _spec("account", 15, "leadcore_accounts", _ORG_ID, Account)
+# -- accounts, contacts and their contact keys ---------------------------------------------
+
+PIPELINE_KEYS: Final[Table] = _T["leadcore_pipeline_keys"]
+
+
+def _pipeline_rows(
+    kind: str, keys_of: Callable[[Any], set[str]]
+) -> Callable[[SqlTransaction, Connection, Sequence[tuple[Key, Any, Any]]], None]:
+    """Keep the key rows of accounts (or contacts) in step with them, at commit."""
+
+    def write(
+        tx: SqlTransaction, connection: Connection, written: Sequence[tuple[Key, Any, Any]]
+    ) -> None:
+        by_org: dict[str, list[tuple[Key, Any, Any]]] = {}
+        for item in written:
+            by_org.setdefault(str(item[0][0]), []).append(item)
+        k = PIPELINE_KEYS.c
+        for org in sorted(by_org):
+            tx.scope(connection, org)
+            rows: list[dict[str, Any]] = []
+            for (_, record_id), old, new in by_org[org]:
+                old_keys = keys_of(old) if old is not None else set()
+                new_keys = keys_of(new)
+                if gone := sorted(old_keys - new_keys):
+                    connection.execute(
+                        delete(PIPELINE_KEYS).where(
+                            k.organization_id == org,
+                            k.kind == kind,
+                            k.record_id == record_id,
+                            k.contact_key.in_(gone),
+                        )
+                    )
+                rows.extend(
+                    {
+                        "organization_id": org,
+                        "kind": kind,
+                        "contact_key": key,
+                        "record_id": record_id,
+                    }
+                    for key in sorted(new_keys - old_keys)
+                )
+            insert_many(connection, PIPELINE_KEYS, rows)
+
+    return write
+
+
+ACCOUNTS: Final = _spec(
+    "account",
+    15,
+    "leadcore_accounts",
+    _ORG_ID,
+    Account,
+    after_writes=_pipeline_rows(ACCOUNT_KIND, account_keys),
+)
 # Contacts and opportunities name the column alone in their messages.
 _OF_ACCOUNT: Final = _ids_and_record("", "account_id")
-CONTACTS: Final = _spec("contact", 16, "leadcore_contacts", _ORG_ID, Contact, _OF_ACCOUNT)
+CONTACTS: Final = _spec(
+    "contact",
+    16,
+    "leadcore_contacts",
+    _ORG_ID,
+    Contact,
+    _OF_ACCOUNT,
+    after_writes=_pipeline_rows(CONTACT_KIND, person_keys),
+)
 OPPORTUNITIES: Final = _spec(
     "opportunity", 17, "leadcore_opportunities", _ORG_ID, Opportunity, _OF_ACCOUNT
 )
