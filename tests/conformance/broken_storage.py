@@ -164,6 +164,16 @@ def _ignore_taken(uow: BrokenUnitOfWork, inner: Any) -> Callable[[Any], None]:
     return add
 
 
+def _unkeyed_names(uow: BrokenUnitOfWork, inner: Any) -> Callable[..., Any]:
+    """``accounts.matching`` as a key table without the name keys would answer."""
+
+    def matching(organization_id: str, **keys: Any) -> Any:
+        keys.pop("name_keys", None)
+        return inner.matching(organization_id, **keys)
+
+    return matching
+
+
 def _map_lead(change: Callable[[Lead], Lead]) -> Callable[[BrokenUnitOfWork, Any], Any]:
     def make(uow: BrokenUnitOfWork, inner: Any) -> Callable[[Lead], None]:
         return lambda lead: inner.add(change(lead))
@@ -502,6 +512,12 @@ BUGS: Final[dict[str, Bug]] = dict(
             "account names lose trailing blanks (CHAR columns, PAD SPACE)",
             _TEXT,
             _on("accounts", "add", _map_add(lambda a: attrs.evolve(a, name=a.name.rstrip()))),
+        ),
+        _bug(
+            "account-names-not-keyed",
+            "accounts.matching finds accounts by phone and e-mail only, never by name key",
+            "test_accounts_and_contacts_are_found_by_a_shared_phone_email_or_name",
+            _on("accounts", "matching", _unkeyed_names),
         ),
         _bug(
             "notes-normalised-to-nfc",

@@ -22,6 +22,7 @@ from leadcore.testing.conformance._base import StorageFixtures
 from leadcore.testing.conformance._records import T0, Records
 from leadcore.testing.conformance._scope import Scope as Ids
 from leadcore.testing.conformance._scope import at
+from leadcore.workflow import name_key
 
 __all__ = ["ConversionRepositoryTests"]
 
@@ -32,7 +33,8 @@ class ConversionRepositoryTests(StorageFixtures[S]):
     """The records after conversion: orders, changes and isolation.
 
     ``uow.accounts``, ``contacts``, ``opportunities``, ``conversions``,
-    ``pipeline_history`` and ``pipeline_settings``.
+    ``pipeline_history`` and ``pipeline_settings``; accounts and contacts
+    found by a shared phone, e-mail or name key (``matching``).
     """
 
     def test_conversion_records_and_what_they_link(self, storage: S, records: Records) -> None:
@@ -182,3 +184,81 @@ class ConversionRepositoryTests(StorageFixtures[S]):
             assert uow.pipeline_history.for_subject(other, ids("opp")) == []
             assert uow.opportunities.list(other) == []
             assert uow.contacts.list(other) == []
+
+    def test_accounts_and_contacts_are_found_by_a_shared_phone_email_or_name(
+        self, storage: S, records: Records
+    ) -> None:
+        ids = Ids(records)
+        org, other = ids.org, ids.other
+        phone, email = "+972505550100", "desk@cohen.example"
+        accounts = [
+            Account(ids("acc-new"), org, "Levi Bros", at(5), phones=(phone,)),
+            Account(ids("acc-old"), org, "Cohen Ltd", at(0), phones=(phone,), emails=(email,)),
+            Account(ids("acc-merged"), org, "COHEN LTD ", at(1), merged_into=ids("acc-old")),
+            Account(ids("acc-twin"), other, "Cohen Ltd", at(0), phones=(phone,)),
+        ]
+        contacts = [
+            Contact(ids("con-b"), org, "Ben", ids("acc-old"), at(2), emails=(email,)),
+            Contact(ids("con-a"), org, "Avi", ids("acc-new"), at(1), phones=(phone,)),
+            Contact(ids("con-c"), org, "Cohen Ltd", ids("acc-old"), at(0)),
+        ]
+        with storage.unit_of_work() as uow:
+            for a in accounts:
+                uow.accounts.add(a)
+            for c in contacts:
+                uow.contacts.add(c)
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            by_phone = uow.accounts.matching(org, phones=[phone])
+            assert ids.names(by_phone) == ["acc-old", "acc-new"]
+            assert ids.names(uow.accounts.matching(org, emails=[email])) == ["acc-old"]
+            by_name = uow.accounts.matching(org, name_keys=[name_key("cohen LTD")])
+            assert ids.names(by_name) == ["acc-old", "acc-merged"]  # merged ones too
+            every = uow.accounts.matching(
+                org, phones=[phone], emails=[email], name_keys=[name_key("Cohen Ltd")]
+            )
+            assert ids.names(every) == ["acc-old", "acc-merged", "acc-new"]
+            assert uow.accounts.matching(org, phones=["+972505550199"]) == []
+            assert uow.accounts.matching(org) == []
+            assert ids.names(uow.accounts.matching(other, phones=[phone])) == ["acc-twin"]
+            assert uow.accounts.matching(org, phones=[phone])[0] == accounts[1]
+            both = uow.contacts.matching(org, phones=[phone], emails=[email])
+            assert ids.names(both) == ["con-a", "con-b"]
+            assert both[1] == contacts[0]
+            assert uow.contacts.matching(org, emails=["x@cohen.example"]) == []
+            assert uow.contacts.matching(org) == []
+            assert uow.contacts.matching(other, phones=[phone]) == []
+
+    def test_matching_accounts_and_contacts_follows_changes_and_this_unit_of_work(
+        self, storage: S, records: Records
+    ) -> None:
+        ids = Ids(records)
+        org = ids.org
+        old_phone, new_phone = "+972505550100", "+972505550101"
+        account = Account(ids("acc"), org, "Cohen Ltd", T0, phones=(old_phone,))
+        contact = Contact(ids("con"), org, "Avi", ids("acc"), T0, phones=(old_phone,))
+        with storage.unit_of_work() as uow:
+            uow.accounts.add(account)
+            uow.contacts.add(contact)
+            # Added in this unit of work: found before it commits.
+            assert ids.names(uow.accounts.matching(org, phones=[old_phone])) == ["acc"]
+            assert ids.names(uow.contacts.matching(org, phones=[old_phone])) == ["con"]
+            uow.commit()
+        renamed = attrs.evolve(account, name="Levi", phones=(new_phone,), version=2)
+        moved = attrs.evolve(contact, phones=(new_phone,))
+        with storage.unit_of_work() as uow:
+            uow.accounts.update(renamed)
+            uow.contacts.update(moved)
+            # Changed in this unit of work: found by the new details only.
+            assert uow.accounts.matching(org, phones=[old_phone]) == []
+            assert uow.accounts.matching(org, name_keys=[name_key("Cohen Ltd")]) == []
+            assert uow.accounts.matching(org, name_keys=[name_key("levi")]) == [renamed]
+            assert uow.contacts.matching(org, phones=[old_phone]) == []
+            assert uow.contacts.matching(org, phones=[new_phone]) == [moved]
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert uow.accounts.matching(org, phones=[old_phone]) == []
+            assert uow.accounts.matching(org, phones=[new_phone]) == [renamed]
+            assert uow.accounts.matching(org, name_keys=[name_key("Cohen Ltd")]) == []
+            assert uow.contacts.matching(org, phones=[old_phone]) == []
+            assert uow.contacts.matching(org, phones=[new_phone]) == [moved]
