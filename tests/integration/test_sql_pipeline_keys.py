@@ -24,6 +24,7 @@ from leadcore.storage.sql import (
     current_version,
     migrate,
 )
+from leadcore.storage.sql._codec import decode
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 KEYS = "leadcore_pipeline_keys"
@@ -33,7 +34,7 @@ KEYS = "leadcore_pipeline_keys"
 def decoded(monkeypatch: pytest.MonkeyPatch) -> list[type[Any]]:
     """The kinds of the records the SQL tables decode, one entry per row read."""
     kinds: list[type[Any]] = []
-    real = _tables.decode
+    real = decode
 
     def counting(text: Any, cls: type[Any]) -> Any:
         kinds.append(cls)

@@ -358,7 +358,7 @@ class MemoryAccounts(Repo[Account]):
         phones: Collection[str] = (),
         emails: Collection[str] = (),
         name_keys: Collection[str] = (),
-    ) -> list[Account]:
+    ) -> builtins.list[Account]:
         """Accounts sharing a phone, an e-mail or a name key, oldest first."""
         wanted = _wanted(phones, emails, name_keys)
         return [

@@ -18,8 +18,8 @@ This module is version 8 as released: a later change is a new step.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any, Final, TypeVar
+from collections.abc import Callable, Iterator
+from typing import Any, Final
 
 from sqlalchemy import Column, Connection, MetaData, String, Table, delete, select, text, union
 
@@ -34,14 +34,23 @@ __all__ = ["PIPELINE_KEYS_TABLE", "define_v8", "upgrade_v8"]
 PIPELINE_KEYS_TABLE: Final = "leadcore_pipeline_keys"
 _DIRECTORY: Final = "leadcore_user_directory"
 _ORGANIZATIONS: Final = "leadcore_organizations"
-_SOURCES: Final = (
-    ("leadcore_accounts", ACCOUNT_KIND, Account, account_keys),
-    ("leadcore_contacts", CONTACT_KIND, Contact, person_keys),
+
+
+def _account_keys(record: str) -> set[str]:
+    return account_keys(decode(record, Account))
+
+
+def _person_keys(record: str) -> set[str]:
+    return person_keys(decode(record, Contact))
+
+
+#: The tables filled from, the ``kind`` of their rows, and the keys of a stored record.
+_SOURCES: Final[tuple[tuple[str, str, Callable[[str], set[str]]], ...]] = (
+    ("leadcore_accounts", ACCOUNT_KIND, _account_keys),
+    ("leadcore_contacts", CONTACT_KIND, _person_keys),
 )
 #: Records read per statement while filling the table.
 _PAGE: Final = 1000
-
-R = TypeVar("R")
 
 
 def define_v8(metadata: MetaData) -> None:
@@ -67,12 +76,12 @@ def upgrade_v8(connection: Connection, before: MetaData, after: MetaData) -> Non
                 text("SELECT set_config('leadcore.organization_id', :org, true)"), {"org": org}
             )
         connection.execute(delete(keys).where(keys.c.organization_id == org))
-        for name, kind, cls, keys_of in _SOURCES:
+        for name, kind, keys_of in _SOURCES:
             rows: list[dict[str, Any]] = []
-            for record_id, record in _records(connection, after.tables[name], org, cls):
+            for record_id, record in _records(connection, after.tables[name], org):
                 rows.extend(
                     {"organization_id": org, "kind": kind, "contact_key": k, "record_id": record_id}
-                    for k in sorted(keys_of(record))  # type: ignore[operator]
+                    for k in sorted(keys_of(record))
                 )
                 if len(rows) >= _PAGE:
                     insert_many(connection, keys, rows)
@@ -87,10 +96,8 @@ def _organizations(connection: Connection, model: MetaData) -> list[str]:
     return sorted(str(org) for org in connection.execute(found).scalars())
 
 
-def _records(
-    connection: Connection, table: Table, org: str, cls: type[R]
-) -> Iterator[tuple[str, R]]:
-    """The organisation's records of ``table``, a page at a time by id."""
+def _records(connection: Connection, table: Table, org: str) -> Iterator[tuple[str, str]]:
+    """The ids and stored records of the organisation in ``table``, a page at a time by id."""
     last: str | None = None
     while True:
         statement = (
@@ -103,7 +110,7 @@ def _records(
             statement = statement.where(table.c.id > last)
         page = connection.execute(statement).all()
         for row in page:
-            yield row.id, decode(row.record, cls)
+            yield row.id, row.record
         if len(page) < _PAGE:
             return
         last = page[-1].id
