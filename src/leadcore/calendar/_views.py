@@ -25,6 +25,7 @@ from leadcore.calendar._emails import Email
 from leadcore.calendar._instants import is_after, utc
 from leadcore.calendar._model import Activity, BusyBlock, ClientRef, Occurrence, When, instant
 from leadcore.calendar._recurrence import DEFAULT_LIMIT, Expansion, expand, expand_all
+from leadcore.calendar._terms import ActivityField, ActivityTerm, Terms, holds
 from leadcore.calendar._visibility import Visibility, can_see
 from leadcore.errors import ValidationError
 
@@ -354,21 +355,31 @@ class ActivityQuery:
     end: When | None = None
     text: str = ""
 
+    @property
+    def terms(self) -> Terms:
+        """The criteria as terms that must all hold, the range aside (see :meth:`matches`).
+
+        >>> [(t.field.value, sorted(t.value)) for t in ActivityQuery(type_ids="call").terms]
+        [('type_id', ['call'])]
+        """
+        given = (
+            (ActivityField.TYPE_ID, self.type_ids),
+            (ActivityField.STATUS_ID, self.status_ids),
+            (ActivityField.PARTICIPANT_IDS, self.user_ids),
+            (ActivityField.CLIENTS, self.clients),
+        )
+        out = [ActivityTerm(field, value) for field, value in given if value]
+        if self.text.strip():
+            out.append(ActivityTerm(ActivityField.TEXT, self.text))
+        return tuple(out)
+
     def matches(self, activity: Activity) -> bool:
-        """Whether ``activity`` meets every criterion."""
-        if self.type_ids and activity.type_id not in self.type_ids:
-            return False
-        if self.status_ids and activity.status_id not in self.status_ids:
-            return False
-        if self.user_ids and not any(p in self.user_ids for p in activity.participant_ids):
-            return False
-        if self.clients and not any(activity.involves_client(c) for c in self.clients):
-            return False
-        needle = self.text.strip().casefold()
-        if needle and not any(
-            needle in field.casefold()
-            for field in (activity.title, activity.notes, activity.location)
-        ):
+        """Whether ``activity`` meets every criterion.
+
+        The :attr:`terms`, and for ``start``/``end`` an occurrence in the
+        range (exact, where a window's span test is a bound).
+        """
+        if not all(holds(term, activity) for term in self.terms):
             return False
         if self.start is not None or self.end is not None:
             lo, hi = _range(self.start, self.end, activity)

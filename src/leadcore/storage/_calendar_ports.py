@@ -4,9 +4,11 @@ An activity is stored once, however often it repeats: a series is one record,
 expanded by the service for the window a view asks. What an adapter needs to
 answer a window query without expanding anything is the activity's *span*:
 the first instant any occurrence can start and the last instant any can end
-(``None`` for a series without end). :func:`activity_span` (in
-:mod:`leadcore.calendar._span`) computes it; an SQL adapter keeps it in two indexed columns, next to the participants and
-the linked clients.
+(``None`` for a series without end). :func:`activity_span` (from
+:mod:`leadcore.calendar._span`) computes it; an SQL adapter keeps it in two
+indexed columns, next to the participants and the linked clients. What a
+window query asks is stated once, as the terms of an
+:class:`~leadcore.calendar._terms.ActivityWindow`.
 """
 
 from __future__ import annotations
