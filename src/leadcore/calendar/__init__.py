@@ -83,6 +83,8 @@ from leadcore.calendar._settings import (
     ConflictPolicy,
     SharedCalendars,
 )
+from leadcore.calendar._span import ActivitySpan, activity_span
+from leadcore.calendar._terms import ActivityField, ActivityTerm, ActivityWindow
 from leadcore.calendar._views import (
     ActivityQuery,
     CalendarDay,
@@ -108,10 +110,14 @@ __all__ = [
     "DEFAULT_TYPES",
     "MAX_COUNT",
     "Activity",
+    "ActivityField",
     "ActivityQuery",
     "ActivityReport",
+    "ActivitySpan",
     "ActivityStatus",
+    "ActivityTerm",
     "ActivityType",
+    "ActivityWindow",
     "Booking",
     "BusyBlock",
     "CalendarDay",
@@ -150,6 +156,7 @@ __all__ = [
     "Visibility",
     "When",
     "WorkingHours",
+    "activity_span",
     "busy_intervals",
     "can_see",
     "client_timeline",
