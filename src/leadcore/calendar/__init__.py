@@ -31,6 +31,7 @@ BusyBlock(start=datetime.datetime(2026, 3, 15, 10, 0, tzinfo=zoneinfo.ZoneInfo(k
 
 from __future__ import annotations
 
+from leadcore._paging import Cursor
 from leadcore.calendar._availability import (
     Conflict,
     Interval,
@@ -127,6 +128,7 @@ __all__ = [
     "ClientRef",
     "Conflict",
     "ConflictPolicy",
+    "Cursor",
     "DayColumn",
     "DayView",
     "Email",

@@ -10,8 +10,6 @@ hidden activities would tell what they are about.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import calendar
 import warnings
 from collections.abc import Iterable, Sequence, Set
@@ -21,6 +19,7 @@ from typing import TYPE_CHECKING, TypeAlias
 import attrs
 
 from leadcore._limits import load_zone
+from leadcore._paging import Cursor, cursor_argument
 from leadcore.calendar._emails import Email
 from leadcore.calendar._instants import is_after, utc
 from leadcore.calendar._model import Activity, BusyBlock, ClientRef, Occurrence, When, instant
@@ -405,13 +404,13 @@ class SearchPage:
 
     items: tuple[Activity, ...]
     """The activities of this page."""
-    next: str | None = None
+    next: Cursor | None = None
     """Pass it as ``after`` for the next page; ``None`` on the last page."""
     emails: tuple[Email, ...] = ()
     """The logged e-mails the search finds, newest first (on the first page only)."""
 
     @property
-    def next_cursor(self) -> str | None:
+    def next_cursor(self) -> Cursor | None:
         """Deprecated alias of :attr:`next` (one release)."""
         warnings.warn(
             "SearchPage.next_cursor is renamed SearchPage.next; "
@@ -426,33 +425,13 @@ def _position(activity: Activity) -> tuple[datetime, str]:
     return instant(activity.start, activity.zone).astimezone(UTC), activity.id
 
 
-def _encode(position: tuple[datetime, str]) -> str:
-    raw = f"{position[0].isoformat()}|{position[1]}".encode()
-    return base64.urlsafe_b64encode(raw).decode("ascii")
-
-
-def _decode(cursor: str) -> tuple[datetime, str]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor.encode("ascii")).decode()
-        when, ident = raw.split("|", 1)
-        at = datetime.fromisoformat(when)
-        if at.tzinfo is None:
-            raise ValueError("naive")
-    except (ValueError, UnicodeError, binascii.Error):
-        raise ValidationError(
-            "the search is invalid",
-            [f"after: {cursor!r} is not a cursor returned by an earlier page"],
-        ) from None
-    return at, ident
-
-
 def search(
     activities: Iterable[Activity],
     query: ActivityQuery,
     *,
     visible: Visibility = None,
     limit: int = 50,
-    after: str | None = None,
+    after: Cursor | str | None = None,
     page_size: int | None = None,
 ) -> SearchPage:
     """Activities the viewer may see that match ``query``, by start then id, one page at a time.
@@ -460,7 +439,9 @@ def search(
     ``limit`` activities a page (1 to 1000). Pass the previous page's
     :attr:`~SearchPage.next` as ``after`` for the next page; keyset
     pagination keeps pages stable while activities are added.
-    ``page_size`` is the deprecated name of ``limit`` (one release).
+    ``page_size`` is the deprecated name of ``limit``, and a cursor's token
+    string (``str(page.next)``) the deprecated form of ``after`` (one
+    release each): read a token with :meth:`Cursor.parse <leadcore.Cursor.parse>`.
     """
     if page_size is not None:
         warnings.warn(
@@ -483,7 +464,8 @@ def search(
             )
         if not is_after(query.end, query.start):
             raise ValidationError("the search is invalid", ["end: is not after start"])
-    floor = _decode(after) if after is not None else None
+    cursor = cursor_argument(after, where="search", problem="the search is invalid")
+    floor = None if cursor is None else cursor.position
     hits = sorted(
         (
             (_position(a), a)
@@ -503,4 +485,4 @@ def search(
             break
         page.append(activity)
         last = position
-    return SearchPage(tuple(page), _encode(last) if more and last is not None else None)
+    return SearchPage(tuple(page), Cursor(*last) if more and last is not None else None)
