@@ -27,7 +27,15 @@ import attrs
 from leadcore.calendar._model import Activity, ClientRef
 from leadcore.calendar._span import ActivitySpan, activity_span
 
-__all__ = ["ActivityField", "ActivityTerm", "ActivityWindow", "SpanOf", "holds", "text_matches"]
+__all__ = [
+    "ActivityField",
+    "ActivityTerm",
+    "ActivityWindow",
+    "Check",
+    "checker",
+    "holds",
+    "text_matches",
+]
 
 
 class ActivityField(enum.Enum):
@@ -63,8 +71,8 @@ class ActivityTerm:
 Terms: TypeAlias = tuple[ActivityTerm, ...]
 """Terms that must all hold."""
 
-SpanOf: TypeAlias = Callable[[Activity], ActivitySpan]
-"""Where a check reads an activity's span: an adapter may keep it computed."""
+Check: TypeAlias = Callable[[Activity, ActivitySpan], bool]
+"""A compiled check: the activity and its span (adapters keep the span computed)."""
 
 
 def text_matches(text: str, activity: Activity) -> bool:
@@ -80,7 +88,7 @@ def _links(activity: Activity, clients: Collection[ClientRef | str]) -> bool:
 
 
 _TESTS: Final[dict[ActivityField, Callable[[Activity, Any], bool]]] = {
-    ActivityField.PARTICIPANT_IDS: lambda a, ids: any(p in ids for p in a.participant_ids),
+    ActivityField.PARTICIPANT_IDS: lambda a, ids: not frozenset(ids).isdisjoint(a.participant_ids),
     ActivityField.CLIENTS: _links,
     ActivityField.TYPE_ID: lambda a, ids: a.type_id in ids,
     ActivityField.STATUS_ID: lambda a, ids: a.status_id in ids,
@@ -88,12 +96,33 @@ _TESTS: Final[dict[ActivityField, Callable[[Activity, Any], bool]]] = {
 }
 
 
-def holds(term: ActivityTerm, activity: Activity, span_of: SpanOf = activity_span) -> bool:
-    """Whether ``activity`` passes ``term``; ``span_of`` gives its span when the term needs it."""
+def _compiled(term: ActivityTerm) -> Check:
     if term.field is ActivityField.SPAN:
         start, end = term.value
-        return span_of(activity).overlaps(start, end)
-    return _TESTS[term.field](activity, term.value)
+        return lambda _, span: span.overlaps(start, end)
+    test, value = _TESTS[term.field], term.value
+    return lambda activity, _: test(activity, value)
+
+
+def checker(terms: Terms) -> Check:
+    """One function checking every one of ``terms``: built once, run for many activities."""
+    tests = tuple(_compiled(term) for term in terms)
+
+    def check(activity: Activity, span: ActivitySpan) -> bool:
+        # A plain loop: this runs once per stored activity of a window query.
+        for test in tests:  # noqa: SIM110
+            if not test(activity, span):
+                return False
+        return True
+
+    return tests[0] if len(tests) == 1 else check
+
+
+def holds(term: ActivityTerm, activity: Activity, span: ActivitySpan | None = None) -> bool:
+    """Whether ``activity`` passes ``term`` (``span``: its span, computed if needed)."""
+    if span is None and term.field is ActivityField.SPAN:
+        span = activity_span(activity)
+    return _compiled(term)(activity, span)  # type: ignore[arg-type]
 
 
 def _optional_set(value: Collection[str] | None) -> frozenset[str] | None:
@@ -131,6 +160,6 @@ class ActivityWindow:
             out.append(ActivityTerm(ActivityField.CLIENTS, self.clients))
         return tuple(out)
 
-    def matches(self, activity: Activity, span_of: SpanOf = activity_span) -> bool:
-        """Whether ``activity`` passes every term (``span_of``: see :func:`holds`)."""
-        return all(holds(term, activity, span_of) for term in self.terms)
+    def matches(self, activity: Activity, span: ActivitySpan | None = None) -> bool:
+        """Whether ``activity`` passes every term (``span``: its span, if at hand)."""
+        return checker(self.terms)(activity, span or activity_span(activity))

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from leadcore.calendar._model import Activity, ActivityStatus, ActivityType, ClientRef
-from leadcore.calendar._terms import ActivityWindow
+from leadcore.calendar._terms import ActivityWindow, checker
 from leadcore.errors import ConflictError, NotFound
 from leadcore.storage._calendar_ports import ActivitySpan, activity_span, duplicate_uid
 from leadcore.storage._memory_tx import Repo
@@ -97,11 +97,11 @@ class MemoryCalendar(Repo[_Row]):
         clients: Collection[ClientRef] | None = None,
     ) -> list[Activity]:
         """Activities whose span may overlap the window, by span start, then id."""
-        window = ActivityWindow(start, end, user_ids=user_ids, clients=clients)
+        check = checker(ActivityWindow(start, end, user_ids=user_ids, clients=clients).terms)
         rows: list[_Row] = [
             row
             for row in self._tx.scan(self.table, organization_id)
-            if window.matches(row.activity, lambda _, span=row.span: span)
+            if check(row.activity, row.span)
         ]
         rows.sort(key=_order)
         return [row.activity for row in rows]

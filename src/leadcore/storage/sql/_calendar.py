@@ -37,7 +37,7 @@ from sqlalchemy import (
 from leadcore.calendar import CalendarSettings
 from leadcore.calendar._availability import WorkingHours
 from leadcore.calendar._model import Activity, ActivityStatus, ActivityType, ClientRef
-from leadcore.calendar._terms import ActivityWindow
+from leadcore.calendar._terms import ActivityWindow, checker
 from leadcore.errors import ConflictError, NotFound, ValidationError
 from leadcore.serde import converter
 from leadcore.storage._calendar_ports import ActivitySpan, activity_span, duplicate_uid
@@ -386,8 +386,9 @@ class SqlCalendar(Table[Activity]):
     ) -> list[Activity]:
         """Activities whose span may overlap ``[start, end)``, by span start, then id."""
         org = organization_id
-        window = ActivityWindow(start, end, user_ids=user_ids, clients=clients)
-        query = compile_window(window.terms)
+        terms = ActivityWindow(start, end, user_ids=user_ids, clients=clients).terms
+        query = compile_window(terms)
+        check = checker(terms)
         staged = self._staged(org)
         found: dict[str, tuple[int, Activity]] = {}
         if not query.lookups:
@@ -414,7 +415,7 @@ class SqlCalendar(Table[Activity]):
                 found[row.id] = (row.first_us, _activity(row.record))
         for activity_id, activity in staged.items():
             # Not in the tables yet: the same terms, read in Python.
-            if window.matches(activity, _exact_span):
+            if check(activity, _exact_span(activity)):
                 found[activity_id] = (_span(activity).first, activity)
         order = sorted(found.items(), key=lambda item: (item[1][0], item[0]))
         return [activity for _, (_, activity) in order]
