@@ -40,6 +40,7 @@ from pathlib import Path
 
 import attrs
 import pytest
+from tests.django_project import configure_django
 
 import leadcore
 from leadcore import cli
@@ -240,8 +241,15 @@ def test_every_example_of_the_page_runs_as_shown(page: Path, workdir: Path) -> N
     run_page(page, workdir)
 
 
+#: Pages whose examples need a framework configured first (and installed: else skipped).
+_FRAMEWORKS = {"frameworks.md": configure_django}
+
+
 def run_page(page: Path, workdir: Path) -> None:
     """Run every example of a page as the conventions above say, failing on the first."""
+    if page.name in _FRAMEWORKS:
+        pytest.importorskip("django", reason="Django is not installed (extra 'django')")
+        _FRAMEWORKS[page.name]()
     text = page.read_text(encoding="utf-8")
     blocks = parse_blocks(text)
     namespace: dict[str, object] = {"__name__": f"docs.{page.stem}"}

@@ -17,6 +17,7 @@ import logging
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from leadcore._paging import Cursor
     from leadcore.clock import Clock, ManualClock, SystemClock
     from leadcore.core import Leadcore, Session
     from leadcore.errors import (
@@ -55,6 +56,7 @@ __all__ = [
     "Category",
     "Clock",
     "ConflictError",
+    "Cursor",
     "Decision",
     "Finding",
     "Forbidden",
@@ -90,6 +92,7 @@ __all__ = [
 # Each public name is imported on first use, so ``import leadcore`` (and the
 # pytest and hypothesis plugins, which live inside the package) stays cheap.
 _HOMES = {
+    "leadcore._paging": ("Cursor",),
     "leadcore.clock": ("Clock", "ManualClock", "SystemClock"),
     "leadcore.core": ("Leadcore", "Session"),
     "leadcore.errors": (

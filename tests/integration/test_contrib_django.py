@@ -11,12 +11,11 @@ import pytest
 
 pytest.importorskip("django", reason="Django is not installed (extra 'django')")
 
-import django
-from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client, override_settings
+from tests.django_project import configure_django
 
 from leadcore.contrib.django import get_core, reset_core
 from leadcore.contrib.django._core import read_settings
@@ -31,18 +30,7 @@ PROBLEM = "application/problem+json"
 def project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A Django project configured once per process, its leadcore on a SQLite file."""
     url = f"sqlite:///{tmp_path_factory.mktemp('django') / 'crm.db'}"
-    if not settings.configured:
-        settings.configure(
-            DEBUG=False,
-            SECRET_KEY="test",
-            ALLOWED_HOSTS=["testserver"],
-            INSTALLED_APPS=["leadcore.contrib.django"],
-            MIDDLEWARE=["leadcore.contrib.django.LeadcoreMiddleware"],
-            ROOT_URLCONF="leadcore.examples.django_app",
-            DATABASES={},
-            USE_TZ=True,
-        )
-        django.setup()
+    configure_django()
     leadcore = {"URL": url, "USER": "leadcore.examples.django_app.header_user"}
     with override_settings(LEADCORE=leadcore):
         reset_core()

@@ -51,7 +51,7 @@ def test_a_version_from_a_form_is_refused_by_name_not_as_a_conflict(s: Session) 
         "got str '1'",
     )
     assert s.leads.get(lead.id) == lead
-    assert len(s.leads.history(lead.id)) == 1
+    assert len(s.leads.history(lead.id).items) == 1
 
 
 @pytest.mark.parametrize("version", [True, False, 0, -1, 1.0, "1"])
@@ -90,8 +90,8 @@ def test_an_iterator_of_ids_is_read_once_and_still_works(s: Session) -> None:
 
 def test_every_wrong_argument_is_named_at_once(s: Session) -> None:
     with pytest.raises(ValidationError) as caught:
-        s.leads.history(5, limit="10", offset=None)  # type: ignore[arg-type]
-    assert [p.split(":")[0] for p in caught.value.problems] == ["lead_id", "limit", "offset"]
+        s.leads.history(5, limit="10", after="x")  # type: ignore[arg-type]
+    assert [p.split(":")[0] for p in caught.value.problems] == ["lead_id", "limit", "after"]
 
 
 def test_an_enum_argument_takes_a_member_or_its_value(s: Session) -> None:

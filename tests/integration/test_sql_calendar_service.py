@@ -14,12 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import attrs
 import pytest
 from tests.integration.conftest import BACKENDS
+from tests.integration.scripted import Answer, Asker, same_answers
 
 from leadcore import Leadcore
 from leadcore.calendar import (
@@ -31,10 +31,6 @@ from leadcore.calendar import (
 )
 from leadcore.clock import ManualClock
 from leadcore.core import Session
-from leadcore.errors import LeadcoreError
-from leadcore.ids import SequentialIds
-from leadcore.storage.memory import MemoryStorage
-from leadcore.storage.protocols import Storage
 from leadcore.storage.sql import SqlStorage
 
 TZ = "Asia/Jerusalem"
@@ -68,27 +64,9 @@ def at(day: int, hour: int, minute: int = 0, month: int = 3) -> datetime:
     return datetime(2026, month, day, hour, minute, tzinfo=ZONE)
 
 
-@attrs.frozen
-class Answer:
-    """What one call answered: its value, or the type and message of the leadcore error."""
-
-    step: str
-    value: object = None
-    error: tuple[str, str] | None = None
-
-
 def script(core: Leadcore, clock: ManualClock) -> list[Answer]:
     """Drive the calendar service; every answer, in order."""
-    answers: list[Answer] = []
-
-    def ask(step: str, call: Callable[[], Any]) -> Any:
-        try:
-            value = call()
-        except LeadcoreError as exc:
-            answers.append(Answer(step, error=(type(exc).__name__, str(exc))))
-            return None
-        answers.append(Answer(step, value))
-        return value
+    ask = Asker(clock)
 
     _, dana_user = core.create_organization("Agency", admin_name="Dana", timezone=TZ)
     dana = core.session(dana_user.id)
@@ -324,27 +302,14 @@ def script(core: Leadcore, clock: ManualClock) -> list[Answer]:
         "a rejected clash",
         lambda: avi.calendar.create("Clash again", start=at(4, 9), end=at(4, 10)),
     )
-    return answers
-
-
-def run(storage: Storage) -> list[Answer]:
-    clock = ManualClock(START)
-    core = Leadcore(storage=storage, clock=clock, ids=SequentialIds())
-    try:
-        return script(core, clock)
-    finally:
-        core.close()
+    return ask.answers
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_the_calendar_service_answers_on_sql_as_on_memory(
     backend: str, make_storage: Callable[[str], SqlStorage]
 ) -> None:
-    expected = run(MemoryStorage())
-    actual = run(make_storage(backend))
-    assert [a.step for a in actual] == [a.step for a in expected]
-    for mine, reference in zip(actual, expected, strict=True):
-        assert mine == reference, f"step {reference.step!r} answered differently"
+    expected = same_answers(script, make_storage(backend), START)
     # The script reaches what it means to: views with busy blocks, failures, imports.
     errors = {a.step for a in expected if a.error is not None}
     assert errors == {

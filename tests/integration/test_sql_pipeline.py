@@ -8,45 +8,26 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import event
 from tests.integration.conftest import BACKENDS
+from tests.integration.scripted import Answer, Asker, same_answers
 
 from leadcore import Leadcore
 from leadcore.clock import ManualClock
-from leadcore.errors import LeadcoreError
 from leadcore.ids import SequentialIds
 from leadcore.storage.memory import MemoryStorage
-from leadcore.storage.protocols import Storage
 from leadcore.storage.sql import SqlStorage
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
-@attrs.frozen
-class Answer:
-    step: str
-    value: Any = None
-    error: str | None = None
-
-
 def script(core: Leadcore, clock: ManualClock) -> list[Answer]:
     _, admin = core.create_organization("Agency", admin_name="Dana")
     s = core.session(admin.id)
-    answers: list[Answer] = []
-
-    def ask(step: str, call: Callable[[], Any]) -> Any:
-        clock.advance(timedelta(minutes=1))
-        try:
-            value = call()
-        except LeadcoreError as exc:
-            answers.append(Answer(step, error=f"{type(exc).__name__}: {exc}"))
-            return None
-        answers.append(Answer(step, value))
-        return value
+    ask = Asker(clock, tick=timedelta(minutes=1))
 
     acme = ask("create", lambda: s.accounts.create("Acme", phones=["+972505551234"]))
     ask("duplicate", lambda: s.accounts.create("acme"))
@@ -81,27 +62,14 @@ def script(core: Leadcore, clock: ManualClock) -> list[Answer]:
     lead = ask("lead", lambda: s.leads.create("Yossi", phones=["+972505550000"]))
     ask("convert", lambda: s.leads.convert(lead.id, opportunity_name="Plan", amount=99.9))
     ask("funnel", lambda: s.reports.funnel(by="all"))
-    return answers
-
-
-def run(storage: Storage) -> list[Answer]:
-    clock = ManualClock(START)
-    core = Leadcore(storage=storage, clock=clock, ids=SequentialIds())
-    try:
-        return script(core, clock)
-    finally:
-        core.close()
+    return ask.answers
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_the_pipeline_answers_on_sql_as_on_memory(
     backend: str, make_storage: Callable[[str], SqlStorage]
 ) -> None:
-    expected = run(MemoryStorage())
-    actual = run(make_storage(backend))
-    assert [a.step for a in actual] == [a.step for a in expected]
-    for mine, reference in zip(actual, expected, strict=True):
-        assert mine == reference, f"step {reference.step!r} answered differently"
+    expected = same_answers(script, make_storage(backend), START)
     errors = {a.step for a in expected if a.error is not None}
     assert errors == {"stale rename", "bad currency", "stale move", "lost without reason"}
 

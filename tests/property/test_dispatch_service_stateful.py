@@ -105,7 +105,7 @@ class AgentsOnAShift(RuleBasedStateMachine):
         s = self.manager
         return (
             s.leads.get(lead_id),
-            s.leads.history(lead_id, limit=1000),
+            s.leads.history(lead_id, limit=1000).items,
             s.leads.notes(lead_id),
             s.leads.tasks(lead_id),
             s.dispatch.lease(lead_id),

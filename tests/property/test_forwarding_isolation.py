@@ -381,7 +381,7 @@ class ThreeOrganisations(RuleBasedStateMachine):
             assert lead.status_id == self.leads[tag][lead.id].status
             notes = s.leads.notes(lead.id)
             assert sorted(n.text for n in notes) == sorted(self.leads[tag][lead.id].notes)
-            history = s.leads.history(lead.id, limit=1000)
+            history = s.leads.history(lead.id, limit=1000).items
             trail = s.deliveries.trail(lead.id)
             for note in notes:
                 assert note.organization_id == org

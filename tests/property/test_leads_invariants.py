@@ -83,7 +83,7 @@ class World:
             )
 
     def history(self, lead_id: str) -> list[HistoryEntry]:
-        return self.sessions[0].leads.history(lead_id, limit=10_000)
+        return list(self.sessions[0].leads.history(lead_id, limit=10_000).items)
 
 
 def make_world() -> World:

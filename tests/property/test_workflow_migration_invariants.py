@@ -77,7 +77,7 @@ def drive(s: Session, lead: Lead, path: list[str]) -> None:
 
 
 def status_moves(s: Session, lead_id: str) -> list[tuple[str | None, str | None]]:
-    entries = [e for e in s.leads.history(lead_id, limit=1000) if e.kind in MOVES]
+    entries = [e for e in s.leads.history(lead_id, limit=1000).items if e.kind in MOVES]
     return [(e.from_status, e.to_status) for e in reversed(entries)]
 
 

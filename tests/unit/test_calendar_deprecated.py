@@ -18,7 +18,7 @@ import pytest
 
 import leadcore.calendar
 import leadcore.services.calendar
-from leadcore import Leadcore
+from leadcore import Cursor, Leadcore
 from leadcore.calendar import ActivityQuery, CalendarSettings, ConflictPolicy
 from leadcore.clock import ManualClock
 from leadcore.core import Session
@@ -200,3 +200,13 @@ def test_the_old_module_gives_the_service_from_leadcore_services_calendar(name: 
     with pytest.deprecated_call(match=f"moved to leadcore.services.calendar.{name};"):
         value: Any = getattr(old, name)
     assert value is getattr(leadcore.services.calendar, name)
+
+
+def test_a_cursor_token_string_as_after_still_works_with_a_warning() -> None:
+    s, _ = _session()
+    first = s.calendar.search(limit=2)
+    assert isinstance(first.next, Cursor)
+    with pytest.deprecated_call(match=r"search\(after=<str>\) takes a Cursor"):
+        old = s.calendar.search(limit=2, after=str(first.next))
+    assert old == s.calendar.search(limit=2, after=first.next)
+    assert Cursor.parse(str(first.next)) == first.next

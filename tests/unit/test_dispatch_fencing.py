@@ -76,5 +76,5 @@ def test_a_status_change_whose_lead_changed_meanwhile_is_not_applied_again() -> 
             lambda: c.agents["dana"].dispatch.change_status(lead, first.token, "new"),
             lambda: c.agents["omer"].dispatch.change_status(lead, second.token, "new"),
         )
-    moves = [h for h in c.manager.leads.history(lead) if h.kind == HistoryKind.STATUS_CHANGED]
+    moves = [h for h in c.manager.leads.history(lead).items if h.kind == HistoryKind.STATUS_CHANGED]
     assert [(h.actor_id, h.to_status) for h in moves] == [(c.user_ids["omer"], "new")]

@@ -148,7 +148,7 @@ def snapshot(c: CallCentre, lead_id: str) -> tuple[object, ...]:
     s = c.manager
     return (
         s.leads.get(lead_id),
-        s.leads.history(lead_id, limit=500),
+        s.leads.history(lead_id, limit=500).items,
         s.leads.notes(lead_id),
         s.leads.tasks(lead_id),
         s.dispatch.lease(lead_id),
@@ -618,7 +618,7 @@ def test_log_call_records_the_call_and_locks_the_lead_again() -> None:
     assert dana.dispatch.lease(lead) == lease
     stored = c.manager.leads.get(lead)
     assert (stored.attempts, stored.last_contact_at) == (1, c.clock.now())
-    entries = c.manager.leads.history(lead)
+    entries = c.manager.leads.history(lead).items
     call = next(e for e in entries if e.kind is HistoryKind.CALL)
     assert call.text == "no answer: Try evening"
     assert call.actor_id == c.user_ids["dana"]
@@ -760,7 +760,7 @@ def test_a_status_change_under_a_claim_follows_the_workflow_and_forced_notes() -
     assert snapshot(c, lead) == before
     moved = dana.change_status(lead, claim.token, "new", note="Introduced myself")
     assert moved.status_id == "new"
-    (entry, *_) = c.manager.leads.history(lead)
+    (entry, *_) = c.manager.leads.history(lead).items
     assert (entry.kind, entry.to_status, entry.text) == (
         HistoryKind.STATUS_CHANGED,
         "new",

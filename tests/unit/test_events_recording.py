@@ -949,7 +949,7 @@ UNCHANGING: dict[str, Act] = {
     "workflow.preview": lambda w: w.s.workflow.preview(without("meeting")),
     "leads.get": lambda w: w.s.leads.get(w.lead.id),
     "leads.list": lambda w: w.s.leads.list(),
-    "leads.history": lambda w: w.s.leads.history(w.lead.id),
+    "leads.history": lambda w: w.s.leads.history(w.lead.id).items,
     "leads.status_counts": lambda w: w.s.leads.status_counts(),
     "leads.lineage": lambda w: w.s.leads.lineage(w.lead.id),
     "reports.funnel": lambda w: w.s.reports.funnel(),

@@ -143,7 +143,7 @@ def test_the_field_mapping_decides_what_the_partner_receives_and_notes_never_go(
     assert copy.source.channel is None
     assert dict(copy.fields) == {"price": 900}
     assert w.a.leads.notes(copy.id) == []
-    assert all("pays late" not in (h.text or "") for h in w.a.leads.history(copy.id))
+    assert all("pays late" not in (h.text or "") for h in w.a.leads.history(copy.id).items)
     assert w.s.deliveries.terms(link.id).mapping.custom == {"budget": "price"}
 
 

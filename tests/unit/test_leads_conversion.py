@@ -81,7 +81,7 @@ def test_the_lead_reaches_its_done_status_through_a_recorded_status_change(
 ) -> None:
     conversion = s.leads.convert(lead.id)
     assert conversion.opportunity_id is None
-    history = s.leads.history(lead.id)
+    history = s.leads.history(lead.id).items
     assert [e.kind for e in history[:2]] == [HistoryKind.CONVERTED, HistoryKind.STATUS_CHANGED]
     assert (history[1].from_status, history[1].to_status) == ("contacted", "won")
 
@@ -235,7 +235,7 @@ def test_unconversion_restores_the_lead_and_keeps_the_audit_trail(
     restored = manager.leads.unconvert(lead.id, reason="converted by mistake")
     assert not restored.converted
     assert restored.status_id == "contacted"
-    entry = s.leads.history(lead.id)[0]
+    entry = s.leads.history(lead.id).items[0]
     assert entry.kind is HistoryKind.UNCONVERTED
     assert (entry.from_status, entry.to_status) == ("won", "contacted")
     assert (entry.actor_id, entry.text) == (manager.user_id, "converted by mistake")

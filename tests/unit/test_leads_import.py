@@ -166,7 +166,7 @@ def test_invalid_rows_leave_no_trace_between_good_ones(s: Session) -> None:
     ]
     assert sorted(stored(s).values()) == ["Good 1", "Good 2"]
     for lead_id in report.created_ids:
-        assert [e.kind for e in s.leads.history(lead_id)] == [HistoryKind.CREATED]
+        assert [e.kind for e in s.leads.history(lead_id).items] == [HistoryKind.CREATED]
 
 
 def test_custom_field_columns_and_a_fields_mapping_both_fill_fields(s: Session) -> None:

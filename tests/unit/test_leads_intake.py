@@ -89,7 +89,7 @@ def test_the_lead_starts_with_no_status_and_a_created_entry(s: Session, clock: M
     assert lead.version == 1
     assert lead.created_at == lead.updated_at == START
     assert lead.source.channel == "facebook"
-    [entry] = s.leads.history(lead.id)
+    [entry] = s.leads.history(lead.id).items
     assert (entry.kind, entry.actor_id, entry.at) == (HistoryKind.CREATED, s.user_id, START)
 
 
@@ -222,7 +222,7 @@ def test_a_duplicate_is_created_flagged_and_linked_to_the_original(s: Session) -
     assert second.duplicate_of == first.id
     assert third.duplicate_of == first.id  # the original, not the previous duplicate
     assert sorted(every_lead(s)) == sorted([first.id, second.id, third.id])
-    assert s.leads.history(second.id)[0].text == f"duplicate of {first.id}"
+    assert s.leads.history(second.id).items[0].text == f"duplicate of {first.id}"
 
 
 def test_only_leads_inside_the_look_back_window_are_duplicates(

@@ -87,7 +87,8 @@ def test_lists_counts_history_and_reports_show_only_ones_own_data(
         assert sum(s.leads.status_counts(include_done=True).values()) == 2
         assert s.leads.list(text="yossi").items[0].id == own["lead"]
         assert len(s.leads.list(text=PHONE).items) == 1
-        assert {e.organization_id for e in s.leads.history(own["lead"])} == {s.organization_id}
+        history = s.leads.history(own["lead"]).items
+        assert {e.organization_id for e in history} == {s.organization_id}
         assert [t.id for t in s.leads.due_reminders()] == [own["task"]]
         assert [p.id for p in s.leads.projects()] == [own["project"]]
         [total] = s.reports.funnel(by="all")
@@ -99,7 +100,7 @@ def test_lists_counts_history_and_reports_show_only_ones_own_data(
 
 READS: list[tuple[str, Callable[[Session, dict[str, str]], object]]] = [
     ("get", lambda s, x: s.leads.get(x["lead"])),
-    ("history", lambda s, x: s.leads.history(x["lead"])),
+    ("history", lambda s, x: s.leads.history(x["lead"]).items),
     ("notes", lambda s, x: s.leads.notes(x["lead"])),
     ("tasks", lambda s, x: s.leads.tasks(x["lead"])),
     ("lineage", lambda s, x: s.leads.lineage(x["converted"])),
@@ -125,7 +126,7 @@ def test_another_organisations_record_is_answered_like_a_missing_one(
 ) -> None:
     theirs = populate(b, clock)
     populate(a, clock)
-    before = [b.leads.get(theirs["lead"]), b.leads.history(theirs["lead"])]
+    before = [b.leads.get(theirs["lead"]), b.leads.history(theirs["lead"]).items]
     missing = {k: f"{v}-404" for k, v in theirs.items()}
     with pytest.raises(NotFound) as foreign:
         action(a, theirs)
@@ -133,7 +134,7 @@ def test_another_organisations_record_is_answered_like_a_missing_one(
         action(a, missing)
     assert (foreign.value.kind, type(foreign.value)) == (absent.value.kind, type(absent.value))
     assert str(foreign.value).replace("-404", "") == str(absent.value).replace("-404", "")
-    assert [b.leads.get(theirs["lead"]), b.leads.history(theirs["lead"])] == before
+    assert [b.leads.get(theirs["lead"]), b.leads.history(theirs["lead"]).items] == before
 
 
 def test_another_organisations_users_projects_and_accounts_cannot_be_referenced(

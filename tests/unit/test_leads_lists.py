@@ -224,3 +224,11 @@ def test_status_counts_take_the_same_filters_as_lists(s: Session, board: dict[st
     assert set(progress) == {"contacted", "qualified", "meeting", "proposal", "negotiation"}
     text = s.leads.status_counts(text="supplier")
     assert {k: v for k, v in text.items() if v} == {"new": 1}
+
+
+def test_the_lead_cursor_old_attribute_names_still_work_with_a_warning() -> None:
+    cursor = Cursor(START, "lead-1")
+    with pytest.deprecated_call(match="Cursor.created_at is renamed Cursor.at"):
+        assert cursor.created_at == cursor.at
+    with pytest.deprecated_call(match="Cursor.lead_id is renamed Cursor.id"):
+        assert cursor.lead_id == cursor.id

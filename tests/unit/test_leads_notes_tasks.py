@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 from tests.unit.conftest import START
 
-from leadcore import Leadcore
+from leadcore import Cursor, Leadcore
 from leadcore.clock import ManualClock
 from leadcore.core import Session
 from leadcore.dispatch import HistoryScope, ProjectRules
@@ -31,7 +31,7 @@ def test_a_note_is_stored_and_recorded_in_history(
     second = s.leads.add_note(lead.id, "Wants a call on Sunday")
     assert first.text == "Interested in the premium plan"
     assert s.leads.notes(lead.id) == [first, second]
-    entry = s.leads.history(lead.id)[0]
+    entry = s.leads.history(lead.id).items[0]
     assert (entry.kind, entry.note_id, entry.text) == (HistoryKind.NOTE, second.id, second.text)
     assert s.leads.get(lead.id).version == lead.version  # a note does not change the lead
 
@@ -70,7 +70,7 @@ def test_a_task_has_a_due_time_and_an_assignee(s: Session, lead: Lead) -> None:
     assert callback.assignee_id == s.user_id
     assert callback.due_at == START + timedelta(hours=1)
     assert s.leads.tasks(lead.id) == [callback, task]  # by due time
-    entry = s.leads.history(lead.id)[0]
+    entry = s.leads.history(lead.id).items[0]
     assert (entry.kind, entry.task_id) == (HistoryKind.TASK_CREATED, callback.id)
 
 
@@ -89,7 +89,7 @@ def test_completing_a_task_is_recorded_in_history(
     done = core.session(agent.id).leads.complete_task(task.id)
     assert done.done
     assert (done.completed_at, done.completed_by) == (START + timedelta(hours=3), agent.id)
-    entry = s.leads.history(lead.id)[0]
+    entry = s.leads.history(lead.id).items[0]
     assert (entry.kind, entry.task_id, entry.actor_id) == (
         HistoryKind.TASK_COMPLETED,
         task.id,
@@ -97,7 +97,7 @@ def test_completing_a_task_is_recorded_in_history(
     )
     # Completing it again changes nothing.
     assert s.leads.complete_task(task.id) == done
-    assert len(s.leads.history(lead.id)) == 3
+    assert len(s.leads.history(lead.id).items) == 3
 
 
 def test_completing_an_unknown_task_is_not_found(s: Session) -> None:
@@ -185,12 +185,45 @@ def test_history_is_newest_first_and_paginated(s: Session, lead: Lead, clock: Ma
     for i in range(7):
         clock.advance(timedelta(minutes=1))
         s.leads.add_note(lead.id, f"note {i}")
-    everything = s.leads.history(lead.id)
+    everything = s.leads.history(lead.id).items
     assert [e.text for e in everything] == [f"note {i}" for i in reversed(range(7))] + [None]
     assert [e.at for e in everything] == sorted((e.at for e in everything), reverse=True)
-    pages = [s.leads.history(lead.id, limit=3, offset=o) for o in (0, 3, 6)]
-    assert [len(p) for p in pages] == [3, 3, 2]
-    assert [e for p in pages for e in p] == everything
+    pages = [s.leads.history(lead.id, limit=3)]
+    while pages[-1].next is not None:
+        pages.append(s.leads.history(lead.id, limit=3, after=pages[-1].next))
+    assert [len(p.items) for p in pages] == [3, 3, 2]
+    assert tuple(e for p in pages for e in p.items) == everything
+
+
+def test_a_history_page_goes_on_after_its_cursor_while_entries_are_added(
+    s: Session, lead: Lead, clock: ManualClock
+) -> None:
+    for i in range(4):
+        clock.advance(timedelta(minutes=1))
+        s.leads.add_note(lead.id, f"note {i}")
+    first = s.leads.history(lead.id, limit=2)
+    clock.advance(timedelta(minutes=1))
+    s.leads.add_note(lead.id, "newer")
+    rest = s.leads.history(lead.id, limit=10, after=first.next)
+    texts = [e.text for e in first.items + rest.items]
+    assert texts == ["note 3", "note 2", "note 1", "note 0", None]
+    assert rest.next is None
+
+
+def test_history_by_offset_and_as_a_list_still_work_with_a_warning(s: Session, lead: Lead) -> None:
+    for i in range(3):
+        s.leads.add_note(lead.id, f"note {i}")
+    everything = s.leads.history(lead.id).items
+    with pytest.deprecated_call(match=r"offset= is now after= \(pass page.next\)"):
+        page = s.leads.history(lead.id, limit=2, offset=1)
+    assert page.items == everything[1:3]
+    assert page.next == Cursor(everything[2].at, everything[2].id)
+    with pytest.deprecated_call(match="history\\(\\) returns a page"):
+        assert page[0] == everything[1]
+    with pytest.deprecated_call(match="history\\(\\) returns a page"):
+        assert [e.id for e in page] == [e.id for e in everything[1:3]]
+    with pytest.deprecated_call(match="history\\(\\) returns a page"):
+        assert len(page) == 2
 
 
 def test_entries_of_the_same_instant_are_newest_first_by_when_they_were_written(
@@ -198,7 +231,7 @@ def test_entries_of_the_same_instant_are_newest_first_by_when_they_were_written(
 ) -> None:
     s.leads.add_note(lead.id, "first")
     s.leads.add_note(lead.id, "second")
-    assert [e.text for e in s.leads.history(lead.id)] == ["second", "first", None]
+    assert [e.text for e in s.leads.history(lead.id).items] == ["second", "first", None]
 
 
 def test_own_history_scope_limits_users_without_see_team_history(
@@ -215,8 +248,8 @@ def test_own_history_scope_limits_users_without_see_team_history(
         s.leads.add_note(lead.id, "by Dana")
         core.session(avi.id).leads.add_note(lead.id, "by Avi")
         core.session(manager.id).leads.add_note(lead.id, "by Maya")
-        avi_sees = [e.text for e in core.session(avi.id).leads.history(lead.id)]
-        manager_sees = [e.text for e in core.session(manager.id).leads.history(lead.id)]
+        avi_sees = [e.text for e in core.session(avi.id).leads.history(lead.id).items]
+        manager_sees = [e.text for e in core.session(manager.id).leads.history(lead.id).items]
         assert manager_sees == ["by Maya", "by Avi", "by Dana", None]
         if project is own:
             assert avi_sees == ["by Avi"]
@@ -239,7 +272,7 @@ def test_group_history_scope_shows_the_entries_of_group_mates_only(
         core.session(user.id).leads.add_note(lead.id, f"by {user.name}")
 
     def seen(user_id: str) -> list[str | None]:
-        return [e.text for e in core.session(user_id).leads.history(lead.id)]
+        return [e.text for e in core.session(user_id).leads.history(lead.id).items]
 
     assert seen(avi.id) == ["by Noa", "by Avi"]
     assert seen(noa.id) == ["by Noa", "by Avi"]

@@ -40,7 +40,7 @@ def snapshot(s: Session, lead_id: str) -> tuple[object, ...]:
     """Everything a status change could write about a lead."""
     return (
         s.leads.get(lead_id),
-        s.leads.history(lead_id, limit=1000),
+        s.leads.history(lead_id, limit=1000).items,
         s.leads.notes(lead_id),
         s.leads.tasks(lead_id),
     )
@@ -49,7 +49,7 @@ def snapshot(s: Session, lead_id: str) -> tuple[object, ...]:
 def moves(s: Session, lead_id: str) -> list[tuple[str | None, str | None]]:
     return [
         (e.from_status, e.to_status)
-        for e in s.leads.history(lead_id, limit=1000)
+        for e in s.leads.history(lead_id, limit=1000).items
         if e.kind is HistoryKind.STATUS_CHANGED
     ]
 
@@ -65,7 +65,7 @@ def test_a_change_moves_the_lead_and_writes_one_history_entry(
     assert (moved.status_id, moved.workflow_version, moved.version) == ("new", 1, 2)
     assert moved.updated_at == START + timedelta(minutes=5)
     assert s.leads.get(lead.id) == moved
-    entry = s.leads.history(lead.id)[0]
+    entry = s.leads.history(lead.id).items[0]
     assert entry.kind is HistoryKind.STATUS_CHANGED
     assert (entry.from_status, entry.to_status) == (None, "new")
     assert (entry.actor_id, entry.at) == (s.user_id, START + timedelta(minutes=5))
@@ -77,7 +77,7 @@ def test_a_note_given_with_the_change_is_stored_and_linked(s: Session, lead: Lea
     s.leads.change_status(lead.id, "contacted", note="  Spoke to Yossi  ")
     [note] = s.leads.notes(lead.id)
     assert (note.text, note.author_id) == ("Spoke to Yossi", s.user_id)
-    entry = s.leads.history(lead.id)[0]
+    entry = s.leads.history(lead.id).items[0]
     assert (entry.note_id, entry.text, entry.to_status) == (note.id, note.text, "contacted")
 
 
@@ -170,7 +170,7 @@ def test_a_status_that_requires_a_task_creates_it_with_the_change(
     assert (task.assignee_id, task.created_by) == (agent.id, s.user_id)
     assert task.due_at == START + timedelta(days=1)
     assert task.kind is TaskKind.TASK
-    kinds = [(e.kind, e.task_id) for e in s.leads.history(lead.id)[:2]]
+    kinds = [(e.kind, e.task_id) for e in s.leads.history(lead.id).items[:2]]
     assert kinds == [(HistoryKind.STATUS_CHANGED, task.id), (HistoryKind.TASK_CREATED, task.id)]
 
 

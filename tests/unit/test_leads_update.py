@@ -33,7 +33,7 @@ def test_an_update_normalises_like_intake_and_is_recorded(s: Session, lead: Lead
     assert changed.phones == lead.phones
     assert changed.fields == {"budget": 100, "city": "Haifa"}
     assert changed.version == lead.version + 1
-    entry = s.leads.history(lead.id)[0]
+    entry = s.leads.history(lead.id).items[0]
     assert (entry.kind, entry.text) == (HistoryKind.UPDATED, "city, emails, name")
 
 
@@ -58,7 +58,7 @@ def test_a_bad_update_names_every_problem_and_writes_nothing(s: Session, lead: L
         s.leads.update(lead.id, name="", phones=["12"], fields={"budget": "lots", "x": 1})
     assert len(err.value.problems) == 4
     assert s.leads.get(lead.id) == lead
-    assert len(s.leads.history(lead.id)) == 1
+    assert len(s.leads.history(lead.id).items) == 1
 
 
 def test_an_update_with_a_stale_version_is_a_conflict(s: Session, lead: Lead) -> None:

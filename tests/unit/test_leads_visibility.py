@@ -65,7 +65,7 @@ def test_a_user_with_no_visibility_permission_sees_nothing(
 
 ACTIONS: list[tuple[str, Callable[[Session, str], object]]] = [
     ("get", lambda s, i: s.leads.get(i)),
-    ("history", lambda s, i: s.leads.history(i)),
+    ("history", lambda s, i: s.leads.history(i).items),
     ("notes", lambda s, i: s.leads.notes(i)),
     ("tasks", lambda s, i: s.leads.tasks(i)),
     ("change_status", lambda s, i: s.leads.change_status(i, "new")),
@@ -181,11 +181,11 @@ def test_assigning_replaces_the_assignees_and_is_recorded(s: Session) -> None:
     assigned = s.leads.assign(lead.id, [avi.id], expected_version=lead.version)
     assert assigned.assignee_ids == (avi.id,)
     assert assigned.version == lead.version + 1
-    entry = s.leads.history(lead.id)[0]
+    entry = s.leads.history(lead.id).items[0]
     assert (entry.kind, entry.text) == (HistoryKind.ASSIGNED, avi.id)
     assert s.leads.assign(lead.id, [ben.id]).assignee_ids == (ben.id,)
     assert s.leads.assign(lead.id, []).assignee_ids == ()
-    assert s.leads.history(lead.id)[0].text == "nobody"
+    assert s.leads.history(lead.id).items[0].text == "nobody"
     assert s.leads.assign(lead.id, avi.id).assignee_ids == (avi.id,)  # one id as text
 
 

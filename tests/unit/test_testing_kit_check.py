@@ -355,7 +355,7 @@ def test_history_entries_are_read_newest_first_by_the_invariant() -> None:
         machine.change_status(machine.admin.user_id, lead, "new")
         machine.change_status(machine.admin.user_id, lead, "contacted", note="spoke")
         machine.history_is_complete()
-        entries: list[HistoryEntry] = machine.admin.leads.history(lead)
+        entries: tuple[HistoryEntry, ...] = machine.admin.leads.history(lead).items
         assert [e.to_status for e in entries if e.kind is HistoryKind.STATUS_CHANGED] == [
             "contacted",
             "new",

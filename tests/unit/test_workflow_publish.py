@@ -92,7 +92,7 @@ def everything(s: Session, leads: dict[str, Lead]) -> object:
     return (
         s.workflow.versions(),
         [s.leads.get(x.id) for x in leads.values()],
-        [s.leads.history(x.id) for x in leads.values()],
+        [s.leads.history(x.id).items for x in leads.values()],
     )
 
 
@@ -107,7 +107,7 @@ def test_leads_of_a_removed_status_move_to_its_target_with_history(
         moved = s.leads.get(leads[name].id)
         assert (moved.status_id, moved.workflow_version) == ("new", 2)
         assert moved.version == leads[name].version + 1
-        entry = s.leads.history(moved.id)[0]
+        entry = s.leads.history(moved.id).items[0]
         assert entry.kind is HistoryKind.MIGRATED
         assert (entry.from_status, entry.to_status) == ("no_answer", "new")
         assert (entry.actor_id, entry.at) == (s.user_id, START + timedelta(hours=1))
@@ -208,7 +208,7 @@ def test_a_migration_moves_converted_leads_too(s: Session, leads: dict[str, Lead
     s.workflow.publish(without("won"), migration={"won": "not_relevant"})
     moved = s.leads.get(leads["c"].id)
     assert (moved.status_id, moved.conversion_id) == ("not_relevant", conversion.id)
-    entry = s.leads.history(moved.id)[0]
+    entry = s.leads.history(moved.id).items[0]
     assert entry.kind is HistoryKind.MIGRATED
     assert (entry.from_status, entry.to_status) == ("won", "not_relevant")
 

@@ -31,6 +31,7 @@ BusyBlock(start=datetime.datetime(2026, 3, 15, 10, 0, tzinfo=zoneinfo.ZoneInfo(k
 
 from __future__ import annotations
 
+from leadcore._paging import Cursor
 from leadcore.calendar._availability import (
     Conflict,
     Interval,
@@ -83,6 +84,8 @@ from leadcore.calendar._settings import (
     ConflictPolicy,
     SharedCalendars,
 )
+from leadcore.calendar._span import ActivitySpan, activity_span
+from leadcore.calendar._terms import ActivityField, ActivityTerm, ActivityWindow
 from leadcore.calendar._views import (
     ActivityQuery,
     CalendarDay,
@@ -108,10 +111,14 @@ __all__ = [
     "DEFAULT_TYPES",
     "MAX_COUNT",
     "Activity",
+    "ActivityField",
     "ActivityQuery",
     "ActivityReport",
+    "ActivitySpan",
     "ActivityStatus",
+    "ActivityTerm",
     "ActivityType",
+    "ActivityWindow",
     "Booking",
     "BusyBlock",
     "CalendarDay",
@@ -121,6 +128,7 @@ __all__ = [
     "ClientRef",
     "Conflict",
     "ConflictPolicy",
+    "Cursor",
     "DayColumn",
     "DayView",
     "Email",
@@ -150,6 +158,7 @@ __all__ = [
     "Visibility",
     "When",
     "WorkingHours",
+    "activity_span",
     "busy_intervals",
     "can_see",
     "client_timeline",

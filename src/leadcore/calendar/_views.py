@@ -10,8 +10,6 @@ hidden activities would tell what they are about.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import calendar
 import warnings
 from collections.abc import Iterable, Sequence, Set
@@ -21,10 +19,12 @@ from typing import TYPE_CHECKING, TypeAlias
 import attrs
 
 from leadcore._limits import load_zone
+from leadcore._paging import Cursor, cursor_argument
 from leadcore.calendar._emails import Email
 from leadcore.calendar._instants import is_after, utc
 from leadcore.calendar._model import Activity, BusyBlock, ClientRef, Occurrence, When, instant
 from leadcore.calendar._recurrence import DEFAULT_LIMIT, Expansion, expand, expand_all
+from leadcore.calendar._terms import ActivityField, ActivityTerm, Terms, holds
 from leadcore.calendar._visibility import Visibility, can_see
 from leadcore.errors import ValidationError
 
@@ -354,21 +354,31 @@ class ActivityQuery:
     end: When | None = None
     text: str = ""
 
+    @property
+    def terms(self) -> Terms:
+        """The criteria as terms that must all hold, the range aside (see :meth:`matches`).
+
+        >>> [(t.field.value, sorted(t.value)) for t in ActivityQuery(type_ids="call").terms]
+        [('type_id', ['call'])]
+        """
+        given = (
+            (ActivityField.TYPE_ID, self.type_ids),
+            (ActivityField.STATUS_ID, self.status_ids),
+            (ActivityField.PARTICIPANT_IDS, self.user_ids),
+            (ActivityField.CLIENTS, self.clients),
+        )
+        out = [ActivityTerm(field, value) for field, value in given if value]
+        if self.text.strip():
+            out.append(ActivityTerm(ActivityField.TEXT, self.text))
+        return tuple(out)
+
     def matches(self, activity: Activity) -> bool:
-        """Whether ``activity`` meets every criterion."""
-        if self.type_ids and activity.type_id not in self.type_ids:
-            return False
-        if self.status_ids and activity.status_id not in self.status_ids:
-            return False
-        if self.user_ids and not any(p in self.user_ids for p in activity.participant_ids):
-            return False
-        if self.clients and not any(activity.involves_client(c) for c in self.clients):
-            return False
-        needle = self.text.strip().casefold()
-        if needle and not any(
-            needle in field.casefold()
-            for field in (activity.title, activity.notes, activity.location)
-        ):
+        """Whether ``activity`` meets every criterion.
+
+        The :attr:`terms`, and for ``start``/``end`` an occurrence in the
+        range (exact, where a window's span test is a bound).
+        """
+        if not all(holds(term, activity) for term in self.terms):
             return False
         if self.start is not None or self.end is not None:
             lo, hi = _range(self.start, self.end, activity)
@@ -394,13 +404,13 @@ class SearchPage:
 
     items: tuple[Activity, ...]
     """The activities of this page."""
-    next: str | None = None
+    next: Cursor | None = None
     """Pass it as ``after`` for the next page; ``None`` on the last page."""
     emails: tuple[Email, ...] = ()
     """The logged e-mails the search finds, newest first (on the first page only)."""
 
     @property
-    def next_cursor(self) -> str | None:
+    def next_cursor(self) -> Cursor | None:
         """Deprecated alias of :attr:`next` (one release)."""
         warnings.warn(
             "SearchPage.next_cursor is renamed SearchPage.next; "
@@ -415,33 +425,13 @@ def _position(activity: Activity) -> tuple[datetime, str]:
     return instant(activity.start, activity.zone).astimezone(UTC), activity.id
 
 
-def _encode(position: tuple[datetime, str]) -> str:
-    raw = f"{position[0].isoformat()}|{position[1]}".encode()
-    return base64.urlsafe_b64encode(raw).decode("ascii")
-
-
-def _decode(cursor: str) -> tuple[datetime, str]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor.encode("ascii")).decode()
-        when, ident = raw.split("|", 1)
-        at = datetime.fromisoformat(when)
-        if at.tzinfo is None:
-            raise ValueError("naive")
-    except (ValueError, UnicodeError, binascii.Error):
-        raise ValidationError(
-            "the search is invalid",
-            [f"after: {cursor!r} is not a cursor returned by an earlier page"],
-        ) from None
-    return at, ident
-
-
 def search(
     activities: Iterable[Activity],
     query: ActivityQuery,
     *,
     visible: Visibility = None,
     limit: int = 50,
-    after: str | None = None,
+    after: Cursor | str | None = None,
     page_size: int | None = None,
 ) -> SearchPage:
     """Activities the viewer may see that match ``query``, by start then id, one page at a time.
@@ -449,7 +439,9 @@ def search(
     ``limit`` activities a page (1 to 1000). Pass the previous page's
     :attr:`~SearchPage.next` as ``after`` for the next page; keyset
     pagination keeps pages stable while activities are added.
-    ``page_size`` is the deprecated name of ``limit`` (one release).
+    ``page_size`` is the deprecated name of ``limit``, and a cursor's token
+    string (``str(page.next)``) the deprecated form of ``after`` (one
+    release each): read a token with :meth:`Cursor.parse <leadcore.Cursor.parse>`.
     """
     if page_size is not None:
         warnings.warn(
@@ -472,7 +464,8 @@ def search(
             )
         if not is_after(query.end, query.start):
             raise ValidationError("the search is invalid", ["end: is not after start"])
-    floor = _decode(after) if after is not None else None
+    cursor = cursor_argument(after, where="search", problem="the search is invalid")
+    floor = None if cursor is None else cursor.position
     hits = sorted(
         (
             (_position(a), a)
@@ -492,4 +485,4 @@ def search(
             break
         page.append(activity)
         last = position
-    return SearchPage(tuple(page), _encode(last) if more and last is not None else None)
+    return SearchPage(tuple(page), Cursor(*last) if more and last is not None else None)

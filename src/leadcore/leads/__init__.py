@@ -44,7 +44,7 @@ from leadcore.leads._pipeline import (
     stage_probability,
 )
 from leadcore.leads._project import Project
-from leadcore.leads._query import Cursor, LeadQuery, Page, Scope, hidden_done
+from leadcore.leads._query import Cursor, HistoryPage, LeadQuery, Page, Scope, hidden_done
 from leadcore.leads._reports import FunnelRow, StatusTime, TransitionRate
 from leadcore.leads._rows import ImportInterrupted, ImportOutcome, ImportReport, ImportRow
 from leadcore.leads._serde import register as _register_serde
@@ -64,6 +64,7 @@ __all__ = [
     "FunnelRow",
     "HistoryEntry",
     "HistoryKind",
+    "HistoryPage",
     "ImportInterrupted",
     "ImportOutcome",
     "ImportReport",

@@ -10,16 +10,19 @@ new leads arrive.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+import warnings
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import datetime
+from typing import overload
 
 import attrs
 
-from leadcore.leads._model import Lead
+from leadcore._paging import Cursor
+from leadcore.leads._model import HistoryEntry, Lead
 from leadcore.leads._terms import AnyTerm, LeadField, LeadTerm, TermOp, Terms, holds
 from leadcore.workflow import Category, Workflow
 
-__all__ = ["Cursor", "LeadQuery", "Page", "Scope", "hidden_done"]
+__all__ = ["Cursor", "HistoryPage", "LeadQuery", "Page", "Scope", "hidden_done", "history_page"]
 
 
 def _optional_set(value: Iterable[str | None] | None) -> frozenset[str | None] | None:
@@ -32,20 +35,6 @@ def _status_set(value: Iterable[str | None]) -> frozenset[str | None]:
 
 def _set(value: Iterable[str]) -> frozenset[str]:
     return frozenset(value)
-
-
-@attrs.frozen
-class Cursor:
-    """The position after which the next page starts (newest-first order)."""
-
-    created_at: datetime
-    """The creation time of the last lead of the page."""
-    lead_id: str
-    """The id of the last lead of the page."""
-
-    def before(self, lead: Lead) -> bool:
-        """Whether ``lead`` comes after this position in newest-first order."""
-        return (lead.created_at, lead.id) < (self.created_at, self.lead_id)
 
 
 @attrs.frozen
@@ -144,6 +133,79 @@ class Page:
     """The leads of this page, newest first."""
     next: Cursor | None
     """Pass it as ``after`` for the next page; ``None`` on the last page."""
+
+
+def _as_list(name: str) -> None:
+    warnings.warn(
+        f"history() returns a page: {name} the list page.items instead; "
+        "the list form will be removed in the next release",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+
+
+@attrs.frozen
+class HistoryPage:
+    """One page of a lead's history, newest first, and the cursor of the next page.
+
+    The page used to be a plain list: iterating it, ``len`` and indexing
+    still work for one release, with a ``DeprecationWarning``.
+    """
+
+    items: tuple[HistoryEntry, ...]
+    """The entries of this page, newest first."""
+    next: Cursor | None
+    """Pass it as ``after`` for the next page; ``None`` on the last page."""
+
+    def __iter__(self) -> Iterator[HistoryEntry]:
+        _as_list("iterate")
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        _as_list("count")
+        return len(self.items)
+
+    @overload
+    def __getitem__(self, index: int) -> HistoryEntry: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[HistoryEntry, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> HistoryEntry | tuple[HistoryEntry, ...]:
+        _as_list("index")
+        return self.items[index]
+
+
+def history_page(
+    entries: Sequence[HistoryEntry], *, limit: int, after: Cursor | None, skip: int = 0
+) -> HistoryPage:
+    """The page of ``entries`` (newest first) after the cursor ``after``, then ``skip`` more.
+
+    The cursor is the last entry handed out: the page goes on right after it,
+    however many entries were added since (history is only ever added to).
+    An entry no longer among ``entries`` places the page by its time instead.
+
+    >>> from datetime import UTC, datetime
+    >>> from leadcore.leads import HistoryKind
+    >>> at = datetime(2026, 3, 2, tzinfo=UTC)
+    >>> entries = [HistoryEntry(f"h{n}", "o", "l", HistoryKind.NOTE, at, "u") for n in (3, 2, 1)]
+    >>> first = history_page(entries, limit=2, after=None)
+    >>> [e.id for e in first.items], first.next
+    (['h3', 'h2'], Cursor(at=datetime.datetime(2026, 3, 2, 0, 0, tzinfo=datetime.timezone.utc), id='h2'))
+    >>> [e.id for e in history_page(entries, limit=2, after=first.next).items]
+    ['h1']
+    """  # noqa: E501
+    start = 0
+    if after is not None:
+        ids = [e.id for e in entries]
+        if after.id in ids:
+            start = ids.index(after.id) + 1
+        else:
+            start = next((i for i, e in enumerate(entries) if e.at < after.at), len(entries))
+    start += skip
+    items = tuple(entries[start : start + limit])
+    more = start + limit < len(entries)
+    return HistoryPage(items, Cursor(items[-1].at, items[-1].id) if more and items else None)
 
 
 def hidden_done(

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from leadcore.calendar._model import Activity, ActivityStatus, ActivityType, ClientRef
+from leadcore.calendar._terms import ActivityWindow, checker
 from leadcore.errors import ConflictError, NotFound
 from leadcore.storage._calendar_ports import ActivitySpan, activity_span, duplicate_uid
 from leadcore.storage._memory_tx import Repo
@@ -29,11 +30,10 @@ __all__ = ["MemoryCalendar"]
 class _Row:
     activity: Activity
     span: ActivitySpan
-    users: frozenset[str]
 
 
 def _row(activity: Activity) -> _Row:
-    return _Row(activity, activity_span(activity), frozenset(activity.participant_ids))
+    return _Row(activity, activity_span(activity))
 
 
 def _order(row: _Row) -> tuple[datetime, str]:
@@ -97,14 +97,11 @@ class MemoryCalendar(Repo[_Row]):
         clients: Collection[ClientRef] | None = None,
     ) -> list[Activity]:
         """Activities whose span may overlap the window, by span start, then id."""
-        users = None if user_ids is None else frozenset(user_ids)
-        wanted = None if clients is None else tuple(clients)
+        check = checker(ActivityWindow(start, end, user_ids=user_ids, clients=clients).terms)
         rows: list[_Row] = [
             row
             for row in self._tx.scan(self.table, organization_id)
-            if row.span.overlaps(start, end)
-            and (users is None or not users.isdisjoint(row.users))
-            and (wanted is None or any(row.activity.involves_client(c) for c in wanted))
+            if check(row.activity, row.span)
         ]
         rows.sort(key=_order)
         return [row.activity for row in rows]

@@ -19,6 +19,7 @@ from leadcore._limits import (
     shown,
     whole_problem,
 )
+from leadcore._paging import Cursor
 from leadcore._text import MAX_SEARCH_TEXT, checks_text, text_limits
 from leadcore.calendar._availability import (
     Slot,
@@ -295,7 +296,7 @@ class _Views(_CalendarBase):
         start: When | None = None,
         end: When | None = None,
         limit: int = 50,
-        after: str | None = None,
+        after: Cursor | str | None = None,
     ) -> SearchPage:
         """Activities the user may see matching every criterion given, by start, a page at a time.
 
@@ -303,7 +304,9 @@ class _Views(_CalendarBase):
         ``text`` matches title, notes and location. A page holds up to
         ``limit`` activities (1 to 1000); pass its :attr:`~leadcore.calendar.SearchPage.next`
         as ``after`` for the next page. ``page_size=`` is the old name of
-        ``limit=`` (one release, with a ``DeprecationWarning``).
+        ``limit=``, and a cursor's token string (``str(page.next)``) the old
+        form of ``after=`` (one release each, with a ``DeprecationWarning``;
+        read a token with :meth:`Cursor.parse <leadcore.Cursor.parse>`).
         """
         with self._work() as w:
             cat = self._catalogue(w.uow, w.org)

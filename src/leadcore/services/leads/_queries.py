@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import warnings
 from collections.abc import Collection
 from datetime import datetime
 from typing import TypeAlias
@@ -15,12 +16,18 @@ from leadcore.errors import (
     ValidationError,
 )
 from leadcore.leads._model import (
-    HistoryEntry,
     Lead,
     Note,
     Task,
 )
-from leadcore.leads._query import Cursor, LeadQuery, Page, hidden_done
+from leadcore.leads._query import (
+    Cursor,
+    HistoryPage,
+    LeadQuery,
+    Page,
+    hidden_done,
+    history_page,
+)
 from leadcore.services._shared import (
     Writer,
     lead_scope,
@@ -230,21 +237,36 @@ class LeadQueries(LeadsPart):
         return out
 
     def history(
-        self, lead_id: str, *, limit: int = 50, offset: int = 0
-    ) -> builtins.list[HistoryEntry]:
+        self,
+        lead_id: str,
+        *,
+        limit: int = 50,
+        after: Cursor | None = None,
+        offset: int | None = None,
+    ) -> HistoryPage:
         """A lead's history, newest first, one page at a time.
 
-        The project rule ``history_scope`` says whose entries a user
-        without ``see_team_history`` sees: their own, their groups'
-        members' too, or all.
+        A page holds up to ``limit`` entries; pass its ``.next`` as ``after``
+        for the next page. ``offset=`` is the old way to page (one release,
+        with a ``DeprecationWarning``): it skips that many entries (after
+        ``after``, if given). The project rule ``history_scope`` says whose
+        entries a user without ``see_team_history`` sees: their own, their
+        groups' members' too, or all.
         """
         problems = [
             f"{name}: must be {minimum} or more, got {value!r}"
             for name, value, minimum in (("limit", limit, 1), ("offset", offset, 0))
-            if not _whole(value, minimum=minimum)
+            if not (name == "offset" and value is None) and not _whole(value, minimum=minimum)
         ]
         if problems:
             raise ValidationError("invalid history page", problems)
+        if offset is not None:
+            warnings.warn(
+                "LeadsService.history: offset= is now after= (pass page.next); "
+                "the old form will be removed in the next release",
+                DeprecationWarning,
+                stacklevel=3,
+            )
         with self._writer(None, "") as w:
             lead = visible_lead(w.uow, w.actor, lead_id)
             rules = project_rules(w.uow, lead)
@@ -260,7 +282,7 @@ class LeadQueries(LeadsPart):
                 sees_team_history=w.actor.has(Permission.SEE_TEAM_HISTORY),
             )
             entries = w.uow.history.for_lead(w.org, lead.id, actor_ids=actors)
-        return list(entries[offset : offset + limit])
+        return history_page(entries, limit=limit, after=after, skip=offset or 0)
 
     def notes(self, lead_id: str) -> builtins.list[Note]:
         """A lead's notes, oldest first."""

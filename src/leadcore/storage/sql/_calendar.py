@@ -27,29 +27,36 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Row,
-    and_,
     delete,
     insert,
     or_,
     select,
     true,
 )
-from sqlalchemy.sql.expression import TableClause
 
 from leadcore.calendar import CalendarSettings
 from leadcore.calendar._availability import WorkingHours
 from leadcore.calendar._model import Activity, ActivityStatus, ActivityType, ClientRef
+from leadcore.calendar._terms import ActivityWindow, checker
 from leadcore.errors import ConflictError, NotFound, ValidationError
 from leadcore.serde import converter
 from leadcore.storage._calendar_ports import ActivitySpan, activity_span, duplicate_uid
 from leadcore.storage.protocols import CalendarRepository
+from leadcore.storage.sql._calendar_query import (
+    ACTIVITY_CLIENTS,
+    ACTIVITY_USERS,
+    Lookup,
+    WindowQuery,
+    chunks,
+    compile_window,
+)
 from leadcore.storage.sql._calendar_schema import NEVER
 from leadcore.storage.sql._codec import encode, micros
 from leadcore.storage.sql._migrations import metadata
 from leadcore.storage.sql._schema_v5 import ical_key
 from leadcore.storage.sql._tables import bounded
 from leadcore.storage.sql._tenancy import Table
-from leadcore.storage.sql._tx import CHUNK, Deleted, Key, Spec, SqlTransaction
+from leadcore.storage.sql._tx import Deleted, Key, Spec, SqlTransaction
 
 __all__ = [
     "ACTIVITIES",
@@ -67,8 +74,6 @@ __all__ = [
 AVAILABLE: Final = True
 
 _T: Final = metadata.tables
-ACTIVITY_USERS: Final = _T["leadcore_activity_users"]
-ACTIVITY_CLIENTS: Final = _T["leadcore_activity_clients"]
 
 
 # -- activities and the rows derived from them ----------------------------------------------
@@ -94,20 +99,29 @@ class _Span:
 
 # The spans of the activities met last, by identity: an import stages thousands of
 # activities in one unit of work, and checks each new one against all staged before it.
-_SPANS: dict[int, tuple[Activity, _Span]] = {}
+_SPANS: dict[int, tuple[Activity, ActivitySpan, _Span]] = {}
 _SPANS_KEPT: Final = 4096
 
 
-def _span(activity: Activity) -> _Span:
+def _spans(activity: Activity) -> tuple[ActivitySpan, _Span]:
     found = _SPANS.get(id(activity))
     if found is not None and found[0] is activity:
-        return found[1]
-    span = _Span.of(activity_span(activity))
+        return found[1], found[2]
+    span = activity_span(activity)
+    kept = _Span.of(span)
     if len(_SPANS) >= _SPANS_KEPT:
         _SPANS.clear()
     # The activity is kept with its span, so its id is not reused while the entry lives.
-    _SPANS[id(activity)] = (activity, span)
-    return span
+    _SPANS[id(activity)] = (activity, span, kept)
+    return span, kept
+
+
+def _span(activity: Activity) -> _Span:
+    return _spans(activity)[1]
+
+
+def _exact_span(activity: Activity) -> ActivitySpan:
+    return _spans(activity)[0]
 
 
 def _linked(activity: Activity) -> list[ClientRef]:
@@ -315,35 +329,6 @@ CALENDAR_SETTINGS: Final[Spec[CalendarSettings]] = _catalogue_spec(
 _A: Final = ACTIVITIES.table.c
 
 
-def _window(span_of: Any, start: int | None, end: int | None) -> list[ColumnElement[bool]]:
-    """``WHERE`` a span (the columns of ``span_of``) overlaps ``[start, end)``."""
-    where: list[ColumnElement[bool]] = []
-    if end is not None:
-        where.append(span_of.first_us < end)
-    if start is not None:
-        where.append(span_of.last_us > start)
-    return where
-
-
-def _linked_to(clients: Sequence[ClientRef]) -> ColumnElement[bool]:
-    """``WHERE`` a client row is one of ``clients``."""
-    c = ACTIVITY_CLIENTS.c
-    by_kind: dict[str, list[str]] = {}
-    for ref in clients:
-        by_kind.setdefault(ref.kind.value, []).append(ref.id)
-    return or_(
-        *(
-            and_(c.client_kind == kind, c.client_id.in_(sorted(ids)))
-            for kind, ids in sorted(by_kind.items())
-        )
-    )
-
-
-def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
-    for i in range(0, len(values), CHUNK):
-        yield values[i : i + CHUNK]
-
-
 class SqlCalendar(Table[Activity]):
     """Activities (one row per activity, series included), types, statuses and settings."""
 
@@ -401,37 +386,26 @@ class SqlCalendar(Table[Activity]):
     ) -> list[Activity]:
         """Activities whose span may overlap ``[start, end)``, by span start, then id."""
         org = organization_id
-        users = None if user_ids is None else sorted(set(user_ids))
-        wanted = None if clients is None else list(dict.fromkeys(clients))
-        lo = None if start is None else micros(start)
-        hi = None if end is None else micros(end)
+        terms = ActivityWindow(start, end, user_ids=user_ids, clients=clients).terms
+        query = compile_window(terms)
+        check = checker(terms)
         staged = self._staged(org)
         found: dict[str, tuple[int, Activity]] = {}
-        if users is None and wanted is None:
-            window = select(_A.id, _A.first_us, _A.record).where(
-                _A.organization_id == org, *_window(_A, lo, hi)
+        if not query.lookups:
+            statement = select(_A.id, _A.first_us, _A.record).where(
+                _A.organization_id == org, *query.span(_A)
             )
-            rows = self._tx.rows(window, org)
+            rows = self._tx.rows(statement, org)
         else:
             # The participant and client rows repeat the span: their index alone finds the
             # ids, whose records are then read by key (once each, however many users match).
             ids: set[str] | None = None
-            if users is not None:
-                ids = self._ids(
-                    ACTIVITY_USERS,
-                    org,
-                    lo,
-                    hi,
-                    [ACTIVITY_USERS.c.user_id.in_(chunk) for chunk in _chunks(users)],
-                )
-            if wanted is not None:
-                linked = self._ids(
-                    ACTIVITY_CLIENTS, org, lo, hi, [_linked_to(chunk) for chunk in _chunks(wanted)]
-                )
-                ids = linked if ids is None else ids & linked
+            for lookup in query.lookups:
+                hits = self._ids(lookup, org, query)
+                ids = hits if ids is None else ids & hits
             assert ids is not None
             rows = []
-            for chunk in _chunks(sorted(ids - staged.keys())):
+            for chunk in chunks(sorted(ids - staged.keys())):
                 by_id = select(_A.id, _A.first_us, _A.record).where(
                     _A.organization_id == org, _A.id.in_(chunk)
                 )
@@ -440,33 +414,20 @@ class SqlCalendar(Table[Activity]):
             if row.id not in staged:
                 found[row.id] = (row.first_us, _activity(row.record))
         for activity_id, activity in staged.items():
-            span = _span(activity)
-            if (
-                span.overlaps(lo, hi)
-                and (users is None or not set(users).isdisjoint(activity.participant_ids))
-                and (wanted is None or any(activity.involves_client(c) for c in wanted))
-            ):
-                found[activity_id] = (span.first, activity)
+            # Not in the tables yet: the same terms, read in Python.
+            if check(activity, _exact_span(activity)):
+                found[activity_id] = (_span(activity).first, activity)
         order = sorted(found.items(), key=lambda item: (item[1][0], item[0]))
         return [activity for _, (_, activity) in order]
 
-    def _ids(
-        self,
-        table: TableClause,
-        org: str,
-        lo: int | None,
-        hi: int | None,
-        matches: Sequence[ColumnElement[bool]],
-    ) -> set[str]:
-        """The ids of the activities with a row in ``table`` matching one of ``matches``."""
-        c = table.c
+    def _ids(self, lookup: Lookup, org: str, query: WindowQuery) -> set[str]:
+        """The ids of the activities with a row of the lookup's table matching its conditions."""
+        c = lookup.table.c
         ids: set[str] = set()
-        for match in matches:
+        for match in lookup.matches:
             # No DISTINCT: SQLite would then walk the rows in activity order, off the index
             # of the window; the set drops the repeats.
-            statement = select(c.activity_id).where(
-                c.organization_id == org, match, *_window(c, lo, hi)
-            )
+            statement = select(c.activity_id).where(c.organization_id == org, match, *query.span(c))
             ids.update(row.activity_id for row in self._tx.rows(statement, org))
         return ids
 
@@ -515,7 +476,7 @@ class SqlCalendar(Table[Activity]):
             a.id: a for a in staged.values() if a.ical_uid is not None and a.ical_uid in wanted
         }
         keys = sorted({ical_key(uid) for uid in wanted})
-        for chunk in _chunks(keys):
+        for chunk in chunks(keys):
             statement = select(_A.id, _A.record).where(
                 _A.organization_id == org, _A.ical_key.in_(chunk)
             )

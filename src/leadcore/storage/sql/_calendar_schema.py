@@ -2,7 +2,7 @@
 
 An activity is one row however often it repeats. Beside its record, the row
 keeps what a window query filters on: the *span* of the activity
-(:func:`~leadcore.storage._calendar_ports.activity_span`) as two instants,
+(:func:`~leadcore.calendar._span.activity_span`) as two instants,
 ``first_us`` and ``last_us`` (a series without end keeps the largest
 BIGINT, so that "overlaps ``[start, end)``" is two plain range conditions,
 ``first_us < end`` and ``last_us > start``, that an index serves).

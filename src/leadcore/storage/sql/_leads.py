@@ -206,7 +206,7 @@ class SqlLeads(Table[Lead]):
             ]
         position = None
         if query.after is not None:
-            position = (micros(query.after.created_at), query.after.lead_id)
+            position = (micros(query.after.at), query.after.id)
         batch = _FIRST_BATCH
         if query.limit is not None:
             batch = max(1, min(query.limit + len(staged), _LAST_BATCH))

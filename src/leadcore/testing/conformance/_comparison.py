@@ -419,7 +419,7 @@ class SameAnswersAsMemory(RuleBasedStateMachine):
         """Read a lead, its history, notes and tasks."""
         lead_id = data.draw(st.sampled_from(self.leads))
         self.both(lambda s: s.leads.get(lead_id))
-        self.both(lambda s: s.leads.history(lead_id, limit=100))
+        self.both(lambda s: s.leads.history(lead_id, limit=100).items)
         self.both(lambda s: s.leads.notes(lead_id))
         self.both(lambda s: s.leads.tasks(lead_id))
 

@@ -158,7 +158,7 @@ class _Centre:
         s = self.manager
         return (
             s.leads.get(lead_id),
-            s.leads.history(lead_id, limit=500),
+            s.leads.history(lead_id, limit=500).items,
             s.leads.notes(lead_id),
             s.leads.tasks(lead_id),
             s.dispatch.lease(lead_id),
