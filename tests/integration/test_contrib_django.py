@@ -147,7 +147,7 @@ def test_with_a_connection_setting_the_host_commits_or_rolls_back_leadcore_s_wri
     from leadcore.contrib.django import LeadcoreMiddleware
 
     def view(request: HttpRequest) -> HttpResponse:
-        lead = request.leadcore.leads.create("Avi")  # type: ignore[attr-defined]
+        lead = request.leadcore.leads.create("Avi")
         return HttpResponse(lead.id)
 
     settings_ = {

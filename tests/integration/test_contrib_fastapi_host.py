@@ -69,8 +69,8 @@ def _host_app(
     @app.post("/leads")
     def create(
         name: str,
-        s: Session = Depends(joined),
-        fail: bool = False,  # noqa: B008
+        s: Session = Depends(joined),  # noqa: B008
+        fail: bool = False,
     ) -> dict[str, str]:
         lead = s.leads.create(name)
         if fail:
