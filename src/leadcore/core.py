@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from types import TracebackType
 from typing import TYPE_CHECKING, Self
 
@@ -12,7 +12,7 @@ from leadcore.clock import Clock, SystemClock
 from leadcore.errors import Forbidden, NotFound, ValidationError
 from leadcore.ids import IdFactory, RandomIds
 from leadcore.services._organizations import new_organization, upgrade_organization
-from leadcore.services._shared import ServiceContext
+from leadcore.services._shared import ServiceContext, recording_events
 from leadcore.services.accounts import AccountsService
 from leadcore.services.calendar import CalendarService, EmailsService
 from leadcore.services.dispatch import DispatchService
@@ -143,7 +143,7 @@ class Leadcore:
         workflow) as version 1 of its lead workflow. ``default_region`` (e.g.
         ``"IL"``) reads phone numbers written without a country code.
         """
-        with self.storage.unit_of_work() as uow:
+        with recording_events() as touched, self.storage.unit_of_work() as uow:
             org, admin = new_organization(
                 uow,
                 self.ids,
@@ -158,7 +158,7 @@ class Leadcore:
                 workflow=workflow,
             )
             uow.commit()
-        self.events.deliver()
+        self.events.deliver(touched)
         return org, admin
 
     def upgrade_organization(self, organization_id: str) -> Organization:
@@ -173,10 +173,10 @@ class Leadcore:
         Raises :class:`~leadcore.errors.NotFound` for an unknown organisation
         and :class:`~leadcore.errors.ValidationError` for a full one.
         """
-        with self.storage.unit_of_work() as uow:
+        with recording_events() as touched, self.storage.unit_of_work() as uow:
             org = upgrade_organization(uow, self.ids, self.clock.now(), organization_id)
             uow.commit()
-        self.events.deliver()
+        self.events.deliver(touched)
         return org
 
     def session(self, user_id: str, *, connection: Connection | None = None) -> Session:
@@ -195,7 +195,7 @@ class Leadcore:
         on :attr:`events` after the host commits.
         """
         storage = self.storage
-        after_commit: Callable[[], object] | None = self.events.deliver
+        after_commit: Callable[[Collection[str]], object] | None = self.events.deliver
         if connection is not None:
             storage = _joined(storage, connection)
             after_commit = None

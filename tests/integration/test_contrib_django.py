@@ -6,6 +6,7 @@ import io
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,7 +15,8 @@ pytest.importorskip("django", reason="Django is not installed (extra 'django')")
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.test import Client, override_settings
+from django.http import HttpRequest, HttpResponse
+from django.test import Client, RequestFactory, override_settings
 from tests.django_project import configure_django
 
 from leadcore.contrib.django import get_core, reset_core
@@ -112,3 +114,55 @@ def test_commands_pass_the_database_url_unless_given(project: str) -> None:
     assert Migrate().cli_arguments([]) == ["migrate", "--db", project]
     assert Import().cli_arguments(["leads.csv"]) == ["import", "leads.csv", "--db", project]
     assert Import().cli_arguments(["--db", "sqlite://"]) == ["import", "--db", "sqlite://"]
+
+
+# -- inside the host's transaction (settings.LEADCORE['CONNECTION']) ---------------------
+
+_HOST: dict[str, Any] = {}
+
+
+def host_connection(request: HttpRequest) -> Any:
+    """The CONNECTION setting of the tests: the connection the test opened, if any."""
+    return _HOST.get("conn")
+
+
+@pytest.mark.parametrize("host_commits", [True, False], ids=["commit", "rollback"])
+def test_with_a_connection_setting_the_host_commits_or_rolls_back_leadcore_s_writes(
+    project: str, admin: User, host_commits: bool
+) -> None:
+    from sqlalchemy import create_engine
+
+    from leadcore.contrib.django import LeadcoreMiddleware
+
+    def view(request: HttpRequest) -> HttpResponse:
+        lead = request.leadcore.leads.create("Avi")
+        return HttpResponse(lead.id)
+
+    settings_ = {
+        "URL": project,
+        "USER": "leadcore.examples.django_app.header_user",
+        "CONNECTION": f"{__name__}.host_connection",
+    }
+    engine = create_engine(project)
+    try:
+        with override_settings(LEADCORE=settings_), engine.connect() as conn:
+            _HOST["conn"] = conn
+            response = LeadcoreMiddleware(view)(RequestFactory().get("/", HTTP_X_USER_ID=admin.id))
+            lead_id = response.content.decode()
+            if host_commits:
+                conn.commit()
+            else:
+                conn.rollback()
+    finally:
+        _HOST.clear()
+        engine.dispose()
+    stored = get_core().session(admin.id).leads.list().items
+    assert [lead.id for lead in stored] == ([lead_id] if host_commits else [])
+
+
+def test_a_connection_setting_that_is_no_function_is_named(project: str) -> None:
+    with (
+        override_settings(LEADCORE={"URL": project, "CONNECTION": 5}),
+        pytest.raises(ImproperlyConfigured, match=re.escape("settings.LEADCORE['CONNECTION']")),
+    ):
+        read_settings()

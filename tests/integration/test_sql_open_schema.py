@@ -22,7 +22,7 @@ from tests.integration.conftest import empty_database
 from leadcore import Leadcore
 from leadcore.cli import main
 from leadcore.errors import SchemaNotReady
-from leadcore.storage.sql import STEPS, current_version, migrate
+from leadcore.storage.sql import STEPS, SqlStorage, current_version, migrate
 
 DATABASES = ("sqlite-file", "postgresql", "mariadb")
 LATEST = STEPS[-1].version
@@ -102,6 +102,41 @@ def test_a_newer_schema_is_refused_even_with_migrate(url: str, engine: Engine) -
         )
     with pytest.raises(SchemaNotReady, match="newer"):
         Leadcore.open(url, migrate=True)
+
+
+# -- SqlStorage(url, create=True) goes through the same check ---------------------------
+
+
+def test_create_true_refuses_a_database_with_other_tables_and_leaves_it_alone(
+    url: str, engine: Engine
+) -> None:
+    _add_other_table(engine)
+    with pytest.raises(SchemaNotReady, match="invoices") as caught:
+        SqlStorage(url, create=True)
+    assert (caught.value.version, caught.value.latest) == (0, LATEST)
+    assert "beside_other_tables=True" in str(caught.value)
+    assert _tables(engine) == {"invoices"}
+
+
+def test_create_true_beside_other_tables_adds_the_schema(url: str, engine: Engine) -> None:
+    _add_other_table(engine)
+    SqlStorage(url, create=True, beside_other_tables=True).close()
+    assert "invoices" in _tables(engine)
+    assert _version(engine) == LATEST
+
+
+def test_create_true_uses_a_database_with_leadcore_s_schema_and_other_tables(
+    url: str, engine: Engine
+) -> None:
+    migrate(engine, steps=STEPS[:3])
+    _add_other_table(engine)  # the host's tables, added after leadcore's
+    SqlStorage(url, create=True).close()
+    assert _version(engine) == LATEST
+
+
+def test_create_true_on_an_empty_database_creates_the_schema(url: str, engine: Engine) -> None:
+    SqlStorage(url, create=True).close()
+    assert _version(engine) == LATEST
 
 
 def _cli(*args: str) -> tuple[int, str, str]:

@@ -11,6 +11,7 @@ query that filters shows up as a term.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import attrs
@@ -114,8 +115,10 @@ def queries(draw: st.DrawFn) -> LeadQuery:
 
 
 @pytest.fixture(scope="module")
-def sqlite() -> SqlStorage:
-    return SqlStorage("sqlite://", create=True)
+def sqlite() -> Iterator[SqlStorage]:
+    storage = SqlStorage("sqlite://", create=True)
+    yield storage
+    storage.close()
 
 
 def _has_text(query: LeadQuery) -> bool:

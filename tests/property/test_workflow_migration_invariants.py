@@ -29,7 +29,7 @@ from leadcore.core import Session
 from leadcore.events import StatusChanged
 from leadcore.ids import SequentialIds
 from leadcore.leads import HistoryKind, Lead
-from leadcore.workflow import Requirement, Workflow
+from leadcore.workflow import Category, Requirement, Workflow
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 MOVES = (HistoryKind.STATUS_CHANGED, HistoryKind.MIGRATED)
@@ -61,9 +61,14 @@ def without(workflow: Workflow, removed: set[str]) -> Workflow:
 
 @st.composite
 def versions(draw: st.DrawFn, current: Workflow) -> tuple[Workflow, dict[str, str]]:
-    """A next version dropping some statuses (never the entry), and where their leads go."""
+    """A next version dropping some statuses (never the entry nor the last 'done' one),
+    and where their leads go."""
     removable = [s for s in current.status_ids if s not in current.entry]
     removed = set(draw(st.lists(st.sampled_from(removable), max_size=4, unique=True)))
+    done = [s for s in current.status_ids if current.status(s).category is Category.DONE]
+    if done and set(done) <= removed:
+        # A workflow needs a status in the 'done' category: keep one of them.
+        removed.discard(draw(st.sampled_from(done)))
     kept = [s for s in current.status_ids if s not in removed]
     # A migration target may not demand a note or a task: nobody writes them.
     targets = [s for s in kept if current.status(s).requires is Requirement.NONE]

@@ -12,11 +12,11 @@ try:  # Starlette's TestClient runs on httpx2 (newer releases) or httpx.
 except ModuleNotFoundError:
     pytest.importorskip("httpx", reason="httpx2 or httpx is needed by FastAPI's TestClient")
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI, Header
 from fastapi.testclient import TestClient
 
-from leadcore import Leadcore
-from leadcore.contrib.fastapi import add_problem_handlers, core_of, lifespan
+from leadcore import Leadcore, Session
+from leadcore.contrib.fastapi import add_problem_handlers, core_of, lifespan, session_dependency
 from leadcore.errors import ConflictError, LeaseLost
 from leadcore.examples.fastapi_app import create_app
 from leadcore.tenancy import User
@@ -126,3 +126,29 @@ def test_a_missing_lifespan_says_what_to_pass() -> None:
 
     with pytest.raises(RuntimeError, match="lifespan="):
         core_of(Req())  # type: ignore[arg-type]
+
+
+# -- inside the host's transaction ------------------------------------------------------
+
+
+def test_a_provider_giving_something_else_than_a_connection_is_named() -> None:
+    pytest.importorskip("sqlalchemy")
+    core = Leadcore.open()
+    _, admin = core.create_organization("Agency", admin_name="Dana")
+
+    def acting(x_user_id: str = Header()) -> str:
+        return x_user_id
+
+    app = FastAPI(lifespan=lifespan(core))
+    add_problem_handlers(app)
+    dependency = session_dependency(acting, connection=lambda: "not a connection")
+
+    @app.get("/me")
+    def me(s: Session = Depends(dependency)) -> dict[str, str]:  # noqa: B008
+        return {"id": s.user_id}
+
+    with TestClient(app) as client:
+        r = client.get("/me", headers=as_user(admin))
+    assert r.status_code == 422
+    assert any(p.startswith("connection: the provider returned str") for p in r.json()["problems"])
+    core.close()

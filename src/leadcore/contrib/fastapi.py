@@ -5,7 +5,9 @@
   if it opened it; :func:`core_of` reads it from a request.
 - :func:`session_dependency` turns the host's user resolver (a FastAPI
   dependency returning the acting user's id) into a dependency giving that
-  user's :class:`~leadcore.Session`.
+  user's :class:`~leadcore.Session`, optionally inside the host's own
+  database transaction (``connection=``, the host's dependency giving its
+  SQLAlchemy connection).
 - :func:`add_problem_handlers` answers every
   :class:`~leadcore.errors.LeadcoreError` with RFC 9457 problem details
   (``application/problem+json``; see :mod:`leadcore.contrib._problems`).
@@ -73,24 +75,66 @@ def core_of(request: Request) -> Leadcore:
     return core
 
 
-def session_dependency(user_id: Callable[..., Any]) -> Callable[..., Session]:
+def _acting(acting: Any) -> str:
+    if not isinstance(acting, str):
+        raise ValidationError(
+            "no acting user",
+            [f"user_id: the resolver returned {type(acting).__name__}, expected a user id"],
+        )
+    return acting
+
+
+def _host_connection(found: Any) -> Any:
+    """The SQLAlchemy ``Connection`` the host's provider gave (an ORM ``Session`` lends its own)."""
+    from sqlalchemy.engine import Connection
+    from sqlalchemy.orm import Session as OrmSession
+
+    if isinstance(found, OrmSession):
+        return found.connection()
+    if not isinstance(found, Connection):
+        raise ValidationError(
+            "no host connection",
+            [
+                f"connection: the provider returned {type(found).__name__}, "
+                "expected a SQLAlchemy Connection or Session"
+            ],
+        )
+    return found
+
+
+def session_dependency(
+    user_id: Callable[..., Any], *, connection: Callable[..., Any] | None = None
+) -> Callable[..., Session]:
     """A dependency giving the acting user's session.
 
     ``user_id`` is the host's own dependency (it may take a header, a token,
     another dependency) returning the acting user's leadcore id. An id that
     is not text, an unknown user or an inactive one are answered as their
     errors are (422, 404, 403).
+
+    ``connection`` is another dependency of the host, giving the request's
+    SQLAlchemy ``Connection`` (or ORM ``Session``) on leadcore's database,
+    typically a generator that begins a transaction, yields, and commits:
+    the session then runs every use case inside that transaction
+    (``core.session(user_id, connection=...)``), so the host commits or
+    rolls back leadcore's writes with its own. Such a session delivers no
+    events; the provider calls ``core.events.deliver()`` after it commits.
     """
+    if connection is None:
 
-    def dependency(request: Request, acting: Any = Depends(user_id)) -> Session:  # noqa: B008
-        if not isinstance(acting, str):
-            raise ValidationError(
-                "no acting user",
-                [f"user_id: the resolver returned {type(acting).__name__}, expected a user id"],
-            )
-        return core_of(request).session(acting)
+        def dependency(request: Request, acting: Any = Depends(user_id)) -> Session:  # noqa: B008
+            return core_of(request).session(_acting(acting))
 
-    return dependency
+        return dependency
+
+    def joined(
+        request: Request,
+        acting: Any = Depends(user_id),  # noqa: B008
+        conn: Any = Depends(connection),  # noqa: B008
+    ) -> Session:
+        return core_of(request).session(_acting(acting), connection=_host_connection(conn))
+
+    return joined
 
 
 def problem_response(error: LeadcoreError, *, instance: str | None = None) -> JSONResponse:

@@ -9,8 +9,9 @@ never reach into one another.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import AbstractContextManager, contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -43,6 +44,7 @@ __all__ = [
     "project_rules",
     "read_only",
     "record_event",
+    "recording_events",
     "retry_on_conflict",
     "user_problem",
     "visible_lead",
@@ -88,6 +90,25 @@ def retry_on_conflict(run: Callable[[], R], attempts: int) -> R:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+_recorded: ContextVar[set[str] | None] = ContextVar("leadcore_recorded_events", default=None)
+
+
+@contextmanager
+def recording_events() -> Iterator[set[str]]:
+    """Collect the organisations :func:`record_event` records events for inside the block.
+
+    What a delivery after the block needs to look at: the outbox heads of
+    these organisations only, rather than of every organisation (on Citus, a
+    query to every shard). Blocks nest; each collects its own.
+    """
+    found: set[str] = set()
+    token = _recorded.set(found)
+    try:
+        yield found
+    finally:
+        _recorded.reset(token)
+
+
 def record_event(
     uow: UnitOfWork,
     ids: IdFactory,
@@ -107,6 +128,9 @@ def record_event(
         **fields,
     )
     uow.events.record(event)
+    recording = _recorded.get()
+    if recording is not None:
+        recording.add(organization_id)
     return event
 
 
@@ -150,8 +174,9 @@ class ServiceContext:
     ids: IdFactory
     user_id: str
     organization_id: str
-    after_commit: Callable[[], object] | None = None
-    """Called after every use case that ended without an error (event delivery)."""
+    after_commit: Callable[[Collection[str]], object] | None = None
+    """Called after every use case that ended without an error (event delivery), with the
+    organisations the use case recorded events for."""
 
     def now(self) -> datetime:
         """Read the clock (once per use case)."""
@@ -175,13 +200,13 @@ class ServiceContext:
 
         The caller commits; anything not committed is rolled back.
         """
-        with self.storage.unit_of_work() as uow:
+        with recording_events() as touched, self.storage.unit_of_work() as uow:
             actor = self.actor(uow)
             if permission is not None:
                 actor.require(permission, action)
             yield uow, actor
         if self.after_commit is not None:
-            self.after_commit()
+            self.after_commit(touched)
 
     def record(
         self, uow: UnitOfWork, actor: Actor, now: datetime, cls: type[EV], **fields: Any

@@ -91,6 +91,8 @@ class EventLog:
         self._delivering = threading.Lock()
         self._wanted = threading.Event()
         self._heads: dict[str, int] = {}
+        # The organisations the calls since the last pass asked for (None: every one).
+        self._asked: set[str] | None = set()
 
     # -- reading and acknowledging (pull) --------------------------------------------
 
@@ -160,14 +162,27 @@ class EventLog:
         with self._registry:
             return [f for s in self._subscribers.values() for f in s.failures.values()]
 
-    def deliver(self) -> int:
+    def deliver(self, organization_ids: Collection[str] | None = None) -> int:
         """Run every subscriber over its pending events; return how many were handled.
+
+        Without ``organization_ids``, a catch-up: the outbox heads of every
+        organisation are read (on start-up, on a timer, after a host
+        transaction committed, for events other processes committed). With
+        them, as after each use case (the organisations it recorded events
+        for), only the heads of those organisations and of those a subscriber
+        is still behind on (a failure waiting for its retry) are read, so a
+        use case of one organisation never queries the others' outboxes.
 
         Safe to call from any thread at any time, and from a handler: a call
         made while another delivery pass runs returns at once, and that pass
         runs again to cover what the call asked for. No handler ever runs
         twice at once.
         """
+        with self._registry:
+            if organization_ids is None:
+                self._asked = None
+            elif self._asked is not None:
+                self._asked.update(organization_ids)
         self._wanted.set()
         handled = 0
         while self._wanted.is_set():
@@ -177,11 +192,11 @@ class EventLog:
                 self._wanted.clear()
                 with self._registry:
                     subscribers = list(self._subscribers.values())
+                    asked, self._asked = self._asked, set()
                 if subscribers:
-                    with self._storage.unit_of_work() as uow:
-                        heads = dict(uow.events.heads())
-                    grown = {org for org, _ in heads.items() - self._heads.items()}
-                    self._heads = heads
+                    heads = self._read_heads(asked, subscribers)
+                    grown = {org for org, n in heads.items() if self._heads.get(org) != n}
+                    self._heads.update(heads)
                     for sub in subscribers:
                         # Marked before any handler runs: a handler that brings the pass
                         # down leaves the others' new events marked for the next pass.
@@ -193,6 +208,16 @@ class EventLog:
                 self._delivering.release()
         return handled
 
+    def _read_heads(self, asked: set[str] | None, subscribers: list[_Subscriber]) -> dict[str, int]:
+        """The heads a pass needs: every one for a catch-up or a new subscriber, else some."""
+        wanted: set[str] | None = None
+        if asked is not None and all(sub.behind is not None for sub in subscribers):
+            wanted = asked.union(*(sub.behind for sub in subscribers if sub.behind is not None))
+            if not wanted:
+                return {}
+        with self._storage.unit_of_work() as uow:
+            return dict(uow.events.heads(wanted))
+
     def _current(self, sub: _Subscriber) -> bool:
         with self._registry:
             return self._subscribers.get(sub.name) is sub
@@ -200,7 +225,7 @@ class EventLog:
     def _run(self, sub: _Subscriber, heads: dict[str, int]) -> int:
         now = self._clock.now()
         looked_at = heads.keys() if sub.behind is None else sub.behind
-        behind = sorted(org for org in looked_at if heads[org] > sub.acked.get(org, 0))
+        behind = sorted(org for org in looked_at if heads.get(org, 0) > sub.acked.get(org, 0))
         sub.behind = set(behind)
         if not behind:
             return 0
@@ -209,7 +234,7 @@ class EventLog:
                 sub.acked[org] = uow.events.position(sub.name, org)
         handled = 0
         for org in behind:
-            if heads[org] <= sub.acked[org]:
+            if heads.get(org, 0) <= sub.acked[org]:
                 sub.behind.discard(org)
                 continue
             if not self._current(sub):
@@ -219,7 +244,7 @@ class EventLog:
             if failure is not None and failure.retry_at > now:
                 continue  # backing off: this organisation waits, the others go on
             handled += self._run_organization(sub, org, failure, now)
-            if sub.acked[org] >= heads[org]:
+            if sub.acked[org] >= heads.get(org, 0):
                 sub.behind.discard(org)
         return handled
 

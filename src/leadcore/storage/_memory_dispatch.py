@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import bisect
 import weakref
-from collections.abc import Collection, Hashable, Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 
 from leadcore.dispatch._agent import Agent, AgentLoad
@@ -27,7 +27,7 @@ from leadcore.dispatch._projection import candidate_of, pending_callback
 from leadcore.dispatch._rules import ProjectRules
 from leadcore.errors import ConflictError
 from leadcore.leads._model import Lead
-from leadcore.storage._memory_tx import Committed, Transaction
+from leadcore.storage._memory_tx import Changes, Committed, Transaction
 from leadcore.workflow import Workflow
 
 __all__ = ["DispatchEngine", "MemoryDispatch"]
@@ -61,7 +61,7 @@ class DispatchEngine:
 
     def _candidate(self, org: str, lead: Lead, workflow: Workflow) -> Candidate | None:
         callback = pending_callback(self._c.values(f"tasks:{lead.id}", org))
-        blocked = any(self._c.row(_DO_NOT_CALL, org, phone) is not None for phone in lead.phones)
+        blocked = any(self._c.value(_DO_NOT_CALL, org, phone) is not None for phone in lead.phones)
         return candidate_of(lead, workflow, callback, blocked=blocked)
 
     def candidates(self, org: str, project_id: str, workflow: Workflow) -> list[Candidate]:
@@ -166,7 +166,7 @@ class DispatchEngine:
             rows = self._c.tables.get(_CLAIMS, {}).get(org, {})
             times = sorted(
                 at
-                for row_key, (_, at) in rows.items()
+                for row_key, at in rows.items()
                 if isinstance(row_key, tuple)
                 and row_key[:2] == key[1:]
                 and isinstance(at, datetime)
@@ -174,7 +174,7 @@ class DispatchEngine:
             self._claims[key] = times
         return times[bisect.bisect_right(times, since) :]
 
-    def _on_commit(self, changes: list[tuple[str, str, Hashable, object]]) -> None:
+    def _on_commit(self, changes: Changes) -> None:
         for table, org, key, value in changes:
             if table == _CLAIMS:
                 assert isinstance(key, tuple)

@@ -37,10 +37,17 @@ __all__ = [
 ]
 
 
+# One table per kind of contact value, keyed by the value itself: the key is the
+# string the lead already holds (no key object per row), and the row is the one id
+# that has the value (the lead's own id string) or, for a value shared, a tuple of ids.
+_PHONES, _EMAILS, _NAMES = "lead_contacts:phone", "lead_contacts:email", "lead_contacts:name"
+_Ids = str | tuple[str, ...]
+
+
 def _contact_keys(lead: Lead) -> set[tuple[str, str]]:
-    keys = {("phone", p) for p in lead.phones} | {("email", e) for e in lead.emails}
+    keys = {(_PHONES, p) for p in lead.phones} | {(_EMAILS, e) for e in lead.emails}
     if lead.name.strip():
-        keys.add(("name", name_key(lead.name)))
+        keys.add((_NAMES, name_key(lead.name)))
     return keys
 
 
@@ -64,19 +71,25 @@ def _oldest_first(record: Account | Contact) -> tuple[datetime, str]:
     return (record.created_at, record.id)
 
 
+def _ids(row: _Ids | None) -> tuple[str, ...]:
+    if row is None:
+        return ()
+    return (row,) if isinstance(row, str) else row
+
+
 class MemoryLeads(Repo[Lead]):
     """Leads, with a contact index for duplicate detection."""
 
     table, kind = "leads", "lead"
 
     def _index(self, org: str, keys: Iterable[tuple[str, str]], lead_id: str, add: bool) -> None:
-        for key in keys:
-            ids: tuple[str, ...] = self._tx.read("lead_contacts", org, key) or ()
+        for table, value in keys:
+            ids = _ids(self._tx.read(table, org, value))
             new = (*ids, lead_id) if add else tuple(i for i in ids if i != lead_id)
-            if new:
-                self._tx.write("lead_contacts", org, key, new)
+            if not new:
+                self._tx.delete(table, org, value)
             else:
-                self._tx.delete("lead_contacts", org, key)
+                self._tx.write(table, org, value, new[0] if len(new) == 1 else new)
 
     def add(self, lead: Lead) -> None:
         """Store a new lead."""
@@ -145,13 +158,13 @@ class MemoryLeads(Repo[Lead]):
     ) -> list[Lead]:
         """Leads sharing a contact value, oldest first."""
         keys = (
-            [("phone", p) for p in phones]
-            + [("email", e) for e in emails]
-            + [("name", n) for n in name_keys]
+            [(_PHONES, p) for p in phones]
+            + [(_EMAILS, e) for e in emails]
+            + [(_NAMES, n) for n in name_keys]
         )
         ids: set[str] = set()
-        for key in keys:
-            ids.update(self._tx.read("lead_contacts", organization_id, key) or ())
+        for table, value in keys:
+            ids.update(_ids(self._tx.read(table, organization_id, value)))
         found = [
             lead
             for lead in (self._get(organization_id, i) for i in ids)

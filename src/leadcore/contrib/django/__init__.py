@@ -8,6 +8,7 @@ describe the core in ``settings.LEADCORE``::
         "URL": "postgresql+psycopg://app@db/crm",   # a storage URL; None: in memory
         "OPTIONS": {"timeout": 10.0},              # SqlStorage options (optional)
         "USER": "myproject.auth.leadcore_user_id", # request -> leadcore user id (optional)
+        "CONNECTION": "myproject.db.sa_connection",  # request -> SQLAlchemy connection (optional)
     }
 
 - :func:`get_core` is the project's :class:`~leadcore.Leadcore`, opened on
@@ -24,7 +25,19 @@ describe the core in ``settings.LEADCORE``::
 
 from __future__ import annotations
 
-from leadcore.contrib.django._core import get_core, reset_core, user_resolver
+from leadcore.contrib.django._core import (
+    connection_provider,
+    get_core,
+    reset_core,
+    user_resolver,
+)
 from leadcore.contrib.django._middleware import LeadcoreMiddleware, problem_json_response
 
-__all__ = ["LeadcoreMiddleware", "get_core", "problem_json_response", "reset_core", "user_resolver"]
+__all__ = [
+    "LeadcoreMiddleware",
+    "connection_provider",
+    "get_core",
+    "problem_json_response",
+    "reset_core",
+    "user_resolver",
+]

@@ -15,11 +15,20 @@ from django.utils.module_loading import import_string
 
 from leadcore.core import Leadcore
 
-__all__ = ["LeadcoreSettings", "get_core", "read_settings", "reset_core", "user_resolver"]
+__all__ = [
+    "LeadcoreSettings",
+    "connection_provider",
+    "get_core",
+    "read_settings",
+    "reset_core",
+    "user_resolver",
+]
 
-_KEYS: Final = ("URL", "OPTIONS", "USER")
+_KEYS: Final = ("URL", "OPTIONS", "USER", "CONNECTION")
 
 UserResolver = Callable[[HttpRequest], str | None]
+ConnectionProvider = Callable[[HttpRequest], Any]
+"""request -> the host's SQLAlchemy ``Connection`` for that request, or ``None``."""
 
 
 def _default_user(request: HttpRequest) -> str | None:
@@ -35,6 +44,8 @@ class LeadcoreSettings:
     url: str | None
     options: Mapping[str, Any]
     user: UserResolver
+    connection: ConnectionProvider | None = None
+    """``CONNECTION``: the request's SQLAlchemy connection to run leadcore in, if any."""
 
 
 def read_settings() -> LeadcoreSettings:
@@ -60,18 +71,27 @@ def read_settings() -> LeadcoreSettings:
         raise ImproperlyConfigured(
             f"settings.LEADCORE['OPTIONS']: expected a dict, got {type(options).__name__}"
         )
-    user = raw.get("USER", _default_user)
-    if isinstance(user, str):
+    user = _function(raw, "USER", _default_user, "request -> user id")
+    connection = _function(raw, "CONNECTION", None, "request -> SQLAlchemy connection")
+    return LeadcoreSettings(url, dict(options), user, connection)
+
+
+def _function(raw: Mapping[str, Any], key: str, default: Any, what: str) -> Any:
+    """The function under ``key`` (imported when given by its dotted path)."""
+    found = raw.get(key, default)
+    if found is None:
+        return None
+    if isinstance(found, str):
         try:
-            user = import_string(user)
+            found = import_string(found)
         except ImportError as exc:
-            raise ImproperlyConfigured(f"settings.LEADCORE['USER']: {exc}") from exc
-    if not callable(user):
+            raise ImproperlyConfigured(f"settings.LEADCORE[{key!r}]: {exc}") from exc
+    if not callable(found):
         raise ImproperlyConfigured(
-            "settings.LEADCORE['USER']: expected a function (request -> user id) or its "
-            f"dotted path, got {type(user).__name__}"
+            f"settings.LEADCORE[{key!r}]: expected a function ({what}) or its "
+            f"dotted path, got {type(found).__name__}"
         )
-    return LeadcoreSettings(url, dict(options), user)
+    return found
 
 
 _lock = threading.Lock()
@@ -111,3 +131,11 @@ def reset_core() -> None:
 def user_resolver() -> UserResolver:
     """The function naming the acting user of a request (``settings.LEADCORE['USER']``)."""
     return read_settings().user
+
+
+def connection_provider() -> ConnectionProvider | None:
+    """The function giving a request's SQLAlchemy connection (``settings.LEADCORE['CONNECTION']``).
+
+    ``None`` when not set: sessions then run in leadcore's own transactions.
+    """
+    return read_settings().connection

@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.functional import SimpleLazyObject
 
 from leadcore.contrib._problems import MEDIA_TYPE, problem_details
-from leadcore.contrib.django._core import get_core, user_resolver
+from leadcore.contrib.django._core import connection_provider, get_core, user_resolver
 from leadcore.core import Session
 from leadcore.errors import LeadcoreError
 
@@ -31,12 +31,16 @@ class LeadcoreMiddleware:
 
     The session opens when a view first uses it, so requests that never touch
     leadcore read nothing; an unknown or inactive user is then answered with
-    problem details (404, 403).
+    problem details (404, 403). With ``settings.LEADCORE['CONNECTION']`` (a
+    function of the request giving the host's SQLAlchemy ``Connection``, or
+    ``None``), the session runs inside that connection's transaction, which
+    the host commits or rolls back.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
         self.resolve = user_resolver()
+        self.connect = connection_provider()
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user_id = self.resolve(request)
@@ -45,6 +49,10 @@ class LeadcoreMiddleware:
         else:
 
             def open_session() -> Session:
+                if self.connect is not None:
+                    connection = self.connect(request)
+                    if connection is not None:
+                        return get_core().session(user_id, connection=connection)
                 return get_core().session(user_id)
 
             request.leadcore = SimpleLazyObject(open_session)

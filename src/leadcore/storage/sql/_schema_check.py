@@ -19,7 +19,7 @@ from sqlalchemy import Connection, Engine, inspect
 from leadcore.errors import SchemaNotReady
 from leadcore.storage.sql._migrations import STEPS, Step, current_version, migrate_guarded
 
-__all__ = ["SchemaState", "inspect_schema", "prepare_schema"]
+__all__ = ["SchemaState", "create_schema", "inspect_schema", "prepare_schema"]
 
 _PREFIX: Final = "leadcore_"
 _VERSION_TABLE: Final = "leadcore_schema_version"
@@ -68,6 +68,19 @@ def inspect_schema(connection: Connection, steps: Sequence[Step] = STEPS) -> Sch
     )
 
 
+def _foreign(state: SchemaState, remedy: str) -> SchemaNotReady:
+    shown = ", ".join(state.other_tables[:_SHOWN])
+    more = len(state.other_tables) - _SHOWN
+    if more > 0:
+        shown += f" and {more} more"
+    return SchemaNotReady(
+        "database holds other tables and no leadcore schema",
+        [f"tables: {_count(len(state.other_tables), 'table')} not leadcore's ({shown}); {remedy}"],
+        version=state.version,
+        latest=state.latest,
+    )
+
+
 def refusal(state: SchemaState, *, migrate: bool) -> SchemaNotReady | None:
     """Why the database may not be opened (or created) as it is, or ``None``."""
     if state.current:
@@ -95,19 +108,9 @@ def refusal(state: SchemaState, *, migrate: bool) -> SchemaNotReady | None:
             version=state.version,
             latest=state.latest,
         )
-    shown = ", ".join(state.other_tables[:_SHOWN])
-    more = len(state.other_tables) - _SHOWN
-    if more > 0:
-        shown += f" and {more} more"
-    return SchemaNotReady(
-        "database holds other tables and no leadcore schema",
-        [
-            f"tables: {_count(len(state.other_tables), 'table')} not leadcore's ({shown}); "
-            "name an empty database, or open with migrate=True to add leadcore's tables "
-            "beside them"
-        ],
-        version=state.version,
-        latest=state.latest,
+    return _foreign(
+        state,
+        "name an empty database, or open with migrate=True to add leadcore's tables beside them",
     )
 
 
@@ -137,4 +140,30 @@ def prepare_schema(engine: Engine, *, migrate: bool = False, steps: Sequence[Ste
         if error is not None:
             raise error
 
+    return migrate_guarded(engine, steps, guard)
+
+
+def create_schema(
+    engine: Engine, *, beside_other_tables: bool = False, steps: Sequence[Step] = STEPS
+) -> int:
+    """``SqlStorage(create=True)``: create or update leadcore's schema; return its version.
+
+    An empty database gets the schema and one holding leadcore's schema is
+    brought up to date, but a database that holds other tables and no
+    leadcore schema is refused with :class:`~leadcore.errors.SchemaNotReady`
+    unless ``beside_other_tables``: a URL naming the wrong database must not
+    get leadcore's tables.
+    """
+
+    def guard(connection: Connection) -> None:
+        state = inspect_schema(connection, steps)
+        if state.version == 0 and state.other_tables and not beside_other_tables:
+            raise _foreign(
+                state,
+                "name an empty database or one with leadcore's schema, or pass "
+                "beside_other_tables=True to add leadcore's tables beside them",
+            )
+
+    with engine.connect() as connection:
+        guard(connection)  # refused before the migration lock is taken
     return migrate_guarded(engine, steps, guard)

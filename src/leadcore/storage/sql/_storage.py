@@ -35,7 +35,6 @@ from leadcore.storage.sql._leads import (
     SqlProjects,
     SqlTasks,
 )
-from leadcore.storage.sql._migrations import migrate
 from leadcore.storage.sql._pipeline import (
     SqlAccounts,
     SqlContacts,
@@ -43,6 +42,7 @@ from leadcore.storage.sql._pipeline import (
     SqlPipelineSettings,
 )
 from leadcore.storage.sql._rls import enable_row_level_security
+from leadcore.storage.sql._schema_check import create_schema
 from leadcore.storage.sql._tenancy import (
     SqlGroups,
     SqlOrganizations,
@@ -295,8 +295,12 @@ class SqlStorage:
     the host already has (its pool is shared, and :meth:`close` leaves it open;
     the storage sets the isolation level it needs on its own connections).
 
-    - ``create=True`` creates the tables, or brings them to the current
-      schema version (:func:`~leadcore.storage.sql.migrate`).
+    - ``create=True`` creates the tables in an empty database, or brings
+      leadcore's tables to the current schema version
+      (:func:`~leadcore.storage.sql.migrate`). A database that holds other
+      tables and no leadcore schema (a URL naming the wrong database) is
+      refused with :class:`~leadcore.errors.SchemaNotReady`, unless
+      ``beside_other_tables=True`` asks for leadcore's tables beside them.
     - ``row_level_security=True`` (PostgreSQL) names the organisation of
       every statement in the transaction-local setting the Row-Level Security
       policies read; with ``create=True`` it also installs the policies.
@@ -319,6 +323,7 @@ class SqlStorage:
         url: str | URL | Engine,
         *,
         create: bool = False,
+        beside_other_tables: bool = False,
         row_level_security: bool = False,
         timeout: float = 30.0,
         engine_options: Mapping[str, Any] | None = None,
@@ -336,7 +341,7 @@ class SqlStorage:
             self._store = Store(backend, engine, owned=True, writers=DERIVED_WRITERS)
         if create:
             try:
-                migrate(engine)
+                create_schema(engine, beside_other_tables=beside_other_tables)
                 if row_level_security:
                     enable_row_level_security(engine)
             except BaseException:
