@@ -725,12 +725,15 @@ class SqlTransaction:
         by_org: dict[str, list[tuple[str, str]]] = {}
         for e in self._events:
             # Encoded before the counter is advanced: its row lock waits for nothing else.
-            record = json.dumps(event_to_dict(e), ensure_ascii=False)
+            record = _EVENT_JSON.encode(event_to_dict(e))
             by_org.setdefault(e.organization_id, []).append((e.event_id, record))
         for org in sorted(by_org):
             self.scope(connection, org)
             self._store.backend.append_events(connection, COUNTERS, EVENTS, org, by_org[org])
 
+
+#: The encoder of event records (``json.dumps`` with arguments builds one a call).
+_EVENT_JSON: Final = json.JSONEncoder(ensure_ascii=False)
 
 _MOMENTS: Final = itertools.count(1)
 
