@@ -615,7 +615,8 @@ class SqlTransaction:
         batched = connection.dialect.supports_sane_multi_rowcount
         seqs = self._sequence(connection, spec, staged, bases) if spec.sequence else {}
         # Keys in order, so that two commits lock shared rows in the same order.
-        for key in sorted(staged, key=_sort_key):
+        ordered = sorted(staged, key=_sort_key)
+        for key in ordered:
             value = staged[key]
             base = bases.get(key, _ABSENT)
             self._writing = (spec.kind, key)
@@ -667,12 +668,12 @@ class SqlTransaction:
                 connection,
                 [
                     (key, bases.get(key, _ABSENT).record, value)
-                    for key in sorted(staged, key=_sort_key)
+                    for key in ordered
                     if not isinstance(value := staged[key], Deleted)
                 ],
             )
         if spec.after_write is not None:
-            for key in sorted(staged, key=_sort_key):
+            for key in ordered:
                 value = staged[key]
                 if not isinstance(value, Deleted):
                     base = bases.get(key, _ABSENT)
@@ -755,4 +756,4 @@ def _entry(spec: Spec[T], row: Row[Any] | None) -> tuple[int | None, T | None]:
 
 
 def _sort_key(key: Key) -> tuple[str, ...]:
-    return tuple(str(part) for part in key)
+    return tuple(map(str, key))
