@@ -616,26 +616,30 @@ class SqlTransaction:
         seqs = self._sequence(connection, spec, staged, bases) if spec.sequence else {}
         # Keys in order, so that two commits lock shared rows in the same order.
         ordered = sorted(staged, key=_sort_key)
+        # Read once: this loop runs for every row an import writes.
+        key_names, columns, versioned = spec.key, spec.columns, spec.versioned
         for key in ordered:
             value = staged[key]
             base = bases.get(key, _ABSENT)
-            self._writing = (spec.kind, key)
             if isinstance(value, Deleted):
+                self._writing = (spec.kind, key)
                 self._remove(connection, spec, key, base)
                 continue
-            values = spec.columns(value)
-            row = dict(zip(spec.key, key, strict=True)) | values
+            values = columns(value)
+            row = dict(zip(key_names, key, strict=True))
+            row.update(values)
             org = spec.organization_of(key, row)
             if key in seqs:
                 row["seq"] = seqs[key]
-            if not spec.versioned or base.revision is None:
-                if spec.versioned:
+            if not versioned or base.revision is None:
+                if versioned:
                     row["revision"] = 1
                 inserts.setdefault(org, []).append(row)
             elif batched:
                 params = spec.replace_params(key, base.revision, values)
                 replacements.setdefault((org, tuple(values)), []).append((key, params))
             else:
+                self._writing = (spec.kind, key)
                 self.scope(connection, org)
                 changed = connection.execute(
                     spec.replace(tuple(values)), spec.replace_params(key, base.revision, values)
@@ -645,6 +649,8 @@ class SqlTransaction:
                         f"{spec.kind} {key[-1]!r} was changed by another unit of work; "
                         "nothing was written"
                     )
+        if ordered:  # what a failure of the statements below names, as before
+            self._writing = (spec.kind, ordered[-1])
         for (org, names), of_names in replacements.items():
             self.scope(connection, org)
             changed = connection.execute(spec.replace(names), [p for _, p in of_names])
