@@ -134,10 +134,10 @@ def _copy(
     apart the same way.
     """
     sql = _copy_sql(table, names, connection.dialect)
-    dbapi_connection = connection.connection
+    driver: Any = connection.connection.driver_connection  # psycopg's own connection
     driver_error = connection.dialect.loaded_dbapi.Error
     try:
-        with dbapi_connection.cursor() as cursor, cursor.copy(sql) as copy:
+        with driver.cursor() as cursor, cursor.copy(sql) as copy:
             for row in _positional(names, processors, rows):
                 copy.write_row(row)
     except driver_error as exc:
