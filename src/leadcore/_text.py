@@ -128,12 +128,34 @@ def text_problems(value: object, path: str, limit: int = MAX_TEXT) -> list[str]:
     >>> text_problems({"name": "ok", "tags": ["a", "b\x00"]}, "row")
     ["row['tags'][1]: contains a NUL character (U+0000) at position 1; text may not contain NUL"]
     """
+    if type(value) is dict and _plain_text(value, limit):
+        return []
     problems = []
     for where, text in _walk(value, path):
         problem = text_problem(text, where, limit)
         if problem is not None:
             problems.append(problem)
     return problems
+
+
+def _plain_text(value: dict[Any, Any], limit: int) -> bool:
+    """Whether a flat mapping of text to text (an import row) has no problem, tested at once.
+
+    ``False`` says only that the full walk must look (it then names each problem).
+    """
+    texts = [*value, *value.values()]
+    if not all(type(t) is str for t in texts) or any(len(t) > limit for t in texts):
+        return False
+    joined = "".join(texts)
+    if "\x00" in joined:
+        return False
+    if joined.isascii():
+        return True
+    try:
+        joined.encode("utf-8")  # a lone surrogate stays one when joined to others
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def text_limits(**limits: int | None) -> Callable[[F], F]:

@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import Table, event, func, select
+from sqlalchemy.exc import IntegrityError
 
 from leadcore import Leadcore
 from leadcore.clock import ManualClock
@@ -16,6 +17,9 @@ from leadcore.ids import SequentialIds
 from leadcore.leads import ImportInterrupted, ImportOutcome
 from leadcore.storage.protocols import Storage
 from leadcore.storage.sql import SqlStorage
+from leadcore.storage.sql._backend import backend_for
+from leadcore.storage.sql._bulk import insert_many
+from leadcore.storage.sql._tables import CONTACT_KEYS
 
 T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
 BACKENDS = ("sqlite-file", "postgresql", "mariadb")
@@ -141,3 +145,33 @@ def test_key_list_lookups_are_never_prepared_with_a_generic_plan_on_postgresql(
     ]
     assert lookups == []
     assert threshold == 5
+
+
+def test_under_row_level_security_an_import_stores_what_the_memory_storage_does(
+    make_storage: Callable[[str], SqlStorage],
+) -> None:
+    # COPY FROM does not take tables with Row-Level Security: the rows go in another way.
+    test_an_import_reports_and_stores_what_the_memory_storage_does(
+        make_storage, "postgresql-rls", 1000
+    )
+
+
+def test_a_taken_key_in_a_bulk_insert_is_the_conflict_an_insert_raises_on_postgresql(
+    make_storage: Callable[[str], SqlStorage],
+) -> None:
+    storage = make_storage("postgresql")
+    table = _bulk_table()
+    rows = [{"organization_id": "o", "contact_key": f"k{i}", "revision": 1} for i in range(20)]
+    with storage.engine.begin() as connection:
+        insert_many(connection, table, rows)
+    with storage.engine.begin() as connection, pytest.raises(IntegrityError) as caught:
+        insert_many(connection, table, [*rows[10:], {**rows[0], "contact_key": "new"}])
+    backend = backend_for(storage.engine.url, row_level_security=False, timeout=5.0)
+    assert backend.is_duplicate(caught.value)
+    with storage.engine.connect() as connection:
+        count = connection.execute(select(func.count()).select_from(table)).scalar_one()
+    assert count == 20
+
+
+def _bulk_table() -> Table:
+    return CONTACT_KEYS.table

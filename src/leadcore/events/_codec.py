@@ -10,14 +10,15 @@ Fields a later version of the same ``schema`` adds to ``data`` are ignored.
 from __future__ import annotations
 
 import types
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any, Union, get_args, get_origin
+from typing import Any, Final, Union, get_args, get_origin
 
 import attrs
+from cattrs.fns import identity
 
 from leadcore.errors import ValidationError
-from leadcore.events._model import EVENT_TYPES, SCHEMA, Event, event_fields
+from leadcore.events._model import EVENT_TYPES, SCHEMA, Event
 from leadcore.serde import converter
 
 __all__ = ["event_from_dict", "event_to_dict"]
@@ -34,8 +35,41 @@ def event_to_dict(event: Event) -> dict[str, Any]:
         "organization_id": event.organization_id,
         "occurred_at": event.occurred_at.isoformat(),
         "actor_id": event.actor_id,
-        "data": converter.unstructure(dict(event_fields(event))),
+        "data": (_DATA.get(type(event)) or _data_of(type(event)))(event),
     }
+
+
+#: Classes the converter passes through as they are.
+_PLAIN: Final = frozenset(
+    t for t in (str, int, float, bool, type(None)) if converter.get_unstructure_hook(t) is identity
+)
+
+
+#: The function :func:`_data_of` built for each event class.
+_DATA: Final[dict[type[Event], Callable[[Event], dict[str, Any]]]] = {}
+
+
+def _data_of(cls: type[Event]) -> Callable[[Event], dict[str, Any]]:
+    """The ``data`` of an event of ``cls``: ``converter.unstructure(dict(event_fields(e)))``.
+
+    Built once per class (an import records thousands of events): the field names
+    are read once, and values of the classes the converter passes through are
+    taken as they are; every other value goes through the converter by its class,
+    as the mapping would have it.
+    """
+    names = tuple(f.name for f in attrs.fields(cls) if f.name not in _ENVELOPE)
+    unstructure = converter.unstructure
+    plain = _PLAIN
+
+    def data(event: Event) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name in names:
+            value = getattr(event, name)
+            out[name] = value if type(value) in plain else unstructure(value)
+        return out
+
+    _DATA[cls] = data
+    return data
 
 
 def event_from_dict(data: Mapping[str, Any]) -> Event:

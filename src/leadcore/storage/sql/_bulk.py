@@ -6,16 +6,24 @@ import of thousands of leads spent more time there than in the database.
 Here the ``INSERT`` is compiled once per table, columns and dialect, and the
 rows go to the driver as it takes them, through the columns' bind
 processors (the same conversions SQLAlchemy applies).
+
+On PostgreSQL the rows go in with ``COPY ... FROM STDIN`` (psycopg's
+``cursor.copy``), several times faster than an ``INSERT`` of arrays for
+rows that carry JSON records; where Row-Level Security applies to the
+table, which ``COPY FROM`` does not support, one
+``INSERT ... SELECT FROM unnest(...)`` instead.
 """
 
 from __future__ import annotations
 
 import functools
+import operator
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, String, Table, bindparam, insert
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
 
 __all__ = ["insert_many"]
 
@@ -47,12 +55,13 @@ def insert_many(connection: Connection, table: Table, rows: Sequence[Mapping[str
     names = tuple(rows[0])
     sql, order, processors = _compiled(table, names, connection.dialect)
     if connection.dialect.name == "postgresql":
-        _values_lists(connection, table, names, processors, rows)
+        if _copy_allowed(connection, table):
+            _copy(connection, table, names, processors, rows)
+        else:
+            _values_lists(connection, table, names, processors, rows)
         return
     if order is not None:
-        steps = [(name, processors.get(name)) for name in order]
-        positional = [tuple(row[n] if p is None else p(row[n]) for n, p in steps) for row in rows]
-        connection.exec_driver_sql(sql, positional)
+        connection.exec_driver_sql(sql, _positional(order, processors, rows))
     elif processors:
         connection.exec_driver_sql(
             sql,
@@ -60,6 +69,79 @@ def insert_many(connection: Connection, table: Table, rows: Sequence[Mapping[str
         )
     else:
         connection.exec_driver_sql(sql, [dict(r) for r in rows])
+
+
+def _positional(
+    order: tuple[str, ...],
+    processors: Mapping[str, Callable[[Any], Any]],
+    rows: Sequence[Mapping[str, Any]],
+) -> list[tuple[Any, ...]]:
+    """The rows as tuples in the statement's order, each value through its bind processor."""
+    take = operator.itemgetter(*order)
+    values = [(take(row),) for row in rows] if len(order) == 1 else list(map(take, rows))
+    steps = [(i, processors[name]) for i, name in enumerate(order) if name in processors]
+    if not steps:
+        return values
+    out = []
+    for value in values:
+        row = list(value)
+        for i, process in steps:
+            row[i] = process(row[i])
+        out.append(tuple(row))
+    return out
+
+
+#: ``connection.info`` key: per table, whether ``COPY FROM`` may write it on this connection.
+_COPY_INFO = "leadcore_copy_allowed"
+
+
+def _copy_allowed(connection: Connection, table: Table) -> bool:
+    """Whether no Row-Level Security policy applies to ``table`` for this connection's role.
+
+    Asked once per table and pooled connection (``connection.info`` lives as
+    long as the driver's connection): the role and the table's policies do
+    not change under a running application.
+    """
+    known: dict[str, bool] = connection.info.setdefault(_COPY_INFO, {})
+    name = table.fullname
+    if name not in known:
+        qualified = connection.dialect.identifier_preparer.format_table(table)
+        active = connection.exec_driver_sql(
+            "SELECT row_security_active(%(t)s)", {"t": qualified}
+        ).scalar()
+        known[name] = not active
+    return known[name]
+
+
+@functools.lru_cache(maxsize=64)
+def _copy_sql(table: Table, names: tuple[str, ...], dialect: Dialect) -> str:
+    quote = dialect.identifier_preparer
+    columns = ", ".join(quote.quote(name) for name in names)
+    return f"COPY {quote.format_table(table)} ({columns}) FROM STDIN"
+
+
+def _copy(
+    connection: Connection,
+    table: Table,
+    names: tuple[str, ...],
+    processors: Mapping[str, Callable[[Any], Any]],
+    rows: Sequence[Mapping[str, Any]],
+) -> None:
+    """PostgreSQL: every row in one ``COPY``; a refused row raises as an ``INSERT`` would.
+
+    The driver's error is wrapped as SQLAlchemy wraps a statement's
+    (``IntegrityError`` for a taken key...), so that callers tell conflicts
+    apart the same way.
+    """
+    sql = _copy_sql(table, names, connection.dialect)
+    driver: Any = connection.connection.driver_connection  # psycopg's own connection
+    driver_error = connection.dialect.loaded_dbapi.Error
+    try:
+        with driver.cursor() as cursor, cursor.copy(sql) as copy:
+            for row in _positional(names, processors, rows):
+                copy.write_row(row)
+    except driver_error as exc:
+        raise DBAPIError.instance(sql, None, exc, driver_error, dialect=connection.dialect) from exc
 
 
 @functools.lru_cache(maxsize=64)

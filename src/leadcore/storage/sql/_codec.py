@@ -61,12 +61,16 @@ _EXACT: Final[dict[type, tuple[_Exact, ...]]] = {
 }
 
 
+# ``json.dumps`` with arguments builds an encoder on every call; this one is built once.
+_JSON: Final = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def encode(record: object) -> str:
     """The JSON text a table keeps for ``record``."""
     data: Any = converter.unstructure(record)
     for exact in _EXACT.get(type(record), ()):
         data[exact.attribute] = exact.to_plain(getattr(record, exact.attribute))
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return _JSON.encode(data)
 
 
 def decode(text: str, cls: type[T]) -> T:

@@ -99,14 +99,16 @@ class SqlLeads(Table[Lead]):
             self._generation = self._tx.generation
         return self._index
 
-    def _stage(self, old: Lead | None, lead: Lead) -> None:
+    def _stage(self, old: Lead | None, lead: Lead, *, met: bool = False) -> None:
+        """Stage ``lead`` (``old``: as stored); ``met``: its contact keys are met already."""
         org = lead.organization_id
-        old_keys = contact_keys(old) if old is not None else set()
+        old_keys = contact_keys(old) if old is not None else frozenset[str]()
         new_keys = contact_keys(lead)
         changed = old_keys ^ new_keys
         if changed:
             keys = [(org, k) for k in sorted(changed)]
-            self._tx.meet(CONTACT_KEYS, keys)
+            if not met:
+                self._tx.meet(CONTACT_KEYS, keys)
             for key in keys:
                 self._tx.put(CONTACT_KEYS, key, True)
         index = self._staged_index()
@@ -141,7 +143,7 @@ class SqlLeads(Table[Lead]):
             [(lead.organization_id, k) for lead in leads for k in sorted(contact_keys(lead))],
         )
         for lead in leads:
-            self._stage(None, lead)
+            self._stage(None, lead, met=True)
 
     def get(self, organization_id: str, lead_id: str) -> Lead | None:
         """The lead, or ``None``."""

@@ -157,13 +157,19 @@ ASSIGNEES: Final[Table] = _T["leadcore_lead_assignees"]
 LEAD_CONTACTS: Final[Table] = _T["leadcore_lead_contacts"]
 
 
-def contact_keys(lead: Lead) -> set[str]:
+def contact_keys(lead: Lead) -> frozenset[str]:
     """The contact keys of a lead: its phones, e-mails and name key (as the memory index)."""
-    keys = {contact_key("phone", p) for p in lead.phones}
-    keys |= {contact_key("email", e) for e in lead.emails}
-    if lead.name.strip():
-        keys.add(contact_key("name", name_key(lead.name)))
-    return keys
+    return _contact_keys(lead.name, lead.phones, lead.emails)
+
+
+# Cached: an import asks for the keys of each lead when it looks up, stages and writes it.
+@functools.lru_cache(maxsize=1 << 14)
+def _contact_keys(name: str, phones: tuple[str, ...], emails: tuple[str, ...]) -> frozenset[str]:
+    keys = {contact_key("phone", p) for p in phones}
+    keys |= {contact_key("email", e) for e in emails}
+    if name.strip():
+        keys.add(contact_key("name", name_key(name)))
+    return frozenset(keys)
 
 
 def search_text(lead: Lead) -> str:
@@ -217,7 +223,7 @@ def _lead_rows(
                 {"organization_id": org, "user_id": u, "lead_id": lead_id, "created_us": created}
                 for u in sorted(new_users - old_users_kept)
             )
-            old_keys = contact_keys(old) if old is not None else set()
+            old_keys = contact_keys(old) if old is not None else frozenset[str]()
             new_keys = contact_keys(new)
             _drop(connection, LEAD_CONTACTS, org, lead_id, "contact_key", old_keys - new_keys)
             contacts.extend(

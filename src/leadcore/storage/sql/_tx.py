@@ -615,26 +615,31 @@ class SqlTransaction:
         batched = connection.dialect.supports_sane_multi_rowcount
         seqs = self._sequence(connection, spec, staged, bases) if spec.sequence else {}
         # Keys in order, so that two commits lock shared rows in the same order.
-        for key in sorted(staged, key=_sort_key):
+        ordered = sorted(staged, key=_sort_key)
+        # Read once: this loop runs for every row an import writes.
+        key_names, columns, versioned = spec.key, spec.columns, spec.versioned
+        for key in ordered:
             value = staged[key]
             base = bases.get(key, _ABSENT)
-            self._writing = (spec.kind, key)
             if isinstance(value, Deleted):
+                self._writing = (spec.kind, key)
                 self._remove(connection, spec, key, base)
                 continue
-            values = spec.columns(value)
-            row = dict(zip(spec.key, key, strict=True)) | values
+            values = columns(value)
+            row = dict(zip(key_names, key, strict=True))
+            row.update(values)
             org = spec.organization_of(key, row)
             if key in seqs:
                 row["seq"] = seqs[key]
-            if not spec.versioned or base.revision is None:
-                if spec.versioned:
+            if not versioned or base.revision is None:
+                if versioned:
                     row["revision"] = 1
                 inserts.setdefault(org, []).append(row)
             elif batched:
                 params = spec.replace_params(key, base.revision, values)
                 replacements.setdefault((org, tuple(values)), []).append((key, params))
             else:
+                self._writing = (spec.kind, key)
                 self.scope(connection, org)
                 changed = connection.execute(
                     spec.replace(tuple(values)), spec.replace_params(key, base.revision, values)
@@ -644,6 +649,8 @@ class SqlTransaction:
                         f"{spec.kind} {key[-1]!r} was changed by another unit of work; "
                         "nothing was written"
                     )
+        if ordered:  # what a failure of the statements below names, as before
+            self._writing = (spec.kind, ordered[-1])
         for (org, names), of_names in replacements.items():
             self.scope(connection, org)
             changed = connection.execute(spec.replace(names), [p for _, p in of_names])
@@ -667,12 +674,12 @@ class SqlTransaction:
                 connection,
                 [
                     (key, bases.get(key, _ABSENT).record, value)
-                    for key in sorted(staged, key=_sort_key)
+                    for key in ordered
                     if not isinstance(value := staged[key], Deleted)
                 ],
             )
         if spec.after_write is not None:
-            for key in sorted(staged, key=_sort_key):
+            for key in ordered:
                 value = staged[key]
                 if not isinstance(value, Deleted):
                     base = bases.get(key, _ABSENT)
@@ -725,12 +732,15 @@ class SqlTransaction:
         by_org: dict[str, list[tuple[str, str]]] = {}
         for e in self._events:
             # Encoded before the counter is advanced: its row lock waits for nothing else.
-            record = json.dumps(event_to_dict(e), ensure_ascii=False)
+            record = _EVENT_JSON.encode(event_to_dict(e))
             by_org.setdefault(e.organization_id, []).append((e.event_id, record))
         for org in sorted(by_org):
             self.scope(connection, org)
             self._store.backend.append_events(connection, COUNTERS, EVENTS, org, by_org[org])
 
+
+#: The encoder of event records (``json.dumps`` with arguments builds one a call).
+_EVENT_JSON: Final = json.JSONEncoder(ensure_ascii=False)
 
 _MOMENTS: Final = itertools.count(1)
 
@@ -752,4 +762,4 @@ def _entry(spec: Spec[T], row: Row[Any] | None) -> tuple[int | None, T | None]:
 
 
 def _sort_key(key: Key) -> tuple[str, ...]:
-    return tuple(str(part) for part in key)
+    return tuple(map(str, key))
