@@ -25,7 +25,7 @@ import functools
 import itertools
 import json
 import threading
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 
 import attrs
@@ -456,6 +456,40 @@ class SqlTransaction:
         """Whether ``key`` had no row when this unit of work first met it."""
         base = self._bases.get(spec, {}).get(key)
         return base is not None and base.revision is None
+
+    def remember(self, spec: Spec[T], key: Key, revision: int | None, record: T | None) -> None:
+        """Take ``record`` at ``revision`` (``None``: no row) as ``key``'s base, if not met yet.
+
+        For a repository that read the row itself, in a statement of its own
+        that looked up several tables at once.
+        """
+        self._remember_base(spec, key, revision, record)
+
+    def put_new(self, spec: Spec[T], key: Key, record: T) -> None:
+        """Stage a new record under ``key`` without reading whether the key is taken.
+
+        ``ConflictError`` now if this unit of work holds or met a record under
+        ``key``; a record committed under it meanwhile makes the commit's
+        ``INSERT`` fail on the primary key, and the commit raises
+        ``ConflictError`` with nothing written. For fresh ids, whose check
+        would cost a query per record.
+        """
+        if self.known_present(spec, key):
+            raise ConflictError(f"{spec.kind} {key[-1]!r} already exists")
+        self._bases.setdefault(spec, {}).setdefault(key, _ABSENT)
+        self.staged(spec)[key] = record
+
+    def met(self, spec: Spec[Any]) -> Collection[Key]:
+        """The keys of ``spec``'s table whose base this unit of work holds."""
+        return self._bases.get(spec, {}).keys()
+
+    def known_present(self, spec: Spec[Any], key: Key) -> bool:
+        """Whether this unit of work wrote, or first met, a record under ``key`` (no query)."""
+        staged = self._staged.get(spec)
+        if staged is not None and key in staged:
+            return not isinstance(staged[key], Deleted)
+        base = self._bases.get(spec, {}).get(key)
+        return base is not None and base.record is not None
 
     def put(self, spec: Spec[T], key: Key, record: T) -> None:
         """Stage ``record`` under ``key`` (visible to this unit of work only until commit)."""
