@@ -301,6 +301,7 @@ class SqlTransaction:
         self._vouched: dict[Spec[Any], dict[Key, Any]] = {}
         self._config_entries: dict[str, dict[Any, Any]] = {}
         self._writing: tuple[str, Key] | None = None
+        self._prepared = False
         self.generation = 0
         """Counts the times the staged writes were dropped (commit or rollback)."""
         self.after_commit: list[Callable[[int], None]] = []
@@ -372,8 +373,15 @@ class SqlTransaction:
         """
         entries = self._config_entries.get(organization_id)
         if entries is None:
-            found = self.rows(_CONFIG_GENERATION, organization_id, {"org": organization_id})
-            generation = int(found[0][0]) if found else 0
+            query = _CONFIG_GENERATION
+            if not self._prepared:
+                # The first read of the transaction: it makes the commit's settings too.
+                prepared = self._store.preparing(_CONFIG_GENERATION)
+                if prepared is not None:
+                    query = prepared
+            found = self.rows(query, organization_id, {"org": organization_id})
+            self._prepared = self._prepared or query is not _CONFIG_GENERATION
+            generation = int(found[0][0]) if found and found[0][0] is not None else 0
             entries = self._store.config.at(organization_id, generation)
             self._config_entries[organization_id] = entries
         return entries
@@ -545,7 +553,7 @@ class SqlTransaction:
         with store.write_lock, store.statement_lock:
             connection = self._conn()
             try:
-                store.begin_write(connection)
+                store.begin_write(connection, prepared=self._prepared)
                 self._flush(connection)
                 store.end_write(connection, commit=True)
                 visible = moment()
@@ -573,6 +581,7 @@ class SqlTransaction:
                 except DBAPIError:
                     self._drop(connection)
         self._scoped = None
+        self._prepared = False
 
     def close(self) -> None:
         """Roll back and give the connection back."""
@@ -590,6 +599,7 @@ class SqlTransaction:
         self._events.clear()
         self.after_commit.clear()
         self._scoped = None
+        self._prepared = False
         self._writing = None
 
     def _abandon(self, connection: Connection) -> None:
@@ -603,6 +613,7 @@ class SqlTransaction:
         # already discarded its transaction; never hand it out again.
         self._store.discard(connection)
         self._connection = None
+        self._prepared = False
 
     def _conflict(self, error: DBAPIError) -> BaseException:
         backend = self._store.backend
