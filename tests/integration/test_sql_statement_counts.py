@@ -26,7 +26,7 @@ from leadcore.storage.sql import SqlStorage
 CEILINGS = {
     # backend: (leads.create, leads.change_status, dispatch.next)
     "sqlite-file": (11, 14, 13),
-    "postgresql": (8, 11, 9),
+    "postgresql": (3, 8, 9),
     "mariadb": (9, 12, 10),
 }
 

@@ -66,6 +66,8 @@ class Backend:
     """The isolation level of the storage's connections."""
     shared_connection: bool = False
     """One connection for every unit of work (SQLite in memory)."""
+    combines_writes: bool = False
+    """A commit's few-row writes go in one statement (:mod:`leadcore.storage.sql._combined`)."""
 
     def __init__(self, url: URL, *, row_level_security: bool, timeout: float) -> None:
         self.url = url
@@ -248,6 +250,7 @@ class PostgresBackend(Backend):
     """PostgreSQL through ``psycopg`` 3; optional Row-Level Security."""
 
     name = "postgresql"
+    combines_writes = True
 
     def __init__(self, url: URL, *, row_level_security: bool, timeout: float) -> None:
         super().__init__(url, row_level_security=row_level_security, timeout=timeout)

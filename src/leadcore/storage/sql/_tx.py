@@ -39,6 +39,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     delete,
+    event,
     insert,
     or_,
     select,
@@ -52,6 +53,7 @@ from leadcore.errors import ConflictError
 from leadcore.events._codec import event_to_dict
 from leadcore.events._model import Event
 from leadcore.storage.sql._bulk import insert_many
+from leadcore.storage.sql._combined import FEW, Combined
 from leadcore.storage.sql._config_cache import ConfigCache
 from leadcore.storage.sql._migrations import metadata
 
@@ -265,6 +267,7 @@ class SqlTransaction:
         self._config_entries: dict[str, dict[Any, Any]] = {}
         self._writing: tuple[str, Key] | None = None
         self._prepared = False
+        self._combined: Combined | None = None
         self.generation = 0
         """Counts the times the staged writes were dropped (commit or rollback)."""
         self.after_commit: list[Callable[[int], None]] = []
@@ -285,6 +288,8 @@ class SqlTransaction:
     def scope(self, connection: Connection, organization_id: str | None) -> None:
         """Make the next statements act in ``organization_id`` (Row-Level Security)."""
         if organization_id is not None and organization_id != self._scoped:
+            if self._store.backend.row_level_security:
+                self._send_first(connection)  # written in the organisation they belong to
             self._store.backend.scope(connection, organization_id)
             self._scoped = organization_id
 
@@ -517,7 +522,15 @@ class SqlTransaction:
             connection = self._conn()
             try:
                 store.begin_write(connection, prepared=self._prepared)
-                self._flush(connection)
+                if store.backend.combines_writes:
+                    self._combined = Combined(COUNTERS)
+                    event.listen(connection, "before_execute", self._send_first)
+                try:
+                    self._flush(connection)
+                    self._send(connection)
+                finally:
+                    if self._combined is not None:
+                        event.remove(connection, "before_execute", self._send_first)
                 store.end_write(connection, commit=True)
                 visible = moment()
                 for done in self.after_commit:
@@ -528,7 +541,33 @@ class SqlTransaction:
                     raise self._conflict(exc) from exc
                 raise
             finally:
+                self._combined = None
                 self._forget()
+
+    def insert_rows(
+        self, connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]]
+    ) -> None:
+        """At commit, ``INSERT`` ``rows`` (all with the same columns) in the current scope.
+
+        On PostgreSQL a few rows join the commit's combined statement (see
+        :mod:`leadcore.storage.sql._combined`); many go in a bulk statement now.
+        """
+        if self._combined is not None and len(rows) <= FEW:
+            self._combined.insert(table, rows)
+        else:
+            insert_many(connection, table, rows)
+
+    def _send_first(self, connection: Connection, *_: Any) -> None:
+        # Any other statement of the commit sees the combined writes: they go first.
+        if self._combined:
+            self._send(connection)
+
+    def _send(self, connection: Connection) -> None:
+        combined = self._combined
+        if combined:
+            self._writing = combined.first
+            combined.flush(connection)
+            self._writing = None
 
     def rollback(self) -> None:
         """Forget every staged write and end the database transaction of the reads."""
@@ -621,7 +660,13 @@ class SqlTransaction:
             tuple[str | None, tuple[str, ...]], list[tuple[Key, dict[str, Any]]]
         ] = {}
         batched = connection.dialect.supports_sane_multi_rowcount
-        seqs = self._sequence(connection, spec, staged, bases) if spec.sequence else {}
+        combined = self._combined if len(staged) <= FEW else None
+        numbered = spec.sequence is not None and combined is not None and spec.scoped
+        seqs = (
+            self._sequence(connection, spec, staged, bases)
+            if spec.sequence and not numbered
+            else {}
+        )
         # Keys in order, so that two commits lock shared rows in the same order.
         for key in sorted(staged, key=_sort_key):
             value = staged[key]
@@ -639,6 +684,17 @@ class SqlTransaction:
                 if spec.versioned:
                     row["revision"] = 1
                 inserts.setdefault(org, []).append(row)
+            elif combined is not None:
+                self.scope(connection, org)
+                t = spec.table
+                combined.update(
+                    update(t)
+                    .where(spec.where_key(key), t.c.revision == base.revision)
+                    .values({**values, "revision": base.revision + 1}),
+                    1,
+                    f"{spec.kind} {key[-1]!r} was changed by another unit of work; "
+                    "nothing was written",
+                )
             elif batched:
                 params = spec.replace_params(key, base.revision, values)
                 replacements.setdefault((org, tuple(values)), []).append((key, params))
@@ -667,7 +723,18 @@ class SqlTransaction:
         for org, rows in inserts.items():
             self._writing = (spec.kind, spec.key_in(rows[0])) if len(rows) == 1 else None
             self.scope(connection, org)
-            insert_many(connection, spec.table, rows)
+            if combined is None:
+                insert_many(connection, spec.table, rows)
+                continue
+            if combined.first is None and spec.versioned and len(rows) == 1:
+                combined.first = self._writing
+            if numbered and org is not None and spec.sequence is not None:
+                # Numbered in the order staged, as _sequence numbers them.
+                order = {key: i for i, key in enumerate(staged)}
+                rows.sort(key=lambda r: order[spec.key_in(r)])
+                combined.insert_numbered(spec.table, org, spec.sequence, "seq", rows)
+            else:
+                combined.insert(spec.table, rows)
         self._writing = None
         if spec.after_writes is not None:
             spec.after_writes(
@@ -737,7 +804,15 @@ class SqlTransaction:
             by_org.setdefault(e.organization_id, []).append((e.event_id, record))
         for org in sorted(by_org):
             self.scope(connection, org)
-            self._store.backend.append_events(connection, COUNTERS, EVENTS, org, by_org[org])
+            rows = by_org[org]
+            if self._combined is not None and len(rows) <= FEW:
+                given = [
+                    {"organization_id": org, "event_id": event_id, "record": record}
+                    for event_id, record in rows
+                ]
+                self._combined.insert_numbered(EVENTS, org, "events", "position", given)
+            else:
+                self._store.backend.append_events(connection, COUNTERS, EVENTS, org, rows)
 
 
 _MOMENTS: Final = itertools.count(1)
