@@ -29,6 +29,7 @@ from sqlalchemy import (
     Connection,
     Engine,
     Select,
+    String,
     Table,
     TextClause,
     bindparam,
@@ -284,7 +285,7 @@ class PostgresBackend(Backend):
         return select(query.scalar_subquery(), self._lock_timeout())
 
     def _lock_timeout(self) -> ColumnElement[Any]:
-        ms = bindparam("lock_timeout_ms", f"{round(self.timeout * 1000)}ms")
+        ms = bindparam("lock_timeout_ms", f"{round(self.timeout * 1000)}ms", type_=String())
         return func.set_config("lock_timeout", ms, True)
 
     @contextmanager

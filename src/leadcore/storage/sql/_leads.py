@@ -152,10 +152,10 @@ class SqlLeads(Table[Lead]):
                 ),
             )
         found = self._tx.rows(statement, org, by_keys=bool(missing))
-        if any(row[0] for row in found):
+        if any(row.lead for row in found):
             raise ConflictError(f"lead {lead_id!r} already exists")
         self._tx.remember(self.spec, lead_key, None, None)
-        revisions = {row[1]: row[2] for row in found}
+        revisions = {row.id: row.revision for row in found}
         for k in missing:
             revision = revisions.get(k)
             self._tx.remember(CONTACT_KEYS, (org, k), revision, None if revision is None else True)
