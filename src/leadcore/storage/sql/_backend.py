@@ -25,12 +25,17 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any, Final
 
 from sqlalchemy import (
+    ColumnElement,
     Connection,
     Engine,
+    Select,
+    String,
     Table,
     TextClause,
+    bindparam,
     create_engine,
     event,
+    func,
     select,
     text,
 )
@@ -62,6 +67,8 @@ class Backend:
     """The isolation level of the storage's connections."""
     shared_connection: bool = False
     """One connection for every unit of work (SQLite in memory)."""
+    combines_writes: bool = False
+    """A commit's few-row writes go in one statement (:mod:`leadcore.storage.sql._combined`)."""
 
     def __init__(self, url: URL, *, row_level_security: bool, timeout: float) -> None:
         self.url = url
@@ -81,8 +88,21 @@ class Backend:
 
     # -- transactions ------------------------------------------------------------------
 
-    def begin_write(self, connection: Connection) -> None:
-        """Start the transaction a commit writes in (reads may already have begun it)."""
+    def begin_write(self, connection: Connection, *, prepared: bool = False) -> None:
+        """Start the transaction a commit writes in (reads may already have begun it).
+
+        ``prepared``: a read of this transaction already ran :meth:`preparing`'s query.
+        """
+
+    def preparing(self, query: Select[Any]) -> Select[Any] | None:
+        """``query`` also making the settings of :meth:`begin_write`; ``None``: none to make.
+
+        The query returned has one row: ``query``'s first value (``NULL``: no row).
+
+        For the first read of a transaction that a commit may continue: the
+        settings then cost no statement of their own.
+        """
+        return None
 
     def end_write(self, connection: Connection, *, commit: bool) -> None:
         """Commit or roll back the transaction of a commit."""
@@ -198,7 +218,7 @@ class SqliteBackend(Backend):
 
         return engine
 
-    def begin_write(self, connection: Connection) -> None:
+    def begin_write(self, connection: Connection, *, prepared: bool = False) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     def end_write(self, connection: Connection, *, commit: bool) -> None:
@@ -231,6 +251,7 @@ class PostgresBackend(Backend):
     """PostgreSQL through ``psycopg`` 3; optional Row-Level Security."""
 
     name = "postgresql"
+    combines_writes = True
 
     def __init__(self, url: URL, *, row_level_security: bool, timeout: float) -> None:
         super().__init__(url, row_level_security=row_level_security, timeout=timeout)
@@ -251,14 +272,21 @@ class PostgresBackend(Backend):
         self._session_timeout = True
         return engine
 
-    def begin_write(self, connection: Connection) -> None:
+    def begin_write(self, connection: Connection, *, prepared: bool = False) -> None:
         # Locks are only held while a commit writes, so a long wait means trouble. A
-        # host's engine keeps its sessions as they are: the timeout lasts one commit.
-        if not self._session_timeout:
-            connection.execute(
-                select(text("set_config('lock_timeout', :ms, true)")),
-                {"ms": f"{round(self.timeout * 1000)}ms"},
-            )
+        # host's engine keeps its sessions as they are: the timeout lasts one transaction.
+        if not self._session_timeout and not prepared:
+            connection.execute(select(self._lock_timeout()))
+
+    def preparing(self, query: Select[Any]) -> Select[Any] | None:
+        if self._session_timeout:
+            return None
+        # One row even when the query finds none, so that the setting is always made.
+        return select(query.scalar_subquery(), self._lock_timeout())
+
+    def _lock_timeout(self) -> ColumnElement[Any]:
+        ms = bindparam("lock_timeout_ms", f"{round(self.timeout * 1000)}ms", type_=String())
+        return func.set_config("lock_timeout", ms, True)
 
     @contextmanager
     def planned_each_time(self, connection: Connection) -> Iterator[None]:
@@ -335,11 +363,14 @@ class MysqlBackend(Backend):
     def advance_counter(
         self, connection: Connection, table: Table, organization_id: str, name: str, by: int
     ) -> int:
+        # LAST_INSERT_ID(expr) hands the new value back in the statement's reply (the
+        # cursor's lastrowid): no SELECT after the upsert.
         c = table.c
-        stmt = mysql.insert(table).values(organization_id=organization_id, name=name, value=by)
-        connection.execute(stmt.on_duplicate_key_update(value=c.value + by))
-        found = select(c.value).where(c.organization_id == organization_id, c.name == name)
-        return int(connection.execute(found).scalar_one())
+        stmt = mysql.insert(table).values(
+            organization_id=organization_id, name=name, value=func.last_insert_id(by)
+        )
+        stmt = stmt.on_duplicate_key_update(value=func.last_insert_id(c.value + by))
+        return int(connection.execute(stmt).lastrowid)
 
     def is_duplicate(self, error: DBAPIError) -> bool:
         return _mysql_code(error) == _MYSQL_UNIQUE

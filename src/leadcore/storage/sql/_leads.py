@@ -16,7 +16,7 @@ from collections.abc import Collection, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, FromClause, false, func, select
+from sqlalchemy import ColumnElement, FromClause, false, func, literal, select, union_all
 
 from leadcore.errors import ConflictError, NotFound
 from leadcore.leads._conversion import Conversion, Opportunity
@@ -121,14 +121,48 @@ class SqlLeads(Table[Lead]):
     # -- the protocol ------------------------------------------------------------------------
 
     def add(self, lead: Lead) -> None:
-        """Store a new lead."""
-        key = self._key(lead.organization_id, lead.id)
-        if self._tx.get(self.spec, key) is not None:
+        """Store a new lead: whether its id is taken and its contact keys in one statement."""
+        org = lead.organization_id
+        key = self._key(org, lead.id)
+        if self._tx.known_present(self.spec, key):
             raise ConflictError(f"lead {lead.id!r} already exists")
+        if not self._tx.is_new(self.spec, key):
+            self._probe(org, lead.id, sorted(contact_keys(lead)))
         self._stage(None, lead)
+
+    def _probe(self, org: str, lead_id: str, keys: Sequence[str]) -> None:
+        """Read whether ``lead_id`` is taken and the revisions of the contact keys not met yet.
+
+        ``ConflictError`` when the id is taken; else both become bases of this
+        unit of work, as :meth:`SqlTransaction.get` and ``meet`` would make them.
+        """
+        lead_key = (org, lead_id)
+        missing = [k for k in keys if (org, k) not in self._tx.met(CONTACT_KEYS)]
+        leads, known = self.spec.table, CONTACT_KEYS.table
+        statement: Any = select(literal(True).label("lead"), leads.c.id, leads.c.revision).where(
+            leads.c.organization_id == org, leads.c.id == lead_id
+        )
+        if missing:
+            statement = union_all(
+                statement,
+                select(literal(False), known.c.contact_key, known.c.revision).where(
+                    known.c.organization_id == org, known.c.contact_key.in_(missing)
+                ),
+            )
+        found = self._tx.rows(statement, org, by_keys=bool(missing))
+        if any(row.lead for row in found):
+            raise ConflictError(f"lead {lead_id!r} already exists")
+        self._tx.remember(self.spec, lead_key, None, None)
+        revisions = {row.id: row.revision for row in found}
+        for k in missing:
+            revision = revisions.get(k)
+            self._tx.remember(CONTACT_KEYS, (org, k), revision, None if revision is None else True)
 
     def add_many(self, leads: Sequence[Lead]) -> None:
         """Store new leads: their ids and contact keys are read in a few statements for all."""
+        if len(leads) == 1:
+            self.add(leads[0])  # one statement reads both
+            return
         keys = [self._key(lead.organization_id, lead.id) for lead in leads]
         self._tx.meet(self.spec, keys)
         staged = self._tx.staged(self.spec)
@@ -408,8 +442,8 @@ class SqlNotes(Table[Note]):
     spec = NOTES
 
     def add(self, note: Note) -> None:
-        """Store a note."""
-        self._add_record(note)
+        """Store a note; a taken id is refused at the latest by the commit (no query)."""
+        self._tx.put_new(self.spec, self._key(note.organization_id, note.id), note)
 
     def get(self, organization_id: str, note_id: str) -> Note | None:
         """The note, or ``None``."""

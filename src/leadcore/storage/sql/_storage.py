@@ -8,7 +8,7 @@ from contextlib import AbstractContextManager, nullcontext
 from types import TracebackType
 from typing import Any, Final, Self
 
-from sqlalchemy import Connection, Engine, NestedTransaction
+from sqlalchemy import Connection, Engine, NestedTransaction, Select
 from sqlalchemy.engine import URL, make_url
 
 from leadcore.errors import ValidationError
@@ -93,9 +93,13 @@ class Store:
         """Held by a commit in this process (queues local writers without busy-waiting)."""
         return self.backend.write_lock
 
-    def begin_write(self, connection: Connection) -> None:
-        """Start the transaction a commit writes in."""
-        self.backend.begin_write(connection)
+    def begin_write(self, connection: Connection, *, prepared: bool = False) -> None:
+        """Start the transaction a commit writes in (see :meth:`Backend.begin_write`)."""
+        self.backend.begin_write(connection, prepared=prepared)
+
+    def preparing(self, query: Select[Any]) -> Select[Any] | None:
+        """The first read of a transaction, making the write settings too (see ``Backend``)."""
+        return self.backend.preparing(query)
 
     def end_write(self, connection: Connection, *, commit: bool) -> None:
         """Commit or roll back the transaction of a commit."""
@@ -174,7 +178,11 @@ class JoinedStore(Store):
     def release(self, connection: Connection) -> None:
         """Nothing to give back: the connection stays the host's."""
 
-    def begin_write(self, connection: Connection) -> None:
+    def preparing(self, query: Select[Any]) -> Select[Any] | None:
+        """Nothing: the host's transaction keeps its settings."""
+        return None
+
+    def begin_write(self, connection: Connection, *, prepared: bool = False) -> None:
         """Open a savepoint (and the host's transaction if none is open yet)."""
         if self.backend.name == "sqlite":
             # pysqlite opens a transaction only before a data change; a SAVEPOINT

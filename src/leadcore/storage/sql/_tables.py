@@ -14,7 +14,6 @@ from leadcore.leads._intake import LeadSettings
 from leadcore.leads._model import HistoryEntry, Lead, Note, Task
 from leadcore.leads._pipeline import PipelineEntry, PipelineSettings
 from leadcore.leads._project import Project
-from leadcore.storage.sql._bulk import insert_many
 from leadcore.storage.sql._codec import decode, encode, micros
 from leadcore.storage.sql._keys import (
     ACCOUNT_KIND,
@@ -230,8 +229,8 @@ def _lead_rows(
                 {"organization_id": org, "contact_key": k, "lead_id": lead_id}
                 for k in sorted(new_keys - old_keys)
             )
-        _add(connection, ASSIGNEES, assignees)
-        _add(connection, LEAD_CONTACTS, contacts)
+        _add(tx, connection, ASSIGNEES, assignees)
+        _add(tx, connection, LEAD_CONTACTS, contacts)
 
 
 def _drop(
@@ -247,8 +246,11 @@ def _drop(
         )
 
 
-def _add(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
-    insert_many(connection, table, rows)
+def _add(
+    tx: SqlTransaction, connection: Connection, table: Table, rows: list[dict[str, Any]]
+) -> None:
+    if rows:
+        tx.insert_rows(connection, table, rows)
 
 
 LEADS: Final = _spec(

@@ -21,29 +21,21 @@ middle leaves nothing half-written.
 
 from __future__ import annotations
 
-import functools
 import itertools
 import json
-import threading
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 
 import attrs
 from sqlalchemy import (
     ColumnElement,
     Connection,
-    Insert,
     Row,
-    Select,
     Table,
-    Update,
-    and_,
     bindparam,
     delete,
-    insert,
-    or_,
+    event,
     select,
-    tuple_,
     update,
 )
 from sqlalchemy.exc import DBAPIError
@@ -53,7 +45,10 @@ from leadcore.errors import ConflictError
 from leadcore.events._codec import event_to_dict
 from leadcore.events._model import Event
 from leadcore.storage.sql._bulk import insert_many
+from leadcore.storage.sql._combined import FEW, Combined
+from leadcore.storage.sql._config_cache import ConfigCache
 from leadcore.storage.sql._migrations import metadata
+from leadcore.storage.sql._spec import Key, Spec
 
 if TYPE_CHECKING:
     from leadcore.storage.sql._backend import Backend
@@ -75,9 +70,6 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-
-Key = tuple[Any, ...]
-"""A primary key's values, in the table's key order."""
 
 
 class Deleted:
@@ -105,129 +97,6 @@ _CONFIG_GENERATION: Final = select(COUNTERS.c.value).where(
 CHUNK: Final = 500
 
 
-@attrs.frozen(eq=False)
-class Spec(Generic[T]):
-    """How records of one kind live in one table.
-
-    ``key`` names the primary-key columns (the organisation id first when
-    ``scoped``); ``columns`` gives the other columns of a record (the JSON
-    ``record`` among them), ``decode`` reads a record back from a row.
-    """
-
-    kind: str
-    """What the records are, for messages (``"lead"``)."""
-    order: int
-    """Commits write tables in this order, so that two commits lock rows in one order."""
-    table: Table
-    key: tuple[str, ...]
-    columns: Callable[[T], dict[str, Any]]
-    decode: Callable[[Row[Any]], T]
-    versioned: bool = True
-    """The table has a ``revision`` column: replacements and removals compare it."""
-    scoped: bool = True
-    """The first key column is the organisation id."""
-    sequence: str | None = None
-    """A counter that numbers the rows of one organisation in commit order (column ``seq``)."""
-    after_write: Callable[[SqlTransaction, Connection, Key, T | None, T], None] | None = None
-    """Writes rows derived from a record (``(tx, connection, key, old, new)``) at commit."""
-    after_writes: (
-        Callable[[SqlTransaction, Connection, Sequence[tuple[Key, T | None, T]]], None] | None
-    ) = None
-    """Writes rows derived from every record written (``(key, old, new)`` each), at once."""
-    cached: bool = False
-    """Configuration (users, projects, pools...): read through the :class:`ConfigCache`."""
-
-    def key_of(self, row: Row[Any]) -> Key:
-        """The primary key of a row."""
-        mapping = row._mapping
-        return tuple(mapping[name] for name in self.key)
-
-    def key_in(self, row: Mapping[str, Any]) -> Key:
-        """The primary key of a row given as a mapping of column values."""
-        return tuple(row[name] for name in self.key)
-
-    @functools.cached_property
-    def _bound_key(self) -> ColumnElement[bool]:
-        c = self.table.c
-        return and_(*(c[name] == bindparam(f"k{i}") for i, name in enumerate(self.key)))
-
-    @functools.cached_property
-    def by_key(self) -> Select[Any]:
-        """``SELECT`` the row whose key is given as the parameters ``k0``, ``k1``..."""
-        return select(self.table).where(self._bound_key)
-
-    def key_params(self, key: Key) -> dict[str, Any]:
-        """The parameters of :attr:`by_key` for ``key``."""
-        return {f"k{i}": part for i, part in enumerate(key)}
-
-    @functools.cached_property
-    def insert(self) -> Insert:
-        """``INSERT`` into the table, its rows given at execution."""
-        return insert(self.table)
-
-    @functools.cached_property
-    def _replacements(self) -> dict[tuple[str, ...], Update]:
-        return {}
-
-    def replace(self, names: tuple[str, ...]) -> Update:
-        """``UPDATE`` the columns ``names`` and the revision of one row still at the revision read.
-
-        Its parameters come from :meth:`replace_params`. One statement per set of
-        columns, built once: SQLAlchemy then neither builds nor keys it again on
-        each commit.
-        """
-        found = self._replacements.get(names)
-        if found is None:
-            c = self.table.c
-            found = (
-                update(self.table)
-                .where(self._bound_key, c.revision == bindparam("base_revision"))
-                .values(
-                    {
-                        c[name]: bindparam(f"v_{name}", type_=c[name].type)
-                        for name in (*names, "revision")
-                    }
-                )
-            )
-            self._replacements[names] = found
-        return found
-
-    def replace_params(self, key: Key, revision: int, values: Mapping[str, Any]) -> dict[str, Any]:
-        """The parameters of :meth:`replace`: the row ``key`` at ``revision`` gets ``values``."""
-        params = self.key_params(key)
-        params["base_revision"] = revision
-        params["v_revision"] = revision + 1
-        for name, value in values.items():
-            params[f"v_{name}"] = value
-        return params
-
-    def where_key(self, key: Key) -> ColumnElement[bool]:
-        """``WHERE`` the primary key is ``key``."""
-        c = self.table.c
-        return and_(*(c[name] == value for name, value in zip(self.key, key, strict=True)))
-
-    def where_keys(self, keys: Sequence[Key]) -> ColumnElement[bool]:
-        """``WHERE`` the primary key is one of ``keys``."""
-        c = self.table.c
-        if len(self.key) == 1:
-            return c[self.key[0]].in_([k[0] for k in keys])
-        # The organisation id is shared by every key in practice: keep it out of the tuple.
-        first = {k[0] for k in keys}
-        if len(first) == 1:
-            rest = [c[name] for name in self.key[1:]]
-            tail = [k[1:] for k in keys]
-            inner = rest[0].in_([t[0] for t in tail]) if len(rest) == 1 else tuple_(*rest).in_(tail)
-            return and_(c[self.key[0]] == next(iter(first)), inner)
-        return or_(*(self.where_key(k) for k in keys))
-
-    def organization_of(self, key: Key, row: Mapping[str, Any]) -> str | None:
-        """The organisation a row belongs to."""
-        if self.scoped:
-            return str(key[0])
-        found = row.get("organization_id")
-        return None if found is None else str(found)
-
-
 @attrs.frozen
 class _Base(Generic[T]):
     """A row as a unit of work first met it."""
@@ -238,43 +107,6 @@ class _Base(Generic[T]):
 
 
 _ABSENT: Final[_Base[Any]] = _Base(None, None)
-
-
-class ConfigCache:
-    """Decoded configuration records of each organisation, shared by a storage's units of work.
-
-    Configuration (the specs marked ``cached``: organisations, users, role policies, workflows,
-    projects, lead settings, pools, agent filters) is read on every use case and
-    written rarely. Every commit that writes some advances the organisation's
-    ``config`` counter in the same transaction. A unit of work reads that
-    counter once (one small query instead of one per record) and uses the
-    records cached at that generation; a different generation starts afresh.
-
-    A record read after the counter is at least as new as the generation it is
-    cached under, so a reader never sees configuration older than its unit of
-    work's start, exactly as when it reads the row itself. Rows changed behind
-    leadcore's back (raw SQL) must advance the counter too, or this process
-    keeps answering from the cache.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._orgs: dict[str, tuple[int, dict[Any, Any]]] = {}
-
-    def at(self, organization_id: str, generation: int) -> dict[Any, Any]:
-        """The organisation's entries valid at ``generation`` (a new, empty one if it moved on).
-
-        A unit of work that read an older generation than the cache holds gets
-        a throw-away mapping, so that what it reads cannot displace newer entries.
-        """
-        with self._lock:
-            held = self._orgs.get(organization_id)
-            if held is not None and held[0] == generation:
-                return held[1]
-            entries: dict[Any, Any] = {}
-            if held is None or held[0] < generation:
-                self._orgs[organization_id] = (generation, entries)
-            return entries
 
 
 DerivedWriter = Callable[["SqlTransaction", Connection], None]
@@ -301,6 +133,8 @@ class SqlTransaction:
         self._vouched: dict[Spec[Any], dict[Key, Any]] = {}
         self._config_entries: dict[str, dict[Any, Any]] = {}
         self._writing: tuple[str, Key] | None = None
+        self._prepared = False
+        self._combined: Combined | None = None
         self.generation = 0
         """Counts the times the staged writes were dropped (commit or rollback)."""
         self.after_commit: list[Callable[[int], None]] = []
@@ -321,6 +155,8 @@ class SqlTransaction:
     def scope(self, connection: Connection, organization_id: str | None) -> None:
         """Make the next statements act in ``organization_id`` (Row-Level Security)."""
         if organization_id is not None and organization_id != self._scoped:
+            if self._store.backend.row_level_security:
+                self._send_first(connection)  # written in the organisation they belong to
             self._store.backend.scope(connection, organization_id)
             self._scoped = organization_id
 
@@ -372,8 +208,15 @@ class SqlTransaction:
         """
         entries = self._config_entries.get(organization_id)
         if entries is None:
-            found = self.rows(_CONFIG_GENERATION, organization_id, {"org": organization_id})
-            generation = int(found[0][0]) if found else 0
+            query = _CONFIG_GENERATION
+            if not self._prepared:
+                # The first read of the transaction: it makes the commit's settings too.
+                prepared = self._store.preparing(_CONFIG_GENERATION)
+                if prepared is not None:
+                    query = prepared
+            found = self.rows(query, organization_id, {"org": organization_id})
+            self._prepared = self._prepared or query is not _CONFIG_GENERATION
+            generation = int(found[0][0]) if found and found[0][0] is not None else 0
             entries = self._store.config.at(organization_id, generation)
             self._config_entries[organization_id] = entries
         return entries
@@ -457,6 +300,40 @@ class SqlTransaction:
         base = self._bases.get(spec, {}).get(key)
         return base is not None and base.revision is None
 
+    def remember(self, spec: Spec[T], key: Key, revision: int | None, record: T | None) -> None:
+        """Take ``record`` at ``revision`` (``None``: no row) as ``key``'s base, if not met yet.
+
+        For a repository that read the row itself, in a statement of its own
+        that looked up several tables at once.
+        """
+        self._remember_base(spec, key, revision, record)
+
+    def put_new(self, spec: Spec[T], key: Key, record: T) -> None:
+        """Stage a new record under ``key`` without reading whether the key is taken.
+
+        ``ConflictError`` now if this unit of work holds or met a record under
+        ``key``; a record committed under it meanwhile makes the commit's
+        ``INSERT`` fail on the primary key, and the commit raises
+        ``ConflictError`` with nothing written. For fresh ids, whose check
+        would cost a query per record.
+        """
+        if self.known_present(spec, key):
+            raise ConflictError(f"{spec.kind} {key[-1]!r} already exists")
+        self._bases.setdefault(spec, {}).setdefault(key, _ABSENT)
+        self.staged(spec)[key] = record
+
+    def met(self, spec: Spec[Any]) -> Collection[Key]:
+        """The keys of ``spec``'s table whose base this unit of work holds."""
+        return self._bases.get(spec, {}).keys()
+
+    def known_present(self, spec: Spec[Any], key: Key) -> bool:
+        """Whether this unit of work wrote, or first met, a record under ``key`` (no query)."""
+        staged = self._staged.get(spec)
+        if staged is not None and key in staged:
+            return not isinstance(staged[key], Deleted)
+        base = self._bases.get(spec, {}).get(key)
+        return base is not None and base.record is not None
+
     def put(self, spec: Spec[T], key: Key, record: T) -> None:
         """Stage ``record`` under ``key`` (visible to this unit of work only until commit)."""
         if spec.versioned and key not in self._bases.get(spec, ()):
@@ -511,8 +388,16 @@ class SqlTransaction:
         with store.write_lock, store.statement_lock:
             connection = self._conn()
             try:
-                store.begin_write(connection)
-                self._flush(connection)
+                store.begin_write(connection, prepared=self._prepared)
+                if store.backend.combines_writes:
+                    self._combined = Combined(COUNTERS)
+                    event.listen(connection, "before_execute", self._send_first)
+                try:
+                    self._flush(connection)
+                    self._send(connection)
+                finally:
+                    if self._combined is not None:
+                        event.remove(connection, "before_execute", self._send_first)
                 store.end_write(connection, commit=True)
                 visible = moment()
                 for done in self.after_commit:
@@ -523,7 +408,33 @@ class SqlTransaction:
                     raise self._conflict(exc) from exc
                 raise
             finally:
+                self._combined = None
                 self._forget()
+
+    def insert_rows(
+        self, connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]]
+    ) -> None:
+        """At commit, ``INSERT`` ``rows`` (all with the same columns) in the current scope.
+
+        On PostgreSQL a few rows join the commit's combined statement (see
+        :mod:`leadcore.storage.sql._combined`); many go in a bulk statement now.
+        """
+        if self._combined is not None and len(rows) <= FEW:
+            self._combined.insert(table, rows)
+        else:
+            insert_many(connection, table, rows)
+
+    def _send_first(self, connection: Connection, *_: Any) -> None:
+        # Any other statement of the commit sees the combined writes: they go first.
+        if self._combined:
+            self._send(connection)
+
+    def _send(self, connection: Connection) -> None:
+        combined = self._combined
+        if combined:
+            self._writing = combined.first
+            combined.flush(connection)
+            self._writing = None
 
     def rollback(self) -> None:
         """Forget every staged write and end the database transaction of the reads."""
@@ -539,6 +450,7 @@ class SqlTransaction:
                 except DBAPIError:
                     self._drop(connection)
         self._scoped = None
+        self._prepared = False
 
     def close(self) -> None:
         """Roll back and give the connection back."""
@@ -556,6 +468,7 @@ class SqlTransaction:
         self._events.clear()
         self.after_commit.clear()
         self._scoped = None
+        self._prepared = False
         self._writing = None
 
     def _abandon(self, connection: Connection) -> None:
@@ -569,6 +482,7 @@ class SqlTransaction:
         # already discarded its transaction; never hand it out again.
         self._store.discard(connection)
         self._connection = None
+        self._prepared = False
 
     def _conflict(self, error: DBAPIError) -> BaseException:
         backend = self._store.backend
@@ -613,7 +527,13 @@ class SqlTransaction:
             tuple[str | None, tuple[str, ...]], list[tuple[Key, dict[str, Any]]]
         ] = {}
         batched = connection.dialect.supports_sane_multi_rowcount
-        seqs = self._sequence(connection, spec, staged, bases) if spec.sequence else {}
+        combined = self._combined if len(staged) <= FEW else None
+        numbered = spec.sequence is not None and combined is not None and spec.scoped
+        seqs = (
+            self._sequence(connection, spec, staged, bases)
+            if spec.sequence and not numbered
+            else {}
+        )
         # Keys in order, so that two commits lock shared rows in the same order.
         ordered = sorted(staged, key=_sort_key)
         # Read once: this loop runs for every row an import writes.
@@ -635,6 +555,17 @@ class SqlTransaction:
                 if versioned:
                     row["revision"] = 1
                 inserts.setdefault(org, []).append(row)
+            elif combined is not None:
+                self.scope(connection, org)
+                t = spec.table
+                combined.update(
+                    update(t)
+                    .where(spec.where_key(key), t.c.revision == base.revision)
+                    .values({**values, "revision": base.revision + 1}),
+                    1,
+                    f"{spec.kind} {key[-1]!r} was changed by another unit of work; "
+                    "nothing was written",
+                )
             elif batched:
                 params = spec.replace_params(key, base.revision, values)
                 replacements.setdefault((org, tuple(values)), []).append((key, params))
@@ -666,7 +597,18 @@ class SqlTransaction:
         for org, rows in inserts.items():
             self._writing = (spec.kind, spec.key_in(rows[0])) if len(rows) == 1 else None
             self.scope(connection, org)
-            insert_many(connection, spec.table, rows)
+            if combined is None:
+                insert_many(connection, spec.table, rows)
+                continue
+            if combined.first is None and spec.versioned and len(rows) == 1:
+                combined.first = self._writing
+            if numbered and org is not None and spec.sequence is not None:
+                # Numbered in the order staged, as _sequence numbers them.
+                order = {key: i for i, key in enumerate(staged)}
+                rows.sort(key=lambda r: order[spec.key_in(r)])
+                combined.insert_numbered(spec.table, org, spec.sequence, "seq", rows)
+            else:
+                combined.insert(spec.table, rows)
         self._writing = None
         if spec.after_writes is not None:
             spec.after_writes(
@@ -736,7 +678,15 @@ class SqlTransaction:
             by_org.setdefault(e.organization_id, []).append((e.event_id, record))
         for org in sorted(by_org):
             self.scope(connection, org)
-            self._store.backend.append_events(connection, COUNTERS, EVENTS, org, by_org[org])
+            rows = by_org[org]
+            if self._combined is not None and len(rows) <= FEW:
+                given = [
+                    {"organization_id": org, "event_id": event_id, "record": record}
+                    for event_id, record in rows
+                ]
+                self._combined.insert_numbered(EVENTS, org, "events", "position", given)
+            else:
+                self._store.backend.append_events(connection, COUNTERS, EVENTS, org, rows)
 
 
 #: The encoder of event records (``json.dumps`` with arguments builds one a call).
