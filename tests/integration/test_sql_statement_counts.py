@@ -23,7 +23,7 @@ from leadcore.storage.sql import SqlStorage
 CEILINGS = {
     # backend: (leads.create, leads.change_status, dispatch.next)
     "sqlite-file": (13, 15, 13),
-    "postgresql": (10, 13, 9),
+    "postgresql": (10, 13, 4),
     "mariadb": (13, 15, 10),
 }
 

@@ -90,9 +90,17 @@ class Store:
         """Held by a commit in this process (queues local writers without busy-waiting)."""
         return self.backend.write_lock
 
-    def begin_write(self, connection: Connection) -> None:
-        """Start the transaction a commit writes in."""
-        self.backend.begin_write(connection)
+    def begin_write(self, connection: Connection, *, lock_timeout: bool = True) -> None:
+        """Start the transaction a commit writes in (``lock_timeout``: see the backend's)."""
+        self.backend.begin_write(connection, lock_timeout=lock_timeout)
+
+    def commit_lock_timeout(self) -> str | None:
+        """The lock timeout a commit sets itself (``None``: none to set)."""
+        return self.backend.commit_lock_timeout()
+
+    def set_lock_timeout(self, connection: Connection) -> None:
+        """Set the lock timeout of a commit begun with ``lock_timeout=False``."""
+        self.backend.set_lock_timeout(connection)
 
     def end_write(self, connection: Connection, *, commit: bool) -> None:
         """Commit or roll back the transaction of a commit."""
@@ -171,7 +179,7 @@ class JoinedStore(Store):
     def release(self, connection: Connection) -> None:
         """Nothing to give back: the connection stays the host's."""
 
-    def begin_write(self, connection: Connection) -> None:
+    def begin_write(self, connection: Connection, *, lock_timeout: bool = True) -> None:
         """Open a savepoint (and the host's transaction if none is open yet)."""
         if self.backend.name == "sqlite":
             # pysqlite opens a transaction only before a data change; a SAVEPOINT
@@ -180,6 +188,13 @@ class JoinedStore(Store):
             if raw is not None and not raw.in_transaction:
                 connection.exec_driver_sql("BEGIN")
         self._savepoint = connection.begin_nested()
+
+    def commit_lock_timeout(self) -> str | None:
+        """None: the host's transaction keeps its own settings."""
+        return None
+
+    def set_lock_timeout(self, connection: Connection) -> None:
+        """Nothing to set: the host's transaction keeps its own settings."""
 
     def end_write(self, connection: Connection, *, commit: bool) -> None:
         """Release the savepoint, or roll back to it."""
