@@ -306,11 +306,8 @@ class SqlTransaction:
         self.after_commit: list[Callable[[int], None]] = []
         """Called with the commit's :func:`moment` once it is visible; dropped at its end."""
         self.whole_write: Callable[[SqlTransaction, Connection], bool] | None = None
-        """Writes the whole commit in one statement when it has the shape it knows (``True``).
-
-        ``False`` leaves the commit to the general path. Set by a repository for
-        the unit of work's next commit (a claim); dropped at its end.
-        """
+        """Writes the next commit in one statement if it has the shape it knows (``True``),
+        else leaves it to the general path (``False``); set by a repository, dropped after."""
 
     @property
     def backend(self) -> Backend:
@@ -350,9 +347,8 @@ class SqlTransaction:
             except DBAPIError as exc:
                 if not (fresh and exc.connection_invalidated):
                     raise
-                # The unit of work's first statement met a connection the server had
-                # dropped since it was pooled (no ping on checkout, see ping_when_idle):
-                # nothing ran on it, so run the statement again on a new one.
+                # The first statement met a pooled connection the server had dropped (see
+                # ping_when_idle): nothing ran on it, so run the statement on a new one.
                 self._drop(self._conn())
                 self._scoped = None
                 return self._run(statement, organization_id, parameters, by_keys)
@@ -554,10 +550,10 @@ class SqlTransaction:
             connection = self._conn()
             try:
                 # A commit written in one statement sets its lock timeout in it.
-                whole = self.whole_write is not None
-                store.begin_write(connection, lock_timeout=not whole)
-                if not (whole and self._write_whole(connection)):
-                    if whole:
+                whole = self.whole_write
+                store.begin_write(connection, lock_timeout=whole is None)
+                if whole is None or not whole(self, connection):
+                    if whole is not None:
                         store.set_lock_timeout(connection)
                     self._flush(connection)
                 store.end_write(connection, commit=True)
@@ -636,10 +632,6 @@ class SqlTransaction:
         return error
 
     # -- the writes of a commit -------------------------------------------------------------
-
-    def _write_whole(self, connection: Connection) -> bool:
-        assert self.whole_write is not None
-        return self.whole_write(self, connection)
 
     def commit_lock_timeout(self) -> str | None:
         """The lock timeout a commit's one statement must set (``None``: none to set)."""
@@ -778,8 +770,7 @@ class SqlTransaction:
         return out
 
     def _write_events(self, connection: Connection) -> None:
-        # Encoded before the counter is advanced: its row lock waits for nothing else.
-        by_org = self.encoded_events()
+        by_org = self.encoded_events()  # before the counter's row lock is taken
         for org in sorted(by_org):
             self.scope(connection, org)
             self._store.backend.append_events(connection, COUNTERS, EVENTS, org, by_org[org])
