@@ -21,7 +21,6 @@ from typing import Any, Final
 
 from sqlalchemy import Connection, TextClause, text
 
-from leadcore.dispatch._leases import Lease
 from leadcore.errors import ConflictError
 from leadcore.storage.sql._backend import pg_events_params, pg_events_parts
 from leadcore.storage.sql._dispatch_queue import lock_columns, unpark_wanted, write_queue
@@ -44,13 +43,16 @@ def write_claim(tx: SqlTransaction, connection: Connection) -> bool:
         return False
     if any(s.after_write is not None or s.after_writes is not None for s in specs):
         return False
-    staged = [list(tx.staged(spec).items()) for spec in (LEASES, CLAIM_HEADS, CLAIMS)]
-    if any(len(of_spec) != 1 for of_spec in staged):
+    leases, heads, claims = tx.staged(LEASES), tx.staged(CLAIM_HEADS), tx.staged(CLAIMS)
+    if len(leases) != 1 or len(heads) != 1 or len(claims) != 1:
         return False
-    (lease_key, lease), (head_key, count), (claim_key, at) = (s[0] for s in staged)
-    if any(isinstance(value, Deleted) for value in (lease, count, at)):
+    (lease_key, lease), (head_key, count), (claim_key, at) = (
+        next(iter(leases.items())),
+        next(iter(heads.items())),
+        next(iter(claims.items())),
+    )
+    if isinstance(lease, Deleted) or isinstance(count, Deleted) or isinstance(at, Deleted):
         return False
-    assert isinstance(lease, Lease)
     org = str(lease_key[0])
     events = tx.encoded_events()
     if set(events) != {org} or head_key[0] != org or claim_key[0] != org:
