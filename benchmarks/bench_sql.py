@@ -79,8 +79,10 @@ def _count(env: str, default: int) -> int:
 # -- leadcore on SQL ----------------------------------------------------------------------
 
 
-def _dispatch_available(url: str) -> bool:
-    core = Leadcore.open(url)
+def _dispatch_available(url: str, *, migrate: bool = False) -> bool:
+    # ``migrate``: the scratch database already holds the baseline's table, so leadcore
+    # adds its own beside it.
+    core = Leadcore.open(url, migrate=migrate)
     try:
         return core.storage.capabilities.dispatch
     finally:
@@ -466,7 +468,7 @@ def postgres_rows(config: Config) -> list[Row]:
         threaded = None
         most = max(counts)
         seeded = None
-        if _dispatch_available(scratch):
+        if _dispatch_available(scratch, migrate=True):
             core = Leadcore.open(scratch)
             try:
                 agent_ids, project_id, seeded = seed_call_centre(core, n, max(counts))

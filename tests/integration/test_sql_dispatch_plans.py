@@ -128,3 +128,115 @@ def test_a_claims_lookups_read_the_queue_through_indexes(request: pytest.Fixture
             # The agent's own assignments, through the key: not every organisation's.
             assert "Seq Scan on leadcore_lead_assignees" not in plan, plan
     storage.close()
+
+
+def _other_books(connection: Any, rows: int) -> None:
+    """Other organisations' leads and queue rows, written directly: only their number counts."""
+    leads, queue = (metadata.tables[n] for n in ("leadcore_leads", "leadcore_dispatch_queue"))
+    connection.execute(
+        insert(leads),
+        [
+            {
+                "organization_id": f"org-other-{n % 20}",
+                "id": f"lead-other-{n}",
+                "revision": 1,
+                "version": 1,
+                "created_us": n,
+                "project_id": f"project-other-{n % 200}",
+                "pool_id": "hot",
+                "converted": False,
+                "search": "",
+                "record": "{}",
+            }
+            for n in range(rows)
+        ],
+    )
+    connection.execute(
+        insert(queue),
+        [
+            {
+                "organization_id": f"org-other-{n % 20}",
+                "lead_id": f"lead-other-{n}",
+                "project_id": f"project-other-{n % 200}",
+                "pool_id": "hot",
+                "status_rank": 0,
+                "converted": False,
+                "do_not_call": False,
+                "assigned": False,
+                "created_us": n,
+                "newest_us": -n,
+                "contact_us": 0,
+                "attempts": 0,
+                "parked": False,
+            }
+            for n in range(rows)
+        ],
+    )
+
+
+def test_explain_reads_the_projects_queue_not_its_leads_and_tasks(
+    request: pytest.FixtureRequest,
+) -> None:
+    storage = scratch(request, "postgresql").storage()
+    core = Leadcore(storage=storage, clock=ManualClock(T0), ids=SequentialIds())
+    org, admin = core.create_organization("Call centre", admin_name="Maya")
+    manager = core.session(admin.id)
+    agent = manager.users.create("Agent", "qualifier").id
+    small, large = (
+        manager.leads.create_project(name, rules=ProjectRules(), member_ids=[agent])
+        for name in ("Small", "Large")
+    )
+    for project in (small, large):
+        manager.dispatch.set_pools(project.id, [Pool("hot", PoolKind.PROJECT, "Hot")])
+    with storage.unit_of_work() as uow:
+        for i in range(LEADS):
+            at = T0 - timedelta(minutes=i)
+            # One lead in twenty is the small project's; a third of the rest sit in no pool.
+            mine = i % 20 == 0
+            uow.leads.add(
+                Lead(
+                    id=f"lead-{i:05d}",
+                    organization_id=org.id,
+                    name=f"Lead {i}",
+                    created_at=at,
+                    updated_at=at,
+                    phones=(f"+97250{i:07d}",),
+                    project_id=small.id if mine else large.id,
+                    pool_id="hot" if mine or i % 3 else None,
+                )
+            )
+        uow.commit()
+    seen: list[tuple[str, dict[str, Any]]] = []
+
+    def keep(conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
+        if statement.lstrip().startswith("SELECT"):
+            seen.append((statement, parameters))
+
+    with storage.engine.connect() as c:
+        _other_books(c, 40_000)
+        c.exec_driver_sql("ANALYZE")
+        c.commit()
+    event.listen(storage.engine, "before_cursor_execute", keep)
+    try:
+        why = core.session(agent).dispatch.explain(small.id)
+    finally:
+        event.remove(storage.engine, "before_cursor_execute", keep)
+    assert why.choice is not None
+    assert why.choice.lead_id == f"lead-{LEADS - 20:05d}"  # the oldest of the small project
+    # No statement looks the project's leads up by their project, nor reads a task.
+    for statement, _ in seen:
+        assert "leadcore_leads.project_id =" not in statement, statement
+        assert "leadcore_tasks" not in statement, statement
+    reading = [(s, p) for s, p in seen if "FROM leadcore_dispatch_queue" in s]
+    assert reading, "explain reads the queue"
+    with storage.engine.connect() as c:
+        raw = c.connection.driver_connection
+        for statement, parameters in reading:
+            plan = _generic_plan(raw, statement, parameters)
+            assert "Seq Scan on leadcore_dispatch_queue" not in plan, plan
+            assert "Seq Scan on leadcore_leads" not in plan, plan
+            # Through an index of the queue on (organisation, project, ...).
+            assert re.search(
+                r"Scan (on|using) ix_leadcore_dispatch_queue_(pool|no_status)", plan
+            ), plan
+    storage.close()

@@ -139,6 +139,28 @@ def test_a_connection_dropped_in_the_middle_of_a_commit_writes_nothing(
     assert_still_works(storage)
 
 
+def test_a_pooled_connection_the_server_dropped_is_replaced_at_the_first_read(
+    server_storage: tuple[SqlStorage, Engine, str],
+) -> None:
+    # No ping on every checkout: the first statement meets the dead connection, and the
+    # unit of work runs it again on a new one instead of failing.
+    storage, admin, dialect = server_storage
+    seed(storage)
+    with storage.engine.connect() as pooled:
+        raw: Any = pooled.connection.dbapi_connection
+        killed = raw.info.backend_pid if dialect == "postgresql" else raw.thread_id()
+    with admin.begin() as c:
+        if dialect == "postgresql":
+            c.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": killed})
+        else:
+            c.execute(text(f"KILL {int(killed)}"))
+    with storage.unit_of_work() as uow:
+        user = uow.users.get(ORG, "user-1")
+        assert user is not None
+        assert user.name == "Dana"
+    assert_still_works(storage)
+
+
 _KILLED_WRITER = textwrap.dedent(
     """
     import os, signal, sys

@@ -27,7 +27,7 @@ from leadcore.storage.sql import SqlStorage
 CEILINGS = {
     # backend: (leads.create, leads.change_status, dispatch.next)
     "sqlite-file": (11, 14, 13),
-    "postgresql": (3, 8, 9),
+    "postgresql": (3, 8, 4),
     "mariadb": (9, 12, 10),
 }
 

@@ -27,7 +27,8 @@ Claims (``reserve=True``):
   not ended is skipped by the others, as a row lock would make it.
 
 Either way the last word is the lease's compare-and-set at commit
-(:meth:`SqlDispatch.put_lease`).
+(:meth:`SqlDispatch.put_lease`). On PostgreSQL, the claim's commit sends its
+writes as one statement (:mod:`leadcore.storage.sql._dispatch_claim`).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from datetime import datetime, timedelta
 from typing import Any, Final
 
 import attrs
-from sqlalchemy import Row, and_, false, select
+from sqlalchemy import Row
 
 from leadcore.dispatch._agent import Agent, AgentLoad, cap_reached
 from leadcore.dispatch._candidate import Candidate
@@ -46,12 +47,13 @@ from leadcore.dispatch._filters import AgentFilter
 from leadcore.dispatch._leases import Lease
 from leadcore.dispatch._policy import exclusion, make_choice, sort_key
 from leadcore.dispatch._pools import PoolPlan, ProjectPools, plan_pools
-from leadcore.dispatch._projection import candidate_of, pending_callback
+from leadcore.dispatch._projection import candidate_of
 from leadcore.dispatch._rules import ProjectRules
 from leadcore.errors import ConflictError
-from leadcore.leads._model import Lead, Task
+from leadcore.leads._model import Lead
 from leadcore.storage.sql._codec import decode, from_micros, micros
-from leadcore.storage.sql._dispatch_order import Lookup, statements_for
+from leadcore.storage.sql._dispatch_claim import write_claim
+from leadcore.storage.sql._dispatch_order import CANDIDATES, Lookup, statements_for
 from leadcore.storage.sql._dispatch_queue import want_unpark
 from leadcore.storage.sql._dispatch_records import (
     CLAIM_HEADS,
@@ -62,7 +64,7 @@ from leadcore.storage.sql._dispatch_records import (
     lease_of,
 )
 from leadcore.storage.sql._dispatch_reservations import held_by_other, reserve_lead
-from leadcore.storage.sql._tables import DO_NOT_CALL, LEADS, TASKS, bounded
+from leadcore.storage.sql._tables import LEADS, bounded
 from leadcore.storage.sql._tx import SqlTransaction, moment
 from leadcore.workflow import Workflow
 
@@ -180,57 +182,18 @@ class SqlDispatch:
         self, organization_id: str, project_id: str, workflow: Workflow
     ) -> list[Candidate]:
         """The project's candidates from committed data, oldest first."""
-        tx = self._tx
-        lt, tt = LEADS.table, TASKS.table
-        leads = [
-            decode(row.record, Lead)
-            for row in tx.rows(
-                select(lt.c.record)
-                .where(
-                    lt.c.organization_id == organization_id,
-                    lt.c.project_id == project_id,
-                    lt.c.pool_id.is_not(None),
-                )
-                .order_by(lt.c.created_us, lt.c.id),
-                organization_id,
-            )
-        ]
-        if not leads:
-            return []
-        tasks: dict[str, list[Task]] = {}
-        for row in tx.rows(
-            select(tt.c.record)
-            .join(
-                lt,
-                and_(lt.c.organization_id == tt.c.organization_id, lt.c.id == tt.c.lead_id),
-            )
-            .where(
-                tt.c.organization_id == organization_id,
-                tt.c.done == false(),
-                lt.c.organization_id == organization_id,
-                lt.c.project_id == project_id,
-            ),
-            organization_id,
-        ):
-            task = decode(row.record, Task)
-            tasks.setdefault(task.lead_id, []).append(task)
-        d = DO_NOT_CALL.table.c
-        blocked = {
-            str(row.number)
-            for row in tx.rows(
-                select(d.number).where(d.organization_id == organization_id), organization_id
-            )
-        }
+        # Through the queue, which holds a row for each lead of the project in a pool,
+        # with its open callback: one statement, the leads by key.
+        rows = self._tx.rows(
+            CANDIDATES, organization_id, {"org": organization_id, "project": project_id}
+        )
         out = []
-        for lead in leads:
+        for row in rows:
             found = candidate_of(
-                lead,
-                workflow,
-                pending_callback(tasks.get(lead.id, ())),
-                blocked=any(phone in blocked for phone in lead.phones),
+                decode(row.record, Lead), workflow, None, blocked=bool(row.blocked)
             )
             if found is not None:
-                out.append(found)
+                out.append(_with_callback(found, row))
         return out
 
     def next_choice(
@@ -332,6 +295,9 @@ class SqlDispatch:
                 lease = None if row.token is None else lease_of(row)
                 revision = None if lease is None else int(row.lease_revision)
                 tx.vouch(LEASES, key, lease, revision)
+                if tx.backend.name == "postgresql":
+                    # The claim's commit then goes to the database as one statement.
+                    tx.whole_write = write_claim
             return choice
         return None
 
@@ -391,17 +357,23 @@ class SqlDispatch:
         candidate = candidate_of(lead, workflow, None)
         if candidate is None:
             return None
-        if row.callback_us is not None:
-            candidate = attrs.evolve(
-                candidate,
-                callback_at=from_micros(int(row.callback_us)),
-                callback_owner_id=row.callback_owner_id,
-            )
+        candidate = _with_callback(candidate, row)
         lease = None if row.token is None else lease_of(row)
         if exclusion(candidate, agent=agent, rules=rules, plan=plan, lease=lease, now=now):
             return None
         key = sort_key(candidate, agent_id=agent.id, rules=rules, plan=plan, now=now)
         return None if key is None else make_choice(candidate, key, rules)
+
+
+def _with_callback(candidate: Candidate, row: Row[Any]) -> Candidate:
+    """The candidate with the open callback its queue row holds (``callback_us``, owner)."""
+    if row.callback_us is None:
+        return candidate
+    return attrs.evolve(
+        candidate,
+        callback_at=from_micros(int(row.callback_us)),
+        callback_owner_id=row.callback_owner_id,
+    )
 
 
 def repository(tx: SqlTransaction) -> SqlDispatch:

@@ -30,7 +30,7 @@ from leadcore.storage.sql._migrations import metadata
 from leadcore.storage.sql._tables import DO_NOT_CALL, LEADS
 from leadcore.workflow import Category
 
-__all__ = ["Lookup", "Statements", "statements_for"]
+__all__ = ["CANDIDATES", "Lookup", "Statements", "statements_for"]
 
 _T: Final = metadata.tables
 # Rows fetched per query: one when the database applies every criterion (the row it
@@ -101,16 +101,10 @@ def statements_for(
     multiple_relationships: bool,
     grace: bool,
 ) -> Statements:
-    q, p = QUEUE.c, PHONES.c
-    d = DO_NOT_CALL.table.c
+    q = QUEUE.c
     scope = (q.organization_id == _ORG, q.project_id == _PROJECT)
     live = sorted(status for status, category in statuses if category is not Category.DONE)
-    blocked = exists().where(
-        p.organization_id == q.organization_id,
-        p.lead_id == q.lead_id,
-        d.organization_id == p.organization_id,
-        d.number == p.number,
-    )
+    blocked = _blocked()
     base = (
         *scope,
         among(q.pool_id, sorted(pool_ids)),
@@ -222,6 +216,41 @@ def statements_for(
             )
         )
     return Statements(probe, tuple(looked))
+
+
+def _blocked() -> Any:
+    """Whether a number of the queue row's lead is on the do-not-call list (``EXISTS``)."""
+    q, p = QUEUE.c, PHONES.c
+    d = DO_NOT_CALL.table.c
+    return exists().where(
+        p.organization_id == q.organization_id,
+        p.lead_id == q.lead_id,
+        d.organization_id == p.organization_id,
+        d.number == p.number,
+    )
+
+
+def _candidates() -> Select[Any]:
+    q, lt = QUEUE.c, LEADS.table
+    return (
+        select(
+            lt.c.record,
+            q.callback_us,
+            q.callback_owner_id,
+            _blocked().label("blocked"),
+        )
+        .select_from(QUEUE)
+        .join(lt, and_(lt.c.organization_id == q.organization_id, lt.c.id == q.lead_id))
+        .where(q.organization_id == _ORG, q.project_id == _PROJECT)
+        .order_by(q.created_us, q.lead_id)
+    )
+
+
+#: A project's queued leads, oldest first: each lead's record, its open callback (the
+#: queue's columns) and whether a number of it is on the do-not-call list. Read through
+#: the queue's index on the project, the leads and their numbers by key, so that
+#: ``explain`` costs what the project's queue holds, not every lead and task it has.
+CANDIDATES: Final = _candidates()
 
 
 def _with_records(picked: Subquery, width: int) -> Select[Any]:

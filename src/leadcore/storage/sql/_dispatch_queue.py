@@ -34,7 +34,14 @@ from leadcore.storage.sql._schema import NUMBER_LENGTH
 from leadcore.storage.sql._tables import LEADS, TASKS
 from leadcore.storage.sql._tx import CHUNK, Deleted, DerivedWriter, Key, SqlTransaction
 
-__all__ = ["WRITERS", "backfill_queue", "want_unpark", "write_queue"]
+__all__ = [
+    "WRITERS",
+    "backfill_queue",
+    "lock_columns",
+    "unpark_wanted",
+    "want_unpark",
+    "write_queue",
+]
 
 # Parked leads a claim's commit puts back when their lease has ended.
 _UNPARK_BATCH: Final = 16
@@ -44,6 +51,12 @@ def _locked_until(lease: Lease | None) -> int | None:
     if lease is None or not lease.exclusive or lease.released:
         return None
     return micros(lease.expires_at)
+
+
+def lock_columns(lease: Lease | None) -> dict[str, Any]:
+    """The queue row's lock columns for the lead's lease (parameters ``until``, ``park``)."""
+    locked = _locked_until(lease)
+    return {"until": locked, "park": locked is not None}
 
 
 def _queue_row(lead: Lead, callback: Task | None, lease: Lease | None) -> dict[str, Any]:
@@ -107,9 +120,7 @@ def write_queue(tx: SqlTransaction, connection: Connection) -> None:
             # lease): the row already says so.
             continue
         tx.scope(connection, org)
-        connection.execute(
-            _SET_LOCK, {"org": org, "lead": lead_id, "until": locked, "park": locked is not None}
-        )
+        connection.execute(_SET_LOCK, {"org": org, "lead": lead_id, **lock_columns(lease)})
     wanted = _UNPARK_WANTED.get(tx)
     if wanted is not None and wanted[0] == tx.generation:
         for org, now_us in sorted(claimed.items()):
@@ -140,6 +151,12 @@ def want_unpark(tx: SqlTransaction, org: str) -> None:
     if wanted is None or wanted[0] != tx.generation:
         wanted = _UNPARK_WANTED[tx] = (tx.generation, set())
     wanted[1].add(org)
+
+
+def unpark_wanted(tx: SqlTransaction, org: str) -> bool:
+    """Whether this unit of work's commit is to put back parked leads of ``org``."""
+    wanted = _UNPARK_WANTED.get(tx)
+    return wanted is not None and wanted[0] == tx.generation and org in wanted[1]
 
 
 def _unpark(tx: SqlTransaction, connection: Connection, org: str, now_us: int) -> None:

@@ -101,6 +101,14 @@ class Store:
         """The first read of a transaction, making the write settings too (see ``Backend``)."""
         return self.backend.preparing(query)
 
+    def commit_lock_timeout(self) -> str | None:
+        """The lock timeout a commit sets itself (``None``: none to set)."""
+        return self.backend.commit_lock_timeout()
+
+    def set_lock_timeout(self, connection: Connection) -> None:
+        """Set the lock timeout of a commit begun with ``prepared=True`` that did not set it."""
+        self.backend.set_lock_timeout(connection)
+
     def end_write(self, connection: Connection, *, commit: bool) -> None:
         """Commit or roll back the transaction of a commit."""
         self.backend.end_write(connection, commit=commit)
@@ -191,6 +199,13 @@ class JoinedStore(Store):
             if raw is not None and not raw.in_transaction:
                 connection.exec_driver_sql("BEGIN")
         self._savepoint = connection.begin_nested()
+
+    def commit_lock_timeout(self) -> str | None:
+        """None: the host's transaction keeps its own settings."""
+        return None
+
+    def set_lock_timeout(self, connection: Connection) -> None:
+        """Nothing to set: the host's transaction keeps its own settings."""
 
     def end_write(self, connection: Connection, *, commit: bool) -> None:
         """Release the savepoint, or roll back to it."""

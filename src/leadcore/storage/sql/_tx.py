@@ -139,6 +139,9 @@ class SqlTransaction:
         """Counts the times the staged writes were dropped (commit or rollback)."""
         self.after_commit: list[Callable[[int], None]] = []
         """Called with the commit's :func:`moment` once it is visible; dropped at its end."""
+        self.whole_write: Callable[[SqlTransaction, Connection], bool] | None = None
+        """Writes the next commit in one statement if it has the shape it knows (``True``),
+        else leaves it to the general path (``False``); set by a repository, dropped after."""
 
     @property
     def backend(self) -> Backend:
@@ -174,12 +177,31 @@ class SqlTransaction:
         plans it for that list each time (see :meth:`Backend.planned_each_time`).
         """
         with self._store.statement_lock:
-            connection = self._conn()
-            self.scope(connection, organization_id)
-            if not by_keys:
-                return list(connection.execute(statement, parameters).all())
-            with self._store.backend.planned_each_time(connection):
-                return list(connection.execute(statement, parameters).all())
+            fresh = self._connection is None
+            try:
+                return self._run(statement, organization_id, parameters, by_keys)
+            except DBAPIError as exc:
+                if not (fresh and exc.connection_invalidated):
+                    raise
+                # The first statement met a pooled connection the server had dropped (see
+                # ping_when_idle): nothing ran on it, so run the statement on a new one.
+                self._drop(self._conn())
+                self._scoped = None
+                return self._run(statement, organization_id, parameters, by_keys)
+
+    def _run(
+        self,
+        statement: Executable,
+        organization_id: str | None,
+        parameters: Mapping[str, Any] | None,
+        by_keys: bool,
+    ) -> list[Row[Any]]:
+        connection = self._conn()
+        self.scope(connection, organization_id)
+        if not by_keys:
+            return list(connection.execute(statement, parameters).all())
+        with self._store.backend.planned_each_time(connection):
+            return list(connection.execute(statement, parameters).all())
 
     # -- records -----------------------------------------------------------------------
 
@@ -295,6 +317,22 @@ class SqlTransaction:
         found: T | None = self._bases.get(spec, {}).get(key, _ABSENT).record
         return found
 
+    def base_revision(self, spec: Spec[Any], key: Key) -> int | None:
+        """The revision of ``key``'s row when this unit of work first met it (``None``: no row)."""
+        return self._bases.get(spec, {}).get(key, _ABSENT).revision
+
+    def staged_specs(self) -> list[Spec[Any]]:
+        """The specs this unit of work has staged writes to."""
+        return [spec for spec, staged in self._staged.items() if staged]
+
+    def encoded_events(self) -> dict[str, list[tuple[str, str]]]:
+        """The staged events as ``(event_id, record)`` per organisation, in order."""
+        by_org: dict[str, list[tuple[str, str]]] = {}
+        for e in self._events:
+            record = _EVENT_JSON.encode(event_to_dict(e))
+            by_org.setdefault(e.organization_id, []).append((e.event_id, record))
+        return by_org
+
     def is_new(self, spec: Spec[Any], key: Key) -> bool:
         """Whether ``key`` had no row when this unit of work first met it."""
         base = self._bases.get(spec, {}).get(key)
@@ -388,16 +426,21 @@ class SqlTransaction:
         with store.write_lock, store.statement_lock:
             connection = self._conn()
             try:
-                store.begin_write(connection, prepared=self._prepared)
-                if store.backend.combines_writes:
-                    self._combined = Combined(COUNTERS)
-                    event.listen(connection, "before_execute", self._send_first)
-                try:
-                    self._flush(connection)
-                    self._send(connection)
-                finally:
-                    if self._combined is not None:
-                        event.remove(connection, "before_execute", self._send_first)
+                # A commit written in one statement sets its lock timeout in it.
+                whole = self.whole_write
+                store.begin_write(connection, prepared=self._prepared or whole is not None)
+                if whole is None or not whole(self, connection):
+                    if whole is not None and not self._prepared:
+                        store.set_lock_timeout(connection)
+                    if store.backend.combines_writes:
+                        self._combined = Combined(COUNTERS)
+                        event.listen(connection, "before_execute", self._send_first)
+                    try:
+                        self._flush(connection)
+                        self._send(connection)
+                    finally:
+                        if self._combined is not None:
+                            event.remove(connection, "before_execute", self._send_first)
                 store.end_write(connection, commit=True)
                 visible = moment()
                 for done in self.after_commit:
@@ -467,6 +510,7 @@ class SqlTransaction:
         self._config_entries.clear()
         self._events.clear()
         self.after_commit.clear()
+        self.whole_write = None
         self._scoped = None
         self._prepared = False
         self._writing = None
@@ -502,6 +546,10 @@ class SqlTransaction:
         return error
 
     # -- the writes of a commit -------------------------------------------------------------
+
+    def commit_lock_timeout(self) -> str | None:
+        """The lock timeout a commit's one statement must set (``None``: none to set)."""
+        return self._store.commit_lock_timeout()
 
     def _flush(self, connection: Connection) -> None:
         for spec in sorted(self._staged, key=lambda s: s.order):
@@ -671,11 +719,7 @@ class SqlTransaction:
         return out
 
     def _write_events(self, connection: Connection) -> None:
-        by_org: dict[str, list[tuple[str, str]]] = {}
-        for e in self._events:
-            # Encoded before the counter is advanced: its row lock waits for nothing else.
-            record = _EVENT_JSON.encode(event_to_dict(e))
-            by_org.setdefault(e.organization_id, []).append((e.event_id, record))
+        by_org = self.encoded_events()  # before the counter's row lock is taken
         for org in sorted(by_org):
             self.scope(connection, org)
             rows = by_org[org]
