@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -157,17 +158,7 @@ def rules_script(core: Leadcore, clock: ManualClock) -> list[Answer]:
     """Forced notes on stage moves and merged accounts: the same refusals on every adapter."""
     _, admin = core.create_organization("Agency", admin_name="Dana")
     s = core.session(admin.id)
-    answers: list[Answer] = []
-
-    def ask(step: str, call: Callable[[], Any]) -> Any:
-        clock.advance(timedelta(minutes=1))
-        try:
-            value = call()
-        except LeadcoreError as exc:
-            answers.append(Answer(step, error=f"{type(exc).__name__}: {exc}"))
-            return None
-        answers.append(Answer(step, value))
-        return value
+    ask = Asker(clock, tick=timedelta(minutes=1))
 
     keep = ask("keep", lambda: s.accounts.create("Cohen Ltd"))
     gone = ask("gone", lambda: s.accounts.create("Cohen"))
@@ -184,25 +175,14 @@ def rules_script(core: Leadcore, clock: ManualClock) -> list[Answer]:
     ask("contact on merged", lambda: s.accounts.add_contact(gone.id, "Rina"))
     ask("deal on merged", lambda: s.opportunities.create(gone.id, "Other"))
     ask("convert by name", lambda: s.leads.convert(lead.id, account_name="cohen"))
-    return answers
+    return ask.answers
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_forced_notes_and_merged_accounts_answer_on_sql_as_on_memory(
     backend: str, make_storage: Callable[[str], SqlStorage]
 ) -> None:
-    def play(storage: Storage) -> list[Answer]:
-        clock = ManualClock(START)
-        core = Leadcore(storage=storage, clock=clock, ids=SequentialIds())
-        try:
-            return rules_script(core, clock)
-        finally:
-            core.close()
-
-    expected = play(MemoryStorage())
-    actual = play(make_storage(backend))
-    for mine, reference in zip(actual, expected, strict=True):
-        assert mine == reference, f"step {reference.step!r} answered differently"
+    expected = same_answers(rules_script, make_storage(backend), START)
     errors = {a.step for a in expected if a.error is not None}
     assert errors == {
         "move without note",

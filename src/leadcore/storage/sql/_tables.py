@@ -14,6 +14,7 @@ from leadcore.leads._intake import LeadSettings
 from leadcore.leads._model import HistoryEntry, Lead, Note, Task
 from leadcore.leads._pipeline import PipelineEntry, PipelineSettings
 from leadcore.leads._project import Project
+from leadcore.storage.sql._bulk import insert_many
 from leadcore.storage.sql._codec import decode, encode, micros
 from leadcore.storage.sql._keys import (
     ACCOUNT_KIND,
