@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 from leadcore._text import _walk, text_problem, text_problems
 from leadcore.leads import Lead
 from leadcore.storage.sql._bulk import _positional
-from leadcore.storage.sql._tables import contact_key, contact_keys
+from leadcore.storage.sql._keys import contact_key
+from leadcore.storage.sql._tables import contact_keys
 from leadcore.workflow import name_key
 
 # Text with what the checks look for: NUL, lone surrogates, non-ASCII, length.
