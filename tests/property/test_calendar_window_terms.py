@@ -11,6 +11,7 @@ or committed, and every field of a window shows up as a term.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import attrs
@@ -72,8 +73,10 @@ def windows(draw: st.DrawFn) -> ActivityWindow:
 
 
 @pytest.fixture(scope="module")
-def sqlite() -> SqlStorage:
-    return SqlStorage("sqlite://", create=True)
+def sqlite() -> Iterator[SqlStorage]:
+    storage = SqlStorage("sqlite://", create=True)
+    yield storage
+    storage.close()
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
