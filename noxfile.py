@@ -25,6 +25,9 @@ EXTRAS = ".[sql,ical]"
 ALL_EXTRAS = ".[sql,ical,xlsx,fastapi,django,otel,testing]"
 #: The newest Python leadcore supports; the unit and property tests run on it too.
 NEXT_PYTHON = "3.13"
+#: pytest-xdist workers: two, whatever the machine, since the concurrency tests start
+#: 16 agent processes each and a database server allows some 100 connections.
+WORKERS = ["-n", os.environ.get("LEADCORE_TEST_WORKERS", "2"), "--dist", "worksteal"]
 
 
 def find_python(version: str) -> str:
@@ -51,7 +54,7 @@ def group(name: str) -> list[str]:
 def tests(session: nox.Session) -> None:
     """Run the test suite against the installed package (database tests need their URLs)."""
     session.install(EXTRAS, *group("test"))
-    args = session.posargs or ["-p", "no:cacheprovider"]
+    args = session.posargs or ["-p", "no:cacheprovider", *WORKERS]
     # pytest exits 5 when it collects no test; nox treats any non-zero exit as failure.
     session.run("pytest", *args)
     session.notify(f"tests-{NEXT_PYTHON}")
@@ -61,8 +64,10 @@ def tests(session: nox.Session) -> None:
 def tests_next(session: nox.Session) -> None:
     """Run the unit and property tests on the newest supported Python (``tests`` runs it too)."""
     session.install(EXTRAS, *group("test"))
-    args = session.posargs or ["-p", "no:cacheprovider", "tests/unit", "tests/property"]
-    session.run("pytest", *args)
+    args = session.posargs or ["-p", "no:cacheprovider", *WORKERS, "tests/unit", "tests/property"]
+    # The full examples ran on the main Python; here fewer of them check it all works.
+    profile = {"HYPOTHESIS_PROFILE": os.environ.get("HYPOTHESIS_PROFILE", "short")}
+    session.run("pytest", *args, env=profile)
 
 
 @nox.session

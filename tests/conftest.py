@@ -2,7 +2,8 @@
 
 ``ci`` (chosen when the environment has ``CI=true``) is derandomised, so a
 run on the same code draws the same examples, and prints the blob that
-reproduces a failure. ``dev`` explores new examples on each run. Neither has
+reproduces a failure. ``dev`` explores new examples on each run; ``short`` is ``ci`` with fewer
+examples, for the run on the newest Python (``nox -s tests-3.13``). None has
 a deadline: a slow machine must not fail a correct test. Set
 ``HYPOTHESIS_PROFILE`` to choose another registered profile by name.
 """
@@ -23,6 +24,8 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.register_profile("dev", deadline=None, max_examples=60)
+# The second Python's run checks that everything works there, not every corner again.
+settings.register_profile("short", parent=settings.get_profile("ci"), max_examples=15)
 
 _default = "ci" if os.environ.get("CI", "").lower() == "true" else "dev"
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", _default))
