@@ -59,10 +59,10 @@ def lock_columns(lease: Lease | None) -> dict[str, Any]:
     return {"until": locked, "park": locked is not None}
 
 
-def _queue_row(lead: Lead, callback: Task | None, lease: Lease | None) -> dict[str, Any]:
+def _lead_columns(lead: Lead) -> dict[str, Any]:
+    """The columns of a queue row that come from its lead alone (keys included)."""
     created = micros(lead.created_at)
     last = lead.last_contact_at
-    locked = _locked_until(lease)
     return {
         "organization_id": lead.organization_id,
         "lead_id": lead.id,
@@ -78,6 +78,13 @@ def _queue_row(lead: Lead, callback: Task | None, lease: Lease | None) -> dict[s
         "newest_us": -created,
         "contact_us": _NEVER if last is None else micros(last),
         "attempts": lead.attempts,
+    }
+
+
+def _queue_row(lead: Lead, callback: Task | None, lease: Lease | None) -> dict[str, Any]:
+    locked = _locked_until(lease)
+    return {
+        **_lead_columns(lead),
         "callback_us": None if callback is None else micros(callback.due_at),
         "callback_owner_id": None if callback is None else callback.assignee_id,
         "locked_until_us": locked,
@@ -96,15 +103,27 @@ def write_queue(tx: SqlTransaction, connection: Connection) -> None:
     staged_leads = tx.staged(LEADS)
     for key in staged_leads:
         full.setdefault(str(key[0]), set()).add(str(key[1]))
+    tasked: set[Key] = set()
     for key, task in tx.staged(TASKS).items():
         if not isinstance(task, Deleted):
             full.setdefault(str(key[0]), set()).add(task.lead_id)
+            tasked.add((key[0], task.lead_id))
+    leases = tx.staged(LEASES)
     for org in sorted(full):
         ids = sorted(full[org])
         tx.scope(connection, org)
+        only_lead = [
+            lead_id
+            for lead_id in ids
+            if (org, lead_id) not in tasked
+            and (org, lead_id) not in leases
+            and _stays_queued(tx, (org, lead_id), staged_leads)
+        ]
+        rest = set(ids) - set(only_lead)
+        rest |= _update_lead_columns(tx, connection, org, only_lead, staged_leads)
+        ids = sorted(rest)
         for start in range(0, len(ids), CHUNK):
             _rebuild(tx, connection, org, ids[start : start + CHUNK], staged_leads)
-    leases = tx.staged(LEASES)
     claimed: dict[str, int] = {}
     for key in sorted(leases, key=lambda k: (str(k[0]), str(k[1]))):
         org, lead_id = str(key[0]), str(key[1])
@@ -126,6 +145,83 @@ def write_queue(tx: SqlTransaction, connection: Connection) -> None:
         for org, now_us in sorted(claimed.items()):
             if org in wanted[1]:
                 _unpark(tx, connection, org, now_us)
+
+
+def _queued(lead: Lead | None) -> bool:
+    return lead is not None and lead.project_id is not None and lead.pool_id is not None
+
+
+def _stays_queued(tx: SqlTransaction, key: Key, staged_leads: Mapping[Key, Lead | Deleted]) -> bool:
+    """Whether this commit rewrote a stored lead that was and stays in a pool's queue."""
+    value = staged_leads.get(key)
+    return (
+        isinstance(value, Lead)
+        and _queued(value)
+        and not tx.is_new(LEADS, key)
+        and _queued(tx.base(LEADS, key))
+    )
+
+
+# Leads whose rows take their new lead columns one statement each, where the driver
+# cannot count the rows of one statement of many parameter sets; more are rebuilt.
+_ONE_BY_ONE: Final = 3
+
+
+def _update_lead_columns(
+    tx: SqlTransaction,
+    connection: Connection,
+    org: str,
+    ids: list[str],
+    staged_leads: Mapping[Key, Lead | Deleted],
+) -> set[str]:
+    """Set the lead columns of the rows of leads whose record alone this commit rewrote.
+
+    Their callback and lock columns come from tasks and a lease this commit did
+    not write, so they stay as they are, and nothing is read: one ``UPDATE``
+    of the columns that changed. That is safe beside other commits because
+    each column it sets comes from the lead, whose row this commit holds (its
+    revision was checked): a commit that rebuilds the whole row reads the
+    lead under a lock first, so it waits for this one and sees its lead; a
+    claim sets the lock columns only. A lead whose row these did not find
+    (returned) is rebuilt as a whole.
+    """
+    changed: list[dict[str, Any]] = []
+    phones: list[dict[str, Any]] = []
+    redial: list[str] = []
+    for lead_id in ids:
+        lead = staged_leads[(org, lead_id)]
+        assert isinstance(lead, Lead)
+        before = tx.base(LEADS, (org, lead_id))
+        assert before is not None
+        columns = _lead_columns(lead)
+        if columns != _lead_columns(before):
+            changed.append(_keyed(columns))
+        numbers = _numbers(lead)
+        if numbers != _numbers(before):
+            redial.append(lead_id)
+            phones.extend(
+                {"organization_id": org, "lead_id": lead_id, "number": n} for n in numbers
+            )
+    if not changed and not redial:
+        return set()
+    if len(changed) > _ONE_BY_ONE and not connection.dialect.supports_sane_multi_rowcount:
+        return set(ids)
+    if len(changed) == 1 or not connection.dialect.supports_sane_multi_rowcount:
+        found = sum(connection.execute(_REPLACE_ROW, row).rowcount for row in changed)
+    elif changed:
+        found = connection.execute(_REPLACE_ROW, changed).rowcount
+    else:
+        found = 0
+    if found != len(changed):
+        # A row is missing (a queue written before a backfill, say): rebuild them all,
+        # which puts every lead column again and adds what is missing.
+        return set(ids)
+    p = PHONES.c
+    if redial:
+        connection.execute(delete(PHONES).where(p.organization_id == org, p.lead_id.in_(redial)))
+    if phones:
+        connection.execute(insert(PHONES), phones)
+    return set()
 
 
 # A lease's write sets its lead's lock columns (built once, as every commit runs it).
