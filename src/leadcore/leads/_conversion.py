@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from types import MappingProxyType
@@ -10,8 +10,17 @@ from types import MappingProxyType
 import attrs
 
 from leadcore.leads._model import FieldValue
+from leadcore.workflow import name_key
 
-__all__ = ["Account", "Contact", "Conversion", "Opportunity"]
+__all__ = [
+    "Account",
+    "Contact",
+    "Conversion",
+    "Opportunity",
+    "account_match_values",
+    "contact_match_values",
+    "match_values",
+]
 
 
 @attrs.frozen
@@ -171,3 +180,24 @@ class Conversion:
     """Who undid it."""
     undo_reason: str | None = None
     """Why it was undone."""
+
+
+def match_values(
+    phones: Iterable[str] = (), emails: Iterable[str] = (), name_keys: Iterable[str] = ()
+) -> set[tuple[str, str]]:
+    """``(kind, value)`` pairs a duplicate check compares: ``phone``, ``email``, ``name``."""
+    return (
+        {("phone", p) for p in phones}
+        | {("email", e) for e in emails}
+        | {("name", n) for n in name_keys}
+    )
+
+
+def account_match_values(account: Account) -> set[tuple[str, str]]:
+    """What an account is matched by: its phones, its e-mails and the key of its name."""
+    return match_values(account.phones, account.emails, (name_key(account.name),))
+
+
+def contact_match_values(contact: Contact) -> set[tuple[str, str]]:
+    """What a contact is matched by: its phones and e-mails (contacts are not compared by name)."""
+    return match_values(contact.phones, contact.emails)

@@ -14,7 +14,15 @@ from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 
 from leadcore.errors import ConflictError, NotFound
-from leadcore.leads._conversion import Account, Contact, Conversion, Opportunity
+from leadcore.leads._conversion import (
+    Account,
+    Contact,
+    Conversion,
+    Opportunity,
+    account_match_values,
+    contact_match_values,
+    match_values,
+)
 from leadcore.leads._intake import LeadSettings
 from leadcore.leads._model import HistoryEntry, Lead, Note, Task
 from leadcore.leads._project import Project
@@ -49,22 +57,6 @@ def _contact_keys(lead: Lead) -> set[tuple[str, str]]:
     if lead.name.strip():
         keys.add((_NAMES, name_key(lead.name)))
     return keys
-
-
-def _wanted(
-    phones: Iterable[str], emails: Iterable[str], name_keys: Iterable[str]
-) -> set[tuple[str, str]]:
-    return (
-        {("phone", p) for p in phones}
-        | {("email", e) for e in emails}
-        | {("name", n) for n in name_keys}
-    )
-
-
-def _record_keys(
-    phones: Iterable[str], emails: Iterable[str], key: str | None
-) -> set[tuple[str, str]]:
-    return _wanted(phones, emails, () if key is None else (key,))
 
 
 def _oldest_first(record: Account | Contact) -> tuple[datetime, str]:
@@ -373,11 +365,11 @@ class MemoryAccounts(Repo[Account]):
         name_keys: Collection[str] = (),
     ) -> builtins.list[Account]:
         """Accounts sharing a phone, an e-mail or a name key, oldest first."""
-        wanted = _wanted(phones, emails, name_keys)
+        wanted = match_values(phones, emails, name_keys)
         return [
             a
             for a in self._list(organization_id, _oldest_first)
-            if wanted & _record_keys(a.phones, a.emails, name_key(a.name))
+            if wanted & account_match_values(a)
         ]
 
 
@@ -418,11 +410,11 @@ class MemoryContacts(Repo[Contact]):
         emails: Collection[str] = (),
     ) -> builtins.list[Contact]:
         """Contacts sharing a phone or an e-mail, oldest first."""
-        wanted = _wanted(phones, emails, ())
+        wanted = match_values(phones, emails)
         return [
             c
             for c in self._list(organization_id, _oldest_first)
-            if wanted & _record_keys(c.phones, c.emails, None)
+            if wanted & contact_match_values(c)
         ]
 
 

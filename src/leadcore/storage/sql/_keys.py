@@ -15,8 +15,13 @@ import hashlib
 from collections.abc import Iterable
 from typing import Final
 
-from leadcore.leads._conversion import Account, Contact
-from leadcore.workflow import name_key
+from leadcore.leads._conversion import (
+    Account,
+    Contact,
+    account_match_values,
+    contact_match_values,
+    match_values,
+)
 
 __all__ = [
     "ACCOUNT_KIND",
@@ -44,17 +49,14 @@ def value_keys(
     phones: Iterable[str] = (), emails: Iterable[str] = (), name_keys: Iterable[str] = ()
 ) -> set[str]:
     """The keys of these phones, e-mails and name keys."""
-    keys = {contact_key("phone", p) for p in phones}
-    keys |= {contact_key("email", e) for e in emails}
-    keys |= {contact_key("name", n) for n in name_keys}
-    return keys
+    return {contact_key(kind, value) for kind, value in match_values(phones, emails, name_keys)}
 
 
 def account_keys(account: Account) -> set[str]:
-    """The keys of an account: its phones, e-mails and name key."""
-    return value_keys(account.phones, account.emails, (name_key(account.name),))
+    """The keys of an account (what :func:`account_match_values` names, hashed)."""
+    return {contact_key(kind, value) for kind, value in account_match_values(account)}
 
 
 def person_keys(contact: Contact) -> set[str]:
-    """The keys of a contact: its phones and e-mails."""
-    return value_keys(contact.phones, contact.emails)
+    """The keys of a contact (what :func:`contact_match_values` names, hashed)."""
+    return {contact_key(kind, value) for kind, value in contact_match_values(contact)}
