@@ -204,14 +204,14 @@ def _update_lead_columns(
             )
     if not changed and not redial:
         return set()
-    if len(changed) > _ONE_BY_ONE and not connection.dialect.supports_sane_multi_rowcount:
-        return set(ids)
-    if len(changed) == 1 or not connection.dialect.supports_sane_multi_rowcount:
-        found = sum(connection.execute(_REPLACE_ROW, row).rowcount for row in changed)
-    elif changed:
-        found = connection.execute(_REPLACE_ROW, changed).rowcount
-    else:
+    if not changed:
         found = 0
+    elif connection.dialect.supports_sane_multi_rowcount:
+        found = connection.execute(_REPLACE_ROW, changed).rowcount
+    elif len(changed) <= _ONE_BY_ONE:
+        found = sum(connection.execute(_REPLACE_ROW, row).rowcount for row in changed)
+    else:
+        return set(ids)
     if found != len(changed):
         # A row is missing (a queue written before a backfill, say): rebuild them all,
         # which puts every lead column again and adds what is missing.
