@@ -13,6 +13,7 @@ import phonenumbers
 
 from leadcore._limits import duration_problem
 from leadcore.leads._model import FieldValue, Lead
+from leadcore.leads._phones import fast_e164
 from leadcore.workflow import name_key
 
 __all__ = [
@@ -48,6 +49,9 @@ def normalize_phone(raw: str, region: str | None) -> str:
 # duplicates are); failures are not cached, so their messages stay exact.
 @functools.lru_cache(maxsize=8192)
 def _e164(raw: str, region: str | None) -> str:
+    fast = fast_e164(raw, region)
+    if fast is not None:
+        return fast
     try:
         number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException as exc:
