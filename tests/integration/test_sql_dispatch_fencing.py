@@ -46,12 +46,17 @@ def _verbs_on(table: str, statements: list[str]) -> list[str]:
     """The verbs of the statements that read or write ``table``, in order.
 
     A PostgreSQL commit sends its writes as the parts of one statement
-    (``WITH w0 AS (UPDATE ...), ...``): each part counts as a statement.
+    (``WITH w0 AS (UPDATE ...), ...``), a MariaDB commit as a compound
+    statement (``BEGIN NOT ATOMIC UPDATE ...; ... END``): each part counts as
+    a statement.
     """
     verbs: list[str] = []
     for s in statements:
         if s.startswith("WITH w0 AS ("):
             parts = re.findall(r"AS \((INSERT INTO|UPDATE|DELETE FROM) (\S+)", s)
+            verbs.extend(verb.split()[0] for verb, name in parts if name == table)
+        elif s.startswith("BEGIN NOT ATOMIC"):
+            parts = re.findall(r"(?:^BEGIN NOT ATOMIC|;) (INSERT INTO|UPDATE|DELETE FROM) (\S+)", s)
             verbs.extend(verb.split()[0] for verb, name in parts if name == table)
         elif f" {table}" in s:
             verbs.append(s.split()[0])

@@ -62,6 +62,10 @@ def _count_statements(storage: SqlStorage) -> tuple[list[str], Callable[[], None
     return seen, lambda: event.remove(storage.engine, "before_cursor_execute", count)
 
 
+#: The most statements one batch of an import may send, on any backend.
+PER_BATCH = 40
+
+
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_an_import_issues_statements_per_batch_not_per_row(
     make_storage: Callable[[str], SqlStorage], backend: str
@@ -80,10 +84,12 @@ def test_an_import_issues_statements_per_batch_not_per_row(
         assert report.batches == -(-n // 1000)
         per_size[n] = len(seen)
     # One batch costs a fixed number of statements, whatever its size...
-    assert per_size[1000] <= 40, per_size
+    assert per_size[1000] <= PER_BATCH, per_size
     assert per_size[1] <= per_size[1000], per_size
-    # ...and five batches cost about five times one (never one per row).
-    assert per_size[5000] <= 5 * per_size[1000], per_size
+    # ...and five batches at most five times that (never one per row). On PostgreSQL
+    # the count depends on whether a table takes COPY (not counted) or, under Row-Level
+    # Security, an INSERT: the bound is the ceiling's, not the first batch's count.
+    assert per_size[5000] <= 5 * PER_BATCH, per_size
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

@@ -47,6 +47,8 @@ from sqlalchemy.pool import StaticPool
 
 from leadcore.errors import ValidationError
 from leadcore.storage.sql._bulk import insert_many
+from leadcore.storage.sql._combined import Combined
+from leadcore.storage.sql._compound import Compound
 from leadcore.storage.sql._rls import set_local_statement
 from leadcore.storage.sql._url import read_url
 
@@ -102,8 +104,6 @@ class Backend:
     """The isolation level of the storage's connections."""
     shared_connection: bool = False
     """One connection for every unit of work (SQLite in memory)."""
-    combines_writes: bool = False
-    """A commit's few-row writes go in one statement (:mod:`leadcore.storage.sql._combined`)."""
 
     def __init__(self, url: URL, *, row_level_security: bool, timeout: float) -> None:
         self.url = url
@@ -111,6 +111,10 @@ class Backend:
         self.timeout = timeout
         self.write_lock: AbstractContextManager[object] = nullcontext()
         """Held by a commit in this process (queues local writers without busy-waiting)."""
+
+    def gather_writes(self, connection: Connection, counters: Table) -> Combined | Compound | None:
+        """What gathers a commit's few-row writes into one statement (``None``: one each)."""
+        return None
 
     @property
     def durable(self) -> bool:
@@ -295,7 +299,10 @@ class PostgresBackend(Backend):
     """PostgreSQL through ``psycopg`` 3; optional Row-Level Security."""
 
     name = "postgresql"
-    combines_writes = True
+
+    def gather_writes(self, connection: Connection, counters: Table) -> Combined | Compound | None:
+        """Data-modifying CTEs (:mod:`leadcore.storage.sql._combined`)."""
+        return Combined(counters)
 
     def __init__(self, url: URL, *, row_level_security: bool, timeout: float) -> None:
         super().__init__(url, row_level_security=row_level_security, timeout=timeout)
@@ -413,6 +420,10 @@ class MysqlBackend(Backend):
             cursor.close()
 
         return engine
+
+    def gather_writes(self, connection: Connection, counters: Table) -> Combined | Compound | None:
+        """On MariaDB a compound statement (:mod:`leadcore.storage.sql._compound`); MySQL: none."""
+        return Compound(counters) if getattr(connection.dialect, "is_mariadb", False) else None
 
     def advance_counter(
         self, connection: Connection, table: Table, organization_id: str, name: str, by: int

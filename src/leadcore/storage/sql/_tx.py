@@ -46,6 +46,7 @@ from leadcore.events._codec import event_to_dict
 from leadcore.events._model import Event
 from leadcore.storage.sql._bulk import insert_many
 from leadcore.storage.sql._combined import FEW, Combined
+from leadcore.storage.sql._compound import Compound
 from leadcore.storage.sql._config_cache import ConfigCache
 from leadcore.storage.sql._migrations import metadata
 from leadcore.storage.sql._spec import Key, Spec
@@ -134,7 +135,7 @@ class SqlTransaction:
         self._config_entries: dict[str, dict[Any, Any]] = {}
         self._writing: tuple[str, Key] | None = None
         self._prepared = False
-        self._combined: Combined | None = None
+        self._combined: Combined | Compound | None = None
         self.generation = 0
         """Counts the times the staged writes were dropped (commit or rollback)."""
         self.after_commit: list[Callable[[int], None]] = []
@@ -432,8 +433,8 @@ class SqlTransaction:
                 if whole is None or not whole(self, connection):
                     if whole is not None and not self._prepared:
                         store.set_lock_timeout(connection)
-                    if store.backend.combines_writes:
-                        self._combined = Combined(COUNTERS)
+                    self._combined = store.backend.gather_writes(connection, COUNTERS)
+                    if self._combined is not None:
                         event.listen(connection, "before_execute", self._send_first)
                     try:
                         self._flush(connection)
