@@ -147,10 +147,35 @@ def test_key_list_lookups_are_never_prepared_with_a_generic_plan_on_postgresql(
         for (sql,) in prepared
         if sql.startswith("SELECT")
         and ("leadcore_contact_keys" in sql or "leadcore_lead_contacts" in sql)
-        and " IN (" in sql
+        and (" IN (" in sql or "ANY (" in sql)
     ]
     assert lookups == []
     assert threshold == 5
+
+
+def test_a_lookup_by_thousands_of_keys_is_one_statement_of_one_array_on_postgresql(
+    make_storage: Callable[[str], SqlStorage],
+) -> None:
+    storage = make_storage("postgresql")
+    _, s = _session(storage)
+    s.leads.import_many(_rows(50))
+    org = s.organization_id
+    phones = [f"+97250{i:07d}" for i in range(3000)]
+    sent: list[tuple[str, Any]] = []
+
+    def keep(*args: Any) -> None:
+        sent.append((str(args[2]), args[3]))
+
+    event.listen(storage.engine, "before_cursor_execute", keep)
+    try:
+        with storage.unit_of_work() as uow:
+            uow.leads.matching(org, phones=phones, emails=["lead1@example.com"])
+    finally:
+        event.remove(storage.engine, "before_cursor_execute", keep)
+    lookups = [(sql, params) for sql, params in sent if "leadcore_lead_contacts" in sql]
+    [(sql, params)] = lookups
+    assert "= ANY (" in sql
+    assert len(params) == 2  # the organisation and one array of 3,001 keys
 
 
 def test_under_row_level_security_an_import_stores_what_the_memory_storage_does(

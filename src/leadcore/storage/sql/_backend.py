@@ -33,6 +33,7 @@ from sqlalchemy import (
     String,
     Table,
     TextClause,
+    any_,
     bindparam,
     create_engine,
     event,
@@ -115,6 +116,14 @@ class Backend:
     def gather_writes(self, connection: Connection, counters: Table) -> Combined | Compound | None:
         """What gathers a commit's few-row writes into one statement (``None``: one each)."""
         return None
+
+    #: At most this many keys in one look-up by a list of keys.
+    key_chunk: int = 500
+
+    def one_of(self, column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
+        """``column`` is one of ``values``: ``IN (...)``, a parameter per value."""
+        found: ColumnElement[bool] = column.in_(values)
+        return found
 
     @property
     def durable(self) -> bool:
@@ -303,6 +312,16 @@ class PostgresBackend(Backend):
     def gather_writes(self, connection: Connection, counters: Table) -> Combined | Compound | None:
         """Data-modifying CTEs (:mod:`leadcore.storage.sql._combined`)."""
         return Combined(counters)
+
+    # One array parameter, whatever the number of values: the driver sends it as one
+    # value and the server parses no list of thousands of parameters.
+    key_chunk = 10_000
+
+    def one_of(self, column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
+        """``column = ANY(:array)``: one parameter for every value."""
+        array = bindparam(None, list(values), type_=postgresql.ARRAY(column.type))
+        found: ColumnElement[bool] = column == any_(array)
+        return found
 
     def __init__(self, url: URL, *, row_level_security: bool, timeout: float) -> None:
         super().__init__(url, row_level_security=row_level_security, timeout=timeout)

@@ -344,19 +344,21 @@ class SqlLeads(Table[Lead]):
         duplicate window for each lookup.)
         """
         t, lc = self.spec.table, LEAD_CONTACTS
+        backend = self._tx.backend
+        size, one_of = backend.key_chunk, backend.one_of
         ids: set[str] = set()
-        for start in range(0, len(keys), CHUNK):
+        for start in range(0, len(keys), size):
             statement = select(lc.c.lead_id).where(
                 lc.c.organization_id == organization_id,
-                lc.c.contact_key.in_(keys[start : start + CHUNK]),
+                one_of(lc.c.contact_key, keys[start : start + size]),
             )
             found = self._tx.rows(statement, organization_id, by_keys=True)
             ids.update(row.lead_id for row in found)
         wanted = sorted(ids)
         floor = None if since is None else micros(since)
-        for start in range(0, len(wanted), CHUNK):
+        for start in range(0, len(wanted), size):
             leads = select(t.c.id, t.c.created_us, t.c.record).where(
-                t.c.organization_id == organization_id, t.c.id.in_(wanted[start : start + CHUNK])
+                t.c.organization_id == organization_id, one_of(t.c.id, wanted[start : start + size])
             )
             for row in self._tx.rows(leads, organization_id, by_keys=True):
                 if floor is None or row.created_us >= floor:

@@ -25,7 +25,7 @@ from leadcore.storage.sql._tables import (
     PIPELINE_SETTINGS,
 )
 from leadcore.storage.sql._tenancy import Table
-from leadcore.storage.sql._tx import CHUNK, Deleted
+from leadcore.storage.sql._tx import Deleted
 
 __all__ = ["SqlAccounts", "SqlContacts", "SqlPipelineHistory", "SqlPipelineSettings"]
 
@@ -51,21 +51,23 @@ def _matching(
     tx, spec = repository._tx, repository.spec
     keys = sorted(wanted)
     k = PIPELINE_KEYS.c
+    size, one_of = tx.backend.key_chunk, tx.backend.one_of
     ids: set[str] = set()
-    for start in range(0, len(keys), CHUNK):
+    for start in range(0, len(keys), size):
         statement = select(k.record_id).where(
             k.organization_id == organization_id,
             k.kind == kind,
-            k.contact_key.in_(keys[start : start + CHUNK]),
+            one_of(k.contact_key, keys[start : start + size]),
         )
         ids.update(row.record_id for row in tx.rows(statement, organization_id, by_keys=True))
     staged = tx.staged(spec)
     committed = sorted(i for i in ids if (organization_id, i) not in staged)
     t = spec.table
     found: dict[str, R] = {}
-    for start in range(0, len(committed), CHUNK):
+    for start in range(0, len(committed), size):
         statement = select(t).where(
-            t.c.organization_id == organization_id, t.c.id.in_(committed[start : start + CHUNK])
+            t.c.organization_id == organization_id,
+            one_of(t.c.id, committed[start : start + size]),
         )
         for row in tx.rows(statement, organization_id, by_keys=True):
             record = spec.decode(row)

@@ -290,10 +290,12 @@ class SqlTransaction:
         wanted: dict[str | None, list[Key]] = {}
         for key in dict.fromkeys(missing):
             wanted.setdefault(self._org(spec, key), []).append(key)
+        backend = self._store.backend
+        size = backend.key_chunk
         for org, of_org in wanted.items():
-            for start in range(0, len(of_org), CHUNK):
-                chunk = of_org[start : start + CHUNK]
-                statement = select(spec.table).where(spec.where_keys(chunk))
+            for start in range(0, len(of_org), size):
+                chunk = of_org[start : start + size]
+                statement = select(spec.table).where(spec.where_keys(chunk, backend.one_of))
                 found = {spec.key_of(r): r for r in self.rows(statement, org, by_keys=True)}
                 for key in chunk:
                     self._remember(spec, key, found.get(key))
