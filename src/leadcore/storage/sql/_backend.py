@@ -442,7 +442,10 @@ class MysqlBackend(Backend):
 
     def gather_writes(self, connection: Connection, counters: Table) -> Combined | Compound | None:
         """On MariaDB a compound statement (:mod:`leadcore.storage.sql._compound`); MySQL: none."""
-        return Compound(counters) if getattr(connection.dialect, "is_mariadb", False) else None
+        dialect = connection.dialect
+        # The block's statements are joined with named parameters (pymysql's default).
+        gathered = getattr(dialect, "is_mariadb", False) and not dialect.positional
+        return Compound(counters) if gathered else None
 
     def advance_counter(
         self, connection: Connection, table: Table, organization_id: str, name: str, by: int

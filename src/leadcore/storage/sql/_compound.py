@@ -130,14 +130,13 @@ class Compound:
 
 def _render(statement: ClauseElement, dialect: Dialect, n: int, params: dict[str, Any]) -> str:
     """``statement``'s SQL for ``dialect``, its parameters renamed apart and added to ``params``."""
-    compiled = statement.compile(dialect=dialect)
+    # Lists (``IN``) rendered as one parameter per value, like the rest.
+    compiled = statement.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
     assert isinstance(compiled, SQLCompiler)
     values = compiled.construct_params() or {}
-    for name, bind in compiled.binds.items():
-        if name not in values:
-            continue
-        process = bind.type.bind_processor(dialect)
-        value = values[name]
+    for name, value in values.items():
+        bind = compiled.binds.get(name)
+        process = None if bind is None else bind.type.bind_processor(dialect)
         params[f"p{n}_{name}"] = value if process is None else process(value)
     return _NAMED.sub(lambda m: f"%(p{n}_{m.group(1)})s", compiled.string)
 
