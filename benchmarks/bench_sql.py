@@ -422,7 +422,7 @@ def seed_plain_queue(url: str, n: int) -> float:
         start = time.perf_counter()
         conn.execute(
             "INSERT INTO plain_queue (id, priority) "
-            "SELECT g, (g %% 3 = 0)::int * 1000000000 + (g * 7919) %% %s "
+            "SELECT g, (g %% 3 = 0)::int * 1000000000 + (g::bigint * 7919) %% %s "
             "FROM generate_series(1, %s) AS g",
             (n, n),
         )
