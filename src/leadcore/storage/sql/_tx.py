@@ -462,8 +462,9 @@ class SqlTransaction:
     ) -> None:
         """At commit, ``INSERT`` ``rows`` (all with the same columns) in the current scope.
 
-        On PostgreSQL a few rows join the commit's combined statement (see
-        :mod:`leadcore.storage.sql._combined`); many go in a bulk statement now.
+        On PostgreSQL and MariaDB a few rows join the commit's gathered statement
+        (see :mod:`leadcore.storage.sql._combined` and
+        :mod:`~leadcore.storage.sql._compound`); many go in a bulk statement now.
         """
         if self._combined is not None and len(rows) <= FEW:
             self._combined.insert(table, rows)
