@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from multiprocessing.connection import Connection as Pipe
 
 import attrs
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 
 from leadcore import Leadcore
 from leadcore.clock import Clock, SystemClock
@@ -187,7 +187,10 @@ def claim_and_freeze(centre: CallCentre, agent_id: str, when: str, pipe: Pipe) -
     storage = open_storage(centre.url, row_level_security=centre.row_level_security)
     if when == "commit":
 
-        def freeze(tx: SqlTransaction, connection: object) -> None:
+        def freeze(tx: SqlTransaction, connection: Connection) -> None:
+            # A statement sends the writes a commit gathers into one (PostgreSQL's CTEs,
+            # MariaDB's compound statement) first: the claim's rows are then written.
+            connection.exec_driver_sql("SELECT 1")
             pipe.send("frozen")
             time.sleep(600)
 

@@ -30,6 +30,8 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 from tests.integration.conftest import ScratchDatabase, scratch
 from tests.integration.dispatch_load import (
     CallCentre,
@@ -155,6 +157,7 @@ def test_a_claim_killed_before_its_commit_loses_nothing(database: ScratchDatabas
         finally:
             _kill(process)
         # The killed transaction rolled back: no lease, and the lead goes to another agent.
+        _wait_until_unlocked(storage, centre.organization_id, best.lead_id)
         with storage.unit_of_work() as uow:
             assert uow.dispatch.lease(centre.organization_id, best.lead_id) is None
         claim = _next_when_free(other, centre.project_id)
@@ -162,6 +165,27 @@ def test_a_claim_killed_before_its_commit_loses_nothing(database: ScratchDatabas
         assert claim.token == 1
     finally:
         storage.close()
+
+
+def _wait_until_unlocked(storage: SqlStorage, organization_id: str, lead_id: str) -> None:
+    """Wait for the server to roll back a killed agent's transaction (its row lock gone).
+
+    The server ends the dead connection's transaction as soon as its thread
+    runs; on a busy machine that can be a moment after the process is gone,
+    and until then the locked look-up passes the lead by.
+    """
+    lock = text(
+        "SELECT lead_id FROM leadcore_dispatch_queue "
+        "WHERE organization_id = :org AND lead_id = :lead FOR UPDATE NOWAIT"
+    )
+    for _ in range(300):
+        try:
+            with storage.engine.begin() as connection:
+                connection.execute(lock, {"org": organization_id, "lead": lead_id}).all()
+            return
+        except OperationalError:
+            time.sleep(0.1)
+    raise AssertionError(f"lead {lead_id!r} stayed locked after its agent was killed")
 
 
 def _next_when_free(session: object, project_id: str) -> ClaimRecord:
