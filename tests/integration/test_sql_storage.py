@@ -12,7 +12,7 @@ from sqlalchemy import create_engine
 
 from leadcore import Leadcore
 from leadcore.clock import ManualClock
-from leadcore.errors import ConflictError, ValidationError
+from leadcore.errors import ValidationError
 from leadcore.ids import SequentialIds
 from leadcore.storage.sql import SqlStorage
 from leadcore.tenancy import Organization
@@ -76,27 +76,6 @@ def test_the_repr_hides_the_password() -> None:
     # Nothing connects before the first unit of work, so no server is needed here.
     storage = SqlStorage("postgresql+psycopg://app:secret@127.0.0.1:1/crm")
     assert repr(storage) == "SqlStorage('postgresql+psycopg://app:***@127.0.0.1:1/crm')"
-    storage.close()
-
-
-def test_a_commit_that_loses_a_race_raises_conflict_and_writes_nothing() -> None:
-    storage = SqlStorage("sqlite://", create=True)
-    org = Organization("org-1", "Agency", T0)
-    with storage.unit_of_work() as uow:
-        uow.organizations.add(org)
-        uow.commit()
-    with storage.unit_of_work() as first, storage.unit_of_work() as second:
-        first.organizations.update(Organization("org-1", "First", T0))
-        second.organizations.update(Organization("org-1", "Second", T0))
-        second.do_not_call.add("org-1", "+972505551234")
-        first.commit()
-        with pytest.raises(ConflictError, match="nothing was written"):
-            second.commit()
-    with storage.unit_of_work() as uow:
-        stored = uow.organizations.get("org-1")
-        assert stored is not None
-        assert stored.name == "First"
-        assert uow.do_not_call.list("org-1") == []
     storage.close()
 
 
