@@ -28,11 +28,6 @@ from sqlalchemy import (
 OneOf = Callable[[Any, Sequence[Any]], ColumnElement[bool]]
 
 
-def _in(column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
-    found: ColumnElement[bool] = column.in_(values)
-    return found
-
-
 if TYPE_CHECKING:
     from leadcore.storage.sql._tx import SqlTransaction
 
@@ -145,23 +140,22 @@ class Spec(Generic[T]):
         c = self.table.c
         return and_(*(c[name] == value for name, value in zip(self.key, key, strict=True)))
 
-    def where_keys(self, keys: Sequence[Key], one_of: OneOf | None = None) -> ColumnElement[bool]:
+    def where_keys(self, keys: Sequence[Key], one_of: OneOf) -> ColumnElement[bool]:
         """``WHERE`` the primary key is one of ``keys``.
 
-        ``one_of`` writes "a column is one of these values" (default: ``IN``;
-        see :meth:`Backend.one_of <leadcore.storage.sql._backend.Backend.one_of>`).
+        ``one_of`` writes "a column is one of these values" for the database
+        (:meth:`Backend.one_of <leadcore.storage.sql._backend.Backend.one_of>`).
         """
         c = self.table.c
-        among = one_of or _in
         if len(self.key) == 1:
-            return among(c[self.key[0]], [k[0] for k in keys])
+            return one_of(c[self.key[0]], [k[0] for k in keys])
         # The organisation id is shared by every key in practice: keep it out of the tuple.
         first = {k[0] for k in keys}
         if len(first) == 1:
             rest = [c[name] for name in self.key[1:]]
             tail = [k[1:] for k in keys]
             inner = (
-                among(rest[0], [t[0] for t in tail]) if len(rest) == 1 else tuple_(*rest).in_(tail)
+                one_of(rest[0], [t[0] for t in tail]) if len(rest) == 1 else tuple_(*rest).in_(tail)
             )
             return and_(c[self.key[0]] == next(iter(first)), inner)
         return or_(*(self.where_key(k) for k in keys))
