@@ -140,11 +140,13 @@ def fast_e164(raw: str, region: str | None) -> str | None:
         else:
             return None
         rules = _rules_of_calling_code(code)
+        if rules is None:
+            return None
         rest = digits[size:]
     else:
-        if region is None:
-            return None
-        rules = _rules(region) if region in phonenumbers.SUPPORTED_REGIONS else None
+        if region not in phonenumbers.SUPPORTED_REGIONS:
+            return None  # no region (None) or an unknown one: the full parse words it
+        rules = _rules(region)
         # A leading international dialling prefix ("00 44 ...") or the region's own
         # calling code ("972 52 ...") is read by the full parse.
         if (
@@ -155,8 +157,6 @@ def fast_e164(raw: str, region: str | None) -> str | None:
         ):
             return None
         rest = digits
-    if rules is None:
-        return None
     national = _national(rest, rules)
     if national is None:
         return None
