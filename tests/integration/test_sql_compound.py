@@ -9,17 +9,21 @@ given, and the numbers the counters hand out have no gaps and no repeats.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import event
 
 from leadcore import Leadcore
 from leadcore.clock import ManualClock
 from leadcore.errors import ConflictError
 from leadcore.storage.sql import SqlStorage
+from leadcore.storage.sql._combined import FEW
 from leadcore.tenancy import Organization
 
 BACKENDS = ("sqlite-file", "postgresql", "mariadb")
@@ -70,6 +74,50 @@ def test_a_commit_that_lost_a_race_conflicts_and_writes_nothing(
         assert stored is not None
         assert stored.name == "First"
         assert uow.do_not_call.list("org-1") == []
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_whatever_a_losing_commit_gathered_none_of_it_is_written(
+    backend: str, make_storage: Callable[[str], SqlStorage]
+) -> None:
+    """The invariant behind the gathered statements: first committer wins, the loser writes nothing.
+
+    The loser's other writes are do-not-call numbers, from none to more than
+    a gathered statement takes (``FEW``), so that they go gathered, in bulk,
+    or both; they are staged before or after the compare-and-set it loses.
+    """
+    storage = make_storage(backend)
+    organizations = itertools.count()
+
+    @settings(max_examples=10, deadline=None)
+    @given(st.integers(0, FEW + 5), st.booleans())
+    def lose(numbers: int, numbers_first: bool) -> None:
+        org = f"org-{next(organizations)}"
+        with storage.unit_of_work() as uow:
+            uow.organizations.add(Organization(org, "Agency", T0))
+            uow.commit()
+        with storage.unit_of_work() as first, storage.unit_of_work() as second:
+            first.organizations.update(Organization(org, "First", T0))
+
+            def stage_numbers() -> None:
+                for i in range(numbers):
+                    second.do_not_call.add(org, f"+97250{i:07d}")
+
+            if numbers_first:
+                stage_numbers()
+            second.organizations.update(Organization(org, "Second", T0))
+            if not numbers_first:
+                stage_numbers()
+            first.commit()
+            with pytest.raises(ConflictError, match="nothing was written"):
+                second.commit()
+        with storage.unit_of_work() as uow:
+            stored = uow.organizations.get(org)
+            assert stored is not None
+            assert stored.name == "First"
+            assert uow.do_not_call.list(org) == []
+
+    lose()
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
