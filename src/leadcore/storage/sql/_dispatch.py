@@ -279,9 +279,10 @@ class SqlDispatch:
                 lookups = next(tiers, None)
                 continue
             choice, row, lead = found
-            if reserve and not reserve_lead(tx, organization_id, choice.lead_id):
+            if reserve and not lock and not reserve_lead(tx, organization_id, choice.lead_id):
                 # Another unit of work (SQLite, this process) reserved it since this lookup
-                # met it free: look in this tier again, where it is now passed by.
+                # met it free: look in this tier again, where it is now passed by. (With
+                # a row lock, the lock is the reservation.)
                 looks += 1
                 if looks == _RESERVE_LOOKS:
                     raise ConflictError(f"lead {choice.lead_id!r} was chosen by another agent")
