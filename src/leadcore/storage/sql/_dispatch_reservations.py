@@ -39,14 +39,30 @@ class _Reservation:
 
 _Reservations = dict[tuple[str, str], _Reservation]
 _LOCK: Final = threading.Lock()
-_RESERVED: weakref.WeakKeyDictionary[object, _Reservations] = weakref.WeakKeyDictionary()
+#: Fewer reservations than this are never swept.
+_SWEEP_FROM: Final = 256
+
+
+@attrs.define(eq=False)
+class _Held:
+    """The reservations of one database, and the size at which the ended ones are swept."""
+
+    entries: _Reservations = attrs.field(factory=dict)
+    sweep_at: int = _SWEEP_FROM
+
+
+_RESERVED: weakref.WeakKeyDictionary[object, _Held] = weakref.WeakKeyDictionary()
+
+
+def _held(tx: SqlTransaction) -> _Held:
+    found = _RESERVED.get(tx.backend)
+    if found is None:
+        found = _RESERVED[tx.backend] = _Held()
+    return found
 
 
 def _reservations(tx: SqlTransaction) -> _Reservations:
-    found = _RESERVED.get(tx.backend)
-    if found is None:
-        found = _RESERVED[tx.backend] = {}
-    return found
+    return _held(tx).entries
 
 
 def held_by_other(tx: SqlTransaction, org: str, lead_id: str, seen_at: int) -> bool:
@@ -69,9 +85,13 @@ def reserve_lead(tx: SqlTransaction, org: str, lead_id: str) -> bool:
     cannot both reserve it.
     """
     with _LOCK:
-        reserved = _reservations(tx)
-        if len(reserved) > 256:
+        held_here = _held(tx)
+        reserved = held_here.entries
+        if len(reserved) > held_here.sweep_at:
+            # Swept when the table doubles since the last sweep: a claim costs O(1) on
+            # average, however many reservations the last few seconds of commits keep.
             _forget_ended(reserved)
+            held_here.sweep_at = max(_SWEEP_FROM, 2 * len(reserved))
         held = reserved.get((org, lead_id))
         if held is not None and held.visible_at is None:
             owner = held.owner()
