@@ -118,6 +118,8 @@ def _literal_words(values: tuple[object, ...]) -> str:
 
 def _part(part: object, others: tuple[object, ...]) -> _Part | None:
     """The test, words and item flag of one member of a union; ``None`` if not checkable."""
+    if part is typing.Any:
+        return None  # anything goes (and ``isinstance`` refuses ``Any`` on Python 3.11+)
     if part is type(None):
         return (lambda v: v is None), "None", False
     if part is str:
@@ -147,6 +149,8 @@ def _part(part: object, others: tuple[object, ...]) -> _Part | None:
             _literal_words(args),
             False,
         )
+    if origin is abc.Callable:
+        return callable, "a function (a callable)", False
     if origin in _COLLECTIONS:
         if args == (str,):
             return _is_texts, "a list of text", True

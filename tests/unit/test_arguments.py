@@ -233,6 +233,21 @@ def test_the_example_checks_star_arguments_sentinels_and_literals() -> None:
     )
 
 
+class _Clock(typing.Protocol):
+    def now(self) -> int: ...
+
+
 def test_a_parameter_of_a_type_it_cannot_check_is_left_to_the_use_case() -> None:
-    assert check_for(typing.Callable[[], None]) is None
-    assert check_for(int | typing.Callable[[], None]) is None
+    assert check_for(_Clock) is None
+    assert check_for(int | _Clock) is None
+    assert check_for(typing.Any) is None
+
+
+def test_a_callback_must_be_callable() -> None:
+    check = check_for(typing.Callable[[int, int | None], object] | None)
+    assert check is not None
+    assert check.problem(print, "progress") is None
+    assert check.problem(None, "progress") is None
+    assert check.problem(5, "progress") == (
+        "progress: expected a function (a callable) or None; got int 5"
+    )
