@@ -41,6 +41,37 @@ def test_progress_gets_the_total_of_a_sized_input(s: Session) -> None:
     assert calls == [(2, 5), (4, 5), (5, 5)]
 
 
+def test_a_progress_that_is_not_a_function_is_refused_before_anything_is_written(
+    s: Session,
+) -> None:
+    with pytest.raises(ValidationError, match="progress: expected a function"):
+        s.leads.import_many(_rows(3), batch_size=1, progress=5)  # type: ignore[arg-type]
+    assert not s.leads.list(limit=10).items
+
+
+def test_a_progress_that_raises_stops_the_import_with_the_report_of_what_was_committed(
+    s: Session,
+) -> None:
+    read: list[int] = []
+
+    def rows() -> Iterator[dict[str, object]]:
+        for i, row in enumerate(_rows(9)):
+            read.append(i)
+            yield row
+
+    def progress(done: int, total: int | None) -> None:
+        if done == 6:
+            raise KeyError("cancelled")  # a progress bar closed, a cancel button...
+
+    with pytest.raises(ImportInterrupted, match=r"batch 2 .*KeyError") as caught:
+        s.leads.import_many(rows(), batch_size=3, progress=progress)
+    assert isinstance(caught.value.__cause__, KeyError)
+    assert caught.value.report.batches == 2
+    assert [r.index for r in caught.value.report.rows] == list(range(6))
+    assert len(s.leads.list(limit=20).items) == 6
+    assert len(read) == 6  # no row of the next batch was read
+
+
 def test_duplicates_are_found_across_batches(s: Session) -> None:
     report = s.leads.import_many(_rows(10), batch_size=4)
     first = {r.index: r.lead_id for r in report.rows[:7]}

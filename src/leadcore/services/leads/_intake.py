@@ -123,7 +123,10 @@ class LeadIntake(LeadsPart):
         ``progress(done, total)`` is called with the rows done so far and
         ``len(rows)`` (``None`` when ``rows`` has no length). A batch that
         fails writes nothing; if earlier batches were committed,
-        :class:`~leadcore.leads.ImportInterrupted` carries their report.
+        :class:`~leadcore.leads.ImportInterrupted` carries their report. A
+        ``progress`` that raises (a cancel button, a closed progress bar) stops
+        the import the same way, after the batch it was told of, before the
+        next one is read.
         """
         if batch_size < 1:
             raise ValidationError(
@@ -166,7 +169,11 @@ class LeadIntake(LeadsPart):
                 extra={"organization_id": self._ctx.organization_id, "import_counts": counts},
             )
             if progress is not None:
-                progress(len(report), total)
+                try:
+                    progress(len(report), total)
+                except Exception as exc:
+                    # The batch is committed: the caller gets the report of every batch so far.
+                    raise ImportInterrupted(ImportReport(report, batches), exc) from exc
         return ImportReport(report, batches)
 
     def _import_batch(self, batch: Sequence[object], start: int) -> list[ImportRow]:
