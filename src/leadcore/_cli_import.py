@@ -33,6 +33,8 @@ __all__ = ["add_import_parser", "run_import"]
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 _QUOTED: Final = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
 _ROW_PATH: Final = re.compile(r"^rows\[\d+\]\.?")
+#: A row's key written as a subscript (``rows[3]['name']``), as the text checks name it.
+_KEY_SUBSCRIPT: Final = re.compile(r"^(rows\[\d+\])\['((?:[^'\\]|\\.)*)'\]")
 _INDEX: Final = re.compile(r"\[\d+\]")
 
 
@@ -332,7 +334,7 @@ def _import(
 
 def _reason_kind(problem: str) -> str:
     """A problem without its row, positions and quoted values: what to count it under."""
-    text = _ROW_PATH.sub("", problem)
+    text = _ROW_PATH.sub("", _KEY_SUBSCRIPT.sub(r"\1.\2", problem))
     return _QUOTED.sub("…", _INDEX.sub("", text))
 
 

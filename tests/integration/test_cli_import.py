@@ -212,6 +212,15 @@ def test_rejected_rows_are_written_with_a_reason_and_import_once_fixed(
     assert sorted(lead.name for lead in _leads(db)) == ["Dana Katz", "Noam Levi", "Yael Cohen"]
 
 
+def test_a_rejection_by_the_text_checks_is_counted_under_the_column_it_names(
+    db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _csv(tmp_path / "nul.csv", [["name", "phone"], ["Da\x00na", "052-345-0004"]])
+    status, out, _ = run(capsys, "import", path, "--db", db, "--org", "Agency", "--quiet")
+    assert status == 1
+    assert "1 × name: contains a NUL character (U+0000) at position 2" in out
+
+
 def test_duplicates_go_to_the_rejected_file_only_when_asked(
     db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
