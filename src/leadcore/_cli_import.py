@@ -294,7 +294,7 @@ def _import(
 ) -> _Tally:
     tally = _Tally()
     bar = _Progress(err, total) if err.isatty() and not args.quiet else None
-    rejected = _RejectedFile(args.rejected, sheet.header) if args.rejected else None
+    rejected = _RejectedFile(args.rejected, sheet.header, args.file) if args.rejected else None
     try:
         for number, chunk in enumerate(_chunks(sheet.rows, args.batch_size), start=1):
             try:
@@ -339,9 +339,14 @@ def _reason_kind(problem: str) -> str:
 
 
 class _RejectedFile:
-    def __init__(self, path: Path, header: Sequence[str]) -> None:
+    def __init__(self, path: Path, header: Sequence[str], source: Path) -> None:
         self.path = path
-        self.file = path.open("w", encoding="utf-8", newline="")
+        if _same_file(path, source):
+            raise _Refused(f"--rejected {path}: this is the file being imported; name another file")
+        try:
+            self.file = path.open("w", encoding="utf-8", newline="")
+        except OSError as exc:
+            raise _Refused(f"--rejected {path}: cannot write: {exc.strerror or exc}") from None
         self.writer = csv.writer(self.file)
         self.width = len(header)
         self.writer.writerow([*header, "reason"])
@@ -352,6 +357,14 @@ class _RejectedFile:
 
     def close(self) -> None:
         self.file.close()
+
+
+def _same_file(one: Path, other: Path) -> bool:
+    """Whether the two paths name one file (through links too, when both exist)."""
+    try:
+        return one.samefile(other)
+    except OSError:
+        return one.resolve() == other.resolve()
 
 
 class _Progress:

@@ -381,6 +381,31 @@ def test_an_empty_file_is_refused(
     assert err.count("\n") == 1
 
 
+@pytest.mark.parametrize("where", ["same", "link", "missing-dir", "directory"])
+def test_a_rejected_file_that_cannot_be_written_is_refused_before_any_row_is_imported(
+    where: str, db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _csv(tmp_path / "supplier.csv", SUPPLIER)
+    before = path.read_bytes()
+    out_path = {
+        "same": path,
+        "link": tmp_path / "link.csv",
+        "missing-dir": tmp_path / "nowhere" / "rejected.csv",
+        "directory": tmp_path,
+    }[where]
+    if where == "link":
+        out_path.symlink_to(path)
+    status, out, err = run(
+        capsys, "import", path, "--db", db, "--org", "Agency", *SUPPLIER_MAP,
+        "--rejected", out_path,
+    )  # fmt: skip
+    assert (status, out) == (2, "")
+    assert err.startswith(f"--rejected {out_path}: ")
+    assert err.count("\n") == 1
+    assert path.read_bytes() == before  # the file being imported is never written over
+    assert _leads(db) == []
+
+
 def test_a_file_that_does_not_exist_is_one_line(
     db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
