@@ -97,6 +97,12 @@ def _decoded_lines(path: Path, raw: IO[bytes]) -> Iterator[str]:
         try:
             text = line[start:].decode("utf-8")
         except UnicodeDecodeError as exc:
+            if number == 1 and line.startswith((b"\xff\xfe", b"\xfe\xff")):
+                # What Excel saves as "Unicode Text".
+                raise SheetError(
+                    f"{path}: UTF-16 text, not UTF-8; save the file as UTF-8 (CSV UTF-8) "
+                    "and import it again"
+                ) from None
             bad = offset + start + exc.start
             raise SheetError(
                 f"{path}: not UTF-8 text: byte {bad} (line {number}) is "

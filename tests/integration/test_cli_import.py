@@ -312,6 +312,21 @@ def test_the_organisation_is_named_by_id_or_name_and_the_user_by_as(
 # -- bad files -------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be"])
+def test_a_utf16_file_is_named_as_such(
+    encoding: str, db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "unicode.txt"
+    text = "name\tphone\r\nRina\t052-345-0011\r\n"
+    path.write_bytes(("\ufeff" + text if encoding == "utf-16-be" else text).encode(encoding))
+    status, out, err = run(capsys, "import", path, "--db", db, "--org", "Agency")
+    assert (status, out) == (2, "")
+    assert err == f"{path}: UTF-16 text, not UTF-8; save the file as UTF-8 (CSV UTF-8) " + (
+        "and import it again\n"
+    )
+    assert _leads(db) == []
+
+
 def test_a_file_that_is_not_utf8_is_refused_with_the_byte_offset_before_any_batch(
     db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
