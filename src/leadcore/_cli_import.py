@@ -22,7 +22,14 @@ from typing import Final, TextIO, TypeVar
 
 import attrs
 
-from leadcore._spreadsheet import ColumnMap, Sheet, SheetError, open_sheet, read_mapping_file
+from leadcore._spreadsheet import (
+    MAX_BYTES,
+    ColumnMap,
+    Sheet,
+    SheetError,
+    open_sheet,
+    read_mapping_file,
+)
 from leadcore.core import Leadcore, Session
 from leadcore.errors import LeadcoreError
 from leadcore.leads import ImportOutcome, ImportReport
@@ -85,6 +92,14 @@ def add_import_parser(sub: argparse._SubParsersAction[_P]) -> None:
     )
     p.add_argument("--delimiter", metavar="CHAR", type=_delimiter, help="CSV delimiter")
     p.add_argument(
+        "--max-size",
+        type=_size,
+        default=MAX_BYTES,
+        metavar="SIZE",
+        help="refuse a larger file (a workbook that unpacks to more): bytes, or with K, M or "
+        "G (binary units); 'none' for no limit (default: 1G)",
+    )
+    p.add_argument(
         "--rejected", metavar="OUT", type=Path, help="write the rejected rows to this CSV file"
     )
     p.add_argument(
@@ -112,6 +127,21 @@ def _positive(text: str) -> int:
     return value
 
 
+_SIZE: Final = re.compile(r"\s*(\d+)\s*([KMG]?)(?:i?B)?\s*", re.IGNORECASE)
+
+
+def _size(text: str) -> int | None:
+    if text.strip().lower() == "none":
+        return None
+    found = _SIZE.fullmatch(text)
+    if found is None or int(found[1]) < 1:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a size: a whole number of bytes, or with K, M or G (500M, 2G), "
+            "or 'none'"
+        )
+    return int(found[1]) << {"": 0, "K": 10, "M": 20, "G": 30}[found[2].upper()]
+
+
 def _delimiter(text: str) -> str:
     value = {"tab": "\t", "\\t": "\t"}.get(text, text)
     if len(value) != 1:
@@ -136,7 +166,7 @@ class _Tally:
 def run_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Run ``leadcore import`` with parsed ``args``; return the exit status."""
     try:
-        sheet = open_sheet(args.file, delimiter=args.delimiter)
+        sheet = open_sheet(args.file, delimiter=args.delimiter, max_bytes=args.max_size)
     except SheetError as exc:
         print(str(exc), file=err)
         return EXIT_USAGE

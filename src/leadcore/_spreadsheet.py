@@ -19,6 +19,7 @@ import itertools
 import json
 import re
 import tomllib
+import zipfile
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Final
@@ -79,11 +80,58 @@ class Sheet:
         self.release()
 
 
-def open_sheet(path: Path, *, delimiter: str | None = None) -> Sheet:
-    """Open ``path`` (``.xlsx``, or CSV otherwise); raise :class:`SheetError` if it is unusable."""
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
+#: The most an import reads by default: a CSV file, or a workbook unpacked (1 GiB).
+MAX_BYTES: Final = 1 << 30
+
+
+def open_sheet(
+    path: Path, *, delimiter: str | None = None, max_bytes: int | None = MAX_BYTES
+) -> Sheet:
+    """Open ``path`` (``.xlsx``, or CSV otherwise); raise :class:`SheetError` if it is unusable.
+
+    A file larger than ``max_bytes`` (a workbook that unpacks to more) is
+    refused before a row is read; ``None``: no limit.
+    """
+    workbook = path.suffix.lower() in (".xlsx", ".xlsm")
+    if max_bytes is not None:
+        _check_size(path, max_bytes, workbook=workbook)
+    if workbook:
         return _open_xlsx(path)
     return _open_csv(path, delimiter)
+
+
+def size_text(size: int) -> str:
+    """A number of bytes for a person: ``2.0 GiB``, ``512.0 MiB``, ``300 bytes``."""
+    for unit, shift in (("GiB", 30), ("MiB", 20), ("KiB", 10)):
+        if size >= 1 << shift:
+            return f"{size / (1 << shift):.1f} {unit}"
+    return f"{size} bytes"
+
+
+def _check_size(path: Path, max_bytes: int, *, workbook: bool) -> None:
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return  # opening the file says what is wrong with it
+    limit = size_text(max_bytes)
+    advice = "split the file, or raise the limit with --max-size"
+    if size > max_bytes:
+        raise SheetError(
+            f"{path}: {size_text(size)} is more than an import reads ({limit}); {advice}"
+        )
+    if not workbook:
+        return
+    try:
+        with zipfile.ZipFile(path) as book:
+            # What the members unpack to, as their headers say; reading one never gives more.
+            unpacked = sum(member.file_size for member in book.infolist())
+    except (OSError, zipfile.BadZipFile):
+        return  # opening the workbook says what is wrong with it
+    if unpacked > max_bytes:
+        raise SheetError(
+            f"{path}: the workbook unpacks to {size_text(unpacked)}, more than an import "
+            f"reads ({limit}); {advice}"
+        )
 
 
 # -- CSV -----------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -430,6 +431,43 @@ def test_a_file_that_does_not_exist_is_one_line(
     assert err.count("\n") == 1
 
 
+def test_a_file_over_the_size_limit_is_one_line_before_any_row_is_read(
+    db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "huge.csv"
+    with path.open("wb") as f:  # 2 GiB, sparse: nothing is written past the first rows
+        f.write(b"name,phone\nGal,0525550111\n")
+        f.truncate(2 << 30)
+    status, out, err = run(capsys, "import", path, "--db", db, "--org", "Agency")
+    assert (status, out) == (2, "")
+    assert err == (
+        f"{path}: 2.0 GiB is more than an import reads (1.0 GiB); split the file, or raise "
+        "the limit with --max-size\n"
+    )
+    small = _csv(tmp_path / "small.csv", [["name", "phone"], ["Gal", "0525550111"]])
+    status, _, err = run(capsys, "import", small, "--db", db, "--org", "Agency", "--max-size", "20")
+    assert status == 2
+    assert err.startswith(
+        f"{small}: {small.stat().st_size} bytes is more than an import reads (20 bytes)"
+    )
+    assert _leads(db) == []
+    for limit in ("1K", "1 MiB", "none"):
+        args = ("import", small, "--db", db, "--org", "Agency", "--max-size", limit, "--quiet")
+        assert run(capsys, *args)[0] == 0
+    assert [lead.name for lead in _leads(db)] == ["Gal"] * 3
+
+
+@pytest.mark.parametrize("size", ["0", "-1", "2x", "1T", ""])
+def test_a_size_limit_that_is_not_a_size_is_refused(
+    size: str, db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    small = _csv(tmp_path / "small.csv", [["name", "phone"], ["Gal", "0525550111"]])
+    with pytest.raises(SystemExit) as info:
+        run(capsys, "import", small, "--db", db, "--org", "Agency", "--max-size", size)
+    assert info.value.code == 2
+    assert f"argument --max-size: {size!r} is not a size" in capsys.readouterr().err
+
+
 # -- XLSX and the progress bar ---------------------------------------------------------
 
 
@@ -455,6 +493,33 @@ def test_an_xlsx_workbook_imports_like_a_csv_file(
         (("+972525550141",), {}),
         (("+972525550140",), {"budget": 1200}),
     ]
+
+
+def test_a_workbook_that_unpacks_past_the_size_limit_is_one_line(
+    db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    openpyxl = pytest.importorskip(
+        "openpyxl", reason="openpyxl (the 'xlsx' extra) is not installed"
+    )
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["name", "phone"])
+    for i in range(2_000):
+        sheet.append([f"Lead {i}", f"05255{i:05d}"])
+    path = tmp_path / "packed.xlsx"
+    book.save(path)
+    with zipfile.ZipFile(path) as packed:
+        unpacked = sum(member.file_size for member in packed.infolist())
+    packed_size = path.stat().st_size
+    assert unpacked > 2 * packed_size
+    limit = str(2 * packed_size)
+    status, out, err = run(
+        capsys, "import", path, "--db", db, "--org", "Agency", "--max-size", limit
+    )
+    assert (status, out) == (2, "")
+    assert err.startswith(f"{path}: the workbook unpacks to ")
+    assert f"more than an import reads ({2 * packed_size / 1024:.1f} KiB)" in err
+    assert _leads(db) == []
 
 
 def test_a_broken_xlsx_file_is_one_line(
