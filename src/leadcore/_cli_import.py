@@ -38,6 +38,8 @@ from leadcore.tenancy import Role
 __all__ = ["add_import_parser", "run_import"]
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+#: Stopped with Ctrl-C, as shells report SIGINT (128 + 2).
+EXIT_INTERRUPTED: Final = 130
 _QUOTED: Final = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
 _ROW_PATH: Final = re.compile(r"^rows\[\d+\]\.?")
 #: A row's key written as a subscript (``rows[3]['name']``), as the text checks name it.
@@ -161,6 +163,7 @@ class _Tally:
     committed: int = 0
     failed: str | None = None
     unreadable: bool = False
+    interrupted: bool = False
 
 
 def run_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -192,9 +195,17 @@ def run_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except (SheetError, _Refused) as exc:
         print(str(exc), file=err)
         return EXIT_USAGE
+    except KeyboardInterrupt:
+        print(
+            f"{args.file}: interrupted (Ctrl-C) before the first batch; nothing was written",
+            file=err,
+        )
+        return EXIT_INTERRUPTED
     finally:
         sheet.close()
     _summary(tally, batches, args, out)
+    if tally.interrupted:
+        return EXIT_INTERRUPTED
     if tally.unreadable:
         return EXIT_USAGE
     if tally.failed is not None or tally.outcomes[ImportOutcome.INVALID]:
@@ -328,12 +339,20 @@ def _import(
     try:
         for number, chunk in enumerate(_chunks(sheet.rows, args.batch_size), start=1):
             try:
+                # One transaction for the whole batch, whatever its size: a batch this
+                # summary calls failed wrote nothing.
                 report: ImportReport = session.leads.import_many(
-                    [columns.lead_row(r) for r in chunk]
+                    [columns.lead_row(r) for r in chunk], batch_size=len(chunk)
                 )
             except Exception as exc:  # the batch rolled back whole; say why and stop
                 first = (str(exc).splitlines() or [""])[0]
                 tally.failed = f"batch {number} failed: {type(exc).__name__}: {first}"
+                break
+            except KeyboardInterrupt:
+                # Stopped by hand: the summary still says which batches are in. (Ctrl-C
+                # that lands as the commit returns may leave the batch written, whole.)
+                tally.failed = f"batch {number} interrupted (Ctrl-C): written whole or not at all"
+                tally.interrupted = True
                 break
             tally.committed = number
             tally.rows += len(chunk)
@@ -354,6 +373,9 @@ def _import(
                 bar.show(tally.rows)
     except SheetError as exc:  # the file changed since it was checked
         tally.failed, tally.unreadable = str(exc), True
+    except KeyboardInterrupt:  # while the next batch was read
+        tally.failed = f"interrupted (Ctrl-C) while reading batch {tally.committed + 1}"
+        tally.interrupted = True
     finally:
         if bar:
             bar.finish()

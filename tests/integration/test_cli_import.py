@@ -8,6 +8,7 @@ import json
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, inspect
@@ -16,7 +17,7 @@ from tests.unit.test_cli import run
 
 from leadcore import Leadcore
 from leadcore.core import Session
-from leadcore.leads import FieldDefinition, FieldType, Lead, LeadSettings
+from leadcore.leads import FieldDefinition, FieldType, ImportReport, Lead, LeadSettings
 from leadcore.services.leads import LeadsService
 
 SERVER_BACKENDS = ("sqlite-file", "postgresql", "mariadb")
@@ -243,11 +244,12 @@ def test_a_failed_batch_leaves_the_earlier_batches_committed(
     real = LeadsService.import_many
     calls: list[int] = []
 
-    def third_fails(self: LeadsService, rows: list[object]) -> object:
+    def third_fails(self: LeadsService, rows: list[object], *, batch_size: int) -> object:
+        assert batch_size == len(rows)  # one transaction per batch of the command
         calls.append(len(rows))
         if len(calls) == 3:
             raise ConnectionError("the server went away")
-        return real(self, rows)
+        return real(self, rows, batch_size=batch_size)
 
     monkeypatch.setattr(LeadsService, "import_many", third_fails)
     rows = [["name", "phone"]] + [[f"Lead {i}", f"052555{i:04d}"] for i in range(7)]
@@ -261,6 +263,69 @@ def test_a_failed_batch_leaves_the_earlier_batches_committed(
         "batches 1–2 of 4 committed; batch 3 failed: ConnectionError: the server went away" in out
     )
     assert [lead.name for lead in _leads(any_db)] == [f"Lead {i}" for i in range(4)]
+
+
+def test_a_batch_larger_than_the_library_default_is_still_one_transaction(
+    db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = LeadsService.import_many
+    sizes: list[tuple[int, int]] = []
+
+    def spy(self: LeadsService, rows: list[object], **kwargs: Any) -> ImportReport:
+        report = real(self, rows, **kwargs)
+        sizes.append((len(rows), report.batches))
+        return report
+
+    monkeypatch.setattr(LeadsService, "import_many", spy)
+    rows = [["name", "phone"]] + [[f"Lead {i}", f"0525{i:06d}"] for i in range(1_500)]
+    path = _csv(tmp_path / "leads.csv", rows)
+    status, out, _ = run(
+        capsys, "import", path, "--db", db, "--org", "Agency", "--batch-size", "1500"
+    )
+    assert status == 0
+    assert sizes == [(1_500, 1)]  # not two transactions of the library's default 1,000
+    assert "batch 1 of 1 committed" in out
+
+
+def test_ctrl_c_stops_the_import_and_the_summary_says_which_batches_are_in(
+    db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = LeadsService.import_many
+    calls: list[int] = []
+
+    def second_interrupted(self: LeadsService, rows: list[object], **kwargs: Any) -> object:
+        calls.append(len(rows))
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(self, rows, **kwargs)
+
+    monkeypatch.setattr(LeadsService, "import_many", second_interrupted)
+    rows = [["name", "phone"]] + [[f"Lead {i}", f"052555{i:04d}"] for i in range(5)]
+    path = _csv(tmp_path / "leads.csv", rows)
+    status, out, _ = run(capsys, "import", path, "--db", db, "--org", "Agency", "--batch-size", "2")
+    assert status == 130
+    assert "batch 1 of 3 committed; batch 2 interrupted (Ctrl-C)" in out
+    assert len(_leads(db)) == 2
+
+
+def test_ctrl_c_while_the_next_batch_is_read_names_it(
+    db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from leadcore import _cli_import
+
+    real = _cli_import._chunks
+
+    def one_then_interrupted(rows: Iterator[list[str]], size: int) -> Iterator[list[list[str]]]:
+        chunks = real(rows, size)
+        yield next(chunks)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(_cli_import, "_chunks", one_then_interrupted)
+    rows = [["name", "phone"]] + [[f"Lead {i}", f"052555{i:04d}"] for i in range(5)]
+    path = _csv(tmp_path / "leads.csv", rows)
+    status, out, _ = run(capsys, "import", path, "--db", db, "--org", "Agency", "--batch-size", "2")
+    assert status == 130
+    assert "batch 1 of 3 committed; interrupted (Ctrl-C) while reading batch 2" in out
 
 
 # -- the database, the organisation and the user ---------------------------------------
