@@ -39,6 +39,27 @@ def test_the_same_number_written_twice_is_stored_once(s: Session) -> None:
     assert lead.phones == ("+972505551234",)
 
 
+def test_a_lead_takes_at_most_50_phones_and_50_emails_however_it_comes_in(s: Session) -> None:
+    phones = [f"050-555-{i:04d}" for i in range(51)]
+    emails = [f"lead{i}@example.com" for i in range(51)]
+    with pytest.raises(ValidationError) as caught:
+        s.leads.create("Many", phones=phones, emails=emails)
+    assert list(caught.value.problems) == [
+        "lead.phones: has 51 values; at most 50 are allowed",
+        "lead.emails: has 51 values; at most 50 are allowed",
+    ]
+    # The same number 51 times is 51 values given (each read before the repeats go).
+    with pytest.raises(ValidationError, match="phones: has 51 values"):
+        s.leads.create("Many", phones=["050-555-0001"] * 51)
+    lead = s.leads.create("Fifty", phones=phones[:50], emails=emails[:50])
+    assert (len(lead.phones), len(lead.emails)) == (50, 50)
+    with pytest.raises(ValidationError, match="phones: has 51 values"):
+        s.leads.update(lead.id, phones=phones, expected_version=lead.version)
+    report = s.leads.import_many([{"name": "Row", "phones": phones}])
+    assert report.rows[0].problems == ("rows[0].phones: has 51 values; at most 50 are allowed",)
+    assert every_lead(s) == [lead.id]
+
+
 def test_a_single_phone_or_email_may_be_given_as_text(s: Session) -> None:
     lead = s.leads.create("Yossi", phones="0505551234", emails="Y@Example.com")
     assert lead.phones == ("+972505551234",)

@@ -64,6 +64,17 @@ def test_bad_account_input_is_a_typed_error_naming_the_field(s: Session) -> None
     assert s.accounts.list().items == ()
 
 
+def test_an_account_or_contact_takes_at_most_50_phones_and_50_emails(s: Session) -> None:
+    phones = [f"+97250555{i:04d}" for i in range(51)]
+    with pytest.raises(ValidationError, match="phones: has 51 values; at most 50 are allowed"):
+        s.accounts.create("X", phones=phones)
+    account = s.accounts.create("X", phones=phones[:50])
+    emails = [f"c{i}@example.com" for i in range(51)]
+    with pytest.raises(ValidationError, match="emails: has 51 values; at most 50 are allowed"):
+        s.accounts.add_contact(account.id, "Dana", emails=emails)
+    assert s.accounts.contacts(account.id) == []
+
+
 def test_account_update_bumps_the_version_and_checks_it(s: Session) -> None:
     account = s.accounts.create("Acme")
     renamed = s.accounts.update(account.id, name="Acme Inc", expected_version=1)

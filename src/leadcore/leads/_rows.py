@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Final
 
 import attrs
 
@@ -13,6 +14,7 @@ from leadcore.leads._intake import LeadSettings, check_fields, normalize_email, 
 from leadcore.leads._model import FieldValue, Source
 
 __all__ = [
+    "MAX_CONTACT_VALUES",
     "ImportInterrupted",
     "ImportOutcome",
     "ImportReport",
@@ -54,6 +56,20 @@ def _strings(value: object, path: str, problems: list[str]) -> list[str]:
     return []
 
 
+#: The most phone numbers, and the most e-mail addresses, one lead or contact may have.
+MAX_CONTACT_VALUES: Final = 50
+
+
+def _bounded(values: list[str], kind: str, path: str, problems: list[str]) -> list[str]:
+    """``values``, or none with a problem when there are more than a lead may have."""
+    if len(values) <= MAX_CONTACT_VALUES:
+        return values
+    problems.append(
+        f"{path}.{kind}: has {len(values)} values; at most {MAX_CONTACT_VALUES} are allowed"
+    )
+    return []
+
+
 def _optional_str(value: object, path: str, problems: list[str]) -> str | None:
     if value is None or isinstance(value, str):
         return value or None
@@ -85,7 +101,8 @@ def read_input(
     elif len(name) > MAX_NAME:
         problems.append(f"{path}.name: has {len(name)} characters; at most {MAX_NAME} are allowed")
     normal_phones: list[str] = []
-    for i, raw in enumerate(_strings(phones, f"{path}.phones", problems)):
+    given_phones = _strings(phones, f"{path}.phones", problems)
+    for i, raw in enumerate(_bounded(given_phones, "phones", path, problems)):
         try:
             number = normalize_phone(raw, region)
         except ValueError as exc:
@@ -94,7 +111,8 @@ def read_input(
         if number not in normal_phones:
             normal_phones.append(number)
     normal_emails: list[str] = []
-    for i, raw in enumerate(_strings(emails, f"{path}.emails", problems)):
+    given_emails = _strings(emails, f"{path}.emails", problems)
+    for i, raw in enumerate(_bounded(given_emails, "emails", path, problems)):
         try:
             address = normalize_email(raw)
         except ValueError as exc:
