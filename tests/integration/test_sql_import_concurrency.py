@@ -1,0 +1,139 @@
+"""Imports running at once, in threads and in processes: no repeat of a number is missed.
+
+Every process imports its own file of rows whose numbers overlap the others',
+in small batches, all starting together. A batch that loses its races more
+often than the service retries it is imported again from where the report says
+the import stopped, as a client would. Afterwards every number has exactly one
+lead that is not a duplicate, and every other lead with that number names it.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Final
+
+import pytest
+from tests.integration.conftest import scratch, unique
+
+from leadcore import Leadcore
+from leadcore.clock import ManualClock
+from leadcore.leads import Lead
+from leadcore.storage.sql import SqlStorage
+
+T0: Final = datetime(2026, 3, 2, 9, tzinfo=UTC)
+WORKERS: Final = 4
+ROWS: Final = 150
+NUMBERS: Final = [f"053-{i:07d}" for i in range(12)]
+#: A worker that has not finished by then is stuck: fail rather than hang the run.
+HANG_GUARD: Final = 300.0
+
+
+def _files() -> list[list[dict[str, str]]]:
+    """One file per worker; worker ``t`` steps through the numbers ``t + 1`` at a time."""
+    return [
+        [
+            {"name": f"W{t} row {i}", "phone": NUMBERS[(i * (t + 1)) % len(NUMBERS)]}
+            for i in range(ROWS)
+        ]
+        for t in range(WORKERS)
+    ]
+
+
+def check_one_first_lead_per_number(leads: list[Lead]) -> None:
+    """Every number has one lead that is not a duplicate, and the others name it."""
+    assert len(leads) == WORKERS * ROWS
+    by_number: dict[str, list[Lead]] = {}
+    for lead in leads:
+        [phone] = lead.phones
+        by_number.setdefault(phone, []).append(lead)
+    assert len(by_number) == len(NUMBERS)
+    for phone, same in by_number.items():
+        firsts = [lead for lead in same if lead.duplicate_of is None]
+        assert len(firsts) == 1, (phone, [(x.name, x.duplicate_of) for x in same])
+        assert {x.duplicate_of for x in same if x is not firsts[0]} == {firsts[0].id}
+
+
+_WORKER: Final = textwrap.dedent(
+    """
+    import json
+    import sys
+    from datetime import UTC, datetime
+
+    from leadcore import ConflictError, Leadcore, ManualClock
+    from leadcore.leads import ImportInterrupted
+    from leadcore.storage.sql import SqlStorage
+
+    url, rls, user_id, rows = sys.argv[1], sys.argv[2] == "1", sys.argv[3], sys.argv[4]
+    rows = json.loads(rows)
+    storage = SqlStorage(url, row_level_security=rls)
+    core = Leadcore(storage=storage, clock=ManualClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC)))
+    s = core.session(user_id)
+    print("ready", flush=True)
+    sys.stdin.readline()
+    done = retries = 0
+    while done < len(rows):
+        try:
+            s.leads.import_many(rows[done:], batch_size=5)
+            done = len(rows)
+        except ImportInterrupted as stopped:
+            done += len(stopped.report.rows)
+            retries += 1
+        except ConflictError:
+            retries += 1  # the first batch lost its races: nothing of it was written
+        if retries > 200:
+            sys.exit("an import never got through")
+    core.close()
+    print(f"imported {done} retries {retries}", flush=True)
+    """
+)
+
+
+@pytest.mark.parametrize("backend", ["postgresql", "postgresql-rls", "mariadb", "sqlite-file"])
+def test_imports_in_processes_at_once_flag_every_repeat_against_one_first_lead(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    if backend == "sqlite-file":
+        url = f"sqlite:///{tmp_path / unique('import')}.db"
+        storage, rls = SqlStorage(url, create=True), False
+    else:
+        db = scratch(request, backend)
+        url, storage, rls = db.url, db.storage(), db.row_level_security
+    core = Leadcore(storage=storage, clock=ManualClock(T0))
+    try:
+        _, admin = core.create_organization("Bench", admin_name="Admin", default_region="IL")
+        workers = [
+            subprocess.Popen(
+                [sys.executable, "-c", _WORKER, url, "1" if rls else "0", admin.id, json.dumps(f)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for f in _files()
+        ]
+        try:
+            for w in workers:
+                assert w.stdout is not None
+                assert w.stdout.readline().strip() == "ready", w.stderr.read() if w.stderr else ""
+            for w in workers:
+                assert w.stdin is not None
+                w.stdin.write("go\n")
+                w.stdin.flush()
+            for w in workers:
+                out, err = w.communicate(timeout=HANG_GUARD)
+                assert w.returncode == 0, err
+                assert out.startswith(f"imported {ROWS} "), out
+        finally:
+            for w in workers:
+                if w.poll() is None:
+                    w.kill()
+                    w.wait()
+        leads = core.session(admin.id).leads.list(limit=1000).items
+        check_one_first_lead_per_number(list(leads))
+    finally:
+        core.close()
