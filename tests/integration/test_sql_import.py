@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -14,9 +13,8 @@ from sqlalchemy.exc import IntegrityError
 from leadcore import Leadcore
 from leadcore.clock import ManualClock
 from leadcore.core import Session
-from leadcore.errors import ConflictError
 from leadcore.ids import SequentialIds
-from leadcore.leads import ImportInterrupted, ImportOutcome, Lead
+from leadcore.leads import ImportInterrupted, ImportOutcome
 from leadcore.storage.protocols import Storage
 from leadcore.storage.sql import SqlStorage
 from leadcore.storage.sql._backend import backend_for
@@ -208,65 +206,3 @@ def test_a_taken_key_in_a_bulk_insert_is_the_conflict_an_insert_raises_on_postgr
 
 def _bulk_table() -> Table:
     return CONTACT_KEYS.table
-
-
-@pytest.mark.parametrize("backend", BACKENDS)
-def test_imports_running_at_once_flag_every_repeat_of_a_number_against_one_first_lead(
-    backend: str, make_storage: Callable[[str], SqlStorage]
-) -> None:
-    """Four threads import overlapping files at once, each in small batches.
-
-    A batch that loses a race more often than the service retries it is
-    imported again from where the report says it stopped, as a client would.
-    Afterwards every number has exactly one lead that is not a duplicate, and
-    every other lead with that number names it: no repeat was missed because
-    another import was committing it meanwhile.
-    """
-    storage = make_storage(backend)
-    core = Leadcore(storage, ManualClock(T0))
-    _, admin = core.create_organization("Bench", admin_name="Admin", default_region="IL")
-    numbers = [f"053-{i:07d}" for i in range(12)]
-    files = [
-        [
-            {"name": f"T{t} row {i}", "phone": numbers[(i * (t + 1)) % len(numbers)]}
-            for i in range(30)
-        ]
-        for t in range(4)
-    ]
-    errors: list[BaseException] = []
-    start = threading.Barrier(len(files))
-
-    def run(rows: list[dict[str, object]]) -> None:
-        s = core.session(admin.id)
-        start.wait()
-        done = 0
-        try:
-            for _ in range(100):
-                try:
-                    s.leads.import_many(rows[done:], batch_size=5)
-                    return
-                except ImportInterrupted as stopped:
-                    done += len(stopped.report.rows)
-                except ConflictError:
-                    pass  # the first batch lost its races: nothing of it was written
-            raise AssertionError("an import never got through")
-        except BaseException as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, args=(rows,)) for rows in files]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
-    leads = core.session(admin.id).leads.list(limit=1000).items
-    assert len(leads) == sum(len(rows) for rows in files)
-    by_number: dict[str, list[Lead]] = {}
-    for lead in leads:
-        [phone] = lead.phones
-        by_number.setdefault(phone, []).append(lead)
-    for phone, same in by_number.items():
-        firsts = [lead for lead in same if lead.duplicate_of is None]
-        assert len(firsts) == 1, (phone, [(x.name, x.duplicate_of) for x in same])
-        assert {lead.duplicate_of for lead in same if lead is not firsts[0]} <= {firsts[0].id}
-    core.close()
