@@ -16,8 +16,10 @@ they need no server), runs the demo, or drains work on many threads;
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Final
@@ -239,3 +241,45 @@ def new_storage(request: pytest.FixtureRequest, backend: str, prefix: str = "crm
         path = request.getfixturevalue("tmp_path") / f"{unique(prefix)}.db"
         return SqlStorage(f"sqlite:///{path}", create=True)
     return scratch(request, backend).storage()
+
+
+#: A worker process that has not finished by then is stuck: fail rather than hang the run.
+HANG_GUARD: Final = 300.0
+
+
+def run_together(script: str, argvs: Sequence[Sequence[str]]) -> list[str]:
+    """Run ``python -c script`` once per argument list, all starting their work together.
+
+    Each worker prints ``ready`` once it is set up, then waits for a line on
+    standard input; every worker gets it at once. Returns what each printed
+    after that; a worker that fails (or outlives :data:`HANG_GUARD`) fails the test.
+    """
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-c", script, *argv],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for argv in argvs
+    ]
+    try:
+        for w in workers:
+            assert w.stdout is not None
+            assert w.stdout.readline().strip() == "ready", w.stderr.read() if w.stderr else ""
+        for w in workers:
+            assert w.stdin is not None
+            w.stdin.write("go\n")
+            w.stdin.flush()
+        outputs = []
+        for w in workers:
+            out, err = w.communicate(timeout=HANG_GUARD)
+            assert w.returncode == 0, err
+            outputs.append(out)
+        return outputs
+    finally:
+        for w in workers:
+            if w.poll() is None:
+                w.kill()
+                w.wait()

@@ -11,8 +11,6 @@ one shared connection runs every statement in turn, so there is no race.)
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import textwrap
 import threading
 from collections import Counter
@@ -23,7 +21,7 @@ from typing import Final
 
 import attrs
 import pytest
-from tests.integration.conftest import scratch, unique
+from tests.integration.conftest import run_together, scratch, unique
 
 from leadcore import ConflictError, Leadcore, ManualClock, Session
 from leadcore.forwarding import Caps, DeliveryState, RoutingRule, Target
@@ -215,38 +213,17 @@ _WORKER: Final = textwrap.dedent(
 def _route_in_processes(a: Agency) -> dict[str, str]:
     """Route every lead from processes that start routing together; return lead -> target."""
     flag = "1" if a.row_level_security else "0"
-    workers = [
-        subprocess.Popen(
-            [sys.executable, "-c", _WORKER, a.url, flag, a.admin_id, ",".join(mine)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+    argvs = [
+        [a.url, flag, a.admin_id, ",".join(mine)]
         for mine in (a.lead_ids[i::WORKERS] for i in range(WORKERS))
     ]
-    try:
-        for w in workers:
-            assert w.stdout is not None
-            assert w.stdout.readline().strip() == "ready", w.stderr.read() if w.stderr else ""
-        for w in workers:
-            assert w.stdin is not None
-            w.stdin.write("go\n")
-            w.stdin.flush()
-        routed: dict[str, str] = {}
-        for w in workers:
-            out, err = w.communicate(timeout=HANG_GUARD)
-            assert w.returncode == 0, err
-            for pair in out.split():
-                lead_id, target = pair.split("=")
-                assert lead_id not in routed
-                routed[lead_id] = target
-        return routed
-    finally:
-        for w in workers:
-            if w.poll() is None:
-                w.kill()
-                w.wait()
+    routed: dict[str, str] = {}
+    for out in run_together(_WORKER, argvs):
+        for pair in out.split():
+            lead_id, target = pair.split("=")
+            assert lead_id not in routed
+            routed[lead_id] = target
+    return routed
 
 
 def test_no_partner_cap_is_exceeded_by_concurrent_processes(server: Agency) -> None:

@@ -10,19 +10,17 @@ lead that is not a duplicate, and every other lead with that number names it.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import textwrap
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Final
 
 import pytest
-from tests.integration.conftest import scratch, unique
+from tests.integration.conftest import run_together, scratch, unique
 
-from leadcore import Leadcore
+from leadcore import Leadcore, Session
 from leadcore.clock import ManualClock
 from leadcore.errors import ConflictError
 from leadcore.leads import ImportInterrupted, Lead
@@ -61,23 +59,8 @@ def check_one_first_lead_per_number(leads: Sequence[Lead], rows: int = ROWS) -> 
         assert {x.duplicate_of for x in same if x is not firsts[0]} == {firsts[0].id}
 
 
-_WORKER: Final = textwrap.dedent(
-    """
-    import json
-    import sys
-    from datetime import UTC, datetime
-
-    from leadcore import ConflictError, Leadcore, ManualClock
-    from leadcore.leads import ImportInterrupted
-    from leadcore.storage.sql import SqlStorage
-
-    url, rls, user_id, rows = sys.argv[1], sys.argv[2] == "1", sys.argv[3], sys.argv[4]
-    rows = json.loads(rows)
-    storage = SqlStorage(url, row_level_security=rls)
-    core = Leadcore(storage=storage, clock=ManualClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC)))
-    s = core.session(user_id)
-    print("ready", flush=True)
-    sys.stdin.readline()
+def import_until_done(s: Session, rows: Sequence[Mapping[str, str]]) -> int:
+    """Import ``rows`` in batches of 5, again from where an import stopped; the retries."""
     done = retries = 0
     while done < len(rows):
         try:
@@ -88,12 +71,37 @@ _WORKER: Final = textwrap.dedent(
             retries += 1
         except ConflictError:
             retries += 1  # the first batch lost its races: nothing of it was written
-        if retries > 200:
-            sys.exit("an import never got through")
+        assert retries <= 200, "an import never got through"
+    return retries
+
+
+_WORKER: Final = textwrap.dedent(
+    """
+    import json
+    import sys
+    from datetime import UTC, datetime
+
+    url, rls, user_id, rows, root = sys.argv[1:6]
+    sys.path.insert(0, root)
+
+    from leadcore import Leadcore, ManualClock
+    from leadcore.storage.sql import SqlStorage
+    from tests.integration.test_sql_import_concurrency import import_until_done
+
+    storage = SqlStorage(url, row_level_security=rls == "1")
+    core = Leadcore(storage=storage, clock=ManualClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC)))
+    s = core.session(user_id)
+    print("ready", flush=True)
+    sys.stdin.readline()
+    rows = json.loads(rows)
+    retries = import_until_done(s, rows)
     core.close()
-    print(f"imported {done} retries {retries}", flush=True)
+    print(f"imported {len(rows)} retries {retries}", flush=True)
     """
 )
+
+#: Where ``tests`` can be imported from, for the workers.
+_ROOT: Final = str(Path(__file__).resolve().parents[2])
 
 
 @pytest.mark.parametrize("backend", ["postgresql", "postgresql-rls", "mariadb", "sqlite-file"])
@@ -109,33 +117,10 @@ def test_imports_in_processes_at_once_flag_every_repeat_against_one_first_lead(
     core = Leadcore(storage=storage, clock=ManualClock(T0))
     try:
         _, admin = core.create_organization("Bench", admin_name="Admin", default_region="IL")
-        workers = [
-            subprocess.Popen(
-                [sys.executable, "-c", _WORKER, url, "1" if rls else "0", admin.id, json.dumps(f)],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
-            for f in _files()
-        ]
-        try:
-            for w in workers:
-                assert w.stdout is not None
-                assert w.stdout.readline().strip() == "ready", w.stderr.read() if w.stderr else ""
-            for w in workers:
-                assert w.stdin is not None
-                w.stdin.write("go\n")
-                w.stdin.flush()
-            for w in workers:
-                out, err = w.communicate(timeout=HANG_GUARD)
-                assert w.returncode == 0, err
-                assert out.startswith(f"imported {ROWS} "), out
-        finally:
-            for w in workers:
-                if w.poll() is None:
-                    w.kill()
-                    w.wait()
+        flag = "1" if rls else "0"
+        argvs = [[url, flag, admin.id, json.dumps(rows), _ROOT] for rows in _files()]
+        for out in run_together(_WORKER, argvs):
+            assert out.startswith(f"imported {ROWS} "), out
         check_one_first_lead_per_number(core.session(admin.id).leads.list(limit=1000).items)
     finally:
         core.close()
@@ -153,18 +138,8 @@ def test_imports_in_threads_at_once_flag_every_repeat_against_one_first_lead(
     def run(rows: list[dict[str, str]]) -> None:
         s = core.session(admin.id)
         start.wait()
-        done = retries = 0
         try:
-            while done < len(rows):
-                try:
-                    s.leads.import_many(rows[done:], batch_size=5)
-                    done = len(rows)
-                except ImportInterrupted as stopped:
-                    done += len(stopped.report.rows)
-                    retries += 1
-                except ConflictError:
-                    retries += 1  # the first batch lost its races: nothing of it was written
-                assert retries <= 200, "an import never got through"
+            import_until_done(s, rows)
         except BaseException as exc:
             errors.append(exc)
 
