@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Final
+from typing import Final, TypeVar
 
 import attrs
 
@@ -20,6 +20,7 @@ __all__ = [
     "ImportReport",
     "ImportRow",
     "LeadInput",
+    "bounded_contacts",
     "read_input",
     "read_row",
 ]
@@ -56,17 +57,17 @@ def _strings(value: object, path: str, problems: list[str]) -> list[str]:
     return []
 
 
+T = TypeVar("T")
+
 #: The most phone numbers, and the most e-mail addresses, one lead or contact may have.
 MAX_CONTACT_VALUES: Final = 50
 
 
-def _bounded(values: list[str], kind: str, path: str, problems: list[str]) -> list[str]:
-    """``values``, or none with a problem when there are more than a lead may have."""
+def bounded_contacts(values: list[T], path: str, problems: list[str]) -> list[T]:
+    """``values`` (phones or e-mails at ``path``), or none and a problem when there are too many."""
     if len(values) <= MAX_CONTACT_VALUES:
         return values
-    problems.append(
-        f"{path}.{kind}: has {len(values)} values; at most {MAX_CONTACT_VALUES} are allowed"
-    )
+    problems.append(f"{path}: has {len(values)} values; at most {MAX_CONTACT_VALUES} are allowed")
     return []
 
 
@@ -102,7 +103,7 @@ def read_input(
         problems.append(f"{path}.name: has {len(name)} characters; at most {MAX_NAME} are allowed")
     normal_phones: list[str] = []
     given_phones = _strings(phones, f"{path}.phones", problems)
-    for i, raw in enumerate(_bounded(given_phones, "phones", path, problems)):
+    for i, raw in enumerate(bounded_contacts(given_phones, f"{path}.phones", problems)):
         try:
             number = normalize_phone(raw, region)
         except ValueError as exc:
@@ -112,7 +113,7 @@ def read_input(
             normal_phones.append(number)
     normal_emails: list[str] = []
     given_emails = _strings(emails, f"{path}.emails", problems)
-    for i, raw in enumerate(_bounded(given_emails, "emails", path, problems)):
+    for i, raw in enumerate(bounded_contacts(given_emails, f"{path}.emails", problems)):
         try:
             address = normalize_email(raw)
         except ValueError as exc:

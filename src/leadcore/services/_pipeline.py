@@ -24,7 +24,7 @@ from leadcore.leads._pipeline import (
     PipelineSettings,
     currency_problem,
 )
-from leadcore.leads._rows import MAX_CONTACT_VALUES
+from leadcore.leads._rows import bounded_contacts
 from leadcore.services._shared import Writer, user_problem
 from leadcore.storage.protocols import UnitOfWork
 from leadcore.workflow import Workflow, name_key, sample_workflow
@@ -107,13 +107,7 @@ def contact_values(
         if isinstance(raw, str) or not isinstance(raw, Iterable):
             problems.append(f"{path}{name}: expected a list of text")
             continue
-        given = list(raw)
-        if len(given) > MAX_CONTACT_VALUES:
-            problems.append(
-                f"{path}{name}: has {len(given)} values; at most {MAX_CONTACT_VALUES} are allowed"
-            )
-            continue
-        for i, value in enumerate(given):
+        for i, value in enumerate(bounded_contacts(list(raw), f"{path}{name}", problems)):
             try:
                 got = read(value)
             except ValueError as exc:
